@@ -1,0 +1,78 @@
+# bylaw — build, test and run. `make` builds ./bylaw, `make test` runs every test,
+# `make run` starts the service on the defaults, `make deps` installs the Debian packages.
+
+PKGS      := lua5.4 libuv sqlite3 libmicrohttpd jansson libedit nettle
+TEST_PKGS := cmocka libcurl
+DEB_PKGS  := build-essential pkg-config liblua5.4-dev libuv1-dev libsqlite3-dev libmicrohttpd-dev \
+             libjansson-dev libedit-dev nettle-dev libcmocka-dev libcurl4-openssl-dev curl \
+             sqlite3 valgrind clang libclang-rt-14-dev
+
+# Install the libraries by themselves when pkg-config cannot find one (fresh machine).
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+  ifneq ($(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo ok),ok)
+    $(info bylaw: some libraries are missing; running 'make deps' first)
+    $(shell $(MAKE) --no-print-directory deps >&2)
+  endif
+endif
+
+CC      ?= cc
+OPT     ?= -O2 -g
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) -Wall -Wextra -Werror \
+           -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Icore -Ibindings \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+BUILD   ?= build
+
+LIB_SRC  := $(filter-out core/main.c,$(wildcard core/*.c)) $(wildcard bindings/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all test unit test-asan test-valgrind e2e run deps bench fuzz clean
+all: bylaw
+
+bylaw: $(BUILD)/core/main.o $(BUILD)/libbylaw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libbylaw.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard core/*.h bindings/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbylaw.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< $(BUILD)/libbylaw.a \
+	    $(shell pkg-config --libs cmocka) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+# The whole suite: C unit tests, policy tests, end-to-end tests, then the same
+# suite again under ASan+UBSan. tests/run prints the closing 'N passed, N failed'.
+test: bylaw unit
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" build/asan/bylaw-asan asan-unit
+	@tests/run
+
+# Sanitizer build of the binary and the unit tests (used by `make test`).
+$(BUILD)/bylaw-asan: $(BUILD)/core/main.o $(BUILD)/libbylaw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+asan-unit: $(UNIT_BIN)
+
+test-valgrind: bylaw unit
+	@VALGRIND=1 tests/run
+
+run: bylaw
+	./bylaw serve
+
+bench: bylaw
+	@tests/bench/run
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	 $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PKGS)
+
+clean:
+	rm -rf build bylaw

@@ -1,0 +1,116 @@
+/* common.c — the engine clock (real or virtual), time formatting, byte buffers. */
+#include "common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int64_t virtual_now_ms = -1; /* < 0: real time */
+
+int64_t bl_clock_now_ms(void)
+{
+    if (virtual_now_ms >= 0)
+        return virtual_now_ms;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void bl_clock_set_virtual(int64_t now_ms) { virtual_now_ms = now_ms < 0 ? 0 : now_ms; }
+void bl_clock_set_real(void) { virtual_now_ms = -1; }
+int bl_clock_is_virtual(void) { return virtual_now_ms >= 0; }
+
+char *bl_time_format(int64_t ms, char *buf)
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    int frac = (int)(ms - (int64_t)t * 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+    return buf;
+}
+
+char *bl_time_month(int64_t ms, char *buf)
+{
+    time_t t = (time_t)(ms / 1000) + 8 * 3600; /* Asia/Shanghai has no DST: UTC+8 all year */
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(buf, 8, "%04d-%02d", (tm.tm_year + 1900) % 10000, tm.tm_mon + 1);
+    return buf;
+}
+
+void *bl_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL) {
+        fputs("bylaw: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static void buf_reserve(bl_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (p == NULL) {
+        fputs("bylaw: out of memory\n", stderr);
+        abort();
+    }
+    b->data = p;
+    b->cap = cap;
+}
+
+void bl_buf_add(bl_buf *b, const char *s, size_t n)
+{
+    buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void bl_buf_adds(bl_buf *b, const char *s) { bl_buf_add(b, s, strlen(s)); }
+
+void bl_buf_printf(bl_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n > 0) {
+        buf_reserve(b, (size_t)n);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+        b->len += (size_t)n;
+    }
+    va_end(ap2);
+}
+
+void bl_buf_free(bl_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+char *bl_strdupf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = bl_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+    vsnprintf(s, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return s;
+}

@@ -1,0 +1,46 @@
+/* common.h — what every bylaw module shares: result codes, the engine clock, small string buffers. */
+#ifndef BL_COMMON_H
+#define BL_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BL_VERSION "0.1.0"
+
+/* Result codes of the C API. Functions that can fail return one of these and, where they take a
+ * `char **err` or keep an error on their object, a plain-language message saying what and where. */
+enum {
+    BL_OK = 0,
+    BL_ERR = -1,       /* failed; see the message */
+    BL_NOTFOUND = -2,  /* no such record/policy */
+    BL_CONFLICT = -3,  /* optimistic concurrency: version mismatch */
+    BL_INVALID = -4,   /* the caller's input is wrong (bad field, bad JSON, ...) */
+};
+
+/* The engine clock, in milliseconds since the Unix epoch (UTC). Real time unless a virtual clock is
+ * set (tests, REPL, `serve --virtual-clock`). */
+int64_t bl_clock_now_ms(void);
+void bl_clock_set_virtual(int64_t now_ms); /* switch to a virtual clock at now_ms */
+void bl_clock_set_real(void);
+int bl_clock_is_virtual(void);
+
+/* "2026-11-23T07:35:09.123Z" into buf (at least 32 bytes); returns buf. */
+char *bl_time_format(int64_t ms, char *buf);
+/* "YYYY-MM" of ms in the engine's default zone (Asia/Shanghai, UTC+8) into buf (at least 8 bytes). */
+char *bl_time_month(int64_t ms, char *buf);
+
+/* A growable byte buffer (always NUL-terminated). */
+typedef struct bl_buf {
+    char *data;
+    size_t len, cap;
+} bl_buf;
+void bl_buf_add(bl_buf *b, const char *s, size_t n);
+void bl_buf_adds(bl_buf *b, const char *s);
+void bl_buf_printf(bl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void bl_buf_free(bl_buf *b);
+
+/* malloc'd copy of a printf-formatted string (never NULL: aborts on out-of-memory). */
+char *bl_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *bl_xmalloc(size_t n);
+
+#endif
