@@ -28,8 +28,10 @@ char *bl_time_format(int64_t ms, char *buf)
     int frac = (int)(ms - (int64_t)t * 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
-    snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+    char tmp[96]; /* the fields are in range, but the compiler cannot know */
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+    snprintf(buf, 32, "%.31s", tmp);
     return buf;
 }
 
@@ -38,7 +40,9 @@ char *bl_time_month(int64_t ms, char *buf)
     time_t t = (time_t)(ms / 1000) + 8 * 3600; /* Asia/Shanghai has no DST: UTC+8 all year */
     struct tm tm;
     gmtime_r(&t, &tm);
-    snprintf(buf, 8, "%04d-%02d", (tm.tm_year + 1900) % 10000, tm.tm_mon + 1);
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "%04d-%02d", (tm.tm_year + 1900) % 10000, tm.tm_mon + 1);
+    snprintf(buf, 8, "%.7s", tmp);
     return buf;
 }
 
@@ -52,7 +56,7 @@ void *bl_xmalloc(size_t n)
     return p;
 }
 
-static void buf_reserve(bl_buf *b, size_t extra)
+void bl_buf_reserve(bl_buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap)
         return;
@@ -70,7 +74,7 @@ static void buf_reserve(bl_buf *b, size_t extra)
 
 void bl_buf_add(bl_buf *b, const char *s, size_t n)
 {
-    buf_reserve(b, n);
+    bl_buf_reserve(b, n);
     memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';
@@ -87,7 +91,7 @@ void bl_buf_printf(bl_buf *b, const char *fmt, ...)
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n > 0) {
-        buf_reserve(b, (size_t)n);
+        bl_buf_reserve(b, (size_t)n);
         vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
         b->len += (size_t)n;
     }

@@ -34,6 +34,7 @@ typedef struct bl_buf {
     char *data;
     size_t len, cap;
 } bl_buf;
+void bl_buf_reserve(bl_buf *b, size_t extra); /* room for extra more bytes and a NUL */
 void bl_buf_add(bl_buf *b, const char *s, size_t n);
 void bl_buf_adds(bl_buf *b, const char *s);
 void bl_buf_printf(bl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

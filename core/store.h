@@ -3,7 +3,7 @@
 #ifndef BL_STORE_H
 #define BL_STORE_H
 
-#include <jansson.h>
+#include "json.h"
 #include <stdint.h>
 #include "common.h"
 
@@ -23,7 +23,7 @@ void bl_store_rollback(bl_store_t *s);
 
 /* A stored record. fields is the JSON object of its fields (including "id" and "type"). */
 typedef struct bl_record {
-    json_t *fields;
+    cJSON *fields;
     int64_t version;    /* 1 for the first write */
     int64_t created_ms, updated_ms;
 } bl_record;
@@ -34,17 +34,17 @@ int bl_store_get(bl_store_t *s, const char *type, const char *id, bl_record *out
 /* Writes fields as the record's new version (version 1 when new). When expect_version >= 0 and the
  * stored version differs (or the record is absent and expect_version > 0), returns BL_CONFLICT and
  * writes nothing. The previous version stays readable in the history. */
-int bl_store_put(bl_store_t *s, const char *type, const char *id, json_t *fields, int64_t expect_version,
+int bl_store_put(bl_store_t *s, const char *type, const char *id, cJSON *fields, int64_t expect_version,
                  int64_t now_ms, int64_t *new_version);
 
 /* Records of a type whose top-level fields equal every entry of filter (a JSON object, may be NULL),
  * ordered by id, ids > after (may be NULL), at most limit. *out is a new JSON array of field objects. */
-int bl_store_find(bl_store_t *s, const char *type, json_t *filter, const char *after, int limit, json_t **out);
-int bl_store_count(bl_store_t *s, const char *type, json_t *filter, int64_t *out);
-int bl_store_sum(bl_store_t *s, const char *type, const char *field, json_t *filter, double *out);
+int bl_store_find(bl_store_t *s, const char *type, cJSON *filter, const char *after, int limit, cJSON **out);
+int bl_store_count(bl_store_t *s, const char *type, cJSON *filter, int64_t *out);
+int bl_store_sum(bl_store_t *s, const char *type, const char *field, cJSON *filter, double *out);
 
 /* Every version of a record, oldest first: [{"version":1,"at":"...","fields":{...}}, ...]. */
-int bl_store_history(bl_store_t *s, const char *type, const char *id, json_t **out);
+int bl_store_history(bl_store_t *s, const char *type, const char *id, cJSON **out);
 
 /* Decisions. trigger is "write" or e.g. "timer:investigate". reasons: JSON array of strings; changes:
  * JSON object of proposed field changes. */
@@ -54,14 +54,14 @@ typedef struct bl_decision_row {
     const char *policy, *policy_version;
     const char *verdict;      /* may be NULL */
     const char *explanation;
-    json_t *reasons, *changes;
+    cJSON *reasons, *changes;
     const char *trigger;
     int64_t at_ms;
 } bl_decision_row;
 int bl_store_add_decision(bl_store_t *s, const bl_decision_row *d, int64_t *decision_id);
 /* [{"id":..,"policy":..,"version":..,"verdict":..,"explanation":..,"reasons":[..],"changes":{..},
  *   "record_version":..,"trigger":..,"at":".."}], oldest first. */
-int bl_store_decisions(bl_store_t *s, const char *type, const char *id, json_t **out);
+int bl_store_decisions(bl_store_t *s, const char *type, const char *id, cJSON **out);
 
 /* The points ledger. period is "YYYY-MM". */
 int bl_store_add_points(bl_store_t *s, const char *subject, const char *period, int64_t points,
@@ -69,18 +69,18 @@ int bl_store_add_points(bl_store_t *s, const char *subject, const char *period, 
 int bl_store_points_total(bl_store_t *s, const char *subject, const char *period, int64_t *out);
 int bl_store_points_window(bl_store_t *s, const char *subject, int64_t from_ms, int64_t to_ms, int64_t *out);
 /* {"subject":..,"period":..,"total":N,"entries":[{"points":..,"reason":..,"policy":..,"decision":..,"at":..}]} */
-int bl_store_ledger(bl_store_t *s, const char *subject, const char *period, json_t **out);
+int bl_store_ledger(bl_store_t *s, const char *subject, const char *period, cJSON **out);
 
 /* Events, in order of a growing sequence number (the consumer's cursor). */
-int bl_store_add_event(bl_store_t *s, const char *kind, const char *type, const char *id, json_t *payload,
+int bl_store_add_event(bl_store_t *s, const char *kind, const char *type, const char *id, cJSON *payload,
                        const char *policy, int64_t decision_id, int64_t at_ms, int64_t *seq);
 /* [{"seq":..,"kind":..,"type":..,"id":..,"payload":{..},"policy":..,"decision":..,"at":".."}], seq > after. */
-int bl_store_events(bl_store_t *s, int64_t after, int limit, json_t **out);
+int bl_store_events(bl_store_t *s, int64_t after, int limit, cJSON **out);
 
 /* Policy versions ever active: name, version (hash), source. Idempotent on (name, version). */
 int bl_store_add_policy_version(bl_store_t *s, const char *name, const char *version, const char *file,
                                 const char *source, int64_t at_ms);
-int bl_store_policy_versions(bl_store_t *s, const char *name, json_t **out); /* newest first, no source */
+int bl_store_policy_versions(bl_store_t *s, const char *name, cJSON **out); /* newest first, no source */
 int bl_store_policy_source(bl_store_t *s, const char *name, const char *version, char **source_out);
 
 /* Fault injection for tests: make the nth write statement from now fail (0 turns it off). */

@@ -1,0 +1,56 @@
+/* host.h — the Lua host: one sandboxed Lua state holding a loaded policy set, and the evaluation of
+ * one record against it. */
+#ifndef BL_HOST_H
+#define BL_HOST_H
+
+#include "json.h"
+#include <lua.h>
+
+#include "common.h"
+#include "guard.h"
+#include "store.h"
+
+typedef struct bl_host bl_host_t;
+
+typedef struct bl_host_config {
+    const char *policy_dir;  /* the policy files (*.lua, not *_test.lua) */
+    const char *scripts_dir; /* the engine's Lua library (scripts/) */
+    bl_limits limits;
+} bl_host_config;
+
+/* Loads every policy file of cfg->policy_dir. Each load error is appended to errors as one line
+ * "file:line: message"; returns NULL when there was any. */
+bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors);
+void bl_host_close(bl_host_t *h);
+
+/* Evaluates record (a JSON object; borrowed) of the given type against the policies bound to it.
+ * Reads of other records go to `reads` (may be NULL: nothing found). On success *out is
+ * {"record":{...},"decisions":[...],"points":[...],"events":[...]} (caller decrefs). On failure
+ * returns BL_INVALID (the record is wrong: *err names the field) or BL_ERR (a policy failed: *err
+ * starts with file:line), *err malloc'd; nothing is changed and the host stays usable. */
+int bl_host_eval(bl_host_t *h, const char *type, const cJSON *record, bl_store_t *reads, cJSON **out, char **err);
+
+/* Like bl_host_eval, but takes ownership of record (deleted in all cases): saves a copy. */
+int bl_host_eval_take(bl_host_t *h, const char *type, cJSON *record, bl_store_t *reads, cJSON **out, char **err);
+
+/* The loaded policies: [{"name","type","order","file","line","version"}] (caller decrefs). */
+cJSON *bl_host_policies(bl_host_t *h);
+/* Whether any policy is bound to type. */
+int bl_host_knows_type(bl_host_t *h, const char *type);
+
+/* For the bindings and the test runner. */
+bl_host_t *bl_host_of(lua_State *L);
+lua_State *bl_host_state(bl_host_t *h);
+bl_store_t *bl_host_store(bl_host_t *h);           /* the store reads go to now, or NULL */
+void bl_host_set_store(bl_host_t *h, bl_store_t *s);
+const char *bl_host_policy_now(bl_host_t *h);      /* the policy running now, or NULL */
+const char *bl_host_policy_dir(bl_host_t *h);
+void bl_host_push_runtime(bl_host_t *h);           /* pushes the runtime table R */
+/* Runs a Lua function (on top, with nargs below it... see host.c) on the worker thread under the
+ * limits, reporting failures like bl_host_eval. Used by the test runner for test bodies. */
+int bl_host_call_guarded(bl_host_t *h, lua_State *from, int nargs, char **err);
+
+/* Version of a source text: the first 16 hex digits of its SHA-256. buf: at least 17 bytes. */
+char *bl_source_version(const char *src, size_t len, char *buf);
+
+#endif

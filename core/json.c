@@ -1,0 +1,118 @@
+/* json.c — parses and prints JSON for the C side with cJSON, adding what the engine promises its
+ * users: the byte offset of a syntax error, a depth limit, and no silently rounded numbers. */
+#include "json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 2^53: integers beyond it cannot be held exactly by a double, which is how cJSON keeps numbers. */
+#define EXACT_LIMIT 9007199254740992.0
+
+static const char *check(const cJSON *j, int depth)
+{
+    if (depth > BL_JSON_MAX_DEPTH)
+        return "deep";
+    if (cJSON_IsNumber(j) && fabs(j->valuedouble) >= EXACT_LIMIT && j->valuedouble == floor(j->valuedouble))
+        return "big";
+    for (const cJSON *c = j->child; c; c = c->next) {
+        const char *r = check(c, depth + 1);
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
+cJSON *bl_json_parse(const char *s, size_t n, char *err, size_t errlen)
+{
+    const char *end = NULL;
+    if (n == 0) {
+        snprintf(err, errlen, "empty input: expected a JSON value");
+        return NULL;
+    }
+    cJSON *j = cJSON_ParseWithLengthOpts(s, n, &end, 0);
+    if (j == NULL) {
+        size_t at = end && end >= s ? (size_t)(end - s) : 0;
+        if (at > n)
+            at = n;
+        char near[24] = "";
+        if (at < n) {
+            size_t k = 0;
+            for (size_t i = at; i < n && k < 12; i++)
+                near[k++] = (s[i] >= 32 && s[i] < 127) ? s[i] : '?';
+            near[k] = '\0';
+        }
+        if (at >= n)
+            snprintf(err, errlen, "invalid JSON: the text ends early at byte %zu", at);
+        else
+            snprintf(err, errlen, "invalid JSON at byte %zu (near '%s')", at, near);
+        return NULL;
+    }
+    size_t rest = end ? (size_t)(end - s) : n;
+    while (rest < n && (s[rest] == ' ' || s[rest] == '\t' || s[rest] == '\n' || s[rest] == '\r'))
+        rest++;
+    if (rest < n && s[rest] != '\0') {
+        snprintf(err, errlen, "invalid JSON at byte %zu: text after the end of the value", rest);
+        cJSON_Delete(j);
+        return NULL;
+    }
+    const char *bad = check(j, 0);
+    if (bad) {
+        if (bad[0] == 'd')
+            snprintf(err, errlen, "JSON nested deeper than %d levels", BL_JSON_MAX_DEPTH);
+        else
+            snprintf(err, errlen, "a number is too large to keep exactly (beyond 2^53): send it as a string");
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
+void bl_json_print(const cJSON *j, bl_buf *out)
+{
+    for (size_t room = 1024;; room *= 4) {
+        bl_buf_reserve(out, room);
+        if (cJSON_PrintPreallocated((cJSON *)j, out->data + out->len, (int)(out->cap - out->len - 1), 0)) {
+            out->len += strlen(out->data + out->len);
+            return;
+        }
+    }
+}
+
+char *bl_json_dump(const cJSON *j)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    if (s == NULL) {
+        fputs("bylaw: out of memory\n", stderr);
+        abort();
+    }
+    return s;
+}
+
+const char *bl_json_str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+double bl_json_num(const cJSON *obj, const char *key, double dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+cJSON *bl_json_add(cJSON *obj, const char *key, cJSON *value)
+{
+    if (value == NULL)
+        value = cJSON_CreateNull();
+    cJSON_AddItemToObject(obj, key, value);
+    return value;
+}
+
+cJSON *bl_json_add_str(cJSON *obj, const char *key, const char *s)
+{
+    return bl_json_add(obj, key, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+}
+
+cJSON *bl_json_add_num(cJSON *obj, const char *key, double n) { return bl_json_add(obj, key, cJSON_CreateNumber(n)); }

@@ -1,0 +1,348 @@
+/* sandbox.c — the sandbox as data: which globals and library functions a policy can reach (the
+ * tables below, one screen), and the few functions replaced by safe versions (load, require, print,
+ * os.time, os.date). Everything else of the Lua state stays out of reach. */
+#include "sandbox.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+/* Base functions a policy may call as they are. */
+static const char *const base_allow[] = {
+    "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber", "tostring", "type",
+    "xpcall", "getmetatable", "setmetatable", "rawequal", "rawget", "rawlen", NULL,
+};
+/* Left out on purpose: rawset (one policy could change what all others read through a shared
+ * read-only table), collectgarbage, dofile, loadfile, io, debug, package, os.execute/exit/getenv/
+ * remove/rename/tmpname/setlocale. load, require, print, os.time and os.date are replaced below. */
+
+/* Libraries with the functions a policy may call (allow NULL = every function but those denied). */
+static const char *const string_deny[] = {"dump", NULL}; /* no bytecode out; load refuses it in */
+static const char *const os_allow[] = {"clock", NULL};
+static const struct {
+    const char *name;
+    const char *const *allow;
+    const char *const *deny;
+} libs[] = {
+    {"string", NULL, string_deny}, {"table", NULL, NULL},     {"math", NULL, NULL},
+    {"utf8", NULL, NULL},          {"coroutine", NULL, NULL}, {"os", os_allow, NULL},
+};
+
+static const char BASE_KEY = 'b';   /* registry: the base environment (a plain table) */
+static const char DIRS_KEY = 'd';   /* registry: {scripts_dir, policy_dir} */
+static const char LOADED_KEY = 'l'; /* registry: modules already required */
+static const char ENVMT_KEY = 'e';  /* registry: metatable of file environments */
+
+static int listed(const char *const *list, const char *name)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, name) == 0)
+            return 1;
+    return 0;
+}
+
+static int ro_newindex(lua_State *L)
+{
+    const char *k = lua_tostring(L, 2);
+    return luaL_error(L, "cannot set '%s': the engine's libraries are read-only", k ? k : "?");
+}
+
+static int ro_pairs(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1)); /* next */
+    lua_pushvalue(L, lua_upvalueindex(2)); /* the real table */
+    lua_pushnil(L);
+    return 3;
+}
+
+/* Replaces the table on top with a read-only proxy of it. */
+static void push_readonly(lua_State *L)
+{
+    int t = lua_gettop(L);
+    lua_newtable(L);                 /* proxy */
+    lua_createtable(L, 0, 4);        /* its metatable */
+    lua_pushvalue(L, t);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, ro_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_getglobal(L, "next");
+    lua_pushvalue(L, t);
+    lua_pushcclosure(L, ro_pairs, 2);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_replace(L, t);
+}
+
+static void push_base(lua_State *L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &BASE_KEY); }
+
+static int env_newindex(lua_State *L)
+{
+    const char *k = lua_tostring(L, 2);
+    return luaL_error(L, "cannot set global '%s': keep names local in policies (write 'local %s = ...')",
+                      k ? k : "?", k ? k : "name");
+}
+
+void bl_sandbox_push_env(lua_State *L)
+{
+    lua_newtable(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &ENVMT_KEY);
+    lua_setmetatable(L, -2);
+}
+
+/* load(chunk [, chunkname [, mode [, env]]]): text only; without env, a fresh sandbox environment. */
+static int sb_load(lua_State *L)
+{
+    const char *mode = luaL_optstring(L, 3, "t");
+    if (strcmp(mode, "t") != 0)
+        return luaL_error(L, "load: only text chunks can be loaded in policies (mode '%s' refused)", mode);
+    size_t len;
+    const char *s = lua_tolstring(L, 1, &len);
+    if (s == NULL)
+        return luaL_argerror(L, 1, "load in policies takes a string");
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    int has_env = !lua_isnone(L, 4);
+    if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
+        luaL_pushfail(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (has_env)
+        lua_pushvalue(L, 4);
+    else
+        bl_sandbox_push_env(L);
+    lua_setupvalue(L, -2, 1);
+    return 1;
+}
+
+static int valid_module_name(const char *s)
+{
+    if (*s == '\0' || *s == '.' || *s == '_')
+        return 0;
+    for (const char *p = s; *p; p++) {
+        int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                 *p == '_' || (*p == '.' && p[1] != '.' && p[1] != '\0');
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+int bl_sandbox_loadfile(lua_State *L, const char *path)
+{
+    lua_pushfstring(L, "@%s", path);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        lua_pop(L, 1);
+        lua_pushfstring(L, "%s: cannot read the file", path);
+        return LUA_ERRFILE;
+    }
+    bl_buf b = {0};
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        bl_buf_add(&b, chunk, n);
+    fclose(f);
+    int rc = luaL_loadbufferx(L, b.data ? b.data : "", b.len, lua_tostring(L, -1), "t");
+    bl_buf_free(&b);
+    lua_remove(L, -2);
+    if (rc != LUA_OK)
+        return rc;
+    bl_sandbox_push_env(L);
+    lua_setupvalue(L, -2, 1);
+    return LUA_OK;
+}
+
+/* require(name): scripts/name.lua, then <policy dir>/name.lua; dots are directories. */
+static int sb_require(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);
+    if (lua_getfield(L, -1, name) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
+    if (!valid_module_name(name))
+        return luaL_error(L, "module '%s' not found: a module name is letters, digits, '_' and dots", name);
+    char rel[512];
+    snprintf(rel, sizeof rel, "%s", name);
+    for (char *p = rel; *p; p++)
+        if (*p == '.')
+            *p = '/';
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &DIRS_KEY);
+    char tried[2][1100];
+    for (int i = 0; i < 2; i++) {
+        lua_rawgeti(L, -1, i + 1);
+        snprintf(tried[i], sizeof tried[i], "%s/%s.lua", lua_tostring(L, -1), rel);
+        lua_pop(L, 1);
+        FILE *f = fopen(tried[i], "rb");
+        if (f == NULL)
+            continue;
+        fclose(f);
+        if (bl_sandbox_loadfile(L, tried[i]) != LUA_OK)
+            return lua_error(L);
+        lua_pushstring(L, name);
+        lua_call(L, 1, 1);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_pushboolean(L, 1);
+        }
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -4, name); /* LOADED[name] */
+        return 1;
+    }
+    return luaL_error(L,
+                      "module '%s' not found: policies may require only modules in the engine's scripts "
+                      "or the policy directory (looked for %s and %s)",
+                      name, tried[0], tried[1]);
+}
+
+static int sb_print(lua_State *L)
+{
+    lua_Debug ar;
+    char where[300] = "policy";
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+        snprintf(where, sizeof where, "%s:%d", ar.short_src, ar.currentline);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    fprintf(stderr, "%s: %s\n", where, lua_tostring(L, -1));
+    return 0;
+}
+
+/* os.time() is the engine clock (virtual in tests); os.time(t) converts as usual. */
+static int sb_time(lua_State *L)
+{
+    if (lua_isnoneornil(L, 1)) {
+        lua_pushinteger(L, (lua_Integer)(bl_clock_now_ms() / 1000));
+        return 1;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* os.date(fmt [, t]): t defaults to the engine clock. */
+static int sb_date(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_isnil(L, 2))
+        lua_pushinteger(L, (lua_Integer)(bl_clock_now_ms() / 1000)), lua_replace(L, 2);
+    if (lua_isnil(L, 1))
+        lua_pushliteral(L, "%c"), lua_replace(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+void bl_sandbox_set(lua_State *L, const char *name)
+{
+    if (lua_istable(L, -1))
+        push_readonly(L); /* one policy must not change a module all others use */
+    push_base(L);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}
+
+void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_dir)
+{
+    static const luaL_Reg open[] = {
+        {"_G", luaopen_base},          {"string", luaopen_string}, {"table", luaopen_table},
+        {"math", luaopen_math},        {"utf8", luaopen_utf8},     {"coroutine", luaopen_coroutine},
+        {"os", luaopen_os},            {NULL, NULL},
+    };
+    for (const luaL_Reg *r = open; r->name; r++) {
+        luaL_requiref(L, r->name, r->func, 1);
+        lua_pop(L, 1);
+    }
+
+    lua_newtable(L); /* base environment */
+    for (const char *const *p = base_allow; *p; p++) {
+        lua_getglobal(L, *p);
+        lua_setfield(L, -2, *p);
+    }
+    lua_pushliteral(L, "_VERSION");
+    lua_getglobal(L, "_VERSION");
+    lua_rawset(L, -3);
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
+        lua_getglobal(L, libs[i].name);
+        int real = lua_gettop(L);
+        lua_newtable(L);
+        for (lua_pushnil(L); lua_next(L, real); lua_pop(L, 1)) {
+            const char *k = lua_tostring(L, -2);
+            if (k == NULL || (libs[i].allow && !listed(libs[i].allow, k)) || listed(libs[i].deny, k))
+                continue;
+            lua_pushvalue(L, -2);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, real + 1);
+        }
+        if (strcmp(libs[i].name, "os") == 0) {
+            lua_getfield(L, real, "time");
+            lua_pushcclosure(L, sb_time, 1);
+            lua_setfield(L, -2, "time");
+            lua_getfield(L, real, "date");
+            lua_pushcclosure(L, sb_date, 1);
+            lua_setfield(L, -2, "date");
+        }
+        if (strcmp(libs[i].name, "string") == 0) {
+            /* ("x"):upper() must not reach string.dump, nor getmetatable("") the real table */
+            lua_pushliteral(L, "");
+            lua_getmetatable(L, -1);
+            lua_pushvalue(L, -3);
+            lua_setfield(L, -2, "__index");
+            lua_pushboolean(L, 0);
+            lua_setfield(L, -2, "__metatable");
+            lua_pop(L, 2);
+        }
+        push_readonly(L);
+        lua_setfield(L, -3, libs[i].name);
+        lua_pop(L, 1);
+    }
+    lua_pushcfunction(L, sb_load);
+    lua_setfield(L, -2, "load");
+    lua_pushcfunction(L, sb_require);
+    lua_setfield(L, -2, "require");
+    lua_pushcfunction(L, sb_print);
+    lua_setfield(L, -2, "print");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &BASE_KEY);
+
+    lua_createtable(L, 0, 3); /* metatable of every file environment */
+    push_base(L);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, env_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &ENVMT_KEY);
+
+    lua_createtable(L, 2, 0);
+    lua_pushstring(L, scripts_dir);
+    lua_rawseti(L, -2, 1);
+    lua_pushstring(L, policy_dir);
+    lua_rawseti(L, -2, 2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &DIRS_KEY);
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);
+}
+
+const char *bl_sandbox_scripts_dir(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &DIRS_KEY);
+    lua_rawgeti(L, -1, 1);
+    const char *s = lua_tostring(L, -1);
+    lua_pop(L, 2); /* the string stays alive: it is held by the registry table */
+    return s;
+}

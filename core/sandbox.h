@@ -1,0 +1,27 @@
+/* sandbox.h — what a policy may see: the safe globals, read-only libraries, text-only `load`, and a
+ * `require` that looks only in scripts/ and the policy directory. */
+#ifndef BL_SANDBOX_H
+#define BL_SANDBOX_H
+
+#include <lua.h>
+
+/* Opens the safe libraries in L and builds the sandbox's base environment (kept in the registry).
+ * scripts_dir and policy_dir are where `require` looks (in that order). */
+void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_dir);
+
+/* Adds the value on top of the stack to the base environment as global `name` (pops it). */
+void bl_sandbox_set(lua_State *L, const char *name);
+
+/* Pushes a fresh environment for one file: reads fall through to the base, setting a global is an
+ * error naming the variable. */
+void bl_sandbox_push_env(lua_State *L);
+
+/* Loads a text-only Lua file with a fresh environment; pushes the chunk, or an error message and
+ * returns non-zero. The chunk name is "@" .. path, so errors read "path:line: ...". If env_out is
+ * not NULL the environment is also pushed (below nothing: on top, after the chunk). */
+int bl_sandbox_loadfile(lua_State *L, const char *path);
+
+/* Pushes the directory a module name resolves in, for error messages. */
+const char *bl_sandbox_scripts_dir(lua_State *L);
+
+#endif

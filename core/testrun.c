@@ -1,0 +1,309 @@
+/* testrun.c — runs policy tests: loads each *_test.lua with the test API (test, eval, put, fixture,
+ * get and the assertions of scripts/_testrun.lua), gives every test a fresh in-memory store, and
+ * counts what passed and failed. */
+#include "testrun.h"
+
+#include <dirent.h>
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine.h"
+#include "luajson.h"
+#include "sandbox.h"
+
+typedef struct runner {
+    bl_host_t *h;
+    bl_store_t *store;
+} runner;
+
+static runner *runner_of(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
+
+static cJSON *check_fields(lua_State *L, int idx)
+{
+    luaL_checktype(L, idx, LUA_TTABLE);
+    char err[200];
+    cJSON *j = bl_lua_tojson(L, idx, err, sizeof err);
+    if (j == NULL)
+        luaL_argerror(L, idx, err);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return cJSON_CreateObject(); /* an array of fields is no record */
+    }
+    return j;
+}
+
+static int push_result_or_raise(lua_State *L, int rc, cJSON *out, char *err)
+{
+    if (rc != BL_OK) {
+        lua_pushstring(L, err ? err : "failed");
+        free(err);
+        return lua_error(L);
+    }
+    bl_lua_pushjson(L, out, 1);
+    cJSON_Delete(out);
+    return 1;
+}
+
+static int t_eval(lua_State *L)
+{
+    runner *r = runner_of(L);
+    const char *type = luaL_checkstring(L, 1);
+    cJSON *rec = check_fields(L, 2);
+    cJSON *out = NULL;
+    char *err = NULL;
+    int rc = bl_host_eval(r->h, type, rec, r->store, &out, &err);
+    cJSON_Delete(rec);
+    return push_result_or_raise(L, rc, out, err);
+}
+
+static int t_put(lua_State *L)
+{
+    runner *r = runner_of(L);
+    const char *type = luaL_checkstring(L, 1);
+    cJSON *rec = check_fields(L, 2);
+    const char *id = bl_json_str(rec, "id");
+    if (id == NULL) {
+        cJSON_Delete(rec);
+        return luaL_argerror(L, 2, "the record needs a string 'id'");
+    }
+    cJSON *out = NULL;
+    char *err = NULL;
+    int rc = bl_engine_put(r->h, r->store, type, id, rec, -1, "write", &out, &err);
+    cJSON_Delete(rec);
+    return push_result_or_raise(L, rc, out, err);
+}
+
+static int t_fixture(lua_State *L)
+{
+    runner *r = runner_of(L);
+    const char *type = luaL_checkstring(L, 1);
+    cJSON *rec = check_fields(L, 2);
+    const char *id = bl_json_str(rec, "id");
+    if (id == NULL) {
+        cJSON_Delete(rec);
+        return luaL_argerror(L, 2, "the record needs a string 'id'");
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, "type");
+    cJSON_AddStringToObject(rec, "type", type);
+    int64_t v;
+    int rc = bl_store_begin(r->store);
+    if (rc == BL_OK)
+        rc = bl_store_put(r->store, type, id, rec, -1, bl_clock_now_ms(), &v);
+    if (rc == BL_OK)
+        rc = bl_store_commit(r->store);
+    else
+        bl_store_rollback(r->store);
+    cJSON_Delete(rec);
+    if (rc != BL_OK)
+        return luaL_error(L, "fixture: %s", bl_store_errmsg(r->store));
+    return 0;
+}
+
+static int t_get(lua_State *L)
+{
+    runner *r = runner_of(L);
+    bl_record rec = {0};
+    int rc = bl_store_get(r->store, luaL_checkstring(L, 1), luaL_checkstring(L, 2), &rec);
+    if (rc == BL_NOTFOUND)
+        return lua_pushnil(L), 1;
+    if (rc != BL_OK)
+        return luaL_error(L, "get: %s", bl_store_errmsg(r->store));
+    bl_lua_pushjson(L, rec.fields, 1);
+    bl_record_clear(&rec);
+    return 1;
+}
+
+static int t_reset(lua_State *L)
+{
+    runner *r = runner_of(L);
+    bl_store_close(r->store);
+    r->store = NULL;
+    char *err = NULL;
+    if (bl_store_open(":memory:", &r->store, &err) != BL_OK) {
+        lua_pushstring(L, err);
+        free(err);
+        return lua_error(L);
+    }
+    bl_clock_set_real();
+    return 0;
+}
+
+static int t_out(lua_State *L)
+{
+    fputs(luaL_checkstring(L, 1), stdout);
+    return 0;
+}
+
+static int t_encode(lua_State *L)
+{
+    char err[200];
+    cJSON *j = bl_lua_tojson(L, 1, err, sizeof err);
+    if (j == NULL)
+        return luaL_error(L, "%s", err);
+    char *s = bl_json_dump(j);
+    cJSON_Delete(j);
+    lua_pushstring(L, s);
+    free(s);
+    return 1;
+}
+
+/* Runs one test file; adds to the counts. */
+static void run_file(const char *path, const bl_host_config *cfg, int *passed, int *failed)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    printf("%s\n", path);
+    bl_host_config c = *cfg;
+    c.policy_dir = dir;
+    bl_buf errors = {0};
+    bl_host_t *h = bl_host_open(&c, &errors);
+    if (h == NULL) {
+        printf("  FAIL  the policies in %s do not load:\n        %s", dir, errors.data ? errors.data : "?\n");
+        bl_buf_free(&errors);
+        (*failed)++;
+        return;
+    }
+    bl_buf_free(&errors);
+    lua_State *L = bl_host_state(h);
+    runner r = {h, NULL};
+    char *err = NULL;
+    if (bl_store_open(":memory:", &r.store, &err) != BL_OK) {
+        printf("  FAIL  %s\n", err);
+        free(err);
+        (*failed)++;
+        bl_host_close(h);
+        return;
+    }
+
+    char tr[1100];
+    snprintf(tr, sizeof tr, "%s/_testrun.lua", cfg->scripts_dir);
+    if (luaL_loadfilex(L, tr, "t") != LUA_OK) {
+        printf("  FAIL  %s\n", lua_tostring(L, -1));
+        goto done_fail;
+    }
+    static const luaL_Reg prims[] = {{"reset", t_reset}, {"out", t_out}, {"encode", t_encode}, {NULL, NULL}};
+    luaL_newlibtable(L, prims);
+    lua_pushlightuserdata(L, &r);
+    luaL_setfuncs(L, prims, 1);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        printf("  FAIL  %s\n", lua_tostring(L, -1));
+        goto done_fail;
+    }
+    int T = lua_gettop(L);
+
+    if (bl_sandbox_loadfile(L, path) != LUA_OK) {
+        printf("  FAIL  %s\n", lua_tostring(L, -1));
+        lua_settop(L, 0);
+        goto done_fail;
+    }
+    lua_getupvalue(L, -1, 1); /* the test file's environment */
+    int env = lua_gettop(L);
+    lua_getfield(L, T, "env");
+    for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) {
+        lua_pushvalue(L, -2);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, env);
+    }
+    lua_pop(L, 1);
+    static const luaL_Reg api[] = {
+        {"eval", t_eval}, {"put", t_put}, {"fixture", t_fixture}, {"get", t_get}, {NULL, NULL},
+    };
+    for (const luaL_Reg *f = api; f->name; f++) {
+        lua_pushstring(L, f->name);
+        lua_pushlightuserdata(L, &r);
+        lua_pushcclosure(L, f->func, 1);
+        lua_rawset(L, env);
+    }
+    lua_pop(L, 1);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+        printf("  FAIL  %s\n", lua_tostring(L, -1));
+        lua_settop(L, 0);
+        goto done_fail;
+    }
+    lua_getfield(L, T, "run");
+    lua_pushstring(L, path);
+    if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
+        printf("  FAIL  %s\n", lua_tostring(L, -1));
+        lua_settop(L, 0);
+        goto done_fail;
+    }
+    *passed += (int)lua_tointeger(L, -2);
+    *failed += (int)lua_tointeger(L, -1);
+    lua_settop(L, 0);
+    bl_store_close(r.store);
+    bl_host_close(h);
+    return;
+done_fail:
+    (*failed)++;
+    lua_settop(L, 0);
+    bl_store_close(r.store);
+    bl_host_close(h);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void collect(const char *dir, char ***v, int *n, int *cap)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *p = bl_strdupf("%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            collect(p, v, n, cap);
+            free(p);
+            continue;
+        }
+        size_t len = strlen(e->d_name);
+        if (len < 9 || strcmp(e->d_name + len - 9, "_test.lua") != 0) {
+            free(p);
+            continue;
+        }
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 16;
+            *v = realloc(*v, (size_t)*cap * sizeof **v);
+        }
+        (*v)[(*n)++] = p;
+    }
+    closedir(d);
+}
+
+int bl_test_run(const char *dir, const bl_host_config *cfg, int *passed, int *failed)
+{
+    *passed = *failed = 0;
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "bylaw test: '%s' is not a directory\n", dir);
+        return BL_ERR;
+    }
+    char **files = NULL;
+    int n = 0, cap = 0;
+    char root[1024];
+    snprintf(root, sizeof root, "%s", dir);
+    size_t rl = strlen(root);
+    while (rl > 1 && root[rl - 1] == '/')
+        root[--rl] = '\0';
+    collect(root, &files, &n, &cap);
+    if (n)
+        qsort(files, (size_t)n, sizeof *files, cmp_str);
+    for (int i = 0; i < n; i++) {
+        run_file(files[i], cfg, passed, failed);
+        free(files[i]);
+    }
+    free(files);
+    if (n == 0)
+        fprintf(stderr, "bylaw test: no *_test.lua files under %s\n", dir);
+    return BL_OK;
+}
