@@ -64,19 +64,15 @@ static int c_fields(lua_State *L)
     return 1;
 }
 
+/* C.begin(name): the limits start afresh for policy `name`; C.begin(nil): no policy runs now. */
 static int c_begin(lua_State *L)
 {
     bl_host_t *h = bl_host_of(L);
     h->policy_now = lua_tostring(L, 1);
-    bl_guard_begin(&h->guard, L);
-    return 0;
-}
-
-static int c_finish_call(lua_State *L)
-{
-    bl_host_t *h = bl_host_of(L);
-    bl_guard_end(&h->guard);
-    h->policy_now = NULL;
+    if (h->policy_now)
+        bl_guard_begin(&h->guard, L);
+    else
+        bl_guard_end(&h->guard);
     return 0;
 }
 
@@ -149,13 +145,15 @@ static int c_decision(lua_State *L)
     add_cs(d, "verdict", str_or_null(lua_tostring(L, 3)));
     add_cs(d, "explanation", str_or_null(lua_tostring(L, 4)));
     cJSON *reasons = add_cs(d, "reasons", cJSON_CreateArray());
-    lua_Integer nr = luaL_len(L, 5);
+    lua_Integer nr = lua_istable(L, 5) ? luaL_len(L, 5) : 0;
     for (lua_Integer r = 1; r <= nr; r++) {
         lua_rawgeti(L, 5, r);
         cJSON_AddItemToArray(reasons, cJSON_CreateString(lua_tostring(L, -1)));
         lua_pop(L, 1);
     }
     cJSON *changes = add_cs(d, "changes", cJSON_CreateObject());
+    if (!lua_istable(L, 6))
+        return 0;
     for (lua_pushnil(L); lua_next(L, 6); lua_pop(L, 1))
         cJSON_AddItemToObject(changes, lua_tostring(L, -2),
                               bl_lua_isnull(L, -1) ? cJSON_CreateNull() : lua_to_json_or_raise(L, -1, "change"));
@@ -469,8 +467,8 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
         return NULL;
     }
     static const luaL_Reg prims[] = {
-        {"fields", c_fields}, {"begin", c_begin},   {"finish_call", c_finish_call}, {"start", c_start},
-        {"decision", c_decision}, {"point", c_point}, {"event", c_event},             {NULL, NULL},
+        {"fields", c_fields},     {"begin", c_begin}, {"start", c_start}, {"decision", c_decision},
+        {"point", c_point},       {"event", c_event}, {NULL, NULL},
     };
     luaL_newlib(L, prims);
     bl_lua_pushnull(L);

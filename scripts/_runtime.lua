@@ -158,7 +158,8 @@ local function argerr(n, fname, msg) error(fmt("bad argument #%d to '%s' (%s)", 
 local function add_reason(d, because, n, fname)
   if because == nil then return end
   if type(because) ~= "string" then argerr(n, fname, "reason must be a string, got " .. type(because)) end
-  d.reasons[#d.reasons + 1] = because
+  local rs = d.reasons
+  if rs then rs[#rs + 1] = because else d.reasons = { because } end
 end
 
 local function json_value(v, n, fname, depth)
@@ -187,9 +188,9 @@ function D:set(field, value, because)
   if value ~= nil then json_value(value, 2, "set") end
   add_reason(self, because, 3, "set")
   local v = value == nil and NIL or value
-  self.changes[field] = v
+  local ch = self.changes
+  if ch then ch[field] = v else self.changes = { [field] = v } end
   self.over[field] = v
-  self.nchanges = self.nchanges + 1
 end
 
 function D:verdict(v, because)
@@ -202,7 +203,7 @@ end
 
 function D:because(text)
   if type(text) ~= "string" then argerr(1, "because", "expected a string, got " .. type(text)) end
-  self.reasons[#self.reasons + 1] = text
+  add_reason(self, text, 1, "because")
 end
 
 function D:points(subject, n, because, period)
@@ -233,7 +234,7 @@ function D:emit(kind, payload)
 end
 
 local function builder(p, over)
-  return setmetatable({ policy = p, over = over, changes = {}, nchanges = 0, reasons = {} }, D)
+  return setmetatable({ policy = p, over = over }, D)
 end
 
 -- Evaluation --------------------------------------------------------------------------------------
@@ -280,16 +281,16 @@ function R.evaluate(rtype)
         ds[#ds + 1] = d
         C.begin(p.name)
         p.decide(r, d)
-        C.finish_call()
       end
     end
+    C.begin(nil)
   end
   C.start(over)
   for i = 1, #ds do
     local d = ds[i]
     local p, rs = d.policy, d.reasons
     local name = p.name
-    C.decision(name, p.version, d.verdict_, concat(rs, "; "), rs, d.changes)
+    C.decision(name, p.version, d.verdict_, rs and (rs[2] and concat(rs, "; ") or rs[1]) or "", rs, d.changes)
     local t = d.points_
     if t then
       for j = 1, #t do local x = t[j]; C.point(name, x.subject, x.points, x.period, x.reason) end

@@ -1,0 +1,163 @@
+/* test_host.c — the Lua host: sandbox escapes, the three limits, load errors, and that every failure
+ * names file:line, changes nothing and leaves the host usable. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "host.h"
+
+static bl_host_t *open_dir(const char *dir, bl_limits lim, bl_buf *errors)
+{
+    bl_host_config cfg = {.policy_dir = dir, .scripts_dir = "scripts", .limits = lim};
+    return bl_host_open(&cfg, errors);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Evaluates {"id":"a","n":21} as type; returns rc and the message (caller frees). */
+static int eval_type(bl_host_t *h, const char *type, char **err, cJSON **out)
+{
+    cJSON *rec = cJSON_Parse("{\"id\":\"a\",\"n\":21}");
+    *out = NULL;
+    int rc = bl_host_eval(h, type, rec, NULL, out, err);
+    cJSON_Delete(rec);
+    return rc;
+}
+
+static void expect_failure(bl_host_t *h, const char *type, const char *line, const char *words)
+{
+    char *err = NULL;
+    cJSON *out = NULL;
+    double t0 = now_s();
+    int rc = eval_type(h, type, &err, &out);
+    double dt = now_s() - t0;
+    assert_int_equal(rc, BL_ERR);
+    assert_null(out);
+    assert_non_null(err);
+    if (strstr(err, line) == NULL || strstr(err, words) == NULL)
+        fail_msg("policy '%s': expected '%s' and '%s' in: %s", type, line, words, err);
+    assert_true(dt < 0.9); /* "well under a second" */
+    free(err);
+    /* the next record still evaluates */
+    rc = eval_type(h, "ok", &err, &out);
+    assert_int_equal(rc, BL_OK);
+    cJSON *rec = cJSON_GetObjectItem(out, "record");
+    assert_int_equal((int)cJSON_GetObjectItem(rec, "double")->valuedouble, 42);
+    cJSON_Delete(out);
+}
+
+static bl_host_t *sandbox_host(void)
+{
+    bl_buf errors = {0};
+    bl_limits lim = BL_LIMITS_DEFAULT;
+    bl_host_t *h = open_dir("tests/fixtures/sandbox", lim, &errors);
+    if (h == NULL)
+        fail_msg("load: %s", errors.data);
+    bl_buf_free(&errors);
+    return h;
+}
+
+static void test_limits(void **state)
+{
+    bl_host_t *h = sandbox_host();
+    expect_failure(h, "spin", "escape.lua:3:", "ran past its budget");
+    expect_failure(h, "hog", "escape.lua:4:", "ran out of memory");
+    expect_failure(h, "spin", "escape.lua:3:", "budget"); /* again, after a memory error */
+    bl_host_close(h);
+}
+
+static void test_timeout(void **state)
+{
+    bl_buf errors = {0};
+    bl_limits lim = BL_LIMITS_DEFAULT;
+    lim.budget = 1000000000000LL; /* only the clock can stop it */
+    lim.timeout_ms = 100;
+    bl_host_t *h = open_dir("tests/fixtures/sandbox", lim, &errors);
+    assert_non_null(h);
+    expect_failure(h, "spin", "escape.lua:3:", "time limit of 100 ms");
+    bl_host_close(h);
+}
+
+static void test_escapes(void **state)
+{
+    bl_host_t *h = sandbox_host();
+    expect_failure(h, "exec", "escape.lua:5:", "execute");
+    expect_failure(h, "io", "escape.lua:6:", "global 'io'");
+    expect_failure(h, "ffi", "escape.lua:7:", "module 'ffi' not found");
+    expect_failure(h, "binary", "escape.lua:8:", "only text chunks");
+    expect_failure(h, "binary_text_mode", "escape.lua:9:", "binary chunk");
+    expect_failure(h, "global", "escape.lua:10:", "cannot set global 'leaked'");
+    expect_failure(h, "libwrite", "escape.lua:11:", "read-only");
+    expect_failure(h, "readonly", "escape.lua:20:", "d:set(\"grade\"");
+    expect_failure(h, "yield", "escape.lua:21:", "yielded");
+    bl_host_close(h);
+}
+
+static void test_hidden(void **state)
+{
+    bl_host_t *h = sandbox_host();
+    char *err = NULL;
+    cJSON *out = NULL;
+    assert_int_equal(eval_type(h, "strmeta", &err, &out), BL_OK);
+    cJSON *rec = cJSON_GetObjectItem(out, "record");
+    assert_string_equal(cJSON_GetObjectItem(rec, "meta")->valuestring, "false");
+    assert_string_equal(cJSON_GetObjectItem(rec, "dump")->valuestring, "nil");
+    assert_string_equal(cJSON_GetObjectItem(rec, "debug")->valuestring, "nil");
+    assert_string_equal(cJSON_GetObjectItem(rec, "package")->valuestring, "nil");
+    assert_string_equal(cJSON_GetObjectItem(rec, "dofile")->valuestring, "nil");
+    assert_string_equal(cJSON_GetObjectItem(rec, "getenv")->valuestring, "nil");
+    cJSON_Delete(out);
+    bl_host_close(h);
+}
+
+static void test_field_types(void **state)
+{
+    bl_host_t *h = sandbox_host();
+    cJSON *rec = cJSON_Parse("{\"id\":\"a\",\"n\":\"21\"}");
+    char *err = NULL;
+    cJSON *out = NULL;
+    assert_int_equal(bl_host_eval(h, "ok", rec, NULL, &out, &err), BL_INVALID);
+    assert_non_null(strstr(err, "field 'n' must be an integer, got string \"21\""));
+    assert_non_null(strstr(err, "policy ok"));
+    free(err);
+    cJSON_Delete(rec);
+    rec = cJSON_Parse("{\"id\":\"a\"}");
+    assert_int_equal(bl_host_eval(h, "ok", rec, NULL, &out, &err), BL_INVALID);
+    assert_non_null(strstr(err, "field 'n' must be an integer, got nothing"));
+    free(err);
+    cJSON_Delete(rec);
+    bl_host_close(h);
+}
+
+static void test_load_errors(void **state)
+{
+    bl_buf errors = {0};
+    bl_host_t *h = open_dir("tests/fixtures/broken", BL_LIMITS_DEFAULT, &errors);
+    assert_null(h);
+    assert_non_null(strstr(errors.data, "tests/fixtures/broken/keys.lua:1: policy: unknown key 'colour'"));
+    assert_non_null(strstr(errors.data, "tests/fixtures/broken/syntax.lua:4:"));
+    bl_buf_free(&errors);
+    h = open_dir("tests/fixtures/no-such-dir", BL_LIMITS_DEFAULT, &errors);
+    assert_null(h);
+    assert_non_null(strstr(errors.data, "cannot open the policy directory"));
+    bl_buf_free(&errors);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_limits),      cmocka_unit_test(test_timeout),     cmocka_unit_test(test_escapes),
+        cmocka_unit_test(test_hidden),      cmocka_unit_test(test_field_types), cmocka_unit_test(test_load_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
