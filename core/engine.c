@@ -28,11 +28,12 @@ int bl_engine_put(bl_host_t *h, bl_store_t *s, const char *type, const char *id,
         *err = bl_strdupf("a record must be a JSON object");
         return BL_INVALID;
     }
-    cJSON *rec = cJSON_Duplicate(fields, 1);
-    cJSON_DeleteItemFromObjectCaseSensitive(rec, "id");
-    cJSON_DeleteItemFromObjectCaseSensitive(rec, "type");
+    cJSON *rec = cJSON_CreateObject(); /* id and type first, then the fields as given */
     cJSON_AddStringToObject(rec, "id", id);
     cJSON_AddStringToObject(rec, "type", type);
+    for (const cJSON *f = fields->child; f; f = f->next)
+        if (strcmp(f->string, "id") != 0 && strcmp(f->string, "type") != 0)
+            cJSON_AddItemToObject(rec, f->string, cJSON_Duplicate(f, 1));
     if (bl_store_begin(s) != BL_OK) {
         cJSON_Delete(rec);
         *err = bl_strdupf("cannot start a transaction: %s", bl_store_errmsg(s));
@@ -111,6 +112,16 @@ int bl_engine_put(bl_host_t *h, bl_store_t *s, const char *type, const char *id,
     return BL_OK;
 }
 
+/* "policies/client_grade.lua" -> "client_grade" (the name the API and the version history use). */
+static void file_stem(const char *file, char *out, size_t n)
+{
+    const char *base = strrchr(file, '/');
+    snprintf(out, n, "%s", base ? base + 1 : file);
+    char *dot = strrchr(out, '.');
+    if (dot)
+        *dot = '\0';
+}
+
 int bl_engine_register_policies(bl_host_t *h, bl_store_t *s, char **err)
 {
     *err = NULL;
@@ -125,6 +136,8 @@ int bl_engine_register_policies(bl_host_t *h, bl_store_t *s, char **err)
     cJSON_ArrayForEach(p, list)
     {
         const char *file = bl_json_str(p, "file");
+        char stem[256];
+        file_stem(file, stem, sizeof stem);
         FILE *f = fopen(file, "rb");
         bl_buf src = {0};
         if (f) {
@@ -134,8 +147,7 @@ int bl_engine_register_policies(bl_host_t *h, bl_store_t *s, char **err)
                 bl_buf_add(&src, chunk, n);
             fclose(f);
         }
-        int rc = bl_store_add_policy_version(s, bl_json_str(p, "name"), bl_json_str(p, "version"), file,
-                                             src.data ? src.data : "", now);
+        int rc = bl_store_add_policy_version(s, stem, bl_json_str(p, "version"), file, src.data ? src.data : "", now);
         bl_buf_free(&src);
         if (rc != BL_OK) {
             cJSON_Delete(list);

@@ -17,7 +17,8 @@
 int bl_engine_put(bl_host_t *h, bl_store_t *s, const char *type, const char *id, const cJSON *fields,
                   int64_t expect_version, const char *trigger, cJSON **out, char **err);
 
-/* Records every loaded policy's current version and source in the store (idempotent). */
+/* Records the source of every loaded policy file under its file name (without .lua) and version, so
+ * any decision can name the exact source it ran (idempotent). */
 int bl_engine_register_policies(bl_host_t *h, bl_store_t *s, char **err);
 
 #endif

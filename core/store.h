@@ -16,10 +16,15 @@ int bl_store_open(const char *path, bl_store_t **out, char **err);
 void bl_store_close(bl_store_t *s); /* checkpoints the WAL */
 const char *bl_store_errmsg(bl_store_t *s); /* the last error, plain words */
 
-/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. Every write below happens inside one. */
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. Every write below happens inside one. They nest:
+ * inside an open transaction, begin is a SAVEPOINT, commit releases it and rollback undoes only it
+ * (the service's group commit runs each request in a savepoint of one batch transaction). */
 int bl_store_begin(bl_store_t *s);
 int bl_store_commit(bl_store_t *s);
 void bl_store_rollback(bl_store_t *s);
+int bl_store_depth(bl_store_t *s); /* open transactions: 0 none */
+/* synchronous = FULL (1: every commit reaches the disk) or NORMAL (0: the default in WAL mode). */
+int bl_store_set_durable(bl_store_t *s, int full);
 
 /* A stored record. fields is the JSON object of its fields (including "id" and "type"). */
 typedef struct bl_record {
