@@ -80,6 +80,48 @@ void bl_json_print(const cJSON *j, bl_buf *out)
     }
 }
 
+/* Writes v (an integer below 2^53) in decimal; returns the length. */
+static int format_int(char *buf, long long v)
+{
+    char tmp[24];
+    int n = 0, neg = v < 0;
+    unsigned long long u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    int len = 0;
+    if (neg)
+        buf[len++] = '-';
+    while (n)
+        buf[len++] = tmp[--n];
+    buf[len] = '\0';
+    return len;
+}
+
+/* Turns integral number nodes into raw text nodes (printed the same, without cJSON's slow path). */
+static void rawify(cJSON *c)
+{
+    for (; c; c = c->next) {
+        if (cJSON_IsNumber(c) && c->valuedouble == floor(c->valuedouble) && fabs(c->valuedouble) < EXACT_LIMIT) {
+            char *text = cJSON_malloc(24);
+            if (text == NULL)
+                continue;
+            format_int(text, (long long)c->valuedouble);
+            c->type = cJSON_Raw;
+            c->valuestring = text;
+        } else if (c->child) {
+            rawify(c->child);
+        }
+    }
+}
+
+void bl_json_print_owned(cJSON *j, bl_buf *out)
+{
+    /* cJSON 1.7.15 prints every number with "%1.15g", then checks it with sscanf: slow on the hot path. */
+    rawify(j->child);
+    bl_json_print(j, out);
+}
+
 char *bl_json_dump(const cJSON *j)
 {
     char *s = cJSON_PrintUnformatted(j);

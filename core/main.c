@@ -195,9 +195,9 @@ static bl_host_t *open_host(const bl_host_config *cfg)
 
 /* eval ------------------------------------------------------------------------------------------ */
 
-static void json_line(bl_buf *out, const cJSON *j)
+static void json_line(bl_buf *out, cJSON *j)
 {
-    bl_json_print(j, out);
+    bl_json_print_owned(j, out);
     bl_buf_add(out, "\n", 1);
 }
 
