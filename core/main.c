@@ -583,8 +583,10 @@ static int cmd_test(int argc, char **argv, cli *c)
     }
     const char *dir = optind < argc ? argv[optind] : c->cfg.policy_dir;
     int passed = 0, failed = 0;
-    if (bl_test_run(dir, &c->cfg, &passed, &failed) != BL_OK)
+    if (bl_test_run(dir, &c->cfg, stdout, &passed, &failed) != BL_OK)
         return 1;
+    if (passed + failed == 0)
+        fprintf(stderr, "bylaw test: no tests: no *_test.lua files under %s\n", dir);
     printf("%d passed, %d failed\n", passed, failed);
     return failed || passed == 0 ? 1 : 0;
 }

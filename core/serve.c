@@ -1,9 +1,973 @@
-/* serve.c — `bylaw serve` (placeholder until the service lands). */
+/* serve.c — `bylaw serve`: one libuv loop owns the HTTP server (libmicrohttpd driven through its epoll
+ * fd), the store, the Lua host and the policy watcher. Writes of one loop iteration share one commit
+ * (group commit) and are answered once it is durable. Also the config file, tokens, hot reload,
+ * long polls, logging and a graceful stop. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
-#include "host.h"
-int bl_serve_main(int argc, char **argv, const bl_host_config *cfg);
-int bl_serve_main(int argc, char **argv, const bl_host_config *cfg)
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "service.h"
+#include "testrun.h"
+
+#define MAX_BODY (1024 * 1024)
+
+static const char *usage_serve =
+    "Usage: bylaw serve [--db FILE] [--policies DIR] [--listen HOST:PORT] [--config FILE]\n"
+    "                   [--durability full|normal] [--log-format text|json]\n"
+    "\n"
+    "Runs the HTTP/JSON service (API: README.md). Defaults: --db bylaw.db, --policies policies,\n"
+    "--listen 127.0.0.1:8080. Editing a policy file reloads it (validate, test, then swap); a broken\n"
+    "edit is logged with file:line and the old policies keep running.\n"
+    "\n"
+    "Options:\n"
+    "  --config FILE       JSON settings: {\"listen\", \"db\", \"policies\", \"durability\", \"log_format\",\n"
+    "                      \"tokens\": [{\"token\": \"...\", \"role\": \"admin|writer|reader\"}], \"max_connections\",\n"
+    "                      \"idle_timeout_s\", \"limits\": {\"budget\", \"timeout_ms\", \"memory_mb\"}}.\n"
+    "                      Options on the command line win over the file.\n"
+    "  --durability MODE   full (default): a write is answered after its commit reached the disk;\n"
+    "                      normal: after the commit (a power cut may lose the last writes)\n"
+    "  --log-format FMT    text (default) or json: one line per event on stderr\n"
+    "  plus the options every command takes (bylaw --help).\n"
+    "\n"
+    "Without tokens the service runs in open mode: every client has every role, and only loopback\n"
+    "clients are served. SIGINT/SIGTERM stop it gracefully.\n";
+
+/* One HTTP request while it is being received, handled and answered. */
+typedef struct conn {
+    bl_service *svc;
+    struct MHD_Connection *c;
+    bl_buf body;
+    int too_big;
+    int state; /* 0 receiving, 1 handled: waiting for a held answer, 2 answer ready */
+    bl_resp resp;
+    uint64_t start_ns;
+    char *path;
+} conn;
+
+typedef struct server {
+    bl_service svc;
+    struct MHD_Daemon *d;
+    uv_poll_t poll;
+    uv_timer_t timer, reload_timer, lag_timer, stop_timer;
+    uv_check_t check;
+    uv_signal_t sigint, sigterm;
+    uv_fs_event_t watch;
+    int active;   /* requests handled but not answered */
+    int durable;  /* synchronous = FULL */
+    int64_t lag_expect_ns;
+} server;
+
+static server *server_of(bl_service *svc) { return (server *)svc; }
+
+void bl_log(bl_service *svc, const char *level, const char *fmt, ...)
 {
-    fprintf(stderr, "bylaw serve: not built yet\n");
-    return 2;
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char t[32];
+    bl_time_format(bl_clock_now_ms(), t);
+    if (svc && svc->log_json) {
+        cJSON *o = cJSON_CreateObject();
+        bl_json_add_str(o, "at", t);
+        bl_json_add_str(o, "level", level);
+        bl_json_add_str(o, "msg", msg);
+        char *s = bl_json_dump(o);
+        fprintf(stderr, "%s\n", s);
+        free(s);
+        cJSON_Delete(o);
+    } else {
+        fprintf(stderr, "%s %s %s\n", t, level, msg);
+    }
+}
+
+/* Driving libmicrohttpd from the loop ------------------------------------------------------------ */
+
+static void mhd_drive(server *s);
+
+static void on_mhd_timer(uv_timer_t *t) { mhd_drive(t->data); }
+static void on_mhd_poll(uv_poll_t *p, int status, int events) { mhd_drive(p->data); }
+
+/* Runs MHD, then re-arms the timer from MHD_get_timeout: MHD's epoll is edge-triggered and keeps a
+ * ready list, so its timeout (0 ms included) must be honoured or connections stall. */
+static void mhd_drive(server *s)
+{
+    if (s->d == NULL)
+        return;
+    MHD_run(s->d);
+    MHD_UNSIGNED_LONG_LONG ms;
+    if (MHD_get_timeout(s->d, &ms) == MHD_YES)
+        uv_timer_start(&s->timer, on_mhd_timer, ms, 0);
+    else
+        uv_timer_stop(&s->timer);
+}
+
+static enum MHD_Result queue(conn *cn)
+{
+    bl_resp *r = &cn->resp;
+    const char *body = r->body ? r->body : "";
+    struct MHD_Response *m = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    const char *ctype = "application/json";
+    if (r->extra_header && strcasecmp(r->extra_header, "Content-Type") == 0)
+        ctype = r->extra_value;
+    else if (r->extra_header)
+        MHD_add_response_header(m, r->extra_header, r->extra_value);
+    MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    if (r->etag[0])
+        MHD_add_response_header(m, MHD_HTTP_HEADER_ETAG, r->etag);
+    enum MHD_Result ret = MHD_queue_response(cn->c, (unsigned)r->status, m);
+    MHD_destroy_response(m);
+    double secs = (double)(uv_hrtime() - cn->start_ns) / 1e9;
+    bl_metrics_request(&cn->svc->metrics, r->status, secs);
+    free(r->body);
+    r->body = NULL;
+    return ret;
+}
+
+/* bl_req callbacks over MHD */
+static const char *req_header(const bl_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(((conn *)r->impl)->c, MHD_HEADER_KIND, name);
+}
+
+static const char *req_query(const bl_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(((conn *)r->impl)->c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+typedef struct each_ctx {
+    void (*cb)(void *, const char *, const char *);
+    void *ud;
+} each_ctx;
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+    each_ctx *e = cls;
+    e->cb(e->ud, k, v ? v : "");
+    return MHD_YES;
+}
+
+static void req_each_query(const bl_req *r, void (*cb)(void *, const char *, const char *), void *ud)
+{
+    each_ctx e = {cb, ud};
+    MHD_get_connection_values(((conn *)r->impl)->c, MHD_GET_ARGUMENT_KIND, each_arg, &e);
+}
+
+static int is_loopback(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci == NULL || ci->client_addr == NULL)
+        return 0;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        static const unsigned char lo[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        return memcmp(a, lo, 16) == 0 || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    server *s = cls;
+    conn *cn = *con_cls;
+    if (cn == NULL) {
+        /* First call: headers only. Answering here would make MHD close the connection, so only an
+         * oversized Content-Length is refused now. */
+        cn = calloc(1, sizeof *cn);
+        cn->svc = &s->svc;
+        cn->c = c;
+        cn->start_ns = uv_hrtime();
+        *con_cls = cn;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > MAX_BODY) {
+            bl_api_error(&cn->resp, 413, "the body is larger than 1 MiB");
+            cn->state = 2;
+            return queue(cn);
+        }
+        return MHD_YES;
+    }
+    if (cn->state == 0 && *upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (cn->too_big || cn->body.len + n > MAX_BODY) {
+            cn->too_big = 1; /* keep reading and dropping; answer 413 at the end */
+            bl_buf_free(&cn->body);
+        } else {
+            bl_buf_add(&cn->body, upload, n);
+        }
+        return MHD_YES;
+    }
+    if (cn->state == 2)
+        return queue(cn); /* a held answer, after MHD_resume_connection */
+    if (cn->state == 1)
+        return MHD_YES; /* still waiting */
+    if (cn->too_big) {
+        bl_api_error(&cn->resp, 413, "the body is larger than 1 MiB");
+        cn->state = 2;
+        return queue(cn);
+    }
+    bl_req req = {
+        .method = method, .path = url, .query = req_query, .header = req_header, .each_query = req_each_query,
+        .body = cn->body.data ? cn->body.data : "", .body_len = cn->body.len, .loopback = is_loopback(c),
+        .impl = cn,
+    };
+    bl_api_handle(&s->svc, &req, &cn->resp);
+    if (cn->resp.pending) {
+        cn->state = 1;
+        s->active++;
+        MHD_suspend_connection(c);
+        return MHD_YES;
+    }
+    cn->state = 2;
+    return queue(cn);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    conn *cn = *con_cls;
+    if (cn == NULL)
+        return;
+    bl_buf_free(&cn->body);
+    free(cn->resp.body);
+    free(cn);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    bl_log(cls, "http", "%s", msg);
+}
+
+/* Answers a request whose handler kept it (state 1). */
+static void respond_later(server *s, conn *cn, bl_resp *resp)
+{
+    cn->resp = *resp;
+    cn->resp.pending = 0;
+    cn->state = 2;
+    s->active--;
+    MHD_resume_connection(cn->c);
+}
+
+/* Group commit ----------------------------------------------------------------------------------- */
+
+int bl_service_batch(bl_service *svc, char **err)
+{
+    if (svc->batch_open)
+        return BL_OK;
+    if (bl_store_begin(svc->store) != BL_OK) {
+        *err = bl_strdupf("%s", bl_store_errmsg(svc->store));
+        return BL_ERR;
+    }
+    svc->batch_open = 1;
+    return BL_OK;
+}
+
+void bl_service_hold(bl_service *svc, const bl_req *req, bl_resp *resp)
+{
+    bl_waiting *w = calloc(1, sizeof *w);
+    w->req = req->impl;
+    w->resp = *resp;
+    *svc->waiting_tail = w;
+    svc->waiting_tail = &w->next;
+    memset(resp, 0, sizeof *resp);
+    resp->pending = 1;
+}
+
+static void wake_pollers(bl_service *svc, int closing);
+
+void bl_service_flush(bl_service *svc)
+{
+    server *s = server_of(svc);
+    if (!svc->batch_open)
+        return;
+    int ok = bl_store_commit(svc->store) == BL_OK;
+    if (!ok) {
+        bl_log(svc, "error", "group commit failed, %s; the batch is rolled back", bl_store_errmsg(svc->store));
+        bl_store_rollback(svc->store);
+    }
+    svc->batch_open = 0;
+    svc->metrics.commits++;
+    bl_waiting *w = svc->waiting;
+    svc->waiting = NULL;
+    svc->waiting_tail = &svc->waiting;
+    while (w) {
+        bl_waiting *next = w->next;
+        if (!ok) {
+            free(w->resp.body);
+            memset(&w->resp, 0, sizeof w->resp);
+            bl_api_error(&w->resp, 503, "the write could not be committed: %s", bl_store_errmsg(svc->store));
+        }
+        respond_later(s, w->req, &w->resp);
+        free(w);
+        w = next;
+    }
+    if (ok)
+        wake_pollers(svc, 0);
+    mhd_drive(s);
+}
+
+/* After each loop iteration's I/O: commit what the iteration wrote, then answer. */
+static void on_check(uv_check_t *h) { bl_service_flush(h->data); }
+
+/* Long polls -------------------------------------------------------------------------------------- */
+
+static void poller_answer(bl_poller *p, cJSON *events)
+{
+    bl_resp r = {0};
+    cJSON *o = cJSON_CreateObject();
+    int n = cJSON_GetArraySize(events);
+    int64_t last = n ? (int64_t)bl_json_num(cJSON_GetArrayItem(events, n - 1), "seq", (double)p->after) : p->after;
+    bl_json_add(o, "events", events);
+    bl_json_add_num(o, "next", (double)last);
+    bl_api_json(&r, 200, o);
+    respond_later(server_of(p->svc), p->req, &r);
+    p->done = 1;
+    uv_timer_stop(&p->timer);
+}
+
+static void poller_free(uv_handle_t *h) { free(h->data); }
+
+static void poller_remove(bl_service *svc, bl_poller *p)
+{
+    for (bl_poller **pp = &svc->pollers; *pp; pp = &(*pp)->next)
+        if (*pp == p) {
+            *pp = p->next;
+            break;
+        }
+    uv_close((uv_handle_t *)&p->timer, poller_free);
+}
+
+static void on_poll_timeout(uv_timer_t *t)
+{
+    bl_poller *p = t->data;
+    bl_service *svc = p->svc;
+    poller_answer(p, cJSON_CreateArray());
+    poller_remove(svc, p);
+    mhd_drive(server_of(svc));
+}
+
+static void wake_pollers(bl_service *svc, int closing)
+{
+    bl_poller *p = svc->pollers;
+    while (p) {
+        bl_poller *next = p->next;
+        cJSON *ev = NULL;
+        if (bl_store_events(svc->store, p->after, p->limit, &ev) == BL_OK && (cJSON_GetArraySize(ev) > 0 || closing)) {
+            poller_answer(p, ev);
+            poller_remove(svc, p);
+        } else {
+            cJSON_Delete(ev);
+        }
+        p = next;
+    }
+}
+
+void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limit, int wait_s)
+{
+    bl_poller *p = calloc(1, sizeof *p);
+    p->req = req->impl;
+    p->after = after;
+    p->limit = limit;
+    p->svc = svc;
+    uv_timer_init(svc->loop, &p->timer);
+    p->timer.data = p;
+    uv_timer_start(&p->timer, on_poll_timeout, (uint64_t)wait_s * 1000, 0);
+    p->next = svc->pollers;
+    svc->pollers = p;
+}
+
+/* Policies: install and reload --------------------------------------------------------------------- */
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    if (in == NULL)
+        return -1;
+    FILE *out = fopen(to, "wb");
+    if (out == NULL) {
+        fclose(in);
+        return -1;
+    }
+    char buf[8192];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n)
+            rc = -1;
+    fclose(in);
+    if (fclose(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Copies the .lua files of dir (and of its subdirectories) into to. */
+static int copy_tree(const char *dir, const char *to)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return -1;
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *a = bl_strdupf("%s/%s", dir, e->d_name), *b = bl_strdupf("%s/%s", to, e->d_name);
+        struct stat st;
+        if (stat(a, &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = mkdir(b, 0700) == 0 ? copy_tree(a, b) : -1;
+        } else {
+            size_t n = strlen(e->d_name);
+            if (n > 4 && strcmp(e->d_name + n - 4, ".lua") == 0)
+                rc = copy_file(a, b);
+        }
+        free(a);
+        free(b);
+    }
+    closedir(d);
+    return rc;
+}
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *a = bl_strdupf("%s/%s", dir, e->d_name);
+            struct stat st;
+            if (lstat(a, &st) == 0 && S_ISDIR(st.st_mode))
+                remove_tree(a);
+            else
+                unlink(a);
+            free(a);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+/* Replaces every occurrence of `from` in text by `to` (messages from a staging copy name the real dir). */
+static char *replace_all(const char *text, const char *from, const char *to)
+{
+    bl_buf b = {0};
+    size_t fl = strlen(from);
+    const char *p = text, *q;
+    while ((q = strstr(p, from)) != NULL) {
+        bl_buf_add(&b, p, (size_t)(q - p));
+        bl_buf_adds(&b, to);
+        p = q + fl;
+    }
+    bl_buf_adds(&b, p);
+    return b.data;
+}
+
+/* Loads dir as a policy set and runs its tests. Returns the host, or NULL with *err. */
+static bl_host_t *validate(bl_service *svc, const char *dir, char **err)
+{
+    bl_host_config cfg = svc->cfg;
+    cfg.policy_dir = dir;
+    bl_buf errors = {0};
+    bl_host_t *h = bl_host_open(&cfg, &errors);
+    if (h == NULL) {
+        if (errors.len && errors.data[errors.len - 1] == '\n')
+            errors.data[--errors.len] = '\0';
+        *err = bl_strdupf("the policies do not load: %s", errors.data ? errors.data : "");
+        bl_buf_free(&errors);
+        return NULL;
+    }
+    char *out = NULL;
+    size_t outlen = 0;
+    FILE *f = open_memstream(&out, &outlen);
+    int passed = 0, failed = 0;
+    int64_t clock = bl_clock_is_virtual() ? bl_clock_now_ms() : -1;
+    bl_test_run(dir, &cfg, f, &passed, &failed);
+    if (clock >= 0)
+        bl_clock_set_virtual(clock); /* the tests moved the clock: put the service's back */
+    else
+        bl_clock_set_real();
+    fclose(f);
+    if (failed) {
+        *err = bl_strdupf("the policy tests fail (%d passed, %d failed):\n%s", passed, failed, out);
+        free(out);
+        bl_host_close(h);
+        return NULL;
+    }
+    free(out);
+    return h;
+}
+
+/* Makes h the active policy set and records its versions. */
+static void activate(bl_service *svc, bl_host_t *h)
+{
+    bl_service_flush(svc);
+    if (svc->host != h)
+        bl_host_close(svc->host);
+    svc->host = h;
+    char *err = NULL;
+    if (bl_engine_register_policies(h, svc->store, &err) != BL_OK) {
+        bl_log(svc, "error", "cannot record the policy versions: %s", err);
+        free(err);
+    }
+    cJSON *list = bl_host_policies(h), *p;
+    bl_buf names = {0};
+    cJSON_ArrayForEach(p, list) bl_buf_printf(&names, "%s%s@%s", names.len ? ", " : "", bl_json_str(p, "name"),
+                                              bl_json_str(p, "version"));
+    bl_log(svc, "info", "policies active: %s", names.data ? names.data : "(none)");
+    bl_buf_free(&names);
+    cJSON_Delete(list);
+}
+
+int bl_service_install(bl_service *svc, const char *name, const char *source, size_t len, char **err)
+{
+    *err = NULL;
+    if (source == NULL) { /* reload the directory as it is */
+        bl_host_t *h = validate(svc, svc->cfg.policy_dir, err);
+        if (h == NULL)
+            return BL_INVALID;
+        activate(svc, h);
+        return BL_OK;
+    }
+    if (memchr(source, '\0', len)) {
+        *err = bl_strdupf("the policy source must be Lua text");
+        return BL_INVALID;
+    }
+    char stage[] = "/tmp/bylaw-stage-XXXXXX";
+    if (mkdtemp(stage) == NULL) {
+        *err = bl_strdupf("cannot make a staging directory: %s", strerror(errno));
+        return BL_ERR;
+    }
+    char *file = bl_strdupf("%s/%s.lua", stage, name);
+    int rc = BL_OK;
+    if (copy_tree(svc->cfg.policy_dir, stage) != 0) {
+        *err = bl_strdupf("cannot copy %s for staging: %s", svc->cfg.policy_dir, strerror(errno));
+        rc = BL_ERR;
+    } else {
+        FILE *f = fopen(file, "wb");
+        if (f == NULL || fwrite(source, 1, len, f) != len || fclose(f) != 0) {
+            *err = bl_strdupf("cannot write the staged policy: %s", strerror(errno));
+            rc = BL_ERR;
+        }
+    }
+    bl_host_t *staged = rc == BL_OK ? validate(svc, stage, err) : NULL;
+    if (rc == BL_OK && staged == NULL) {
+        char *msg = replace_all(*err, stage, svc->cfg.policy_dir);
+        free(*err);
+        *err = msg;
+        rc = BL_INVALID;
+    }
+    bl_host_close(staged);
+    remove_tree(stage);
+    free(file);
+    if (rc != BL_OK)
+        return rc;
+    /* Valid: write it in place atomically, then load from the real directory (its file names). */
+    char *real = bl_strdupf("%s/%s.lua", svc->cfg.policy_dir, name);
+    char *tmp = bl_strdupf("%s/.%s.lua.new", svc->cfg.policy_dir, name);
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL || fwrite(source, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
+        rename(tmp, real) != 0) {
+        *err = bl_strdupf("cannot write %s: %s", real, strerror(errno));
+        unlink(tmp);
+        free(real);
+        free(tmp);
+        return BL_ERR;
+    }
+    free(real);
+    free(tmp);
+    bl_host_t *h = validate(svc, svc->cfg.policy_dir, err);
+    if (h == NULL)
+        return BL_ERR; /* cannot happen unless the directory changed under us */
+    activate(svc, h);
+    svc->metrics.reloads++;
+    return BL_OK;
+}
+
+/* The policy directory changed: reload after things settle (editors write in several steps). */
+static void on_reload(uv_timer_t *t)
+{
+    bl_service *svc = t->data;
+    cJSON *before = bl_host_policies(svc->host);
+    char *err = NULL;
+    bl_host_t *h = validate(svc, svc->cfg.policy_dir, &err);
+    if (h == NULL) {
+        svc->metrics.reload_failures++;
+        bl_log(svc, "error", "policy edit rejected, the old policies keep running: %s", err);
+        free(err);
+        cJSON_Delete(before);
+        return;
+    }
+    cJSON *after = bl_host_policies(h);
+    int same = cJSON_Compare(before, after, 1);
+    cJSON_Delete(before);
+    cJSON_Delete(after);
+    if (same) {
+        bl_host_close(h);
+        return;
+    }
+    activate(svc, h);
+    svc->metrics.reloads++;
+}
+
+static void on_watch(uv_fs_event_t *w, const char *filename, int events, int status)
+{
+    server *s = w->data;
+    if (filename && (filename[0] == '.' || strstr(filename, ".lua") == NULL))
+        return; /* editor swap files, our own staging writes */
+    uv_timer_start(&s->reload_timer, on_reload, 200, 0);
+}
+
+/* Lifecycle ------------------------------------------------------------------------------------ */
+
+static void on_lag(uv_timer_t *t)
+{
+    server *s = t->data;
+    int64_t now = (int64_t)uv_hrtime();
+    double lag = s->lag_expect_ns ? (double)(now - s->lag_expect_ns) / 1e6 : 0;
+    if (lag < 0)
+        lag = 0;
+    s->svc.metrics.loop_lag_ms = lag;
+    if (lag > s->svc.metrics.loop_lag_max_ms)
+        s->svc.metrics.loop_lag_max_ms = lag;
+    s->lag_expect_ns = now + 100 * 1000000LL;
+}
+
+static void on_stop_tick(uv_timer_t *t)
+{
+    server *s = t->data;
+    bl_service_flush(&s->svc);
+    if (s->active > 0) /* in-flight requests finish first */
+        return;
+    uv_timer_stop(t);
+    uv_stop(s->svc.loop);
+}
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+    server *s = sig->data;
+    if (s->svc.stopping)
+        return;
+    s->svc.stopping = 1;
+    bl_log(&s->svc, "info", "%s: no new connections; finishing %d request(s) in flight",
+           signum == SIGINT ? "SIGINT" : "SIGTERM", s->active);
+    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    wake_pollers(&s->svc, 1); /* long polls answer now with what there is */
+    uv_timer_start(&s->stop_timer, on_stop_tick, 0, 10);
+}
+
+/* Options and config --------------------------------------------------------------------------- */
+
+static int parse_role(const char *s, bl_role *out)
+{
+    if (strcmp(s, "admin") == 0)
+        *out = BL_ROLE_ADMIN;
+    else if (strcmp(s, "writer") == 0)
+        *out = BL_ROLE_WRITER;
+    else if (strcmp(s, "reader") == 0)
+        *out = BL_ROLE_READER;
+    else
+        return -1;
+    return 0;
+}
+
+typedef struct settings {
+    const char *listen, *db, *durability, *log_format;
+    int max_connections, idle_timeout_s;
+} settings;
+
+/* Reads the JSON config file into st and svc (tokens, limits). Messages name the file and the key. */
+static int read_config(const char *path, settings *st, bl_service *svc, cJSON **keep)
+{
+    size_t len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "bylaw serve: cannot read the config file %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    bl_buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        bl_buf_add(&b, chunk, n);
+    fclose(f);
+    len = b.len;
+    char err[200];
+    cJSON *c = bl_json_parse(b.data ? b.data : "", len, err, sizeof err);
+    bl_buf_free(&b);
+    if (c == NULL || !cJSON_IsObject(c)) {
+        fprintf(stderr, "bylaw serve: %s: %s\n", path, c ? "the config must be a JSON object" : err);
+        cJSON_Delete(c);
+        return -1;
+    }
+    *keep = c;
+    static const char *known[] = {"listen", "db", "policies", "durability", "log_format", "tokens",
+                                  "max_connections", "idle_timeout_s", "limits", NULL};
+    for (cJSON *k = c->child; k; k = k->next) {
+        int ok = 0;
+        for (const char **p = known; *p; p++)
+            ok |= strcmp(*p, k->string) == 0;
+        if (!ok) {
+            fprintf(stderr, "bylaw serve: %s: unknown key \"%s\"\n", path, k->string);
+            return -1;
+        }
+    }
+    if (bl_json_str(c, "listen"))
+        st->listen = bl_json_str(c, "listen");
+    if (bl_json_str(c, "db"))
+        st->db = bl_json_str(c, "db");
+    if (bl_json_str(c, "policies"))
+        svc->cfg.policy_dir = bl_json_str(c, "policies");
+    if (bl_json_str(c, "durability"))
+        st->durability = bl_json_str(c, "durability");
+    if (bl_json_str(c, "log_format"))
+        st->log_format = bl_json_str(c, "log_format");
+    st->max_connections = (int)bl_json_num(c, "max_connections", st->max_connections);
+    st->idle_timeout_s = (int)bl_json_num(c, "idle_timeout_s", st->idle_timeout_s);
+    cJSON *lim = cJSON_GetObjectItemCaseSensitive(c, "limits");
+    if (lim) {
+        svc->cfg.limits.budget = (long long)bl_json_num(lim, "budget", (double)svc->cfg.limits.budget);
+        svc->cfg.limits.timeout_ms = (int)bl_json_num(lim, "timeout_ms", svc->cfg.limits.timeout_ms);
+        svc->cfg.limits.memory = (size_t)bl_json_num(lim, "memory_mb", (double)(svc->cfg.limits.memory >> 20)) << 20;
+    }
+    cJSON *toks = cJSON_GetObjectItemCaseSensitive(c, "tokens"), *t;
+    if (toks && !cJSON_IsArray(toks)) {
+        fprintf(stderr, "bylaw serve: %s: \"tokens\" must be an array of {\"token\", \"role\"}\n", path);
+        return -1;
+    }
+    cJSON_ArrayForEach(t, toks)
+    {
+        const char *tok = bl_json_str(t, "token"), *role = bl_json_str(t, "role");
+        bl_role r;
+        if (tok == NULL || strlen(tok) < 8 || role == NULL || parse_role(role, &r) != 0) {
+            fprintf(stderr,
+                    "bylaw serve: %s: tokens[%d] needs \"token\" (8 characters or more) and \"role\" "
+                    "(admin, writer or reader)\n",
+                    path, svc->ntokens);
+            return -1;
+        }
+        if (svc->ntokens == BL_MAX_TOKENS) {
+            fprintf(stderr, "bylaw serve: %s: at most %d tokens\n", path, BL_MAX_TOKENS);
+            return -1;
+        }
+        svc->tokens[svc->ntokens].token = bl_strdupf("%s", tok);
+        svc->tokens[svc->ntokens++].role = r;
+    }
+    return 0;
+}
+
+static int split_listen(const char *listen, char *host, size_t hn, int *port)
+{
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL)
+        return -1;
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || p < 0 || p > 65535)
+        return -1;
+    size_t l = (size_t)(colon - listen);
+    if (l >= hn)
+        return -1;
+    memcpy(host, listen, l);
+    host[l] = '\0';
+    if (host[0] == '[' && l > 1 && host[l - 1] == ']') { /* [::1] */
+        memmove(host, host + 1, l - 2);
+        host[l - 2] = '\0';
+    }
+    *port = (int)p;
+    return 0;
+}
+
+int bl_serve_main(int argc, char **argv, const bl_host_config *base)
+{
+    static server srv;
+    server *s = &srv;
+    bl_service *svc = &s->svc;
+    svc->cfg = *base;
+    svc->waiting_tail = &svc->waiting;
+    settings st = {.listen = "127.0.0.1:8080", .db = "bylaw.db", .durability = "full", .log_format = "text",
+                   .max_connections = 256, .idle_timeout_s = 30};
+    const char *config = NULL, *o_listen = NULL, *o_db = NULL, *o_dur = NULL, *o_log = NULL, *o_pol = NULL;
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'},         {"policies", required_argument, 0, 'p'},
+        {"listen", required_argument, 0, 'l'},     {"config", required_argument, 0, 'c'},
+        {"durability", required_argument, 0, 'u'}, {"log-format", required_argument, 0, 'f'},
+        {"scripts", required_argument, 0, 's'},    {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': o_db = optarg; break;
+        case 'p': o_pol = optarg; break;
+        case 'l': o_listen = optarg; break;
+        case 'c': config = optarg; break;
+        case 'u': o_dur = optarg; break;
+        case 'f': o_log = optarg; break;
+        case 's': svc->cfg.scripts_dir = optarg; break;
+        case 'h': fputs(usage_serve, stdout); return 0;
+        default:
+            fprintf(stderr, "bylaw serve: option '%s' is unknown or lacks its value\n%s", argv[optind - 1], usage_serve);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "bylaw serve: unexpected argument '%s'\n%s", argv[optind], usage_serve);
+        return 2;
+    }
+    cJSON *cfgjson = NULL;
+    if (config && read_config(config, &st, svc, &cfgjson) != 0)
+        return 2;
+    if (o_listen) st.listen = o_listen;
+    if (o_db) st.db = o_db;
+    if (o_dur) st.durability = o_dur;
+    if (o_log) st.log_format = o_log;
+    if (o_pol) svc->cfg.policy_dir = o_pol;
+    if (strcmp(st.durability, "full") != 0 && strcmp(st.durability, "normal") != 0) {
+        fprintf(stderr, "bylaw serve: durability must be 'full' or 'normal', got '%s'\n", st.durability);
+        return 2;
+    }
+    if (strcmp(st.log_format, "text") != 0 && strcmp(st.log_format, "json") != 0) {
+        fprintf(stderr, "bylaw serve: log format must be 'text' or 'json', got '%s'\n", st.log_format);
+        return 2;
+    }
+    svc->log_json = strcmp(st.log_format, "json") == 0;
+    char host[256];
+    int port;
+    if (split_listen(st.listen, host, sizeof host, &port) != 0) {
+        fprintf(stderr, "bylaw serve: --listen takes HOST:PORT (e.g. 127.0.0.1:8080), got '%s'\n", st.listen);
+        return 2;
+    }
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t sslen;
+    if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+        ((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+        sslen = sizeof(struct sockaddr_in);
+    } else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+        ((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+        sslen = sizeof(struct sockaddr_in6);
+    } else {
+        fprintf(stderr, "bylaw serve: '%s' is not an IP address (use e.g. 127.0.0.1 or ::1)\n", host);
+        return 2;
+    }
+    (void)sslen;
+
+    svc->db_path = bl_strdupf("%s", st.db);
+    char *err = NULL;
+    if (bl_store_open(st.db, &svc->store, &err) != BL_OK) {
+        fprintf(stderr, "bylaw serve: %s\n", err);
+        free(err);
+        return 1;
+    }
+    s->durable = strcmp(st.durability, "full") == 0;
+    bl_store_set_durable(svc->store, s->durable);
+    bl_buf errors = {0};
+    svc->host = bl_host_open(&svc->cfg, &errors);
+    if (svc->host == NULL) {
+        fprintf(stderr, "bylaw serve: the policies in %s do not load:\n%s", svc->cfg.policy_dir,
+                errors.data ? errors.data : "");
+        bl_buf_free(&errors);
+        bl_store_close(svc->store);
+        return 1;
+    }
+    svc->loop = uv_default_loop();
+    signal(SIGPIPE, SIG_IGN);
+    s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
+                            s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, svc, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)st.idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)st.max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+    if (s->d == NULL) {
+        fprintf(stderr, "bylaw serve: cannot listen on %s (in use, or not an address of this machine?)\n", st.listen);
+        bl_host_close(svc->host);
+        bl_store_close(svc->store);
+        return 1;
+    }
+    activate(svc, svc->host);
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
+    uv_poll_init(svc->loop, &s->poll, di->epoll_fd);
+    s->poll.data = s;
+    uv_poll_start(&s->poll, UV_READABLE, on_mhd_poll);
+    uv_timer_init(svc->loop, &s->timer);
+    s->timer.data = s;
+    uv_timer_init(svc->loop, &s->reload_timer);
+    s->reload_timer.data = svc;
+    uv_timer_init(svc->loop, &s->lag_timer);
+    s->lag_timer.data = s;
+    uv_timer_init(svc->loop, &s->stop_timer);
+    s->stop_timer.data = s;
+    uv_timer_start(&s->lag_timer, on_lag, 100, 100);
+    uv_check_init(svc->loop, &s->check);
+    s->check.data = svc;
+    uv_check_start(&s->check, on_check);
+    uv_signal_init(svc->loop, &s->sigint);
+    uv_signal_init(svc->loop, &s->sigterm);
+    s->sigint.data = s->sigterm.data = s;
+    uv_signal_start(&s->sigint, on_signal, SIGINT);
+    uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    uv_fs_event_init(svc->loop, &s->watch);
+    s->watch.data = s;
+    if (uv_fs_event_start(&s->watch, on_watch, svc->cfg.policy_dir, 0) != 0)
+        bl_log(svc, "warn", "cannot watch %s: edits need a restart or PUT /policies", svc->cfg.policy_dir);
+    const union MHD_DaemonInfo *pi = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    bl_log(svc, "info", "bylaw %s serving http://%s:%u (db %s, durability %s, policies %s)", BL_VERSION, host,
+           pi ? pi->port : (unsigned)port, st.db, st.durability, svc->cfg.policy_dir);
+    if (svc->ntokens == 0)
+        bl_log(svc, "warn", "NO TOKENS CONFIGURED: open mode. Every client has every role; only loopback clients "
+                            "are served. Add tokens with --config to serve other hosts.");
+    mhd_drive(s);
+    uv_run(svc->loop, UV_RUN_DEFAULT);
+
+    /* stopped: answer what is left, commit, close */
+    bl_service_flush(svc);
+    MHD_stop_daemon(s->d);
+    s->d = NULL;
+    uv_close((uv_handle_t *)&s->poll, NULL);
+    uv_close((uv_handle_t *)&s->timer, NULL);
+    uv_close((uv_handle_t *)&s->reload_timer, NULL);
+    uv_close((uv_handle_t *)&s->lag_timer, NULL);
+    uv_close((uv_handle_t *)&s->stop_timer, NULL);
+    uv_close((uv_handle_t *)&s->check, NULL);
+    uv_close((uv_handle_t *)&s->sigint, NULL);
+    uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_close((uv_handle_t *)&s->watch, NULL);
+    while (svc->pollers)
+        poller_remove(svc, svc->pollers);
+    uv_run(svc->loop, UV_RUN_DEFAULT);
+    uv_loop_close(svc->loop);
+    bl_store_close(svc->store); /* checkpoints the WAL */
+    bl_host_close(svc->host);
+    for (int i = 0; i < svc->ntokens; i++)
+        free(svc->tokens[i].token);
+    free(svc->db_path);
+    cJSON_Delete(cfgjson);
+    bl_log(NULL, "info", "stopped");
+    return 0;
 }

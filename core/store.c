@@ -61,7 +61,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_POLICY_ADD] = "INSERT OR IGNORE INTO policy_versions(name, version, file, source, first_active_ms)"
                      " VALUES(?1, ?2, ?3, ?4, ?5)",
     [Q_POLICY_VERSIONS] = "SELECT version, file, first_active_ms FROM policy_versions WHERE name = ?1"
-                          " ORDER BY first_active_ms DESC, rowid DESC",
+                          " ORDER BY first_active_ms DESC, version",
     [Q_POLICY_SOURCE] = "SELECT source FROM policy_versions WHERE name = ?1 AND version = ?2",
 };
 

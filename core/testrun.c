@@ -17,6 +17,7 @@
 typedef struct runner {
     bl_host_t *h;
     bl_store_t *store;
+    FILE *out;
 } runner;
 
 static runner *runner_of(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
@@ -133,7 +134,7 @@ static int t_reset(lua_State *L)
 
 static int t_out(lua_State *L)
 {
-    fputs(luaL_checkstring(L, 1), stdout);
+    fputs(luaL_checkstring(L, 1), runner_of(L)->out);
     return 0;
 }
 
@@ -151,7 +152,7 @@ static int t_encode(lua_State *L)
 }
 
 /* Runs one test file; adds to the counts. */
-static void run_file(const char *path, const bl_host_config *cfg, int *passed, int *failed)
+static void run_file(const char *path, const bl_host_config *cfg, FILE *out, int *passed, int *failed)
 {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s", path);
@@ -160,23 +161,23 @@ static void run_file(const char *path, const bl_host_config *cfg, int *passed, i
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
-    printf("%s\n", path);
+    fprintf(out, "%s\n", path);
     bl_host_config c = *cfg;
     c.policy_dir = dir;
     bl_buf errors = {0};
     bl_host_t *h = bl_host_open(&c, &errors);
     if (h == NULL) {
-        printf("  FAIL  the policies in %s do not load:\n        %s", dir, errors.data ? errors.data : "?\n");
+        fprintf(out, "  FAIL  the policies in %s do not load:\n        %s", dir, errors.data ? errors.data : "?\n");
         bl_buf_free(&errors);
         (*failed)++;
         return;
     }
     bl_buf_free(&errors);
     lua_State *L = bl_host_state(h);
-    runner r = {h, NULL};
+    runner r = {h, NULL, out};
     char *err = NULL;
     if (bl_store_open(":memory:", &r.store, &err) != BL_OK) {
-        printf("  FAIL  %s\n", err);
+        fprintf(out, "  FAIL  %s\n", err);
         free(err);
         (*failed)++;
         bl_host_close(h);
@@ -186,7 +187,7 @@ static void run_file(const char *path, const bl_host_config *cfg, int *passed, i
     char tr[1100];
     snprintf(tr, sizeof tr, "%s/_testrun.lua", cfg->scripts_dir);
     if (luaL_loadfilex(L, tr, "t") != LUA_OK) {
-        printf("  FAIL  %s\n", lua_tostring(L, -1));
+        fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
         goto done_fail;
     }
     static const luaL_Reg prims[] = {{"reset", t_reset}, {"out", t_out}, {"encode", t_encode}, {NULL, NULL}};
@@ -194,13 +195,13 @@ static void run_file(const char *path, const bl_host_config *cfg, int *passed, i
     lua_pushlightuserdata(L, &r);
     luaL_setfuncs(L, prims, 1);
     if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        printf("  FAIL  %s\n", lua_tostring(L, -1));
+        fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
         goto done_fail;
     }
     int T = lua_gettop(L);
 
     if (bl_sandbox_loadfile(L, path) != LUA_OK) {
-        printf("  FAIL  %s\n", lua_tostring(L, -1));
+        fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
         lua_settop(L, 0);
         goto done_fail;
     }
@@ -224,14 +225,14 @@ static void run_file(const char *path, const bl_host_config *cfg, int *passed, i
     }
     lua_pop(L, 1);
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
-        printf("  FAIL  %s\n", lua_tostring(L, -1));
+        fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
         lua_settop(L, 0);
         goto done_fail;
     }
     lua_getfield(L, T, "run");
     lua_pushstring(L, path);
     if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
-        printf("  FAIL  %s\n", lua_tostring(L, -1));
+        fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
         lua_settop(L, 0);
         goto done_fail;
     }
@@ -280,7 +281,7 @@ static void collect(const char *dir, char ***v, int *n, int *cap)
     closedir(d);
 }
 
-int bl_test_run(const char *dir, const bl_host_config *cfg, int *passed, int *failed)
+int bl_test_run(const char *dir, const bl_host_config *cfg, FILE *out, int *passed, int *failed)
 {
     *passed = *failed = 0;
     struct stat st;
@@ -299,11 +300,9 @@ int bl_test_run(const char *dir, const bl_host_config *cfg, int *passed, int *fa
     if (n)
         qsort(files, (size_t)n, sizeof *files, cmp_str);
     for (int i = 0; i < n; i++) {
-        run_file(files[i], cfg, passed, failed);
+        run_file(files[i], cfg, out, passed, failed);
         free(files[i]);
     }
     free(files);
-    if (n == 0)
-        fprintf(stderr, "bylaw test: no *_test.lua files under %s\n", dir);
     return BL_OK;
 }

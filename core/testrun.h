@@ -4,8 +4,10 @@
 
 #include "host.h"
 
-/* Runs the tests; prints each result and returns the counts. cfg->policy_dir is ignored: each test
- * file is run against the policy directory it sits in. Returns BL_OK if the directory was read. */
-int bl_test_run(const char *dir, const bl_host_config *cfg, int *passed, int *failed);
+#include <stdio.h>
+
+/* Runs the tests; prints each result to out and returns the counts. cfg->policy_dir is ignored: each
+ * test file is run against the policy directory it sits in. Returns BL_OK if the directory was read. */
+int bl_test_run(const char *dir, const bl_host_config *cfg, FILE *out, int *passed, int *failed);
 
 #endif
