@@ -117,6 +117,17 @@ static int t_get(lua_State *L)
     return 1;
 }
 
+static int t_ledger(lua_State *L)
+{
+    runner *r = runner_of(L);
+    cJSON *out = NULL;
+    if (bl_store_ledger(r->store, luaL_checkstring(L, 1), luaL_checkstring(L, 2), &out) != BL_OK)
+        return luaL_error(L, "ledger: %s", bl_store_errmsg(r->store));
+    bl_lua_pushjson(L, out, 1);
+    cJSON_Delete(out);
+    return 1;
+}
+
 static int t_reset(lua_State *L)
 {
     runner *r = runner_of(L);
@@ -215,7 +226,7 @@ static void run_file(const char *path, const bl_host_config *cfg, FILE *out, int
     }
     lua_pop(L, 1);
     static const luaL_Reg api[] = {
-        {"eval", t_eval}, {"put", t_put}, {"fixture", t_fixture}, {"get", t_get}, {NULL, NULL},
+        {"eval", t_eval}, {"put", t_put}, {"fixture", t_fixture}, {"get", t_get}, {"ledger", t_ledger}, {NULL, NULL},
     };
     for (const luaL_Reg *f = api; f->name; f++) {
         lua_pushstring(L, f->name);

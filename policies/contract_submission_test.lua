@@ -1,0 +1,51 @@
+-- Scale of contract_submission.lua: 1, 2, 4 points per defective contract, escalation after round 3.
+local function submit(round, defective, month)
+  return eval("contract_submission", { id = "s1", adviser = "wang", round = round, defective = defective, month = month })
+end
+
+test("round 1: -1 per defective contract", function()
+  local out = submit(1, 3, "2026-11")
+  eq(out.points[1].subject, "wang")
+  eq(out.points[1].points, -3)
+  eq(out.points[1].period, "2026-11")
+end)
+
+test("round 2: -2 per defective contract", function()
+  eq(submit(2, 1).points[1].points, -2)
+  eq(submit(2, 2).points[1].points, -4)
+end)
+
+test("round 3: -4 per defective contract", function()
+  local out = submit(3, 2)
+  eq(out.points[1].points, -8)
+  contains(out.points[1].reason, "round 3: 2 defective contracts × -4 points")
+end)
+
+test("beyond round 3: no points, escalation to the general manager", function()
+  local out = submit(4, 1)
+  eq(#out.points, 0)
+  eq(out.events[1].kind, "escalation")
+  eq(out.events[1].payload.to, "general_manager")
+  eq(out.decisions[1].verdict, "hold")
+end)
+
+test("no defective contract, no points", function()
+  local out = submit(1, 0)
+  eq(#out.points, 0)
+  eq(out.decisions[1].verdict, "pass")
+end)
+
+test("points land in the ledger when stored", function()
+  put("contract_submission", { id = "s1", adviser = "li", round = 2, defective = 1, month = "2026-11" })
+  put("contract_submission", { id = "s2", adviser = "li", round = 1, defective = 1, month = "2026-11" })
+  local l = ledger("li", "2026-11")
+  eq(l.total, -3)
+  eq(#l.entries, 2)
+  eq(l.entries[1].policy, "contract_submission")
+end)
+
+test("nonsense counts are refused with the numbers", function()
+  local out = submit(0, 1)
+  eq(out.decisions[1].verdict, "reject")
+  contains(out.decisions[1].explanation, "got round 0")
+end)
