@@ -58,8 +58,12 @@ typedef struct server {
     bl_service svc;
     struct MHD_Daemon *d;
     uv_poll_t poll;
-    uv_timer_t timer, reload_timer, lag_timer, stop_timer;
+    uv_timer_t timer, reload_timer, lag_timer, stop_timer, ckpt_timer;
+    uv_work_t ckpt;
+    int ckpt_running;
+    char *ckpt_err;
     uv_check_t check;
+    uv_idle_t idle; /* runs while a batch is open, so the loop's poll does not block before its commit */
     uv_signal_t sigint, sigterm;
     uv_fs_event_t watch;
     int active;   /* requests handled but not answered */
@@ -105,12 +109,19 @@ static void mhd_drive(server *s)
 {
     if (s->d == NULL)
         return;
-    MHD_run(s->d);
-    MHD_UNSIGNED_LONG_LONG ms;
-    if (MHD_get_timeout(s->d, &ms) == MHD_YES)
-        uv_timer_start(&s->timer, on_mhd_timer, ms, 0);
-    else
-        uv_timer_stop(&s->timer);
+    MHD_UNSIGNED_LONG_LONG ms = 0;
+    /* A resumed connection is answered in one run and only put back in MHD's epoll set in the next:
+     * run while MHD has work due now, or its next request on a kept-alive connection goes unseen. */
+    for (int i = 0; i < 4; i++) {
+        MHD_run(s->d);
+        if (MHD_get_timeout(s->d, &ms) != MHD_YES) {
+            uv_timer_stop(&s->timer);
+            return;
+        }
+        if (ms > 0)
+            break;
+    }
+    uv_timer_start(&s->timer, on_mhd_timer, ms, 0);
 }
 
 static enum MHD_Result queue(conn *cn)
@@ -270,6 +281,8 @@ static void respond_later(server *s, conn *cn, bl_resp *resp)
 
 /* Group commit ----------------------------------------------------------------------------------- */
 
+static void on_idle(uv_idle_t *h) {} /* its being active is the point: poll does not block */
+
 int bl_service_batch(bl_service *svc, char **err)
 {
     if (svc->batch_open)
@@ -279,6 +292,7 @@ int bl_service_batch(bl_service *svc, char **err)
         return BL_ERR;
     }
     svc->batch_open = 1;
+    uv_idle_start(&server_of(svc)->idle, on_idle);
     return BL_OK;
 }
 
@@ -300,6 +314,7 @@ void bl_service_flush(bl_service *svc)
     server *s = server_of(svc);
     if (!svc->batch_open)
         return;
+    uv_idle_stop(&s->idle);
     int ok = bl_store_commit(svc->store) == BL_OK;
     if (!ok) {
         bl_log(svc, "error", "group commit failed, %s; the batch is rolled back", bl_store_errmsg(svc->store));
@@ -638,6 +653,35 @@ static void on_watch(uv_fs_event_t *w, const char *filename, int events, int sta
     uv_timer_start(&s->reload_timer, on_reload, 200, 0);
 }
 
+/* WAL checkpoints, off the loop thread (in a commit they would stall every request for ms) ------------ */
+
+static void ckpt_work(uv_work_t *w)
+{
+    server *s = w->data;
+    bl_store_checkpoint(s->svc.db_path, &s->ckpt_err);
+}
+
+static void ckpt_done(uv_work_t *w, int status)
+{
+    server *s = w->data;
+    s->ckpt_running = 0;
+    if (s->ckpt_err) {
+        bl_log(&s->svc, "warn", "%s", s->ckpt_err);
+        free(s->ckpt_err);
+        s->ckpt_err = NULL;
+    }
+}
+
+static void on_ckpt_timer(uv_timer_t *t)
+{
+    server *s = t->data;
+    if (s->ckpt_running)
+        return;
+    s->ckpt_running = 1;
+    s->ckpt.data = s;
+    uv_queue_work(s->svc.loop, &s->ckpt, ckpt_work, ckpt_done);
+}
+
 /* Lifecycle ------------------------------------------------------------------------------------ */
 
 static void on_lag(uv_timer_t *t)
@@ -888,6 +932,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     }
     s->durable = strcmp(st.durability, "full") == 0;
     bl_store_set_durable(svc->store, s->durable);
+    bl_store_autocheckpoint(svc->store, 0);
     bl_buf errors = {0};
     svc->host = bl_host_open(&svc->cfg, &errors);
     if (svc->host == NULL) {
@@ -923,7 +968,11 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     s->lag_timer.data = s;
     uv_timer_init(svc->loop, &s->stop_timer);
     s->stop_timer.data = s;
+    uv_timer_init(svc->loop, &s->ckpt_timer);
+    s->ckpt_timer.data = s;
+    uv_timer_start(&s->ckpt_timer, on_ckpt_timer, 500, 500);
     uv_timer_start(&s->lag_timer, on_lag, 100, 100);
+    uv_idle_init(svc->loop, &s->idle);
     uv_check_init(svc->loop, &s->check);
     s->check.data = svc;
     uv_check_start(&s->check, on_check);
@@ -954,7 +1003,9 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     uv_close((uv_handle_t *)&s->reload_timer, NULL);
     uv_close((uv_handle_t *)&s->lag_timer, NULL);
     uv_close((uv_handle_t *)&s->stop_timer, NULL);
+    uv_close((uv_handle_t *)&s->ckpt_timer, NULL);
     uv_close((uv_handle_t *)&s->check, NULL);
+    uv_close((uv_handle_t *)&s->idle, NULL);
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->watch, NULL);

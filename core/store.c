@@ -222,6 +222,25 @@ int bl_store_set_durable(bl_store_t *s, int full)
     return exec(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
 }
 
+int bl_store_autocheckpoint(bl_store_t *s, int pages)
+{
+    return sqlite3_wal_autocheckpoint(s->db, pages) == SQLITE_OK ? BL_OK : seterr(s, "%s", sqlite3_errmsg(s->db));
+}
+
+int bl_store_checkpoint(const char *path, char **err)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 1000);
+        rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    }
+    if (rc != SQLITE_OK)
+        *err = bl_strdupf("checkpoint of %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? BL_OK : BL_ERR;
+}
+
 /* Transactions ----------------------------------------------------------------------------------- */
 
 int bl_store_depth(bl_store_t *s) { return s->depth; }

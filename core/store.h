@@ -88,6 +88,12 @@ int bl_store_add_policy_version(bl_store_t *s, const char *name, const char *ver
 int bl_store_policy_versions(bl_store_t *s, const char *name, cJSON **out); /* newest first, no source */
 int bl_store_policy_source(bl_store_t *s, const char *name, const char *version, char **source_out);
 
+/* The service checkpoints the WAL off the loop thread: it turns the automatic checkpoint (which would
+ * run inside a commit) off, and calls bl_store_checkpoint(path) from a worker thread; that opens its own
+ * connection and runs a PASSIVE checkpoint (it never blocks writers). */
+int bl_store_autocheckpoint(bl_store_t *s, int pages); /* 0: off; SQLite's default is 1000 */
+int bl_store_checkpoint(const char *path, char **err);
+
 /* Fault injection for tests: make the nth write statement from now fail (0 turns it off). */
 void bl_store_fail_after(bl_store_t *s, int nth);
 
