@@ -5,7 +5,7 @@ PKGS      := lua5.4 libuv sqlite3 libmicrohttpd libcjson libedit nettle
 TEST_PKGS := cmocka libcurl
 DEB_PKGS  := build-essential pkg-config liblua5.4-dev libuv1-dev libsqlite3-dev libmicrohttpd-dev \
              libcjson-dev libedit-dev nettle-dev libcmocka-dev libcurl4-openssl-dev curl \
-             sqlite3 lua5.4 bc valgrind clang libclang-rt-14-dev
+             sqlite3 lua5.4 bc wrk valgrind clang libclang-rt-14-dev
 
 # Install the libraries by themselves when pkg-config cannot find one (fresh machine).
 ifeq ($(filter deps clean,$(MAKECMDGOALS)),)

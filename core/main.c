@@ -148,7 +148,7 @@ static int parse_opts(int argc, char **argv, cli *c, const char *usage)
     opterr = 0;
     int ch;
     long long v;
-    while ((ch = getopt_long(argc, argv, "+h", common_opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "h", common_opts, NULL)) != -1) {
         switch (ch) {
         case OPT_POLICIES: c->cfg.policy_dir = optarg; break;
         case OPT_SCRIPTS: c->cfg.scripts_dir = optarg; break;
