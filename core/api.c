@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "lcalendar.h"
 #include "service.h"
 
 #define MAX_SEGMENTS 8
@@ -22,13 +23,18 @@ void bl_api_json(bl_resp *resp, int status, cJSON *body)
 
 void bl_api_error(bl_resp *resp, int status, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    char *msg = bl_xmalloc((size_t)(n > 0 ? n : 0) + 1);
+    vsnprintf(msg, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
     cJSON *e = cJSON_CreateObject();
     bl_json_add_str(e, "error", msg);
+    free(msg);
     bl_api_json(resp, status, e);
 }
 
@@ -628,6 +634,60 @@ void bl_api_handle(bl_service *svc, const bl_req *req, bl_resp *resp)
         bl_json_add(o, "events", ev);
         bl_json_add_num(o, "next", (double)last); /* pass as ?after= */
         bl_api_json(resp, 200, o);
+        return;
+    }
+
+    if (n == 1 && strcmp(seg[0], "timers") == 0) {
+        if (!is(req, "GET")) {
+            method_not_allowed(resp, "GET");
+            return;
+        }
+        if (!authorize(svc, req, BL_ROLE_READER, resp))
+            return;
+        int64_t before = -1;
+        const char *db = req->query(req, "due_before");
+        if (db) {
+            char *err = NULL;
+            if (bl_cal_time_parse(bl_calendar_get(bl_host_state(svc->host), NULL), db, &before, &err) != BL_OK) {
+                bl_api_error(resp, 400, "due_before: %s", err);
+                free(err);
+                return;
+            }
+        }
+        bl_service_flush(svc);
+        cJSON *out = NULL;
+        if (bl_store_timers(svc->store, req->query(req, "type"), req->query(req, "id"), before, 1000, &out) != BL_OK) {
+            store_error(svc, resp, "cannot list the timers");
+            return;
+        }
+        cJSON *o = cJSON_CreateObject();
+        bl_json_add(o, "timers", out);
+        bl_api_json(resp, 200, o);
+        return;
+    }
+
+    if (n == 1 && strcmp(seg[0], "clock") == 0 && svc->virtual_clock) {
+        if (!is(req, "POST") && !is(req, "GET")) {
+            method_not_allowed(resp, "GET, POST");
+            return;
+        }
+        if (!authorize(svc, req, is(req, "GET") ? BL_ROLE_READER : BL_ROLE_ADMIN, resp))
+            return;
+        cJSON *body = NULL, *out = NULL;
+        char *err = NULL;
+        if (is(req, "POST")) {
+            if ((body = body_object(req, resp)) == NULL)
+                return;
+        }
+        int rc = bl_service_clock(svc, body ? bl_json_str(body, "set") : NULL,
+                                  body ? bl_json_str(body, "advance") : "0 minutes", &out, &err);
+        cJSON_Delete(body);
+        if (rc != BL_OK) {
+            bl_api_error(resp, rc == BL_INVALID ? 400 : 500, "%s", err);
+            free(err);
+            return;
+        }
+        bl_api_json(resp, 200, out);
         return;
     }
 

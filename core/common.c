@@ -13,6 +13,11 @@ int64_t bl_clock_now_ms(void)
 {
     if (virtual_now_ms >= 0)
         return virtual_now_ms;
+    return bl_clock_real_ms();
+}
+
+int64_t bl_clock_real_ms(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;

@@ -21,6 +21,7 @@ enum {
  * set (tests, REPL, `serve --virtual-clock`). */
 int64_t bl_clock_now_ms(void);
 void bl_clock_set_virtual(int64_t now_ms); /* switch to a virtual clock at now_ms */
+int64_t bl_clock_real_ms(void);            /* the real time, whatever the engine clock is */
 void bl_clock_set_real(void);
 int bl_clock_is_virtual(void);
 

@@ -19,6 +19,71 @@ static int64_t decision_of(cJSON *ids, const char *policy)
     return (int64_t)bl_json_num(ids, policy, 0);
 }
 
+/* Stores what an evaluation proposed besides the record: one decision row per policy, the points,
+ * the events, cancelled and new deadlines. Adds decision ids and event numbers to res. */
+static int apply(bl_store_t *s, const char *type, const char *id, cJSON *res, int64_t version, const char *trigger,
+                 int64_t now, char **err)
+{
+    cJSON *ids = cJSON_CreateObject();
+    cJSON *d;
+    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(res, "decisions"))
+    {
+        bl_decision_row row = {
+            .type = type, .id = id, .record_version = version,
+            .policy = bl_json_str(d, "policy"), .policy_version = bl_json_str(d, "version"),
+            .verdict = bl_json_str(d, "verdict"), .explanation = bl_json_str(d, "explanation"),
+            .reasons = cJSON_GetObjectItemCaseSensitive(d, "reasons"),
+            .changes = cJSON_GetObjectItemCaseSensitive(d, "changes"),
+            .trigger = trigger, .at_ms = now,
+        };
+        int64_t did = 0;
+        if (bl_store_add_decision(s, &row, &did) != BL_OK) {
+            cJSON_Delete(ids);
+            return BL_ERR;
+        }
+        bl_json_add_num(d, "id", (double)did);
+        bl_json_add_num(ids, row.policy, (double)did);
+    }
+    cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(res, "points"))
+    {
+        const char *policy = bl_json_str(p, "policy");
+        if (bl_store_add_points(s, bl_json_str(p, "subject"), bl_json_str(p, "period"),
+                                (int64_t)bl_json_num(p, "points", 0), bl_json_str(p, "reason"), policy,
+                                decision_of(ids, policy), now) != BL_OK) {
+            cJSON_Delete(ids);
+            return BL_ERR;
+        }
+    }
+    cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "events"))
+    {
+        const char *policy = bl_json_str(e, "policy");
+        int64_t seq = 0;
+        if (bl_store_add_event(s, bl_json_str(e, "kind"), type, id, cJSON_GetObjectItemCaseSensitive(e, "payload"),
+                               policy, decision_of(ids, policy), now, &seq) != BL_OK) {
+            cJSON_Delete(ids);
+            return BL_ERR;
+        }
+        bl_json_add_num(e, "seq", (double)seq);
+    }
+    cJSON_Delete(ids);
+    cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "cancels"))
+    {
+        if (bl_store_timer_cancel(s, type, id, bl_json_str(t, "name"), now, "cancelled") != BL_OK)
+            return BL_ERR;
+    }
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "deadlines"))
+    {
+        if (bl_store_timer_set(s, type, id, bl_json_str(t, "name"), bl_json_str(t, "policy"),
+                               (int64_t)bl_json_num(t, "due_ms", 0), cJSON_GetObjectItemCaseSensitive(t, "payload"),
+                               now) != BL_OK)
+            return BL_ERR;
+    }
+    return BL_OK;
+}
+
 int bl_engine_put(bl_host_t *h, bl_store_t *s, const char *type, const char *id, const cJSON *fields,
                   int64_t expect_version, const char *trigger, cJSON **out, char **err)
 {
@@ -57,53 +122,10 @@ int bl_engine_put(bl_host_t *h, bl_store_t *s, const char *type, const char *id,
     }
     bl_json_add_num(res, "version", (double)version);
 
-    cJSON *ids = cJSON_CreateObject();
-    cJSON *d;
-    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(res, "decisions"))
-    {
-        bl_decision_row row = {
-            .type = type, .id = id, .record_version = version,
-            .policy = bl_json_str(d, "policy"), .policy_version = bl_json_str(d, "version"),
-            .verdict = bl_json_str(d, "verdict"), .explanation = bl_json_str(d, "explanation"),
-            .reasons = cJSON_GetObjectItemCaseSensitive(d, "reasons"),
-            .changes = cJSON_GetObjectItemCaseSensitive(d, "changes"),
-            .trigger = trigger, .at_ms = now,
-        };
-        int64_t did = 0;
-        if (bl_store_add_decision(s, &row, &did) != BL_OK) {
-            cJSON_Delete(ids);
-            cJSON_Delete(res);
-            return fail(s, err, BL_ERR, "cannot store the decision");
-        }
-        bl_json_add_num(d, "id", (double)did);
-        bl_json_add_num(ids, row.policy, (double)did);
+    if (apply(s, type, id, res, version, trigger, now, err) != BL_OK) {
+        cJSON_Delete(res);
+        return fail(s, err, BL_ERR, "cannot store the decision");
     }
-    cJSON *p;
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(res, "points"))
-    {
-        const char *policy = bl_json_str(p, "policy");
-        if (bl_store_add_points(s, bl_json_str(p, "subject"), bl_json_str(p, "period"),
-                                (int64_t)bl_json_num(p, "points", 0), bl_json_str(p, "reason"), policy,
-                                decision_of(ids, policy), now) != BL_OK) {
-            cJSON_Delete(ids);
-            cJSON_Delete(res);
-            return fail(s, err, BL_ERR, "cannot store the points");
-        }
-    }
-    cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, "events"))
-    {
-        const char *policy = bl_json_str(e, "policy");
-        int64_t seq = 0;
-        if (bl_store_add_event(s, bl_json_str(e, "kind"), type, id, cJSON_GetObjectItemCaseSensitive(e, "payload"),
-                               policy, decision_of(ids, policy), now, &seq) != BL_OK) {
-            cJSON_Delete(ids);
-            cJSON_Delete(res);
-            return fail(s, err, BL_ERR, "cannot store the event");
-        }
-        bl_json_add_num(e, "seq", (double)seq);
-    }
-    cJSON_Delete(ids);
     if (bl_store_commit(s) != BL_OK) {
         cJSON_Delete(res);
         return fail(s, err, BL_ERR, "cannot commit");
@@ -157,5 +179,143 @@ int bl_engine_register_policies(bl_host_t *h, bl_store_t *s, char **err)
     cJSON_Delete(list);
     if (bl_store_commit(s) != BL_OK)
         return fail(s, err, BL_ERR, "cannot commit");
+    return BL_OK;
+}
+
+/* Fires one due timer inside the open transaction: runs its handler on the current record and stores
+ * what it proposes with the timer marked done, in one savepoint. A failing handler marks the timer
+ * failed (with the message) so it does not fire again and again; nothing else changes. */
+static int fire_one(bl_host_t *h, bl_store_t *s, cJSON *timer, int64_t now, int *fired, char **log)
+{
+    const char *type = bl_json_str(timer, "type"), *id = bl_json_str(timer, "id");
+    const char *name = bl_json_str(timer, "name"), *policy = bl_json_str(timer, "policy");
+    int64_t tid = (int64_t)bl_json_num(timer, "timer", 0), due = (int64_t)bl_json_num(timer, "due_ms", 0);
+    char trigger[300];
+    snprintf(trigger, sizeof trigger, "timer:%s", name);
+    if (bl_store_begin(s) != BL_OK)
+        return BL_ERR;
+    bl_record rec = {0};
+    int rc = bl_store_get(s, type, id, &rec);
+    char *err = NULL;
+    cJSON *res = NULL;
+    if (rc == BL_NOTFOUND) {
+        rc = bl_store_timer_done(s, tid, "failed", now, "the record no longer exists");
+        goto done;
+    }
+    if (rc != BL_OK)
+        goto done;
+    cJSON *info = cJSON_CreateObject();
+    bl_json_add_str(info, "name", name);
+    bl_json_add_str(info, "due", bl_json_str(timer, "due"));
+    bl_json_add_num(info, "late_ms", (double)(now > due ? now - due : 0));
+    bl_json_add_num(info, "late", (double)(now > due ? now - due : 0) / 1000.0);
+    bl_json_add(info, "payload", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(timer, "payload"), 1));
+    rc = bl_host_fire(h, type, rec.fields, policy, name, info, s, &res, &err);
+    cJSON_Delete(info);
+    if (rc != BL_OK) {
+        /* the handler changed nothing; the timer is done for good, with the reason */
+        if (*log == NULL)
+            *log = bl_strdupf("timer %s of %s/%s: %s", name, type, id, err);
+        rc = bl_store_timer_done(s, tid, "failed", now, err);
+        goto done;
+    }
+    int64_t version = rec.version;
+    cJSON *changes_any = NULL;
+    cJSON *d;
+    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(res, "decisions"))
+    {
+        cJSON *ch = cJSON_GetObjectItemCaseSensitive(d, "changes");
+        if (ch && ch->child)
+            changes_any = ch;
+    }
+    if (changes_any)
+        rc = bl_store_put(s, type, id, cJSON_GetObjectItemCaseSensitive(res, "record"), rec.version, now, &version);
+    if (rc == BL_OK)
+        rc = bl_store_timer_done(s, tid, "done", now, NULL); /* first: a handler re-proposing its own name wins */
+    if (rc == BL_OK)
+        rc = apply(s, type, id, res, version, trigger, now, &err);
+    if (rc == BL_OK)
+        (*fired)++;
+done:
+    free(err);
+    cJSON_Delete(res);
+    bl_record_clear(&rec);
+    if (rc != BL_OK) {
+        bl_store_rollback(s);
+        return BL_ERR;
+    }
+    return bl_store_commit(s);
+}
+
+int bl_engine_fire_due(bl_host_t *h, bl_store_t *s, int64_t now, int limit, int *fired, char **err)
+{
+    *fired = 0;
+    *err = NULL;
+    if (bl_store_begin(s) != BL_OK) {
+        *err = bl_strdupf("cannot start a transaction: %s", bl_store_errmsg(s));
+        return BL_ERR;
+    }
+    cJSON *due = NULL;
+    if (bl_store_timer_due(s, now, limit, &due) != BL_OK) {
+        *err = bl_strdupf("%s", bl_store_errmsg(s));
+        bl_store_rollback(s);
+        return BL_ERR;
+    }
+    cJSON *t;
+    char *log = NULL;
+    cJSON_ArrayForEach(t, due)
+    {
+        if (fire_one(h, s, t, now, fired, &log) != BL_OK) {
+            *err = bl_strdupf("cannot store a fired timer: %s", bl_store_errmsg(s));
+            break;
+        }
+    }
+    int n = cJSON_GetArraySize(due);
+    cJSON_Delete(due);
+    if (*err) {
+        free(log);
+        bl_store_rollback(s);
+        return BL_ERR;
+    }
+    if (bl_store_commit(s) != BL_OK) {
+        free(log);
+        *err = bl_strdupf("cannot commit fired timers: %s", bl_store_errmsg(s));
+        bl_store_rollback(s);
+        return BL_ERR;
+    }
+    *err = log; /* a handler failure, for the log (the timer is marked failed) */
+    return n;
+}
+
+int bl_engine_advance(bl_host_t *h, bl_store_t *s, int64_t target, int *fired, char **err)
+{
+    *fired = 0;
+    *err = NULL;
+    int64_t now = bl_clock_now_ms();
+    for (;;) {
+        int64_t next;
+        if (bl_store_timer_next(s, &next) != BL_OK) {
+            *err = bl_strdupf("%s", bl_store_errmsg(s));
+            return BL_ERR;
+        }
+        if (next < 0 || next > target)
+            break;
+        if (next > now)
+            now = next; /* each timer fires at its due time: deterministic, never late */
+        bl_clock_set_virtual(now);
+        int n = 0;
+        char *e = NULL;
+        int due = bl_engine_fire_due(h, s, now, 1000, &n, &e);
+        *fired += n;
+        if (due < 0) {
+            *err = e;
+            return BL_ERR;
+        }
+        if (e && *err == NULL)
+            *err = e; /* a handler failed: reported, the timer is marked failed */
+        else
+            free(e);
+    }
+    bl_clock_set_virtual(target > now ? target : now);
     return BL_OK;
 }

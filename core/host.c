@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <lauxlib.h>
 #include <lualib.h>
+#include <math.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ int luaopen_bylaw_records(lua_State *L);
 int luaopen_bylaw_ledger(lua_State *L);
 int luaopen_bylaw_log(lua_State *L);
 int luaopen_bylaw_core(lua_State *L);
+int luaopen_bylaw_calendar(lua_State *L);
 
 struct bl_host {
     bl_guard guard; /* first: bl_host_of() finds the host through the guard */
@@ -32,6 +34,7 @@ struct bl_host {
     cJSON *owned;           /* the record, when the caller handed it over (no copy needed) */
     cJSON *result;          /* what C.start .. C.event build */
     cJSON *decisions, *points, *events; /* arrays inside result */
+    cJSON *deadlines, *cancels;         /* made when first needed */
     char month[8];          /* default period of points */
 };
 
@@ -130,6 +133,7 @@ static int c_start(lua_State *L)
     h->decisions = add_cs(out, "decisions", cJSON_CreateArray());
     h->points = add_cs(out, "points", cJSON_CreateArray());
     h->events = add_cs(out, "events", cJSON_CreateArray());
+    h->deadlines = h->cancels = NULL;
     bl_time_month(bl_clock_now_ms(), h->month);
     return 0;
 }
@@ -184,6 +188,43 @@ static int c_event(lua_State *L)
     add_cs(e, "payload", lua_isnoneornil(L, 3) ? cJSON_CreateObject() : lua_to_json_or_raise(L, 3, "payload"));
     add_cs(e, "policy", str_or_null(lua_tostring(L, 1)));
     return 0;
+}
+
+/* C.deadline(policy, name, due_seconds, payload) */
+static int c_deadline(lua_State *L)
+{
+    bl_host_t *h = bl_host_of(L);
+    if (h->deadlines == NULL)
+        h->deadlines = add_cs(h->result, "deadlines", cJSON_CreateArray());
+    cJSON *t = cJSON_CreateObject();
+    cJSON_AddItemToArray(h->deadlines, t);
+    double due = luaL_checknumber(L, 3) * 1000.0;
+    char buf[32];
+    add_cs(t, "name", str_or_null(lua_tostring(L, 2)));
+    add_cs(t, "due", cJSON_CreateString(bl_time_format((int64_t)due, buf)));
+    add_cs(t, "due_ms", cJSON_CreateNumber(floor(due)));
+    add_cs(t, "payload", lua_isnoneornil(L, 4) ? cJSON_CreateObject() : lua_to_json_or_raise(L, 4, "payload"));
+    add_cs(t, "policy", str_or_null(lua_tostring(L, 1)));
+    return 0;
+}
+
+/* C.cancel(policy, name) */
+static int c_cancel(lua_State *L)
+{
+    bl_host_t *h = bl_host_of(L);
+    if (h->cancels == NULL)
+        h->cancels = add_cs(h->result, "cancels", cJSON_CreateArray());
+    cJSON *t = cJSON_CreateObject();
+    cJSON_AddItemToArray(h->cancels, t);
+    add_cs(t, "name", str_or_null(lua_tostring(L, 2)));
+    add_cs(t, "policy", str_or_null(lua_tostring(L, 1)));
+    return 0;
+}
+
+static int c_now(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)(bl_clock_now_ms() / 1000));
+    return 1;
 }
 
 /* Running on the worker thread ------------------------------------------------------------------ */
@@ -329,6 +370,37 @@ static int eval(bl_host_t *h, const char *type, const cJSON *record, cJSON *owne
     return BL_OK;
 }
 
+int bl_host_fire(bl_host_t *h, const char *type, const cJSON *record, const char *policy, const char *timer,
+                 const cJSON *info, bl_store_t *reads, cJSON **out, char **err)
+{
+    *out = NULL;
+    *err = NULL;
+    lua_State *L = h->L;
+    h->input = record;
+    h->owned = NULL;
+    h->result = NULL;
+    h->store = reads;
+    snprintf(h->who, sizeof h->who, "timer '%s' of policy '%s'", timer, policy);
+    bl_host_push_runtime(h);
+    lua_getfield(L, -1, "fire");
+    lua_remove(L, -2);
+    lua_pushstring(L, policy);
+    lua_pushstring(L, timer);
+    bl_lua_pushjson(L, info, 1);
+    int rc = worker_run(h, L, 3, err);
+    h->input = NULL;
+    h->store = NULL;
+    if (rc != BL_OK) {
+        cJSON_Delete(h->result);
+        h->result = NULL;
+        return rc;
+    }
+    *out = h->result;
+    h->result = NULL;
+    (void)type;
+    return BL_OK;
+}
+
 /* Loading ---------------------------------------------------------------------------------------- */
 
 static int ends_with(const char *s, const char *suffix)
@@ -454,6 +526,7 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     add_module(L, "ledger", luaopen_bylaw_ledger);
     add_module(L, "log", luaopen_bylaw_log);
     add_module(L, "bylaw", luaopen_bylaw_core);
+    add_module(L, "calendar", luaopen_bylaw_calendar);
 
     h->co = lua_newthread(L);
     h->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -468,7 +541,8 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     }
     static const luaL_Reg prims[] = {
         {"fields", c_fields},     {"begin", c_begin}, {"start", c_start}, {"decision", c_decision},
-        {"point", c_point},       {"event", c_event}, {NULL, NULL},
+        {"point", c_point},       {"event", c_event}, {"deadline", c_deadline}, {"cancel", c_cancel},
+        {"now", c_now},           {NULL, NULL},
     };
     luaL_newlib(L, prims);
     bl_lua_pushnull(L);
@@ -480,6 +554,11 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     }
     lua_getfield(L, -1, "evaluate");
     h->eval_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE) && lua_getfield(L, -1, "calendar") == LUA_TTABLE)
+        lua_setfield(L, -3, "calendar"); /* R.calendar: the runtime computes deadlines with it */
+    else
+        lua_pop(L, 1);
+    lua_pop(L, 1);
     h->rt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 
     int n;

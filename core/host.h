@@ -33,6 +33,11 @@ int bl_host_eval(bl_host_t *h, const char *type, const cJSON *record, bl_store_t
 /* Like bl_host_eval, but takes ownership of record (deleted in all cases): saves a copy. */
 int bl_host_eval_take(bl_host_t *h, const char *type, cJSON *record, bl_store_t *reads, cJSON **out, char **err);
 
+/* Runs the handler `timer` of `policy` on record (borrowed); info is what the handler gets as t
+ * ({"name","due","late_ms","payload"}). Results and failures as bl_host_eval. */
+int bl_host_fire(bl_host_t *h, const char *type, const cJSON *record, const char *policy, const char *timer,
+                 const cJSON *info, bl_store_t *reads, cJSON **out, char **err);
+
 /* The loaded policies: [{"name","type","order","file","line","version"}] (caller decrefs). */
 cJSON *bl_host_policies(bl_host_t *h);
 /* Whether any policy is bound to type. */

@@ -107,7 +107,7 @@ static void rawify(cJSON *c)
             if (text == NULL)
                 continue;
             format_int(text, (long long)c->valuedouble);
-            c->type = cJSON_Raw;
+            c->type = cJSON_Raw | (c->type & cJSON_StringIsConst); /* keep: a constant key is not freed */
             c->valuestring = text;
         } else if (c->child) {
             rawify(c->child);

@@ -49,6 +49,15 @@ char *bl_metrics_text(bl_service *svc)
                   (unsigned long long)m->policy_errors, (unsigned long long)m->budget_kills,
                   (unsigned long long)m->invalid, (unsigned long long)m->commits, (unsigned long long)m->reloads,
                   (unsigned long long)m->reload_failures);
+    bl_buf_printf(&b,
+                  "# HELP bylaw_timers_fired_total Deadlines whose handler ran and committed.\n"
+                  "# TYPE bylaw_timers_fired_total counter\nbylaw_timers_fired_total %llu\n"
+                  "# HELP bylaw_timer_failures_total Deadlines whose handler failed (the timer is marked failed).\n"
+                  "# TYPE bylaw_timer_failures_total counter\nbylaw_timer_failures_total %llu\n"
+                  "# HELP bylaw_timer_lateness_max_seconds Latest a deadline fired after its due time.\n"
+                  "# TYPE bylaw_timer_lateness_max_seconds gauge\nbylaw_timer_lateness_max_seconds %.3f\n",
+                  (unsigned long long)m->timers_fired, (unsigned long long)m->timer_failures,
+                  m->timer_late_max_ms / 1000);
     bl_buf_adds(&b, "# HELP bylaw_request_seconds Request latency.\n# TYPE bylaw_request_seconds histogram\n");
     unsigned long long cum = 0;
     for (size_t i = 0; i < NBUCKETS; i++) {

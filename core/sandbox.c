@@ -74,6 +74,11 @@ static void push_readonly(lua_State *L)
     lua_setfield(L, -2, "__pairs");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
+    if (lua_getmetatable(L, t)) { /* a callable module stays callable: calendar { ... } */
+        lua_getfield(L, -1, "__call");
+        lua_setfield(L, -3, "__call");
+        lua_pop(L, 1);
+    }
     lua_setmetatable(L, -2);
     lua_replace(L, t);
 }

@@ -44,6 +44,8 @@ typedef struct bl_metrics {
     uint64_t latency[12];    /* request latency histogram, buckets below */
     double latency_sum;
     uint64_t commits, reloads, reload_failures;
+    uint64_t timers_fired, timer_failures;
+    double timer_late_max_ms;
     double loop_lag_ms, loop_lag_max_ms;
 } bl_metrics;
 
@@ -79,6 +81,10 @@ void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limi
 /* Validates, tests and activates new source for policy file `name`; on failure returns BL_INVALID
  * with *err (file:line) and changes nothing. source NULL: reload the directory as it is on disk. */
 int bl_service_install(bl_service *svc, const char *name, const char *source, size_t len, char **err);
+
+/* POST /clock (only with --virtual-clock): set the clock to `set` (ISO 8601) or advance it by
+ * `advance` (a duration, or "next": to the next due timer), firing due timers in order. */
+int bl_service_clock(bl_service *svc, const char *set, const char *advance, cJSON **out, char **err);
 
 /* Prometheus text of the metrics (malloc'd). */
 char *bl_metrics_text(bl_service *svc);

@@ -29,13 +29,19 @@ static const char *const migrations[] = {
     " at_ms INTEGER NOT NULL);"
     "CREATE TABLE policy_versions(name TEXT NOT NULL, version TEXT NOT NULL, file TEXT NOT NULL,"
     " source TEXT NOT NULL, first_active_ms INTEGER NOT NULL, PRIMARY KEY(name, version)) WITHOUT ROWID;",
+    /* 2: durable timers (deadlines) */
+    "CREATE TABLE timers(id INTEGER PRIMARY KEY, type TEXT NOT NULL, record_id TEXT NOT NULL, name TEXT NOT NULL,"
+    " policy TEXT NOT NULL, due_ms INTEGER NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',"
+    " created_ms INTEGER NOT NULL, done_ms INTEGER, note TEXT);"
+    "CREATE UNIQUE INDEX timers_pending_name ON timers(type, record_id, name) WHERE state = 'pending';"
+    "CREATE INDEX timers_due ON timers(due_ms, id) WHERE state = 'pending';",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
 enum {
     Q_GET, Q_PUT_NEW, Q_PUT_UPDATE, Q_HISTORY_ADD, Q_HISTORY, Q_DECISION_ADD, Q_DECISIONS, Q_POINTS_ADD,
     Q_POINTS_TOTAL, Q_POINTS_WINDOW, Q_LEDGER, Q_EVENT_ADD, Q_EVENTS, Q_POLICY_ADD, Q_POLICY_VERSIONS,
-    Q_POLICY_SOURCE, Q_COUNT
+    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -63,6 +69,14 @@ static const char *const sql[Q_COUNT] = {
     [Q_POLICY_VERSIONS] = "SELECT version, file, first_active_ms FROM policy_versions WHERE name = ?1"
                           " ORDER BY first_active_ms DESC, version",
     [Q_POLICY_SOURCE] = "SELECT source FROM policy_versions WHERE name = ?1 AND version = ?2",
+    [Q_TIMER_CANCEL] = "UPDATE timers SET state = ?5, done_ms = ?4 WHERE type = ?1 AND record_id = ?2 AND name = ?3"
+                       " AND state = 'pending'",
+    [Q_TIMER_ADD] = "INSERT INTO timers(type, record_id, name, policy, due_ms, payload, created_ms)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_TIMER_NEXT] = "SELECT min(due_ms) FROM timers WHERE state = 'pending'",
+    [Q_TIMER_DUE] = "SELECT id, type, record_id, name, policy, due_ms, payload FROM timers WHERE state = 'pending'"
+                    " AND due_ms <= ?1 ORDER BY due_ms, id LIMIT ?2",
+    [Q_TIMER_DONE] = "UPDATE timers SET state = ?2, done_ms = ?3, note = ?4 WHERE id = ?1 AND state = 'pending'",
 };
 
 struct bl_store {
@@ -764,4 +778,130 @@ int bl_store_policy_source(bl_store_t *s, const char *name, const char *version,
     if (rc == SQLITE_ROW)
         return BL_OK;
     return rc == SQLITE_DONE ? BL_NOTFOUND : seterr(s, "cannot read a policy version: %s", sqlite3_errmsg(s->db));
+}
+
+/* Timers -------------------------------------------------------------------------------------------- */
+
+int bl_store_timer_set(bl_store_t *s, const char *type, const char *id, const char *name, const char *policy,
+                       int64_t due_ms, cJSON *payload, int64_t now_ms)
+{
+    if (bl_store_timer_cancel(s, type, id, name, now_ms, "replaced") != BL_OK)
+        return BL_ERR;
+    sqlite3_stmt *q = stmt(s, Q_TIMER_ADD);
+    if (q == NULL)
+        return BL_ERR;
+    char *p = payload ? dump(payload) : bl_strdupf("{}");
+    bind_text(q, 1, type);
+    bind_text(q, 2, id);
+    bind_text(q, 3, name);
+    bind_text(q, 4, policy);
+    sqlite3_bind_int64(q, 5, due_ms);
+    bind_text(q, 6, p);
+    sqlite3_bind_int64(q, 7, now_ms);
+    int rc = step_write(s, q);
+    free(p);
+    return rc;
+}
+
+int bl_store_timer_cancel(bl_store_t *s, const char *type, const char *id, const char *name, int64_t now_ms,
+                          const char *state)
+{
+    sqlite3_stmt *q = stmt(s, Q_TIMER_CANCEL);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, type);
+    bind_text(q, 2, id);
+    bind_text(q, 3, name);
+    sqlite3_bind_int64(q, 4, now_ms);
+    bind_text(q, 5, state);
+    return step_write(s, q);
+}
+
+int bl_store_timer_next(bl_store_t *s, int64_t *due_ms)
+{
+    sqlite3_stmt *q = stmt(s, Q_TIMER_NEXT);
+    if (q == NULL)
+        return BL_ERR;
+    int rc = sqlite3_step(q);
+    *due_ms = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL ? sqlite3_column_int64(q, 0) : -1;
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? BL_OK : seterr(s, "cannot read the timers: %s", sqlite3_errmsg(s->db));
+}
+
+static cJSON *timer_row(bl_store_t *s, sqlite3_stmt *q)
+{
+    cJSON *o = cJSON_CreateObject();
+    bl_json_add_num(o, "timer", (double)sqlite3_column_int64(q, 0));
+    bl_json_add_str(o, "type", (const char *)sqlite3_column_text(q, 1));
+    bl_json_add_str(o, "id", (const char *)sqlite3_column_text(q, 2));
+    bl_json_add_str(o, "name", (const char *)sqlite3_column_text(q, 3));
+    bl_json_add_str(o, "policy", (const char *)sqlite3_column_text(q, 4));
+    bl_json_add_num(o, "due_ms", (double)sqlite3_column_int64(q, 5));
+    add_time(o, "due", sqlite3_column_int64(q, 5));
+    bl_json_add(o, "payload", parse_col(q, 6));
+    return o;
+}
+
+int bl_store_timer_due(bl_store_t *s, int64_t now_ms, int limit, cJSON **out)
+{
+    sqlite3_stmt *q = stmt(s, Q_TIMER_DUE);
+    if (q == NULL)
+        return BL_ERR;
+    sqlite3_bind_int64(q, 1, now_ms);
+    sqlite3_bind_int(q, 2, limit);
+    cJSON *a = cJSON_CreateArray();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        cJSON_AddItemToArray(a, timer_row(s, q));
+    sqlite3_reset(q);
+    *out = a;
+    return rc == SQLITE_DONE ? BL_OK : seterr(s, "cannot read the due timers: %s", sqlite3_errmsg(s->db));
+}
+
+int bl_store_timer_done(bl_store_t *s, int64_t timer_id, const char *state, int64_t now_ms, const char *note)
+{
+    sqlite3_stmt *q = stmt(s, Q_TIMER_DONE);
+    if (q == NULL)
+        return BL_ERR;
+    sqlite3_bind_int64(q, 1, timer_id);
+    bind_text(q, 2, state);
+    sqlite3_bind_int64(q, 3, now_ms);
+    bind_text(q, 4, note);
+    int rc = step_write(s, q);
+    if (rc == BL_OK && sqlite3_changes(s->db) != 1)
+        return seterr(s, "%s", "the timer was already done (claimed twice?)");
+    return rc;
+}
+
+int bl_store_timers(bl_store_t *s, const char *type, const char *id, int64_t due_before, int limit, cJSON **out)
+{
+    bl_buf sql_text = {0};
+    bl_buf_adds(&sql_text, "SELECT id, type, record_id, name, policy, due_ms, payload FROM timers WHERE state = 'pending'");
+    if (type)
+        bl_buf_adds(&sql_text, " AND type = ?1");
+    if (id)
+        bl_buf_adds(&sql_text, " AND record_id = ?2");
+    if (due_before >= 0)
+        bl_buf_adds(&sql_text, " AND due_ms < ?3");
+    bl_buf_adds(&sql_text, " ORDER BY due_ms, id LIMIT ?4");
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, sql_text.data, -1, &q, NULL) != SQLITE_OK) {
+        bl_buf_free(&sql_text);
+        return seterr(s, "cannot list the timers: %s", sqlite3_errmsg(s->db));
+    }
+    bl_buf_free(&sql_text);
+    if (type)
+        bind_text(q, 1, type);
+    if (id)
+        bind_text(q, 2, id);
+    if (due_before >= 0)
+        sqlite3_bind_int64(q, 3, due_before);
+    sqlite3_bind_int(q, 4, limit);
+    cJSON *a = cJSON_CreateArray();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        cJSON_AddItemToArray(a, timer_row(s, q));
+    sqlite3_finalize(q);
+    *out = a;
+    return rc == SQLITE_DONE ? BL_OK : seterr(s, "cannot list the timers: %s", sqlite3_errmsg(s->db));
 }

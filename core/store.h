@@ -88,6 +88,20 @@ int bl_store_add_policy_version(bl_store_t *s, const char *name, const char *ver
 int bl_store_policy_versions(bl_store_t *s, const char *name, cJSON **out); /* newest first, no source */
 int bl_store_policy_source(bl_store_t *s, const char *name, const char *version, char **source_out);
 
+/* Durable timers (deadlines) of records. At most one pending timer per (type, id, name): setting one
+ * replaces it. state: "pending", "done", "failed", "cancelled", "replaced". */
+int bl_store_timer_set(bl_store_t *s, const char *type, const char *id, const char *name, const char *policy,
+                       int64_t due_ms, cJSON *payload, int64_t now_ms);
+int bl_store_timer_cancel(bl_store_t *s, const char *type, const char *id, const char *name, int64_t now_ms,
+                          const char *state);
+int bl_store_timer_next(bl_store_t *s, int64_t *due_ms); /* -1 when none is pending */
+/* Pending timers due at now_ms, oldest first: [{"timer","type","id","name","policy","due_ms","due","payload"}]. */
+int bl_store_timer_due(bl_store_t *s, int64_t now_ms, int limit, cJSON **out);
+/* Marks a pending timer done (or failed, with a note); fails if it was not pending. */
+int bl_store_timer_done(bl_store_t *s, int64_t timer_id, const char *state, int64_t now_ms, const char *note);
+/* Pending timers, filtered (NULL / -1: no filter), oldest first. */
+int bl_store_timers(bl_store_t *s, const char *type, const char *id, int64_t due_before, int limit, cJSON **out);
+
 /* The service checkpoints the WAL off the loop thread: it turns the automatic checkpoint (which would
  * run inside a commit) off, and calls bl_store_checkpoint(path) from a worker thread; that opens its own
  * connection and runs a PASSIVE checkpoint (it never blocks writers). */

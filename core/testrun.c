@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "engine.h"
+#include "lcalendar.h"
 #include "luajson.h"
 #include "sandbox.h"
 
@@ -128,6 +129,79 @@ static int t_ledger(lua_State *L)
     return 1;
 }
 
+/* clock.set(t): t is seconds or ISO 8601 text (in the default calendar's zone). Fires nothing. */
+static int t_clock_set(lua_State *L)
+{
+    bl_cal_t *cal = bl_calendar_get(L, NULL);
+    int64_t ms;
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        char *err = NULL;
+        if (bl_cal_time_parse(cal, lua_tostring(L, 1), &ms, &err) != BL_OK) {
+            lua_pushstring(L, err);
+            free(err);
+            return luaL_argerror(L, 1, lua_tostring(L, -1));
+        }
+    } else {
+        ms = (int64_t)(luaL_checknumber(L, 1) * 1000.0);
+    }
+    bl_clock_set_virtual(ms);
+    return 0;
+}
+
+/* clock.advance(duration | "next"): moves the clock, firing due timers in order; returns how many. */
+static int t_clock_advance(lua_State *L)
+{
+    runner *r = runner_of(L);
+    const char *what = luaL_checkstring(L, 1);
+    int64_t now = bl_clock_now_ms(), target;
+    if (strcmp(what, "next") == 0) {
+        if (bl_store_timer_next(r->store, &target) != BL_OK)
+            return luaL_error(L, "clock.advance: %s", bl_store_errmsg(r->store));
+        if (target < 0)
+            return lua_pushinteger(L, 0), 1; /* nothing pending */
+        if (target < now)
+            target = now;
+    } else {
+        bl_cal_dur d;
+        char *err = NULL;
+        if (bl_cal_dur_parse(what, &d, &err) != BL_OK) {
+            lua_pushstring(L, err);
+            free(err);
+            return luaL_argerror(L, 1, lua_tostring(L, -1));
+        }
+        if (bl_cal_add(bl_calendar_get(L, NULL), now, d, &target) != BL_OK)
+            return luaL_argerror(L, 1, "the clock would leave the calendar's range");
+    }
+    int fired = 0;
+    char *err = NULL;
+    int rc = bl_engine_advance(r->h, r->store, target, &fired, &err);
+    if (rc != BL_OK || err) {
+        lua_pushfstring(L, "clock.advance: %s", err ? err : "failed");
+        free(err);
+        return lua_error(L);
+    }
+    lua_pushinteger(L, fired);
+    return 1;
+}
+
+static int t_clock_now(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)(bl_clock_now_ms() / 1000));
+    return 1;
+}
+
+/* timers([type [, id]]): the pending timers, oldest first. */
+static int t_timers(lua_State *L)
+{
+    runner *r = runner_of(L);
+    cJSON *out = NULL;
+    if (bl_store_timers(r->store, luaL_optstring(L, 1, NULL), luaL_optstring(L, 2, NULL), -1, 1000, &out) != BL_OK)
+        return luaL_error(L, "timers: %s", bl_store_errmsg(r->store));
+    bl_lua_pushjson(L, out, 1);
+    cJSON_Delete(out);
+    return 1;
+}
+
 static int t_reset(lua_State *L)
 {
     runner *r = runner_of(L);
@@ -139,7 +213,7 @@ static int t_reset(lua_State *L)
         free(err);
         return lua_error(L);
     }
-    bl_clock_set_real();
+    bl_clock_set_virtual(bl_clock_real_ms()); /* each test starts at now, on a clock only it moves */
     return 0;
 }
 
@@ -226,7 +300,8 @@ static void run_file(const char *path, const bl_host_config *cfg, FILE *out, int
     }
     lua_pop(L, 1);
     static const luaL_Reg api[] = {
-        {"eval", t_eval}, {"put", t_put}, {"fixture", t_fixture}, {"get", t_get}, {"ledger", t_ledger}, {NULL, NULL},
+        {"eval", t_eval}, {"put", t_put}, {"fixture", t_fixture}, {"get", t_get}, {"ledger", t_ledger},
+        {"timers", t_timers}, {NULL, NULL},
     };
     for (const luaL_Reg *f = api; f->name; f++) {
         lua_pushstring(L, f->name);
@@ -234,6 +309,14 @@ static void run_file(const char *path, const bl_host_config *cfg, FILE *out, int
         lua_pushcclosure(L, f->func, 1);
         lua_rawset(L, env);
     }
+    static const luaL_Reg clock[] = {
+        {"set", t_clock_set}, {"advance", t_clock_advance}, {"now", t_clock_now}, {NULL, NULL},
+    };
+    lua_pushliteral(L, "clock");
+    luaL_newlibtable(L, clock);
+    lua_pushlightuserdata(L, &r);
+    luaL_setfuncs(L, clock, 1);
+    lua_rawset(L, env);
     lua_pop(L, 1);
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
         fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
@@ -247,6 +330,7 @@ static void run_file(const char *path, const bl_host_config *cfg, FILE *out, int
         lua_settop(L, 0);
         goto done_fail;
     }
+    bl_clock_set_real();
     *passed += (int)lua_tointeger(L, -2);
     *failed += (int)lua_tointeger(L, -1);
     lua_settop(L, 0);

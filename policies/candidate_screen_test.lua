@@ -1,86 +1,175 @@
--- Every rule of candidate_screen.lua, and every reason reported when several apply.
-local function screen(fields)
-  fields.id = fields.id or "p1"
+-- candidate_screen_test.lua — every rule of candidate_screen.lua, its bounds (age 17/18/19, 2/3/4 employers,
+-- 4/5/6 years), and every reason reported when several apply.
+local function screen(extra)
+  local fields = { id = "p1", age = 30, level = "staff" }
+  for k, v in pairs(extra or {}) do fields[k] = v end
   local out = eval("candidate", fields)
   return out.decisions[1], out
 end
 
-local CLEAN = { age = 30, level = "staff" }
-local function with(extra)
+local SENIOR_DONE = { level = "senior", consent = true, background_check = "done" }
+local function senior(employers, years)
   local t = {}
-  for k, v in pairs(CLEAN) do t[k] = v end
-  for k, v in pairs(extra) do t[k] = v end
-  return t
+  for k, v in pairs(SENIOR_DONE) do t[k] = v end
+  t.employers_checked, t.years_checked = employers, years
+  return screen(t)
 end
 
 test("a clean staff candidate passes", function()
-  local d = screen(with {})
+  local d, out = screen()
   eq(d.verdict, "pass")
-  contains(d.explanation, "no background check required")
-end)
-
-test("each disqualifier rejects on its own", function()
-  for field, words in pairs {
-    criminal_record = "criminal record", dismissed_by_us = "dismissed by this company",
-    other_contract_active = "labour contract elsewhere", serious_illness = "serious illness", fraud = "fraud",
-  } do
-    local d = screen(with { [field] = true })
-    eq(d.verdict, "reject", field)
-    contains(d.explanation, words)
-  end
-end)
-
-test("age 17 is rejected as a minor; 18 is not", function()
-  local d = screen(with { age = 17 })
-  eq(d.verdict, "reject")
-  contains(d.explanation, "under 18 (未成年者): age 17 < 18")
-  eq(screen(with { age = 18 }).verdict, "pass")
-end)
-
-test("every reason that applies is reported", function()
-  local d = screen(with { age = 16, criminal_record = true, other_contract_active = true })
-  eq(d.verdict, "reject")
-  eq(#d.reasons, 3)
-end)
-
-test("a key post without consent is held, asking for consent first", function()
-  local d, out = screen(with { key_post = true })
-  eq(d.verdict, "hold")
-  contains(d.explanation, "ask the candidate's consent first")
-  eq(out.events[1].kind, "consent_request")
-end)
-
-test("a middle manager with consent is held while the check runs", function()
-  local d, out = screen(with { level = "middle", consent = true, background_check = "in_progress" })
-  eq(d.verdict, "hold")
-  contains(d.explanation, "status in_progress")
+  eq(d.explanation, "no disqualifier; no background check required (staff level, not a key post)")
   eq(#out.events, 0)
 end)
 
-test("a middle manager whose check is done passes", function()
-  eq(screen(with { level = "middle", consent = true, background_check = "done" }).verdict, "pass")
+test("age 17 is a minor (未成年者) and rejected; 18 and 19 are not", function()
+  local d = screen { age = 17 }
+  eq(d.verdict, "reject")
+  eq(d.explanation, "rule 2 'minor': age 17 < 18")
+  eq(screen({ age = 18 }).verdict, "pass")
+  eq(screen({ age = 19 }).verdict, "pass")
 end)
 
-test("a senior manager needs 3 employers and 5 years checked", function()
-  local base = { level = "senior", consent = true, background_check = "done" }
-  local function s(e, y) local t = with(base); t.employers_checked, t.years_checked = e, y; return screen(t).verdict end
-  eq(s(3, 5), "pass")
-  eq(s(2, 5), "hold")
-  eq(s(3, 4.9), "hold")
-  eq(s(5, 10), "pass")
+test("each disqualifier rejects on its own, and says which", function()
+  for field, text in pairs {
+    criminal_record = "rule 1 'criminal record': criminal_record is true",
+    fraud = "rule 3 'fraud': fraud is true",
+    dismissed_by_us = "rule 4 'dismissed by us': dismissed_by_us is true",
+    other_contract_active = "rule 5 'other contract active': other_contract_active is true",
+    serious_illness = "rule 6 'serious illness': serious_illness is true",
+  } do
+    local d = screen { [field] = true }
+    eq(d.verdict, "reject", field)
+    eq(d.explanation, text, field)
+    eq(screen({ [field] = false }).verdict, "pass", field .. " false")
+  end
 end)
 
-test("a disqualified key-post candidate is rejected, not held", function()
-  eq(screen(with { key_post = true, fraud = true }).verdict, "reject")
+test("every disqualifier that applies is a reason", function()
+  local d = screen { age = 16, criminal_record = true, other_contract_active = true, fraud = true }
+  eq(d.verdict, "reject")
+  eq(d.reasons, {
+    "rule 1 'criminal record': criminal_record is true",
+    "rule 2 'minor': age 16 < 18",
+    "rule 3 'fraud': fraud is true",
+    "rule 5 'other contract active': other_contract_active is true",
+  })
 end)
 
-test("a missing age is held", function()
-  local d = screen({ level = "staff" })
+test("a disqualified key-post candidate is rejected, not held, and not asked for consent", function()
+  local d, out = screen { key_post = true, dismissed_by_us = true }
+  eq(d.verdict, "reject")
+  eq(#d.reasons, 1)
+  eq(#out.events, 0)
+end)
+
+test("a key post without consent is held and the consent is asked for", function()
+  local d, out = screen { key_post = true }
   eq(d.verdict, "hold")
-  contains(d.explanation, "age not recorded")
+  contains(d.explanation, "background check required for a key post")
+  contains(d.explanation, "consent is asked first")
+  eq(#out.events, 1)
+  eq(out.events[1].kind, "consent_request")
+  eq(out.events[1].payload, { candidate = "p1", required_for = "key_post" })
 end)
 
-test("gender, looks and household registration change nothing", function()
-  local d = screen(with { gender = "female", appearance = "plain", hukou = "rural" })
+test("middle and senior managers need the check; staff do not", function()
+  for _, level in ipairs { "middle", "senior" } do
+    local d, out = screen { level = level }
+    eq(d.verdict, "hold", level)
+    contains(d.explanation, level .. " manager")
+    eq(out.events[1].payload.required_for, level)
+  end
+  eq(screen({ level = "staff", consent = true }).verdict, "pass")
+  eq(screen({ consent = true, background_check = "none" }).verdict, "pass")
+end)
+
+test("with consent, held while the check is not done", function()
+  local d, out = screen { level = "middle", consent = true, background_check = "in_progress" }
+  eq(d.verdict, "hold")
+  contains(d.explanation, "not done: background_check is in_progress")
+  eq(#out.events, 0)
+  d = screen { key_post = true, consent = true }
+  eq(d.verdict, "hold")
+  contains(d.explanation, "background_check is none")
+end)
+
+test("a refused consent is held for a person, without asking again", function()
+  local d, out = screen { key_post = true, consent = false }
+  eq(d.verdict, "hold")
+  contains(d.explanation, "refused consent")
+  eq(#out.events, 0)
+end)
+
+test("a middle manager or key post whose check is done passes", function()
+  local d = screen { level = "middle", consent = true, background_check = "done" }
   eq(d.verdict, "pass")
+  eq(d.explanation, "no disqualifier; background check done for a middle manager")
+  eq(screen({ key_post = true, consent = true, background_check = "done" }).verdict, "pass")
+end)
+
+test("a senior manager's check: 3 employers (不少于3个) at least — 2 holds, 3 and 4 pass", function()
+  local d = senior(2, 5)
+  eq(d.verdict, "hold")
+  eq(d.explanation, "a senior manager's check covers too few employers: employers_checked 2 < 3 (不少于3个近的任职单位)")
+  eq(senior(3, 5).verdict, "pass")
+  eq(senior(4, 5).verdict, "pass")
+end)
+
+test("a senior manager's check: 5 years (5年以内) at least — 4 and 4.9 hold, 5 and 6 pass", function()
+  local d = senior(3, 4)
+  eq(d.verdict, "hold")
+  contains(d.explanation, "years_checked 4 < 5")
+  eq(senior(3, 4.9).verdict, "hold")
+  eq(senior(3, 5).verdict, "pass")
+  eq(senior(3, 6).verdict, "pass")
+end)
+
+test("a senior manager's check short on both counts gives both reasons", function()
+  local d = senior(1, 2)
+  eq(d.verdict, "hold")
+  eq(#d.reasons, 2)
+  local d2 = senior(nil, nil)
+  eq(#d2.reasons, 2)
+  contains(d2.explanation, "employers_checked 0 < 3")
+end)
+
+test("a senior key post is checked for scope too", function()
+  local d = screen { key_post = true, level = "senior", consent = true, background_check = "done", employers_checked = 3,
+                     years_checked = 4 }
+  eq(d.verdict, "hold")
+  contains(d.explanation, "years_checked 4 < 5")
+end)
+
+test("a missing age is held with the other reasons", function()
+  local out = eval("candidate", { id = "p2", level = "middle" })
+  local d = out.decisions[1]
+  eq(d.verdict, "hold")
+  eq(#d.reasons, 2)
+  contains(d.reasons[1], "age is not recorded")
+  eq(out.events[1].kind, "consent_request")
+  eq(eval("candidate", { id = "p3" }).decisions[1].verdict, "hold")
+end)
+
+test("an unknown level or check state is held, naming it", function()
+  local d = screen { level = "ceo" }
+  eq(d.verdict, "hold")
+  contains(d.explanation, 'level is "ceo"')
+  d = screen { key_post = true, background_check = "started" }
+  eq(d.verdict, "hold")
+  contains(d.explanation, 'background_check is "started"')
+end)
+
+test("gender, looks and household registration (hukou) change nothing", function()
+  for _, extra in ipairs {
+    { gender = "female" }, { gender = "male" }, { appearance = "plain" }, { hukou = "rural" }, { hukou = "other_city" },
+  } do
+    local d = screen(extra)
+    eq(d.verdict, "pass")
+    eq(d.explanation, "no disqualifier; no background check required (staff level, not a key post)")
+  end
+end)
+
+test("a field of the wrong type is refused by name", function()
+  fails(function() eval("candidate", { id = "p4", age = "17" }) end, "field 'age' must be an integer")
 end)

@@ -1,43 +1,46 @@
--- investor_tier.lua — fund investor tiers by cumulative subscription (document 002, rules.md §2.2).
+-- investor_tier.lua — fund investor tiers by cumulative subscription (document 002, 第二章 1., rules.md §2.2).
 --
--- VIP客户【指累计认购基金份额500万以上的合格投资者】
--- 高级净值客户【指累计认购基金份额300万-500万(不含)的合格投资者】
--- 准高级净值客户【指累计认购基金份额100万-300万(不含)】
--- 中级净值客户【指累计认购基金份额低于100万的合格投资者】
--- 目标净值客户【指潜在的可能认购公司基金产品的合格投资者】
+-- 本办法适用于购买公司基金产品的
+--   VIP客户【指累计认购基金份额500万以上的合格投资者】、
+--   高级净值客户【指累计认购基金份额300万-500万(不含)的合格投资者】、
+--   准高级净值客户【指累计认购基金份额100万-300万(不含)的合格投资者】、
+--   中级净值客户【指累计认购基金份额低于100万的合格投资者】、
+--   目标净值客户【指潜在的可能认购公司基金产品的合格投资者】。
+-- subscribed_total is the cumulative amount subscribed (累计认购), in yuan.
 --
--- Reading of the conflict at exactly 5,000,000 (rules.md §2.2): chapter 2 says 500万以上, which includes
--- the amount, and the next tier excludes it (500万(不含)); chapter 8 says 超过500万. We follow chapter 2:
--- 5,000,000 is VIP, so no amount falls between two tiers. Lower bounds 300万 and 100万 are inclusive
--- because the tier below excludes them. Nothing subscribed (0 or no field) is a prospect: target.
+-- Our reading at exactly 5,000,000 (rules.md §2.2 CONFLICT): chapter 2 says 500万以上, and 以上 includes
+-- the number; chapter 8 says VIP客户指购买我公司基金额度累计超过500万, which would exclude it. We follow
+-- chapter 2, because it is the definition the tiers are written in, and because the tier below says
+-- 300万-500万(不含): under chapter 8's reading exactly 5,000,000 would belong to no tier at all.
+-- (不含) makes 500万 and 300万 upper bounds exclusive, so 300万 and 100万 are inclusive lower bounds.
+-- 中级 (低于100万) is anyone who has subscribed something (> 0); nothing subscribed, or no figure at all,
+-- is a prospect: 目标净值客户 (target). A negative total is not a figure: an error.
+-- Not encoded: 合格投资者 (qualified investor) — the documents do not give the test.
 local threshold = require "threshold"
 
 local TIERS = threshold.tiers {
-  field = "subscribed_total", label = "tier",  -- yuan, cumulative (累计认购)
-  { "vip",        5000000 },                   -- 500万以上
-  { "high",       3000000 },                   -- 300万-500万(不含)
-  { "quasi_high", 1000000 },                   -- 100万-300万(不含)
+  field = "subscribed_total", label = "tier", -- 累计认购基金份额, yuan
+  { "vip",        5000000 },                  -- VIP客户: 500万以上
+  { "high",       3000000 },                  -- 高级净值客户: 300万-500万(不含)
+  { "quasi_high", 1000000 },                  -- 准高级净值客户: 100万-300万(不含)
+  { "mid",        0, exclusive = true },      -- 中级净值客户: 低于100万, having subscribed something
 }
 
 policy {
-  name = "investor_tier",
-  type = "investor",
+  name   = "investor_tier",
+  type   = "investor",
   fields = { subscribed_total = "number?" },
   decide = function(r, d)
-    local total = r.subscribed_total or 0
-    if total < 0 then
-      d:verdict("hold", "subscribed_total is negative (" .. total .. "): check the figure")
-      return
+    local total = r.subscribed_total
+    if total ~= nil and total < 0 then
+      error("subscribed_total must not be negative, got " .. tostring(total))
     end
-    if total == 0 then
-      d:set("tier", "target", "tier target: nothing subscribed yet (目标净值客户, a prospect)")
-      return
+    local tier, why = TIERS:pick(total or 0)
+    if tier == nil then
+      -- 目标净值客户【指潜在的可能认购公司基金产品的合格投资者】
+      tier, why = "target", "tier target: subscribed_total " .. (total and "0" or "absent") ..
+        ", nothing subscribed yet (a prospect, 目标净值客户)"
     end
-    local tier, why = TIERS:pick(total)
-    if tier then
-      d:set("tier", tier, why)
-    else
-      d:set("tier", "mid", "tier mid: " .. why:gsub("^no tier: ", "") .. " and above 0 (低于100万)")
-    end
+    d:set("tier", tier, why)
   end,
 }

@@ -1,44 +1,62 @@
--- sales_month.lua — monthly sales points (document 002, rules.md §3.4).
+-- sales_month.lua — monthly points of sales staff against their target and minimum (document 002,
+-- 绩效考核, rules.md §3.4–3.5).
 --
--- 每超额完成目标销售额1万元加1分,每低于最低销售额1万元扣1分
--- Reading: only FULL 10,000s count (floor): 19,999 above the target is +1. Between the minimum and the
--- target: no points. Period = the record's month.
-local STEP = 10000 -- 1万元
-
+-- 业务人员根据个人任务总额确定每月销售最低限额和目标销售额,作为当月绩效考核量化依据。若当月无销售任务,对应无绩效工资。
+-- 各项目部业务人员每超额完成目标销售额1万元加1分,每低于最低销售额1万元扣1分。
+-- A record is one employee's month: employee, month ("YYYY-MM", the period of the points), sales, target
+-- and minimum (yuan).
+--
+-- Readings (rules.md §10.7):
+-- - only FULL 10,000s count (floor, not pro rata): 19,999 above the target is +1, 9,999 above is nothing;
+--   the same below the minimum: 10,000 short is -1, 9,999 short is nothing;
+-- - sales at or between the minimum and the target: no points;
+-- - no target (若当月无销售任务): no points at all;
+-- - a minimum above the target is not a figure: an error.
 local fmt = require "fmt"
 
+local STEP = 10000           -- 1万元
+local PER_STEP_ABOVE = 1     -- 每超额完成目标销售额1万元加1分
+local PER_STEP_BELOW = -1    -- 每低于最低销售额1万元扣1分
+
+local n = fmt.number
+
 policy {
-  name = "sales_month",
-  type = "sales_month",
-  fields = { employee = "string", month = "string", sales = "number", target = "number", minimum = "number" },
+  name   = "sales_month",
+  type   = "sales_month",
+  fields = { employee = "string", month = "string", sales = "number", target = "number?", minimum = "number?" },
   decide = function(r, d)
-    local sales, target, minimum = r.sales, r.target, r.minimum
-    if minimum > target then
-      d:verdict("hold", string.format("minimum %s is above target %s: check the figures", fmt.number(minimum),
-        fmt.number(target)))
+    local sales, target, minimum, month = r.sales, r.target, r.minimum, r.month
+    if not month:match("^%d%d%d%d%-[01]%d$") then error(string.format("month must be \"YYYY-MM\", got %q", month)) end
+    if target == nil then
+      d:because("no sales target this month: no points (若当月无销售任务,对应无绩效工资)")
       return
     end
+    if minimum ~= nil and minimum > target then
+      error(string.format("minimum %s is above target %s", n(minimum), n(target)))
+    end
     if sales > target then
-      local n = (sales - target) // STEP
-      if n > 0 then
-        d:points(r.employee, math.tointeger(n), string.format("sales %s exceed target %s by %d full 10,000s",
-          fmt.number(sales), fmt.number(target), n), r.month)
+      local over = sales - target
+      local steps = math.tointeger(over // STEP)
+      if steps > 0 then
+        d:points(r.employee, steps * PER_STEP_ABOVE, string.format("sales %s are %s above target %s: %+d points, " ..
+          "one per full 10,000 (每超额完成目标销售额1万元加1分)", n(sales), n(over), n(target), steps * PER_STEP_ABOVE), month)
       else
-        d:because(string.format("sales %s exceed target %s by less than 10,000: no points", fmt.number(sales),
-          fmt.number(target)))
+        d:because(string.format("sales %s are %s above target %s, less than a full 10,000: no points",
+          n(sales), n(over), n(target)))
       end
-    elseif sales < minimum then
-      local n = (minimum - sales) // STEP
-      if n > 0 then
-        d:points(r.employee, -math.tointeger(n), string.format("sales %s fall short of minimum %s by %d full 10,000s",
-          fmt.number(sales), fmt.number(minimum), n), r.month)
+    elseif minimum ~= nil and sales < minimum then
+      local short = minimum - sales
+      local steps = math.tointeger(short // STEP)
+      if steps > 0 then
+        d:points(r.employee, steps * PER_STEP_BELOW, string.format("sales %s are %s below minimum %s: %+d points, " ..
+          "one per full 10,000 (每低于最低销售额1万元扣1分)", n(sales), n(short), n(minimum), steps * PER_STEP_BELOW), month)
       else
-        d:because(string.format("sales %s fall short of minimum %s by less than 10,000: no points",
-          fmt.number(sales), fmt.number(minimum)))
+        d:because(string.format("sales %s are %s below minimum %s, less than a full 10,000: no points",
+          n(sales), n(short), n(minimum)))
       end
     else
-      d:because(string.format("sales %s between minimum %s and target %s: no points", fmt.number(sales),
-        fmt.number(minimum), fmt.number(target)))
+      d:because(string.format("sales %s are between minimum %s and target %s: no points",
+        n(sales), minimum and n(minimum) or "(none)", n(target)))
     end
   end,
 }

@@ -37,6 +37,14 @@ function R.declarer(file, version)
     if type(spec.decide) ~= "function" and type(spec.timers) ~= "table" then
       bad(fmt("policy '%s': 'decide' must be a function(r, d)", name))
     end
+    if spec.timers ~= nil then
+      if type(spec.timers) ~= "table" then bad(fmt("policy '%s': 'timers' must be a table of name = function(r, d, t)", name)) end
+      for k, v in pairs(spec.timers) do
+        if type(k) ~= "string" or type(v) ~= "function" then
+          bad(fmt("policy '%s': timers.%s must be a function(r, d, t)", name, tostring(k)))
+        end
+      end
+    end
     if spec.order ~= nil and type(spec.order) ~= "number" then
       bad(fmt("policy '%s': 'order' must be a number", name))
     end
@@ -233,6 +241,49 @@ function D:emit(kind, payload)
   t[#t + 1] = { kind = kind, payload = payload }
 end
 
+-- d:deadline(name, when [, payload]): when is seconds since the epoch, ISO 8601 text, or
+-- { after = "1 working day", from = instant (default now), calendar = "name" (default "default") }.
+local TIMER_NAME = "^[%w_%-%.]+$"
+
+local function due_of(when)
+  local t = type(when)
+  if t == "number" then return when end
+  local cal = R.calendar
+  if t == "string" then
+    if not cal then argerr(2, "deadline", "ISO instants need the calendar module") end
+    return cal.parse(when)
+  end
+  if t == "table" and type(when.after) == "string" then
+    if not cal then argerr(2, "deadline", "durations need the calendar module") end
+    return cal.add(when.from or C.now(), when.after, when.calendar)
+  end
+  argerr(2, "deadline", "when must be seconds, ISO 8601 text or { after = \"1 working day\", from = ... }")
+end
+
+function D:deadline(name, when, payload)
+  if type(name) ~= "string" or not name:match(TIMER_NAME) then
+    argerr(1, "deadline", "name must be letters, digits, '_', '-' or '.'")
+  end
+  local due = due_of(when)
+  if payload ~= nil then
+    if type(payload) ~= "table" then argerr(3, "deadline", "payload must be a table, got " .. type(payload)) end
+    json_value(payload, 3, "deadline")
+  end
+  local t = self.deadlines
+  if not t then t = {}; self.deadlines = t end
+  t[#t + 1] = { name = name, due = due, payload = payload }
+  return due
+end
+
+function D:cancel(name)
+  if type(name) ~= "string" or not name:match(TIMER_NAME) then
+    argerr(1, "cancel", "name must be letters, digits, '_', '-' or '.'")
+  end
+  local t = self.cancels
+  if not t then t = {}; self.cancels = t end
+  t[#t + 1] = name
+end
+
 local function builder(p, over)
   return setmetatable({ policy = p, over = over }, D)
 end
@@ -266,6 +317,33 @@ end
 -- Evaluates the record C holds against the policies of rtype, then hands the proposals back to C
 -- (positionally: cheaper than C reading fields by name). Runs on the host's worker thread, so a
 -- failure leaves its stack for the host to read the position from.
+-- Hands the proposals of the builders ds back to C, positionally.
+local function emit_results(over, ds)
+  C.start(over)
+  for i = 1, #ds do
+    local d = ds[i]
+    local p, rs = d.policy, d.reasons
+    local name = p.name
+    C.decision(name, p.version, d.verdict_, rs and (rs[2] and concat(rs, "; ") or rs[1]) or "", rs, d.changes)
+    local t = d.points_
+    if t then
+      for j = 1, #t do local x = t[j]; C.point(name, x.subject, x.points, x.period, x.reason) end
+    end
+    t = d.events
+    if t then
+      for j = 1, #t do local x = t[j]; C.event(name, x.kind, x.payload) end
+    end
+    t = d.cancels
+    if t then
+      for j = 1, #t do C.cancel(name, t[j]) end
+    end
+    t = d.deadlines
+    if t then
+      for j = 1, #t do local x = t[j]; C.deadline(name, x.name, x.due, x.payload) end
+    end
+  end
+end
+
 function R.evaluate(rtype)
   local base = C.fields()
   local list = R.by_type[rtype]
@@ -285,21 +363,27 @@ function R.evaluate(rtype)
     end
     C.begin(nil)
   end
-  C.start(over)
-  for i = 1, #ds do
-    local d = ds[i]
-    local p, rs = d.policy, d.reasons
-    local name = p.name
-    C.decision(name, p.version, d.verdict_, rs and (rs[2] and concat(rs, "; ") or rs[1]) or "", rs, d.changes)
-    local t = d.points_
-    if t then
-      for j = 1, #t do local x = t[j]; C.point(name, x.subject, x.points, x.period, x.reason) end
-    end
-    t = d.events
-    if t then
-      for j = 1, #t do local x = t[j]; C.event(name, x.kind, x.payload) end
-    end
+  emit_results(over, ds)
+end
+
+-- Runs the handler of timer `tname` of policy `pname` on the record C holds. info: the timer as the
+-- handler sees it ({name, due, late, payload}). A handler that no longer exists is an error the
+-- engine records on the timer.
+function R.fire(pname, tname, info)
+  local p = R.by_name[pname]
+  local h = p and p.timers and p.timers[tname]
+  if type(h) ~= "function" then
+    error({ field = "timer", msg = fmt("policy '%s' has no handler for timer '%s' (timers = { %s = function(r, d, t) ... end })",
+      pname, tname, tname) }, 0)
   end
+  local base = C.fields()
+  local over = {}
+  local r = view(base, over)
+  local d = builder(p, over)
+  C.begin(p.name)
+  h(r, d, readonly(info))
+  C.begin(nil)
+  emit_results(over, { d })
 end
 
 return R

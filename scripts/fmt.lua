@@ -1,35 +1,54 @@
--- fmt.lua — numbers as people read them in explanations: 5200000 -> "5,200,000", 9000.5 -> "9,000.5".
-local M = {}
+-- fmt.lua — numbers as explanations print them: fmt.number(5200000) → "5,200,000".
+--
+--   fmt.number(n) → string
+--     integers and integral floats: thousands separated by ",", no ".0" (5e6 → "5,000,000", -12000 → "-12,000");
+--     other floats: Lua's own 14 significant digits, the integer part grouped (9000.5 → "9,000.5");
+--     nan, ±inf and floats too large for an integer print as Lua prints them ("1e+20", "inf").
+--
+-- Runs once per record on the hot path (every threshold explanation names the value), so it builds the
+-- result from precomputed three-digit groups with a single concatenation: no gsub loop, no format
+-- parsing. Values repeat too rarely (revenues, amounts) for a result cache to pay for itself.
+local format, tointeger, mtype, type, tostring = string.format, math.tointeger, math.type, type, tostring
+local mininteger = math.mininteger
 
-local mtype, floor, format, tointeger = math.type, math.floor, string.format, math.tointeger
+local fmt = {}
 
--- Groups of three digits with one string.format call (cheaper than gsub loops on the hot path).
-local function int(n)
-  local neg = n < 0
-  if neg then n = -n end
-  local s
-  if n < 1000 then s = format("%d", n)
-  elseif n < 1000000 then s = format("%d,%03d", n // 1000, n % 1000)
-  elseif n < 1000000000 then s = format("%d,%03d,%03d", n // 1000000, n // 1000 % 1000, n % 1000)
-  elseif n < 1000000000000 then
-    s = format("%d,%03d,%03d,%03d", n // 1000000000, n // 1000000 % 1000, n // 1000 % 1000, n % 1000)
-  else
-    s = format("%d", n):reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "")
+-- HEAD[i]: i without padding (the leading group), PAD[i]: i on three digits (the groups after it).
+local HEAD, PAD = {}, {}
+for i = 0, 999 do
+  HEAD[i] = tostring(i)
+  PAD[i] = format("%03d", i)
+end
+
+local K, M, G, T = 1000, 1000000, 1000000000, 1000000000000
+
+-- i: a non-negative integer.
+local function group(i)
+  if i < K then return HEAD[i] end
+  if i < M then return HEAD[i // K] .. "," .. PAD[i % K] end
+  if i < G then return HEAD[i // M] .. "," .. PAD[i // K % K] .. "," .. PAD[i % K] end
+  if i < T then return HEAD[i // G] .. "," .. PAD[i // M % K] .. "," .. PAD[i // K % K] .. "," .. PAD[i % K] end
+  return group(i // T) .. "," .. PAD[i // G % K] .. "," .. PAD[i // M % K] .. "," .. PAD[i // K % K] .. "," ..
+         PAD[i % K]
+end
+
+local function integer(i)
+  if i >= 0 then return group(i) end
+  if i == mininteger then return "-9,223,372,036,854,775,808" end -- -i would overflow
+  return "-" .. group(-i)
+end
+
+function fmt.number(n)
+  if mtype(n) == "integer" then return integer(n) end
+  if type(n) ~= "number" then
+    error(format("bad argument #1 to 'number' (number expected, got %s)", type(n)), 2)
   end
-  return neg and ("-" .. s) or s
-end
-
--- fmt.number(n): n with thousands separators; whole floats print without ".0".
-function M.number(n)
-  if mtype(n) == "integer" then return int(n) end
-  if mtype(n) ~= "float" then error(format("bad argument #1 to 'number' (number expected, got %s)", type(n)), 2) end
-  if n ~= n or n == math.huge or n == -math.huge then return tostring(n) end
   local i = tointeger(n)
-  if i then return int(i) end
-  local s = format("%.15g", n)
-  local whole, frac = s:match("^(-?%d+)(%.%d+)$")
-  if not whole then return s end -- exponent form: leave as is
-  return int(tointeger(tonumber(whole))) .. frac
+  if i then return integer(i) end
+  local s = format("%.14g", n)
+  local sign, digits, rest = s:match("^(%-?)(%d+)([%.]%d*)$")
+  if not digits then return s end -- nan, inf, or an exponent: keep Lua's spelling
+  return sign .. group(tointeger(tonumber(digits))) .. rest
 end
 
-return M
+return fmt

@@ -1,67 +1,194 @@
--- threshold.lua — ordered tiers with inclusive lower bounds, and the sentence that explains the pick.
+-- threshold.lua — ordered tiers with lower bounds, and the sentence that explains each pick.
 --
---   local grades = threshold.tiers {
---     field = "annual_revenue", label = "grade",
---     { "diamond", 5000000 },          -- highest first; a value >= the bound gets the tier
---     { "vip", 10000 },
+--   local threshold = require "threshold"
+--   local GRADES = threshold.tiers {
+--     field = "annual_revenue",       -- the record field the tiers read; every explanation names it
+--     label = "grade",                -- optional: the word before the tier's name (default "tier")
+--     unit  = "yuan",                 -- optional: printed after each amount (default: nothing)
+--     { "diamond",  5000000 },        -- { name, lower bound }, highest first, bounds strictly descending;
+--     { "platinum", 2000000 },        --   a value >= the bound gets the tier (inclusive)...
+--     { "mid", 0, exclusive = true }, --   ...or > the bound, with exclusive = true
 --   }
---   grades:pick(5200000)  --> "diamond", "grade diamond: annual_revenue 5,200,000 >= 5,000,000"
---   grades:pick(9999)     --> nil, "no grade: annual_revenue 9,999 < 10,000"
---   grades:pick(8500, { vip = { 0.8, "region group 3 coefficient" } })
---     --> "vip", "grade vip: annual_revenue 8,500 >= 8,000 (10,000 × 0.8, region group 3 coefficient)"
+--
+--   GRADES:pick(value)  → name, because          value reaches a tier
+--                       → nil, because           value is below the lowest tier
+--     "grade diamond: annual_revenue 5,200,000 >= 5,000,000"      "no grade: annual_revenue 9,999 < 10,000"
+--
+--   GRADES:scaled(scale [, note])  → tiers       the same tiers with scaled bounds, made once (at load time)
+--     scale: a number (every bound × scale) or { tier = factor, ... } (only those tiers' bounds);
+--     note: why, printed with the arithmetic:
+--     GRADES:scaled({ vip = 0.8 }, "region group 3 coefficient"):pick(8500) →
+--       "vip", "grade vip: annual_revenue 8,500 >= 8,000 (10,000 × 0.8, region group 3 coefficient)"
+--     A scaled bound within 1e-9 (relative) of a whole number is that number: 10,000 × 0.9 is 9,000.
+--     The scaled bounds must still descend. Scaled tiers cannot be scaled again.
+--
+--   GRADES:pick(value, scale [, note])           the same as GRADES:scaled(scale, note):pick(value), with
+--                                                 the scaled tiers cached (keep scale tables constant)
+--
+-- Everything but the value is formatted when the tiers are made, so a pick is one loop and one
+-- concatenation. Bad arguments are errors at the caller's line, naming the bad entry.
 local fmt = require "fmt"
 
-local M = {}
-local T = {}
-T.__index = T
+local number, format, type, pairs, tostring, setmetatable = fmt.number, string.format, type, pairs, tostring, setmetatable
+local mtype, floor, huge = math.type, math.floor, math.huge
 
-local format, type = string.format, type
-local number = fmt.number
+local threshold = {}
 
-local function argerr(n, fname, msg) error(format("bad argument #%d to '%s' (%s)", n, fname, msg), 3) end
+local Tiers = {}
+Tiers.__index = Tiers
 
--- threshold.tiers{ field = NAME, label = WORD (default "tier"), {name, lower}, ... }
-function M.tiers(spec)
-  if type(spec) ~= "table" then argerr(1, "tiers", "expected a table of tiers") end
-  if type(spec.field) ~= "string" then argerr(1, "tiers", "'field' must name the field the tiers read") end
-  local t = setmetatable({ field = spec.field, label = spec.label or "tier", n = #spec }, T)
-  if t.n == 0 then argerr(1, "tiers", "no tiers: list them as { name, lower bound }, highest first") end
-  for i = 1, t.n do
-    local e = spec[i]
-    if type(e) ~= "table" or type(e[1]) ~= "string" or type(e[2]) ~= "number" then
-      argerr(1, "tiers", format("tier #%d must be { name, lower bound }", i))
-    end
-    if i > 1 and not (e[2] < spec[i - 1][2]) then
-      argerr(1, "tiers", format("bounds must descend: %s (%s) after %s (%s)", e[1], number(e[2]),
-        spec[i - 1][1], number(spec[i - 1][2])))
-    end
-    t[i] = { name = e[1], lower = e[2], text = number(e[2]) }
+local SPEC_KEYS = { field = true, label = true, unit = true }
+local CACHE_MAX = 32 -- scaled tiers kept per tiers by pick(value, scale, note)
+
+local function finite(x) return type(x) == "number" and x == x and x ~= huge and x ~= -huge end
+
+local function show(v)
+  if type(v) == "string" then return format("%q", v) end
+  if type(v) == "number" then return number(v) end
+  return type(v)
+end
+
+-- Fills the texts of tier i of t from t.lowers[i] (and, when scaled, its factor and note).
+local function texts(t, i, factor, note)
+  local u = t.unit_s
+  local b = number(t.lowers[i]) .. u
+  if factor then
+    b = b .. " (" .. t.base[i] .. u .. " × " .. number(factor) .. (note and (", " .. note) or "") .. ")"
   end
+  t.pre[i] = t.label .. " " .. t.names[i] .. ": " .. t.field .. " "
+  t.post[i] = (t.excl[i] and " > " or " >= ") .. b
+  if i == t.n then t.below_post = (t.excl[i] and " <= " or " < ") .. b end
+end
+
+function threshold.tiers(spec)
+  local function bad(msg) error("bad argument #1 to 'tiers' (" .. msg .. ")", 3) end
+  if type(spec) ~= "table" then bad("table expected, got " .. type(spec)) end
+  for k in pairs(spec) do
+    if not (SPEC_KEYS[k] or (mtype(k) == "integer" and k >= 1 and k <= #spec)) then
+      bad(format("unknown key %s (known: field, label, unit, and the tiers { name, lower } in order)", show(k)))
+    end
+  end
+  if type(spec.field) ~= "string" or spec.field == "" then
+    bad("'field' must name the record field the tiers read, got " .. show(spec.field))
+  end
+  if spec.label ~= nil and (type(spec.label) ~= "string" or spec.label == "") then
+    bad("'label' must be a word such as \"grade\", got " .. show(spec.label))
+  end
+  if spec.unit ~= nil and (type(spec.unit) ~= "string" or spec.unit == "") then
+    bad("'unit' must be a word such as \"yuan\", got " .. show(spec.unit))
+  end
+  local n = #spec
+  if n == 0 then bad("no tiers: list them as { name, lower bound }, highest first") end
+  local t = setmetatable({
+    field = spec.field, label = spec.label or "tier", unit = spec.unit, unit_s = spec.unit and (" " .. spec.unit) or "",
+    n = n, names = {}, lowers = {}, excl = {}, base = {}, index = {}, pre = {}, post = {},
+  }, Tiers)
+  for i = 1, n do
+    local e = spec[i]
+    if type(e) ~= "table" then bad(format("tier #%d must be a table { name, lower bound }, got %s", i, show(e))) end
+    local name, lower = e[1], e[2]
+    if type(name) ~= "string" or name == "" then bad(format("tier #%d: the name must be a string, got %s", i, show(name))) end
+    local what = format("tier #%d %q", i, name)
+    for k in pairs(e) do
+      if k ~= 1 and k ~= 2 and k ~= "exclusive" then bad(format("%s: unknown key %s (known: exclusive)", what, show(k))) end
+    end
+    if not finite(lower) then bad(format("%s: the lower bound must be a finite number, got %s", what, show(lower))) end
+    if e.exclusive ~= nil and type(e.exclusive) ~= "boolean" then
+      bad(format("%s: 'exclusive' must be true or false, got %s", what, show(e.exclusive)))
+    end
+    if t.index[name] then bad(format("%s: the name is already tier #%d", what, t.index[name])) end
+    if i > 1 and not (lower < t.lowers[i - 1]) then
+      bad(format("%s: bounds must descend: %s after %s", what, number(lower), number(t.lowers[i - 1])))
+    end
+    t.names[i], t.lowers[i], t.excl[i], t.base[i], t.index[name] = name, lower, e.exclusive == true, number(lower), i
+  end
+  t.below_pre = "no " .. t.label .. ": " .. t.field .. " "
+  for i = 1, n do texts(t, i) end
   return t
 end
 
--- The bound of tier e after adjust, and how to say it.
-local function bound(e, adjust)
-  local a = adjust and adjust[e.name]
-  if not a then return e.lower, e.text end
-  local f = a[1]
-  local b = e.lower * f
-  return b, format("%s (%s × %s%s)", number(b), e.text, tostring(f), a[2] and (", " .. a[2]) or "")
+-- A copy of t whose bounds are scaled. Called by t:scaled and t:pick (fname), whose caller errors blame;
+-- argn: the position of scale among their arguments.
+local function scale_tiers(t, scale, note, fname, argn)
+  local function bad(n, msg) error(format("bad argument #%d to '%s' (%s)", n, fname, msg), 4) end
+  if t.unscaled then bad(argn, "these tiers are scaled already: scale the tiers threshold.tiers made") end
+  local factors = {}
+  if type(scale) == "number" then
+    if not finite(scale) or scale <= 0 then bad(argn, "the scale must be a positive number, got " .. show(scale)) end
+    for i = 1, t.n do factors[i] = scale end
+  elseif type(scale) == "table" then
+    for name, f in pairs(scale) do
+      local i = t.index[name]
+      if not i then bad(argn, format("no tier named %s to scale", show(name))) end
+      if not finite(f) or f <= 0 then
+        bad(argn, format("the factor for %q must be a positive number, got %s", name, show(f)))
+      end
+      factors[i] = f
+    end
+  else
+    bad(argn, "the scale must be a number or a table { tier = factor }, got " .. type(scale))
+  end
+  if note ~= nil and type(note) ~= "string" then bad(argn + 1, "the note must be a string, got " .. type(note)) end
+  local s = setmetatable({
+    field = t.field, label = t.label, unit = t.unit, unit_s = t.unit_s, n = t.n, names = t.names, excl = t.excl,
+    base = t.base, index = t.index, lowers = {}, pre = {}, post = {}, below_pre = t.below_pre, unscaled = t,
+  }, Tiers)
+  for i = 1, t.n do
+    local f, b = factors[i], t.lowers[i]
+    if f then
+      b = b * f
+      local w = floor(b + 0.5)
+      if b ~= w and (b - w) * (b - w) <= 1e-18 * (w * w > 1 and w * w or 1) then b = w end
+      b = math.tointeger(b) or b
+    end
+    if i > 1 and not (b < s.lowers[i - 1]) then
+      bad(argn, format("scaled bounds must still descend: %s %s after %s %s", t.names[i], number(b),
+        t.names[i - 1], number(s.lowers[i - 1])))
+    end
+    s.lowers[i] = b
+    texts(s, i, f, f and note or nil)
+  end
+  return s
 end
 
--- t:pick(value [, adjust]): the highest tier whose (adjusted) lower bound value reaches, and why.
-function T:pick(value, adjust)
-  if type(value) ~= "number" then argerr(1, "pick", format("%s must be a number, got %s", self.field, type(value))) end
-  for i = 1, self.n do
-    local e = self[i]
-    local b, text = bound(e, adjust)
-    if value >= b then
-      return e.name, format("%s %s: %s %s >= %s", self.label, e.name, self.field, number(value), text)
+function Tiers:scaled(scale, note)
+  return (scale_tiers(self, scale, note, "scaled", 1))
+end
+
+function Tiers:pick(value, scale, note)
+  if type(value) ~= "number" or value ~= value then
+    error(format("bad argument #1 to 'pick' (%s must be a number, got %s)", self.field,
+      type(value) == "number" and "nan" or show(value)), 2)
+  end
+  local t = self
+  if scale ~= nil then
+    local cache = self.cache
+    if not cache then cache = {}; self.cache, self.cached = cache, 0 end
+    local by_note = cache[scale]
+    t = by_note and by_note[note or false]
+    if not t then
+      t = scale_tiers(self, scale, note, "pick", 2)
+      if self.cached >= CACHE_MAX then cache = {}; self.cache, self.cached = cache, 0 end
+      by_note = cache[scale]
+      if not by_note then by_note = {}; cache[scale] = by_note end
+      by_note[note or false] = t
+      self.cached = self.cached + 1
     end
   end
-  local last = self[self.n]
-  local _, text = bound(last, adjust)
-  return nil, format("no %s: %s %s < %s", self.label, self.field, number(value), text)
+  local lowers, excl = t.lowers, t.excl
+  for i = 1, t.n do
+    local b = lowers[i]
+    if value > b or (value == b and not excl[i]) then
+      return t.names[i], t.pre[i] .. number(value) .. t.unit_s .. t.post[i]
+    end
+  end
+  return nil, t.below_pre .. number(value) .. t.unit_s .. t.below_post
 end
 
-return M
+-- The lower bound of the named tier (scaled, on a scaled tiers), or nil.
+function Tiers:lower(name)
+  local i = self.index[name]
+  return i and self.lowers[i]
+end
+
+return threshold

@@ -1,0 +1,863 @@
+/* calendar.c — business calendars: which days and hours are worked, deadline arithmetic over them, and reading durations and local times. */
+#include "calendar.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SEC_MS INT64_C(1000)
+#define MIN_MS INT64_C(60000)
+#define HOUR_MS INT64_C(3600000)
+#define DAY_MS INT64_C(86400000)
+
+/* Years 1..9999 keep dates four digits wide and bound every day-by-day walk below (a calendar has at
+ * least one working weekday, so only a run of holidays can make a walk long, and it stops here). */
+#define DAY_FIRST INT64_C(-719162) /* 0001-01-01 */
+#define DAY_LAST INT64_C(2932896)  /* 9999-12-31 */
+#define SPAN_DAYS (DAY_LAST - DAY_FIRST + 1)
+/* Far enough past the year range that the sums below cannot overflow, near enough to reject nonsense. */
+#define MS_BOUND (INT64_C(1) << 50)
+
+typedef struct override {
+    int64_t day;     /* days since 1970-01-01, local */
+    bl_cal_day kind; /* BL_CAL_HOLIDAY or BL_CAL_MAKEUP */
+} override;
+
+struct bl_cal {
+    int64_t offset;           /* local = UTC + offset, ms */
+    unsigned weekend;         /* BL_CAL_SUN.. bits */
+    int64_t open, close;      /* ms after local midnight */
+    int64_t brk_from, brk_to; /* equal: no break */
+    override *days;           /* sorted by day, one entry per date */
+    size_t ndays, capdays;
+};
+
+/* Zones accepted by name: no daylight-saving time today, so one offset serves every date. */
+static const struct {
+    const char *name;
+    int minutes;
+} NAMED_ZONES[] = {
+    {"Asia/Shanghai", 480},   {"Asia/Chongqing", 480}, {"Asia/Harbin", 480},       {"PRC", 480},
+    {"Asia/Hong_Kong", 480},  {"Asia/Macau", 480},     {"Asia/Taipei", 480},       {"Asia/Singapore", 480},
+    {"Asia/Kuala_Lumpur", 480}, {"Asia/Manila", 480},  {"Asia/Tokyo", 540},        {"Asia/Seoul", 540},
+    {"Asia/Bangkok", 420},    {"Asia/Jakarta", 420},   {"Asia/Ho_Chi_Minh", 420},  {"Asia/Kolkata", 330},
+    {"Asia/Dubai", 240},      {"UTC", 0},              {"Etc/UTC", 0},             {"GMT", 0},
+    {"Z", 0},
+};
+
+static const char DUR_EXPECTED[] = "expected e.g. '3 working days', '24 hours', '30 days' or ISO 8601 'P3D'";
+
+__attribute__((format(printf, 2, 3))) static int fail(char **err, const char *fmt, ...)
+{
+    if (err != NULL) {
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        *err = bl_strdupf("%s", msg);
+    }
+    return BL_INVALID;
+}
+
+/* Dates ------------------------------------------------------------------------------------------ */
+
+static int64_t floordiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "chrono-compatible algorithms"). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = floordiv(y, 400);
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = floordiv(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static int days_in_month(int64_t y, int m)
+{
+    static const int DIM[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : DIM[m - 1];
+}
+
+static int weekday(int64_t day) { return (int)(((day + 4) % 7 + 7) % 7); } /* 1970-01-01 was a Thursday */
+
+/* Reads exactly n digits at *p (advancing it); -1 if they are not all digits. */
+static int digits(const char **p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return -1;
+        v = v * 10 + (**p - '0');
+    }
+    return v;
+}
+
+/* "YYYY-MM-DD" at *p (advancing it) as a day number; 0 if it is not a real date in years 1..9999. */
+static int read_date(const char **p, int64_t *day)
+{
+    int y = digits(p, 4);
+    if (y < 1 || *(*p)++ != '-')
+        return 0;
+    int m = digits(p, 2);
+    if (m < 1 || m > 12 || *(*p)++ != '-')
+        return 0;
+    int d = digits(p, 2);
+    if (d < 1 || d > days_in_month(y, m))
+        return 0;
+    *day = days_from_civil(y, m, d);
+    return 1;
+}
+
+/* "HH:MM" (hour 0-24, 24 only as 24:00) as ms after midnight; -1 if not. */
+static int64_t read_hhmm(const char *s)
+{
+    if (s == NULL)
+        return -1;
+    const char *p = s;
+    int h = digits(&p, 2);
+    if (h < 0) {
+        p = s;
+        h = digits(&p, 1);
+    }
+    if (h < 0 || *p++ != ':')
+        return -1;
+    int m = digits(&p, 2);
+    if (m < 0 || m > 59 || *p != '\0' || h > 24 || (h == 24 && m != 0))
+        return -1;
+    return h * HOUR_MS + m * MIN_MS;
+}
+
+/* "+08:00", "+0800", "+8", "-5:30" at *p (advancing it) as minutes east of UTC; 0 if not one. */
+static int read_offset(const char **p, int *minutes)
+{
+    int sign = **p == '-' ? -1 : 1;
+    if (**p != '+' && **p != '-')
+        return 0;
+    (*p)++;
+    const char *q = *p;
+    int h = digits(&q, 2);
+    if (h < 0) {
+        q = *p;
+        h = digits(&q, 1);
+    }
+    if (h < 0)
+        return 0;
+    int m = 0, colon = *q == ':';
+    q += colon;
+    if ((colon || (*q >= '0' && *q <= '9')) && ((m = digits(&q, 2)) < 0 || m > 59))
+        return 0;
+    if (h * 60 + m > 14 * 60)
+        return 0;
+    *p = q;
+    *minutes = sign * (h * 60 + m);
+    return 1;
+}
+
+/* The calendar's days --------------------------------------------------------------------------- */
+
+/* Binary search: 1 and *pos = its index if day has an entry, else 0 and *pos = where it would go. */
+static int override_find(const bl_cal_t *c, int64_t day, size_t *pos)
+{
+    size_t lo = 0, hi = c->ndays;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->days[mid].day < day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *pos = lo;
+    return lo < c->ndays && c->days[lo].day == day;
+}
+
+static void override_put(bl_cal_t *c, int64_t day, bl_cal_day kind)
+{
+    size_t i;
+    if (override_find(c, day, &i)) {
+        c->days[i].kind = kind;
+        return;
+    }
+    if (c->ndays == c->capdays) {
+        c->capdays = c->capdays ? c->capdays * 2 : 32;
+        override *grown = realloc(c->days, c->capdays * sizeof *grown);
+        if (grown == NULL) {
+            fputs("bylaw: out of memory\n", stderr);
+            abort();
+        }
+        c->days = grown;
+    }
+    memmove(c->days + i + 1, c->days + i, (c->ndays - i) * sizeof *c->days);
+    c->days[i] = (override){day, kind};
+    c->ndays++;
+}
+
+static bl_cal_day kind_of(const bl_cal_t *c, int64_t day)
+{
+    int off = (c->weekend >> weekday(day)) & 1;
+    size_t i;
+    if (override_find(c, day, &i))
+        return c->days[i].kind == BL_CAL_HOLIDAY ? BL_CAL_HOLIDAY : off ? BL_CAL_MAKEUP : BL_CAL_WORKDAY;
+    return off ? BL_CAL_WEEKEND : BL_CAL_WORKDAY;
+}
+
+static int works(const bl_cal_t *c, int64_t day)
+{
+    bl_cal_day k = kind_of(c, day);
+    return k == BL_CAL_WORKDAY || k == BL_CAL_MAKEUP;
+}
+
+/* Moves *day to the next working day after it (step 1) or before it (step -1); 0 past the years. */
+static int step_workday(const bl_cal_t *c, int64_t *day, int step)
+{
+    for (int64_t d = *day + step; d >= DAY_FIRST && d <= DAY_LAST; d += step)
+        if (works(c, d)) {
+            *day = d;
+            return 1;
+        }
+    return 0;
+}
+
+/* The local date and time of day of ms; 0 when out of range. */
+static int split(const bl_cal_t *c, int64_t ms, int64_t *day, int64_t *tod)
+{
+    if (ms < -MS_BOUND || ms > MS_BOUND)
+        return 0;
+    int64_t local = ms + c->offset;
+    *day = floordiv(local, DAY_MS);
+    *tod = local - *day * DAY_MS;
+    return *day >= DAY_FIRST && *day <= DAY_LAST;
+}
+
+static int64_t at(const bl_cal_t *c, int64_t day, int64_t tod) { return day * DAY_MS + tod - c->offset; }
+
+/* The working intervals of a working day in ms after midnight: one, or two around the break. */
+static int intervals(const bl_cal_t *c, int64_t iv[2][2])
+{
+    if (c->brk_from == c->brk_to) {
+        iv[0][0] = c->open, iv[0][1] = c->close;
+        return 1;
+    }
+    iv[0][0] = c->open, iv[0][1] = c->brk_from;
+    iv[1][0] = c->brk_to, iv[1][1] = c->close;
+    return 2;
+}
+
+/* Configuration ---------------------------------------------------------------------------------- */
+
+bl_cal_t *bl_cal_new(void)
+{
+    bl_cal_t *c = bl_xmalloc(sizeof *c);
+    *c = (bl_cal_t){.offset = 8 * HOUR_MS, .weekend = BL_CAL_SAT | BL_CAL_SUN, .open = 9 * HOUR_MS,
+                    .close = 18 * HOUR_MS};
+    return c;
+}
+
+void bl_cal_free(bl_cal_t *c)
+{
+    if (c == NULL)
+        return;
+    free(c->days);
+    free(c);
+}
+
+int bl_cal_set_zone(bl_cal_t *c, const char *zone, char **err)
+{
+    int minutes = 0;
+    const char *p = zone ? zone : "";
+    if (strncasecmp(p, "UTC", 3) == 0 && (p[3] == '+' || p[3] == '-'))
+        p += 3;
+    else if (strncasecmp(p, "GMT", 3) == 0 && (p[3] == '+' || p[3] == '-'))
+        p += 3;
+    int found = read_offset(&p, &minutes) && *p == '\0';
+    for (size_t i = 0; !found && i < sizeof NAMED_ZONES / sizeof *NAMED_ZONES; i++)
+        if (strcasecmp(zone ? zone : "", NAMED_ZONES[i].name) == 0) {
+            minutes = NAMED_ZONES[i].minutes;
+            found = 1;
+        }
+    if (!found)
+        return fail(err,
+                    "unknown time zone '%.60s': expected 'Asia/Shanghai', 'UTC' or a fixed offset such as "
+                    "'+08:00' (zones that change their clocks for summer time are not supported)",
+                    zone ? zone : "");
+    c->offset = minutes * MIN_MS;
+    return BL_OK;
+}
+
+int bl_cal_set_weekend(bl_cal_t *c, unsigned days, char **err)
+{
+    if (days & ~0x7fu)
+        return fail(err, "weekend 0x%x: use BL_CAL_SUN .. BL_CAL_SAT", days);
+    if (days == 0x7fu)
+        return fail(err, "every day of the week is a weekend day: at least one weekday must be worked");
+    c->weekend = days;
+    return BL_OK;
+}
+
+static void fmt_hhmm(int64_t ms, char out[8])
+{
+    snprintf(out, 8, "%02d:%02d", (int)(ms / HOUR_MS) % 100, (int)(ms % HOUR_MS / MIN_MS));
+}
+
+int bl_cal_set_hours(bl_cal_t *c, const char *open, const char *close, char **err)
+{
+    int64_t o = read_hhmm(open), e = read_hhmm(close);
+    if (o < 0 || e < 0 || o >= e)
+        return fail(err, "working hours '%.20s'-'%.20s': expected opening and closing times such as '09:00' "
+                    "and '18:00', the opening first", open ? open : "", close ? close : "");
+    if (c->brk_from != c->brk_to && !(o < c->brk_from && c->brk_to < e)) {
+        char f[8], t[8];
+        fmt_hhmm(c->brk_from, f), fmt_hhmm(c->brk_to, t);
+        return fail(err, "working hours %.20s-%.20s would not contain the break %s-%s: change the break first",
+                    open, close, f, t);
+    }
+    c->open = o, c->close = e;
+    return BL_OK;
+}
+
+int bl_cal_set_break(bl_cal_t *c, const char *from, const char *to, char **err)
+{
+    if (from == NULL && to == NULL) {
+        c->brk_from = c->brk_to = 0;
+        return BL_OK;
+    }
+    int64_t f = read_hhmm(from), t = read_hhmm(to);
+    if (f < 0 || t < 0 || f >= t || f <= c->open || t >= c->close) {
+        char o[8], e[8];
+        fmt_hhmm(c->open, o), fmt_hhmm(c->close, e);
+        return fail(err, "break '%.20s'-'%.20s': expected times such as '12:00' and '13:00' strictly within "
+                    "the working hours %s-%s", from ? from : "", to ? to : "", o, e);
+    }
+    c->brk_from = f, c->brk_to = t;
+    return BL_OK;
+}
+
+static int add_dates(bl_cal_t *c, const char *text, bl_cal_day kind, char **err)
+{
+    const char *p = text ? text : "";
+    int64_t a = 0, b;
+    int ok = read_date(&p, &a);
+    b = a;
+    if (ok && strncmp(p, "..", 2) == 0) {
+        p += 2;
+        ok = read_date(&p, &b);
+    }
+    if (!ok || *p != '\0')
+        return fail(err, "cannot read date '%.60s': expected 'YYYY-MM-DD' (a real date) or a range "
+                    "'YYYY-MM-DD..YYYY-MM-DD'", text ? text : "");
+    if (b < a || b - a >= 366)
+        return fail(err, "date range '%.60s': the first date must not be after the last, and a range spans "
+                    "at most 366 days", text);
+    for (int64_t d = a; d <= b; d++)
+        override_put(c, d, kind);
+    return BL_OK;
+}
+
+int bl_cal_add_holiday(bl_cal_t *c, const char *date, char **err) { return add_dates(c, date, BL_CAL_HOLIDAY, err); }
+int bl_cal_add_workday(bl_cal_t *c, const char *date, char **err) { return add_dates(c, date, BL_CAL_MAKEUP, err); }
+
+/* Queries ------------------------------------------------------------------------------------------ */
+
+bl_cal_day bl_cal_day_kind(const bl_cal_t *c, int64_t ms)
+{
+    int64_t day, tod;
+    return split(c, ms, &day, &tod) ? kind_of(c, day) : 0;
+}
+
+int bl_cal_is_workday(const bl_cal_t *c, int64_t ms)
+{
+    int64_t day, tod;
+    return split(c, ms, &day, &tod) && works(c, day);
+}
+
+int bl_cal_is_worktime(const bl_cal_t *c, int64_t ms)
+{
+    int64_t day, tod, iv[2][2];
+    if (!split(c, ms, &day, &tod) || !works(c, day))
+        return 0;
+    for (int i = 0, n = intervals(c, iv); i < n; i++)
+        if (tod >= iv[i][0] && tod < iv[i][1])
+            return 1;
+    return 0;
+}
+
+int bl_cal_next_workday(const bl_cal_t *c, int64_t ms, int64_t *out)
+{
+    int64_t day, tod;
+    if (!split(c, ms, &day, &tod) || !step_workday(c, &day, 1))
+        return BL_INVALID;
+    *out = at(c, day, c->open);
+    return BL_OK;
+}
+
+/* The earliest instant with w ms of working time between ms and it; w = 0 gives the next working
+ * moment. Landing exactly on a close gives that close, not the next opening. */
+static int worktime_forward(const bl_cal_t *c, int64_t day, int64_t tod, int64_t w, int64_t *out)
+{
+    int64_t iv[2][2];
+    int n = intervals(c, iv);
+    if (!works(c, day))
+        tod = DAY_MS;
+    for (;;) {
+        for (int i = 0; i < n; i++) {
+            if (tod >= iv[i][1])
+                continue;
+            int64_t from = tod > iv[i][0] ? tod : iv[i][0];
+            if (w <= iv[i][1] - from) {
+                *out = at(c, day, from + w);
+                return BL_OK;
+            }
+            w -= iv[i][1] - from;
+            tod = iv[i][1];
+        }
+        if (!step_workday(c, &day, 1))
+            return BL_INVALID;
+        tod = 0;
+    }
+}
+
+/* The mirror image: the latest instant with w ms of working time between it and ms. */
+static int worktime_backward(const bl_cal_t *c, int64_t day, int64_t tod, int64_t w, int64_t *out)
+{
+    int64_t iv[2][2];
+    int n = intervals(c, iv);
+    if (!works(c, day))
+        tod = 0;
+    for (;;) {
+        for (int i = n - 1; i >= 0; i--) {
+            if (tod <= iv[i][0])
+                continue;
+            int64_t to = tod < iv[i][1] ? tod : iv[i][1];
+            if (w <= to - iv[i][0]) {
+                *out = at(c, day, to - w);
+                return BL_OK;
+            }
+            w -= to - iv[i][0];
+            tod = iv[i][0];
+        }
+        if (!step_workday(c, &day, -1))
+            return BL_INVALID;
+        tod = DAY_MS;
+    }
+}
+
+int bl_cal_next_worktime(const bl_cal_t *c, int64_t ms, int64_t *out)
+{
+    int64_t day, tod;
+    if (!split(c, ms, &day, &tod))
+        return BL_INVALID;
+    return worktime_forward(c, day, tod, 0, out);
+}
+
+/* Working day 1 of a count from ms (docs/calendar.md, "working days"): forwards, the first working
+ * day that opens at or after ms, so a day already begun does not count; backwards, the last one that
+ * closes at or before ms. */
+static int first_counted(const bl_cal_t *c, int64_t ms, int step, int64_t *day)
+{
+    int64_t tod;
+    if (!split(c, ms, day, &tod))
+        return 0;
+    if (works(c, *day) && (step > 0 ? tod <= c->open : tod >= c->close))
+        return 1;
+    return step_workday(c, day, step);
+}
+
+static int add_workdays(const bl_cal_t *c, int64_t ms, int64_t n, int64_t *out)
+{
+    int64_t day;
+    int step = n > 0 ? 1 : -1;
+    if (!first_counted(c, ms, step, &day))
+        return BL_INVALID;
+    for (int64_t k = n > 0 ? n : -n; k > 1; k--)
+        if (!step_workday(c, &day, step))
+            return BL_INVALID;
+    *out = at(c, day, n > 0 ? c->close : c->open);
+    return BL_OK;
+}
+
+static int add_months(const bl_cal_t *c, int64_t day, int64_t tod, int64_t n, int64_t *out)
+{
+    int y, m, d;
+    civil_from_days(day, &y, &m, &d);
+    int64_t total = (int64_t)y * 12 + (m - 1) + n;
+    int64_t y2 = floordiv(total, 12);
+    int m2 = (int)(total - y2 * 12) + 1;
+    if (y2 < 1 || y2 > 9999)
+        return BL_INVALID;
+    int dim = days_in_month(y2, m2); /* Jan 31 + 1 month = Feb 28: the Civil Code's "no such day: month end" */
+    *out = at(c, days_from_civil(y2, m2, d < dim ? d : dim), tod);
+    return BL_OK;
+}
+
+int bl_cal_add(const bl_cal_t *c, int64_t ms, bl_cal_dur d, int64_t *out)
+{
+    int64_t day, tod, r = 0;
+    if (!split(c, ms, &day, &tod) || d.amount < -MS_BOUND || d.amount > MS_BOUND)
+        return BL_INVALID;
+    int rc = BL_OK;
+    if (d.amount == 0 && d.unit >= BL_CAL_WORKDAYS && d.unit <= BL_CAL_TIME)
+        r = ms;
+    else if ((d.unit == BL_CAL_WORKDAYS || d.unit == BL_CAL_DAYS) && (d.amount < -SPAN_DAYS || d.amount > SPAN_DAYS))
+        rc = BL_INVALID;
+    else if (d.unit == BL_CAL_WORKDAYS)
+        rc = add_workdays(c, ms, d.amount, &r);
+    else if (d.unit == BL_CAL_WORKTIME)
+        rc = d.amount > 0 ? worktime_forward(c, day, tod, d.amount, &r) : worktime_backward(c, day, tod, -d.amount, &r);
+    else if (d.unit == BL_CAL_DAYS)
+        r = at(c, day + d.amount, tod); /* a fixed offset has no 23- or 25-hour days */
+    else if (d.unit == BL_CAL_MONTHS)
+        rc = d.amount < -SPAN_DAYS || d.amount > SPAN_DAYS ? BL_INVALID : add_months(c, day, tod, d.amount, &r);
+    else if (d.unit == BL_CAL_TIME)
+        r = ms + d.amount;
+    else
+        rc = BL_INVALID;
+    if (rc == BL_OK && !split(c, r, &day, &tod))
+        rc = BL_INVALID;
+    if (rc == BL_OK)
+        *out = r;
+    return rc;
+}
+
+int bl_cal_nth_workday(const bl_cal_t *c, int year, int month, int n, bl_cal_edge edge, int64_t *out)
+{
+    if (year < 1 || year > 9999 || month < 1 || month > 12 || n == 0 || n < -31 || n > 31)
+        return BL_INVALID;
+    int64_t first = days_from_civil(year, month, 1), last = first + days_in_month(year, month) - 1;
+    int step = n > 0 ? 1 : -1, seen = 0;
+    for (int64_t d = n > 0 ? first : last; d >= first && d <= last; d += step)
+        if (works(c, d) && ++seen == (n > 0 ? n : -n)) {
+            *out = at(c, d, edge == BL_CAL_CLOSE ? c->close : c->open);
+            return BL_OK;
+        }
+    return BL_NOTFOUND;
+}
+
+int bl_cal_workdays_between(const bl_cal_t *c, int64_t from, int64_t to, int64_t *out)
+{
+    int64_t day, tod;
+    if (!split(c, to, &day, &tod) || !split(c, from, &day, &tod))
+        return BL_INVALID;
+    if (to == from) {
+        *out = 0;
+        return BL_OK;
+    }
+    int step = to > from ? 1 : -1;
+    if (!first_counted(c, from, step, &day))
+        return BL_INVALID;
+    for (int64_t k = 1;; k++) {
+        if (step > 0 ? at(c, day, c->close) >= to : at(c, day, c->open) <= to) {
+            *out = k * step;
+            return BL_OK;
+        }
+        if (!step_workday(c, &day, step))
+            return BL_INVALID;
+    }
+}
+
+/* Durations ---------------------------------------------------------------------------------------- */
+
+/* Unit words after the number. plural: the word also takes an "s". Chinese words may follow "个". */
+static const struct {
+    const char *word;
+    bl_cal_unit unit;
+    int64_t mult;
+    int plural;
+} UNIT_WORDS[] = {
+    {"working day", BL_CAL_WORKDAYS, 1, 1},         {"work day", BL_CAL_WORKDAYS, 1, 1},
+    {"workday", BL_CAL_WORKDAYS, 1, 1},             {"business day", BL_CAL_WORKDAYS, 1, 1},
+    {"working hour", BL_CAL_WORKTIME, HOUR_MS, 1},  {"work hour", BL_CAL_WORKTIME, HOUR_MS, 1},
+    {"business hour", BL_CAL_WORKTIME, HOUR_MS, 1}, {"working minute", BL_CAL_WORKTIME, MIN_MS, 1},
+    {"business minute", BL_CAL_WORKTIME, MIN_MS, 1}, {"working second", BL_CAL_WORKTIME, SEC_MS, 1},
+    {"calendar day", BL_CAL_DAYS, 1, 1},            {"day", BL_CAL_DAYS, 1, 1},
+    {"week", BL_CAL_DAYS, 7, 1},                    {"month", BL_CAL_MONTHS, 1, 1},
+    {"year", BL_CAL_MONTHS, 12, 1},                 {"hour", BL_CAL_TIME, HOUR_MS, 1},
+    {"hr", BL_CAL_TIME, HOUR_MS, 1},                {"h", BL_CAL_TIME, HOUR_MS, 0},
+    {"minute", BL_CAL_TIME, MIN_MS, 1},             {"min", BL_CAL_TIME, MIN_MS, 1},
+    {"second", BL_CAL_TIME, SEC_MS, 1},             {"sec", BL_CAL_TIME, SEC_MS, 1},
+    {"s", BL_CAL_TIME, SEC_MS, 0},                  {"millisecond", BL_CAL_TIME, 1, 1},
+    {"ms", BL_CAL_TIME, 1, 0},                      {"工作日", BL_CAL_WORKDAYS, 1, 0},
+    {"工作小时", BL_CAL_WORKTIME, HOUR_MS, 0},      {"小时", BL_CAL_TIME, HOUR_MS, 0},
+    {"分钟", BL_CAL_TIME, MIN_MS, 0},               {"秒", BL_CAL_TIME, SEC_MS, 0},
+    {"天", BL_CAL_DAYS, 1, 0},                      {"日", BL_CAL_DAYS, 1, 0},
+    {"周", BL_CAL_DAYS, 7, 0},                      {"星期", BL_CAL_DAYS, 7, 0},
+    {"月", BL_CAL_MONTHS, 1, 0},                    {"年", BL_CAL_MONTHS, 12, 0},
+};
+
+/* The largest amount of each unit: about 10,000 years, so every sum stays far inside int64. */
+static int64_t unit_limit(bl_cal_unit u)
+{
+    return u == BL_CAL_MONTHS ? 12 * 10000 : u == BL_CAL_WORKDAYS || u == BL_CAL_DAYS ? SPAN_DAYS : SPAN_DAYS * DAY_MS;
+}
+
+/* A decimal number "123" or "1.5" at *p (advancing it): whole part, fraction digits and their count. */
+static int read_number(const char **p, int64_t *whole, int64_t *frac, int *nfrac)
+{
+    const char *s = *p;
+    *whole = *frac = 0, *nfrac = 0;
+    for (; **p >= '0' && **p <= '9'; (*p)++)
+        if ((*whole = *whole * 10 + (**p - '0')) > INT64_C(1000000000000000))
+            return 0;
+    if (*p == s)
+        return 0;
+    if ((**p == '.' || **p == ',') && (*p)[1] >= '0' && (*p)[1] <= '9') {
+        for ((*p)++; **p >= '0' && **p <= '9'; (*p)++) {
+            if (++*nfrac > 9)
+                return 0;
+            *frac = *frac * 10 + (**p - '0');
+        }
+    }
+    return 1;
+}
+
+/* whole.frac times mult, exactly, into *out; BL_INVALID (with *err) when it is too large or not a
+ * whole number of the unit's smallest step. */
+static int scale(const char *text, int64_t whole, int64_t frac, int nfrac, int64_t mult, bl_cal_unit unit,
+                 int64_t *out, char **err)
+{
+    int64_t pow10 = 1;
+    for (int i = 0; i < nfrac; i++)
+        pow10 *= 10;
+    if (nfrac > 0 && unit != BL_CAL_TIME && unit != BL_CAL_WORKTIME)
+        return fail(err, "cannot read duration '%.60s': days, working days, weeks, months and years must be "
+                    "whole numbers", text);
+    if (nfrac > 0 && (frac * mult) % pow10 != 0)
+        return fail(err, "cannot read duration '%.60s': the smallest step is one millisecond", text);
+    if (whole > unit_limit(unit) / mult)
+        return fail(err, "duration '%.60s' is too long: at most 10000 years", text);
+    *out = whole * mult + frac * mult / pow10;
+    if (*out > unit_limit(unit))
+        return fail(err, "duration '%.60s' is too long: at most 10000 years", text);
+    return BL_OK;
+}
+
+/* "P1Y2M3W4DT5H6M7.5S" after the sign; years and months cannot be mixed with days or time. */
+static int parse_iso(const char *text, const char *p, bl_cal_dur *out, char **err)
+{
+    static const char ORDER[] = "YMWDHMS";
+    int64_t months = 0, days = 0, ms = 0;
+    int next = 0, any = 0, in_time = 0, time_parts = 0, frac_seen = 0;
+    for (p++; *p; any = 1) {
+        if ((*p == 'T' || *p == 't') && !in_time) {
+            in_time = 1, next = 4, p++;
+            continue;
+        }
+        int64_t whole, frac;
+        int nfrac;
+        if (frac_seen || !read_number(&p, &whole, &frac, &nfrac))
+            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
+        char des = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+        const char *at_des = des ? strchr(ORDER + next, des) : NULL;
+        if (at_des == NULL || in_time != (at_des - ORDER >= 4))
+            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
+        int idx = (int)(at_des - ORDER);
+        static const int64_t MULT[] = {12, 1, 7, 1, HOUR_MS, MIN_MS, SEC_MS};
+        bl_cal_unit u = idx < 2 ? BL_CAL_MONTHS : idx < 4 ? BL_CAL_DAYS : BL_CAL_TIME;
+        int64_t v;
+        if (scale(text, whole, frac, nfrac, MULT[idx], u, &v, err) != BL_OK)
+            return BL_INVALID;
+        if (idx < 2)
+            months += v;
+        else if (idx < 4)
+            days += v;
+        else
+            ms += v, time_parts++;
+        frac_seen = nfrac > 0, next = idx + 1, p++;
+    }
+    if (!any || (in_time && time_parts == 0))
+        return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
+    if (months != 0 && (days != 0 || ms != 0))
+        return fail(err, "cannot read duration '%.60s': years and months cannot be mixed with weeks, days or "
+                    "hours in one duration", text);
+    if (months > unit_limit(BL_CAL_MONTHS) || days > SPAN_DAYS || ms + days * DAY_MS > unit_limit(BL_CAL_TIME))
+        return fail(err, "duration '%.60s' is too long: at most 10000 years", text);
+    if (months != 0)
+        *out = (bl_cal_dur){BL_CAL_MONTHS, months};
+    else if (time_parts == 0)
+        *out = (bl_cal_dur){BL_CAL_DAYS, days};
+    else /* a fixed-offset zone makes every day 24 hours, so days can join the time part */
+        *out = (bl_cal_dur){BL_CAL_TIME, days * DAY_MS + ms};
+    return BL_OK;
+}
+
+int bl_cal_dur_parse(const char *text, bl_cal_dur *out, char **err)
+{
+    if (text == NULL)
+        return fail(err, "no duration given: %s", DUR_EXPECTED);
+    const char *p = text;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    int neg = *p == '-';
+    if (*p == '-' || *p == '+')
+        p++;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    bl_cal_dur d;
+    if (*p == 'P' || *p == 'p') {
+        char trimmed[128];
+        size_t n = strlen(p);
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n >= sizeof trimmed)
+            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
+        memcpy(trimmed, p, n);
+        trimmed[n] = '\0';
+        if (parse_iso(text, trimmed, &d, err) != BL_OK)
+            return BL_INVALID;
+    } else {
+        int64_t whole, frac;
+        int nfrac;
+        if (!read_number(&p, &whole, &frac, &nfrac))
+            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
+        /* The unit, lowercased, with runs of blanks made one space; an optional "个" goes. */
+        char word[64];
+        size_t n = 0;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (strncmp(p, "个", strlen("个")) == 0)
+            p += strlen("个");
+        for (; *p && n + 1 < sizeof word; p++) {
+            if (*p == ' ' || *p == '\t') {
+                if (n > 0 && word[n - 1] != ' ')
+                    word[n++] = ' ';
+            } else
+                word[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        }
+        while (n > 0 && word[n - 1] == ' ')
+            n--;
+        word[n] = '\0';
+        size_t i = 0, count = sizeof UNIT_WORDS / sizeof *UNIT_WORDS;
+        for (; i < count; i++) {
+            size_t len = strlen(UNIT_WORDS[i].word);
+            if (strncmp(word, UNIT_WORDS[i].word, len) == 0 &&
+                (word[len] == '\0' || (UNIT_WORDS[i].plural && word[len] == 's' && word[len + 1] == '\0')))
+                break;
+        }
+        if (*p != '\0' || i == count)
+            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
+        d.unit = UNIT_WORDS[i].unit;
+        if (scale(text, whole, frac, nfrac, UNIT_WORDS[i].mult, d.unit, &d.amount, err) != BL_OK)
+            return BL_INVALID;
+    }
+    if (neg)
+        d.amount = -d.amount;
+    *out = d;
+    return BL_OK;
+}
+
+char *bl_cal_dur_format(bl_cal_dur d, char *buf)
+{
+    const char *word = "?";
+    long long v = (long long)d.amount, a = v < 0 ? -v : v;
+    int frac = -1; /* milliseconds shown as a decimal fraction of seconds */
+    if (d.unit == BL_CAL_WORKDAYS)
+        word = "working day";
+    else if (d.unit == BL_CAL_DAYS)
+        word = "day";
+    else if (d.unit == BL_CAL_MONTHS)
+        word = "month";
+    else if (d.unit == BL_CAL_WORKTIME || d.unit == BL_CAL_TIME) {
+        int work = d.unit == BL_CAL_WORKTIME;
+        int64_t step = a % HOUR_MS == 0 ? HOUR_MS : a % MIN_MS == 0 ? MIN_MS : SEC_MS;
+        word = step == HOUR_MS ? (work ? "working hour" : "hour")
+               : step == MIN_MS ? (work ? "working minute" : "minute") : (work ? "working second" : "second");
+        if (a % SEC_MS != 0)
+            frac = (int)(a % SEC_MS);
+        v /= step;
+        a /= step;
+    }
+    char tmp[96];
+    if (frac >= 0) {
+        char f[8];
+        snprintf(f, sizeof f, "%03d", frac);
+        for (int i = 2; i > 0 && f[i] == '0'; i--)
+            f[i] = '\0';
+        snprintf(tmp, sizeof tmp, "%s%lld.%s %ss", d.amount < 0 ? "-" : "", a / SEC_MS, f, word);
+    } else
+        snprintf(tmp, sizeof tmp, "%lld %s%s", v, word, a == 1 ? "" : "s");
+    snprintf(buf, BL_CAL_DUR_BUF, "%.47s", tmp);
+    return buf;
+}
+
+/* Local times ------------------------------------------------------------------------------------- */
+
+int bl_cal_time_parse(const bl_cal_t *c, const char *text, int64_t *out, char **err)
+{
+    const char *p = text ? text : "";
+    int64_t day = 0, tod = 0, offset = c->offset;
+    int ok = read_date(&p, &day);
+    if (ok && (*p == ' ' || *p == 'T' || *p == 't')) {
+        p++;
+        int h = digits(&p, 2), m = *p == ':' ? (p++, digits(&p, 2)) : -1, s = 0, f = 0;
+        if (*p == ':') {
+            p++;
+            s = digits(&p, 2);
+        }
+        if (s >= 0 && *p == '.') {
+            int nf = 0;
+            for (p++; *p >= '0' && *p <= '9' && nf < 3; p++, nf++)
+                f = f * 10 + (*p - '0');
+            for (ok = nf > 0; nf < 3; nf++)
+                f *= 10;
+        }
+        ok = ok && h >= 0 && h < 24 && m >= 0 && m < 60 && s >= 0 && s < 60;
+        tod = h * HOUR_MS + m * MIN_MS + s * SEC_MS + f;
+    }
+    int minutes;
+    if (ok && (*p == 'Z' || *p == 'z'))
+        offset = 0, p++;
+    else if (ok && (*p == '+' || *p == '-')) {
+        ok = read_offset(&p, &minutes);
+        offset = minutes * MIN_MS;
+    }
+    int64_t ms = ok ? day * DAY_MS + tod - offset : 0, d2, t2;
+    if (!ok || *p != '\0' || !split(c, ms, &d2, &t2))
+        return fail(err, "cannot read time '%.60s': expected e.g. '2026-10-08', '2026-10-08 18:00' or "
+                    "'2026-10-08T18:00:00+08:00'", text ? text : "");
+    *out = ms;
+    return BL_OK;
+}
+
+char *bl_cal_time_format(const bl_cal_t *c, int64_t ms, char *buf)
+{
+    int64_t day, tod;
+    char tmp[96];
+    if (!split(c, ms, &day, &tod))
+        snprintf(tmp, sizeof tmp, "(out of range)");
+    else {
+        int y, m, d, n;
+        civil_from_days(day, &y, &m, &d);
+        n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, (int)(tod / HOUR_MS),
+                     (int)(tod % HOUR_MS / MIN_MS), (int)(tod % MIN_MS / SEC_MS));
+        if (tod % SEC_MS != 0)
+            n += snprintf(tmp + n, sizeof tmp - (size_t)n, ".%03d", (int)(tod % SEC_MS));
+        int off = (int)(c->offset / MIN_MS), a = off < 0 ? -off : off;
+        if (off == 0)
+            snprintf(tmp + n, sizeof tmp - (size_t)n, "Z");
+        else
+            snprintf(tmp + n, sizeof tmp - (size_t)n, "%c%02d:%02d", off < 0 ? '-' : '+', a / 60, a % 60);
+    }
+    snprintf(buf, BL_CAL_TIME_BUF, "%.31s", tmp);
+    return buf;
+}

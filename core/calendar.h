@@ -1,0 +1,107 @@
+/* calendar.h — business calendars (weekend, holidays, make-up working days, office hours, one fixed zone) and deadline arithmetic on them; the rules are in docs/calendar.md. */
+#ifndef BL_CALENDAR_H
+#define BL_CALENDAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+/* One calendar per company or team; as many as wanted, nothing is global. Configure it, then share it
+ * read-only: every query takes a const calendar, keeps no state and may run in several threads at once.
+ * Instants are milliseconds since the Unix epoch (UTC); an instant is accepted when its local date lies
+ * in the years 1 to 9999, and a query whose input or result falls outside returns BL_INVALID. */
+typedef struct bl_cal bl_cal_t;
+
+/* Weekday bits for bl_cal_set_weekend, numbered as in struct tm (0 = Sunday). */
+enum {
+    BL_CAL_SUN = 1 << 0,
+    BL_CAL_MON = 1 << 1,
+    BL_CAL_TUE = 1 << 2,
+    BL_CAL_WED = 1 << 3,
+    BL_CAL_THU = 1 << 4,
+    BL_CAL_FRI = 1 << 5,
+    BL_CAL_SAT = 1 << 6,
+};
+
+/* Weekend Saturday and Sunday, hours 09:00-18:00 without a break, zone Asia/Shanghai (UTC+8), no
+ * holidays. Never NULL (aborts on out-of-memory). */
+bl_cal_t *bl_cal_new(void);
+void bl_cal_free(bl_cal_t *cal);
+
+/* Configuration. Each returns BL_OK, or BL_INVALID and sets *err (malloc'd, caller frees; err may be
+ * NULL) to a message naming the text and what is accepted. A failed call changes nothing. */
+
+/* "Asia/Shanghai" (the default), "UTC", a fixed offset "+08:00" / "+0800" / "+8" / "UTC+8", or one of
+ * the few named zones without daylight-saving time listed in docs/calendar.md. */
+int bl_cal_set_zone(bl_cal_t *cal, const char *zone, char **err);
+/* The weekend, e.g. BL_CAL_SAT | BL_CAL_SUN; 0 = no weekend. At least one weekday must stay working. */
+int bl_cal_set_weekend(bl_cal_t *cal, unsigned days, char **err);
+/* Opening and closing time "HH:MM" (close may be "24:00"); open before close, same day. */
+int bl_cal_set_hours(bl_cal_t *cal, const char *open, const char *close, char **err);
+/* A daily break such as lunch, "12:00"-"13:00", strictly inside the hours; NULL, NULL removes it. */
+int bl_cal_set_break(bl_cal_t *cal, const char *from, const char *to, char **err);
+/* date is "YYYY-MM-DD" or an inclusive range "YYYY-MM-DD..YYYY-MM-DD" of at most 366 days. A date is
+ * either a holiday (not worked even on a weekday) or a make-up working day (worked even on a weekend
+ * day); when both are given for one date, the later call wins. */
+int bl_cal_add_holiday(bl_cal_t *cal, const char *date, char **err);
+int bl_cal_add_workday(bl_cal_t *cal, const char *date, char **err);
+
+/* What the local date of an instant is. 0 when the instant is out of range. */
+typedef enum bl_cal_day {
+    BL_CAL_WORKDAY = 1, /* an ordinary working day */
+    BL_CAL_WEEKEND,     /* a weekend day */
+    BL_CAL_HOLIDAY,     /* a holiday (bl_cal_add_holiday) */
+    BL_CAL_MAKEUP,      /* a weekend day that is worked (bl_cal_add_workday) */
+} bl_cal_day;
+bl_cal_day bl_cal_day_kind(const bl_cal_t *cal, int64_t ms);
+int bl_cal_is_workday(const bl_cal_t *cal, int64_t ms);  /* 1: its local date is worked (WORKDAY or MAKEUP) */
+int bl_cal_is_worktime(const bl_cal_t *cal, int64_t ms); /* 1: a working day, inside the hours, not in the break */
+/* The opening of the first working day after the local date of ms (tomorrow at the earliest). */
+int bl_cal_next_workday(const bl_cal_t *cal, int64_t ms, int64_t *out);
+/* ms itself when it is working time, else the next moment that is (an opening, or the end of the break). */
+int bl_cal_next_worktime(const bl_cal_t *cal, int64_t ms, int64_t *out);
+
+/* A duration: a unit and an amount; a negative amount counts backwards. */
+typedef enum bl_cal_unit {
+    BL_CAL_WORKDAYS = 1, /* working days, counted by the receipt rule of docs/calendar.md */
+    BL_CAL_WORKTIME,     /* milliseconds of working time (working hours, working minutes) */
+    BL_CAL_DAYS,         /* calendar days: the same local time of day, amount dates later */
+    BL_CAL_MONTHS,       /* months: the same day of the month (or the month's last day) and time of day */
+    BL_CAL_TIME,         /* milliseconds of clock time (hours, minutes, seconds) */
+} bl_cal_unit;
+typedef struct bl_cal_dur {
+    bl_cal_unit unit;
+    int64_t amount;
+} bl_cal_dur;
+
+/* "3 working days", "2 working hours", "24 hours", "30 days", "-30 days", "1 week", "90 minutes",
+ * "1个工作日", ISO 8601 "P3D", "PT24H", "P1W", "P1DT2H", "-P30D", ... (the full list is in
+ * docs/calendar.md). Returns BL_OK, or BL_INVALID with *err as for the configuration calls. */
+int bl_cal_dur_parse(const char *text, bl_cal_dur *out, char **err);
+/* d as text that bl_cal_dur_parse reads back, e.g. "3 working days", "90 minutes"; returns buf. */
+#define BL_CAL_DUR_BUF 48
+char *bl_cal_dur_format(bl_cal_dur d, char *buf);
+
+/* *out = ms + d in this calendar. BL_OK, or BL_INVALID (out of range, unknown unit). */
+int bl_cal_add(const bl_cal_t *cal, int64_t ms, bl_cal_dur d, int64_t *out);
+
+/* The n-th working day of a month (n = 1 the first; n = -1 the last, -2 the one before, ...): its
+ * opening (BL_CAL_OPEN) or its close, the end of business (BL_CAL_CLOSE). BL_NOTFOUND when the month
+ * has fewer than |n| working days; BL_INVALID for a bad year, month or n = 0. */
+typedef enum bl_cal_edge { BL_CAL_OPEN = 0, BL_CAL_CLOSE = 1 } bl_cal_edge;
+int bl_cal_nth_workday(const bl_cal_t *cal, int year, int month, int n, bl_cal_edge edge, int64_t *out);
+
+/* Working days used from `from` to `to`, counted like BL_CAL_WORKDAYS: the smallest n >= 0 with
+ * to <= from + n working days (when to < from: minus the smallest n with to >= from - n working days).
+ * So "done within N working days" is exactly *out <= N. */
+int bl_cal_workdays_between(const bl_cal_t *cal, int64_t from, int64_t to, int64_t *out);
+
+/* Local time as text. Parse reads "YYYY-MM-DD" (midnight), "YYYY-MM-DD HH:MM[:SS[.mmm]]" (or with a
+ * 'T'), optionally ending in "Z" or "+08:00", which then overrides the calendar's zone. Format writes
+ * "2026-10-08T18:00:00+08:00" (".mmm" only when not zero; "Z" for UTC). */
+int bl_cal_time_parse(const bl_cal_t *cal, const char *text, int64_t *out, char **err);
+#define BL_CAL_TIME_BUF 32
+char *bl_cal_time_format(const bl_cal_t *cal, int64_t ms, char *buf);
+
+#endif
