@@ -201,7 +201,8 @@ static int c_add(lua_State *L) /* calendar.add(t, duration [, name]) */
     bl_cal_dur d;
     if (bl_cal_dur_parse(luaL_checkstring(L, 2), &d, &err) != BL_OK)
         return arg_fail(L, 2, err);
-    return result(L, bl_cal_add(c, t, d, &out), out, "add");
+    int rc = bl_cal_add(c, t, d, &out);
+    return result(L, rc, out, "add");
 }
 
 static int c_parse(lua_State *L)
@@ -229,7 +230,8 @@ static int c_next_workday(lua_State *L)
 {
     bl_cal_t *c = check_cal(L, 2);
     int64_t out;
-    return result(L, bl_cal_next_workday(c, check_instant(L, 1, c), &out), out, "next_workday");
+    int rc = bl_cal_next_workday(c, check_instant(L, 1, c), &out);
+    return result(L, rc, out, "next_workday");
 }
 
 static int c_between(lua_State *L)

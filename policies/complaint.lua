@@ -1,0 +1,51 @@
+-- complaint.lua — complaint deadlines (document 000, rules.md §5.1–5.2 and §6.3).
+--
+-- 接到客户投诉后, 一个工作日内展开调查, 二个工作日内给予客户满意回复.
+-- Both count from receipt, in working days of calendar.lua: the day of receipt does not count and a
+-- deadline falls at the close (18:00) of the last working day (docs/calendar.md). An overdue step
+-- escalates (event "escalation") and costs the handler a penalty point. Investigating cancels the
+-- investigation deadline; replying or closing cancels what is pending.
+local INVESTIGATE_WITHIN = "1 working day"   -- 一个工作日内展开调查
+local REPLY_WITHIN = "2 working days"         -- 二个工作日内给予客户满意回复
+local OVERDUE_POINTS = -1
+
+local STATUS = { open = 1, investigated = 2, replied = 3, closed = 4 }
+
+local function overdue(step)
+  return function(r, d, t)
+    d:emit("escalation", { step = step, handler = r.handler, due = t.due, complaint = r.id })
+    d:points(r.handler, OVERDUE_POINTS, string.format("complaint %s: %s overdue (due %s)", r.id, step, t.due))
+    d:verdict("hold", string.format("%s overdue: due %s, escalated", step, t.due))
+  end
+end
+
+policy {
+  name = "complaint",
+  type = "complaint",
+  fields = { received_at = "string", handler = "string", status = "string" },
+  decide = function(r, d)
+    local stage = STATUS[r.status]
+    if not stage then
+      d:verdict("reject", string.format("status %q is not open, investigated, replied or closed", r.status))
+      return
+    end
+    if stage == 1 then
+      local by = d:deadline("investigate", { after = INVESTIGATE_WITHIN, from = r.received_at })
+      d:because(string.format("investigate by %s (%s after receipt at %s)", calendar.format(by), INVESTIGATE_WITHIN,
+        r.received_at))
+    else
+      d:cancel("investigate")
+    end
+    if stage <= 2 then
+      local by = d:deadline("reply", { after = REPLY_WITHIN, from = r.received_at })
+      d:because(string.format("reply by %s (%s after receipt)", calendar.format(by), REPLY_WITHIN))
+    else
+      d:cancel("reply")
+      d:because("status " .. r.status .. ": nothing pending")
+    end
+  end,
+  timers = {
+    investigate = overdue("investigation"),
+    reply = overdue("reply"),
+  },
+}

@@ -1,0 +1,64 @@
+-- complaint.lua against the example calendar: receipt just before a holiday, on a holiday, before a
+-- make-up working day; escalation when overdue; cancellation when done.
+local function due_of(list, name)
+  for _, t in ipairs(list) do if t.name == name then return t.due end end
+end
+
+test("received 17:55 on the last working day before the holiday", function()
+  local out = eval("complaint", { id = "k1", received_at = "2026-09-30T17:55:00+08:00", handler = "li", status = "open" })
+  -- Thu 1 Oct – Wed 7 Oct are holidays: day 1 is Thu 8 Oct, day 2 Fri 9 Oct, both at the 18:00 close
+  eq(out.deadlines[1].name, "investigate")
+  eq(out.deadlines[1].due, "2026-10-08T10:00:00.000Z")
+  eq(out.deadlines[2].due, "2026-10-09T10:00:00.000Z")
+  contains(out.decisions[1].explanation, "investigate by 2026-10-08T18:00:00+08:00")
+end)
+
+test("received on a holiday: the next working day is day 1", function()
+  local out = eval("complaint", { id = "k1", received_at = "2026-10-03T11:00:00+08:00", handler = "li", status = "open" })
+  eq(out.deadlines[1].due, "2026-10-08T10:00:00.000Z")
+end)
+
+test("received on Friday evening: the make-up Sunday is a working day", function()
+  local out = eval("complaint", { id = "k1", received_at = "2026-09-25T17:55:00+08:00", handler = "li", status = "open" })
+  eq(out.deadlines[1].due, "2026-09-27T10:00:00.000Z") -- Sunday 27 September, 调休上班
+  eq(out.deadlines[2].due, "2026-09-28T10:00:00.000Z")
+end)
+
+test("an overdue investigation escalates and costs the handler a point", function()
+  clock.set("2026-09-30T17:55:00+08:00")
+  put("complaint", { id = "k2", received_at = "2026-09-30T17:55:00+08:00", handler = "li", status = "open" })
+  eq(#timers("complaint", "k2"), 2)
+  eq(clock.advance("next"), 1) -- to 8 October 18:00: the investigation is due and nobody investigated
+  local l = ledger("li", "2026-10")
+  eq(l.total, -1)
+  contains(l.entries[1].reason, "investigation overdue")
+  eq(#timers("complaint", "k2"), 1) -- the reply deadline is still pending
+end)
+
+test("investigating in time cancels that deadline; closing cancels the rest", function()
+  clock.set("2026-09-30T17:55:00+08:00")
+  put("complaint", { id = "k3", received_at = "2026-09-30T17:55:00+08:00", handler = "wu", status = "open" })
+  clock.set("2026-10-08T10:00:00+08:00")
+  put("complaint", { id = "k3", received_at = "2026-09-30T17:55:00+08:00", handler = "wu", status = "investigated" })
+  local pending = timers("complaint", "k3")
+  eq(#pending, 1)
+  eq(pending[1].name, "reply")
+  put("complaint", { id = "k3", received_at = "2026-09-30T17:55:00+08:00", handler = "wu", status = "closed" })
+  eq(#timers("complaint", "k3"), 0)
+  clock.advance("5 working days")
+  eq(ledger("wu", "2026-10").total, 0)
+end)
+
+test("each timer fires once, even when the clock moves past it twice", function()
+  clock.set("2026-09-30T17:55:00+08:00")
+  put("complaint", { id = "k4", received_at = "2026-09-30T17:55:00+08:00", handler = "zhou", status = "open" })
+  eq(clock.advance("3 working days"), 2)
+  eq(clock.advance("3 working days"), 0)
+  eq(ledger("zhou", "2026-10").total, -2)
+end)
+
+test("an unknown status is refused with its name", function()
+  local out = eval("complaint", { id = "k5", received_at = "2026-09-30T17:55:00+08:00", handler = "li", status = "lost" })
+  eq(out.decisions[1].verdict, "reject")
+  contains(out.decisions[1].explanation, 'status "lost"')
+end)
