@@ -1,0 +1,720 @@
+/* test_calendar.c — the business calendar: complaint deadlines of rules.md §5 around China's real 2026 holidays and make-up working days, receipts outside hours, working hours with a lunch break, the n-th working day of a month, working days between, durations (words, ISO 8601, errors), zones. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+
+/* China's 2026 schedule as published: 国务院办公厅关于2026年部分节假日安排的通知 (Xinhua, 4 Nov 2025). */
+static const char *CN2026_HOLIDAYS[] = {
+    "2026-01-01..2026-01-03", "2026-02-15..2026-02-23", "2026-04-04..2026-04-06", "2026-05-01..2026-05-05",
+    "2026-06-19..2026-06-21", "2026-09-25..2026-09-27", "2026-10-01..2026-10-07",
+};
+static const char *CN2026_WORKDAYS[] = {"2026-01-04", "2026-02-14", "2026-02-28",
+                                        "2026-05-09", "2026-09-20", "2026-10-10"};
+
+static bl_cal_t *cn2026(void)
+{
+    bl_cal_t *c = bl_cal_new();
+    for (size_t i = 0; i < sizeof CN2026_HOLIDAYS / sizeof *CN2026_HOLIDAYS; i++)
+        assert_int_equal(bl_cal_add_holiday(c, CN2026_HOLIDAYS[i], NULL), BL_OK);
+    for (size_t i = 0; i < sizeof CN2026_WORKDAYS / sizeof *CN2026_WORKDAYS; i++)
+        assert_int_equal(bl_cal_add_workday(c, CN2026_WORKDAYS[i], NULL), BL_OK);
+    return c;
+}
+
+static int setup(void **state)
+{
+    *state = cn2026();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    bl_cal_free(*state);
+    return 0;
+}
+
+static int64_t T(const bl_cal_t *c, const char *text)
+{
+    int64_t ms = 0;
+    char *err = NULL;
+    if (bl_cal_time_parse(c, text, &ms, &err) != BL_OK)
+        fail_msg("time '%s': %s", text, err);
+    return ms;
+}
+
+/* A few rotating buffers, so that one message can show several times. */
+static const char *S(const bl_cal_t *c, int64_t ms)
+{
+    static char bufs[4][BL_CAL_TIME_BUF];
+    static int next;
+    next = (next + 1) % 4;
+    return bl_cal_time_format(c, ms, bufs[next]);
+}
+
+static void expect_time(const bl_cal_t *c, int64_t got, const char *want, const char *what)
+{
+    if (got != T(c, want))
+        fail_msg("%s: got %s, want %s", what, S(c, got), want);
+}
+
+/* from + dur (text) lands at want (local time). */
+static void expect_add(const bl_cal_t *c, const char *from, const char *dur, const char *want)
+{
+    bl_cal_dur d;
+    char *err = NULL, what[160];
+    if (bl_cal_dur_parse(dur, &d, &err) != BL_OK)
+        fail_msg("duration '%s': %s", dur, err);
+    int64_t out = 0;
+    snprintf(what, sizeof what, "%s + %s", from, dur);
+    if (bl_cal_add(c, T(c, from), d, &out) != BL_OK)
+        fail_msg("%s: not BL_OK", what);
+    expect_time(c, out, want, what);
+}
+
+static void expect_parse_error(const char *text, const char *fragment)
+{
+    bl_cal_dur d = {0, 0};
+    char *err = NULL;
+    if (bl_cal_dur_parse(text, &d, &err) != BL_INVALID)
+        fail_msg("'%s' was read as unit %d amount %lld", text ? text : "(null)", (int)d.unit, (long long)d.amount);
+    if (err == NULL || strstr(err, fragment) == NULL)
+        fail_msg("'%s': message '%s' lacks '%s'", text ? text : "(null)", err ? err : "(none)", fragment);
+    free(err);
+}
+
+static void expect_dur(const char *text, bl_cal_unit unit, int64_t amount)
+{
+    bl_cal_dur d;
+    char *err = NULL;
+    if (bl_cal_dur_parse(text, &d, &err) != BL_OK)
+        fail_msg("'%s': %s", text, err);
+    if (d.unit != unit || d.amount != amount)
+        fail_msg("'%s': got unit %d amount %lld, want unit %d amount %lld", text, (int)d.unit, (long long)d.amount,
+                 (int)unit, (long long)amount);
+}
+
+/* The calendar itself ---------------------------------------------------------------------------- */
+
+static void test_defaults(void **state)
+{
+    bl_cal_t *c = bl_cal_new();
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-10-19 10:00")), BL_CAL_WORKDAY); /* Monday */
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-10-17 10:00")), BL_CAL_WEEKEND); /* Saturday */
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-10-18 10:00")), BL_CAL_WEEKEND);
+    assert_true(bl_cal_is_workday(c, T(c, "2026-10-01")));                          /* no holidays by default */
+    assert_false(bl_cal_is_worktime(c, T(c, "2026-10-19 08:59:59.999")));
+    assert_true(bl_cal_is_worktime(c, T(c, "2026-10-19 09:00")));
+    assert_true(bl_cal_is_worktime(c, T(c, "2026-10-19 17:59:59.999")));
+    assert_false(bl_cal_is_worktime(c, T(c, "2026-10-19 18:00")));
+    assert_false(bl_cal_is_worktime(c, T(c, "2026-10-17 10:00")));
+    /* The default zone is Asia/Shanghai: 01:00 UTC is 09:00 there. */
+    assert_true(bl_cal_is_worktime(c, T(c, "2026-10-19T01:00:00Z")));
+    char buf[BL_CAL_TIME_BUF];
+    assert_string_equal(bl_cal_time_format(c, T(c, "2026-10-19T01:00:00Z"), buf), "2026-10-19T09:00:00+08:00");
+    bl_cal_free(c);
+}
+
+static void test_cn2026_day_kinds(void **state)
+{
+    bl_cal_t *c = *state;
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-10-01")), BL_CAL_HOLIDAY);
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-10-07 23:59")), BL_CAL_HOLIDAY);
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-10-08")), BL_CAL_WORKDAY);
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-10-10")), BL_CAL_MAKEUP);  /* Saturday */
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-10-11")), BL_CAL_WEEKEND); /* the Sunday after */
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-09-20")), BL_CAL_MAKEUP);  /* Sunday */
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-01-04")), BL_CAL_MAKEUP);
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-02-14")), BL_CAL_MAKEUP);
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-02-28")), BL_CAL_MAKEUP);
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-05-09")), BL_CAL_MAKEUP);
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-02-23")), BL_CAL_HOLIDAY); /* a Monday */
+    assert_true(bl_cal_is_workday(c, T(c, "2026-10-10 12:00")));
+    assert_true(bl_cal_is_worktime(c, T(c, "2026-10-10 12:00")));
+    assert_false(bl_cal_is_worktime(c, T(c, "2026-10-02 12:00")));
+}
+
+static void test_later_call_wins(void **state)
+{
+    bl_cal_t *c = cn2026();
+    assert_int_equal(bl_cal_add_holiday(c, "2026-10-10", NULL), BL_OK); /* the company gives the day off */
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-10-10")), BL_CAL_HOLIDAY);
+    expect_add(c, "2026-10-09 17:55", "1 working day", "2026-10-12 18:00");
+    assert_int_equal(bl_cal_add_workday(c, "2026-10-07", NULL), BL_OK); /* a weekday made working again */
+    assert_int_equal(bl_cal_day_kind(c, T(c, "2026-10-07")), BL_CAL_WORKDAY);
+    expect_add(c, "2026-09-30 17:55", "1 working day", "2026-10-07 18:00");
+    bl_cal_free(c);
+}
+
+/* Complaints: 「一个工作日内展开调查」, 「二个工作日内给予客户满意回复」 (rules.md 5.1, 5.2) --------------- */
+
+static void test_complaint_before_national_day(void **state)
+{
+    bl_cal_t *c = *state;
+    /* Wednesday 30 September is the last working day before the holiday of 1-7 October. */
+    expect_add(c, "2026-09-30 17:55", "1 working day", "2026-10-08 18:00");
+    expect_add(c, "2026-09-30 17:55", "2 working days", "2026-10-09 18:00");
+    /* Three working days reach the make-up Saturday. */
+    expect_add(c, "2026-09-30 17:55", "3 working days", "2026-10-10 18:00");
+    /* The plain 24 hours of the fund company (5.3) ignore the holiday. */
+    expect_add(c, "2026-09-30 17:55", "24 hours", "2026-10-01 17:55");
+}
+
+static void test_complaint_before_makeup_days(void **state)
+{
+    bl_cal_t *c = *state;
+    /* Friday 18 September 17:55: the make-up Sunday 20 September is the first working day. */
+    expect_add(c, "2026-09-18 17:55", "1 working day", "2026-09-20 18:00");
+    expect_add(c, "2026-09-18 17:55", "2 working days", "2026-09-21 18:00");
+    /* Friday 9 October 17:55: the make-up Saturday 10 October, then Monday. */
+    expect_add(c, "2026-10-09 17:55", "1 working day", "2026-10-10 18:00");
+    expect_add(c, "2026-10-09 17:55", "2 working days", "2026-10-12 18:00");
+    /* Thursday 24 September 17:55, before the Mid-Autumn holiday (Fri 25 - Sun 27). */
+    expect_add(c, "2026-09-24 17:55", "1 working day", "2026-09-28 18:00");
+    expect_add(c, "2026-09-24 17:55", "2 working days", "2026-09-29 18:00");
+}
+
+static void test_complaint_received_on_holiday_or_weekend(void **state)
+{
+    bl_cal_t *c = *state;
+    expect_add(c, "2026-10-03 10:00", "1 working day", "2026-10-08 18:00"); /* a holiday */
+    expect_add(c, "2026-10-03 10:00", "2 working days", "2026-10-09 18:00");
+    expect_add(c, "2026-10-17 11:00", "1 working day", "2026-10-19 18:00"); /* an ordinary Saturday */
+    expect_add(c, "2026-10-17 11:00", "2 working days", "2026-10-20 18:00");
+    expect_add(c, "2026-10-18 23:59", "1 working day", "2026-10-19 18:00"); /* late Sunday */
+}
+
+static void test_complaint_received_on_a_working_day(void **state)
+{
+    bl_cal_t *c = *state;
+    /* Before opening: the whole day is still ahead, so that day is day 1. */
+    expect_add(c, "2026-10-19 08:00", "1 working day", "2026-10-19 18:00");
+    expect_add(c, "2026-10-19 08:00", "2 working days", "2026-10-20 18:00");
+    expect_add(c, "2026-10-19 00:01", "1 working day", "2026-10-19 18:00");
+    expect_add(c, "2026-10-19 09:00", "1 working day", "2026-10-19 18:00"); /* at opening: still day 1 */
+    /* Once the day has begun it does not count. */
+    expect_add(c, "2026-10-19 09:00:00.001", "1 working day", "2026-10-20 18:00");
+    expect_add(c, "2026-10-19 12:00", "1 working day", "2026-10-20 18:00");
+    expect_add(c, "2026-10-19 12:00", "2 working days", "2026-10-21 18:00");
+    expect_add(c, "2026-10-19 18:00", "1 working day", "2026-10-20 18:00"); /* at closing */
+    expect_add(c, "2026-10-19 20:00", "1 working day", "2026-10-20 18:00");
+    /* The make-up Saturday behaves like any working day. */
+    expect_add(c, "2026-10-10 08:00", "1 working day", "2026-10-10 18:00");
+    expect_add(c, "2026-10-10 10:00", "1 working day", "2026-10-12 18:00");
+    expect_add(c, "2026-10-19 12:00", "0 working days", "2026-10-19 12:00");
+}
+
+static void test_workdays_backwards(void **state)
+{
+    bl_cal_t *c = *state;
+    /* 5.25: 7 working days before a payment on Monday 19 October: start of business on Friday 9
+     * October, so that seven whole working days (9, 10, 12-16 October) remain. */
+    expect_add(c, "2026-10-19", "-7 working days", "2026-10-09 09:00");
+    expect_add(c, "2026-10-19 12:00", "-1 working day", "2026-10-16 09:00"); /* the day under way is not whole */
+    expect_add(c, "2026-10-19 18:00", "-1 working day", "2026-10-19 09:00"); /* after closing it is */
+    expect_add(c, "2026-10-08 10:00", "-1 working day", "2026-09-30 09:00"); /* across the holiday */
+    expect_add(c, "2026-09-21 08:00", "-1 working day", "2026-09-20 09:00"); /* the make-up Sunday */
+}
+
+/* Working hours (5.45: urban repairs dispatched within 6 working hours) ------------------------------ */
+
+static void test_working_hours(void **state)
+{
+    bl_cal_t *c = *state;
+    expect_add(c, "2026-10-19 16:00", "6 working hours", "2026-10-20 13:00");
+    expect_add(c, "2026-10-19 09:00", "9 working hours", "2026-10-19 18:00"); /* a close, not the next opening */
+    expect_add(c, "2026-10-19 17:00", "1 working hour", "2026-10-19 18:00");
+    expect_add(c, "2026-10-19 17:00", "61 working minutes", "2026-10-20 09:01");
+    expect_add(c, "2026-10-19 07:00", "1 working hour", "2026-10-19 10:00"); /* starts at opening */
+    expect_add(c, "2026-10-17 07:00", "2 working hours", "2026-10-19 11:00"); /* from a Saturday */
+    expect_add(c, "2026-09-30 16:30", "6 working hours", "2026-10-08 13:30"); /* across the holiday */
+    expect_add(c, "2026-10-09 17:00", "2 working hours", "2026-10-10 10:00"); /* into the make-up Saturday */
+    expect_add(c, "2026-10-20 09:00", "-1 working hour", "2026-10-19 17:00");
+    expect_add(c, "2026-10-20 10:00", "-1 working hour", "2026-10-20 09:00");
+    expect_add(c, "2026-10-08 10:00", "-2 working hours", "2026-09-30 17:00");
+    expect_add(c, "2026-10-19 16:00", "1.5 working hours", "2026-10-19 17:30");
+}
+
+static void test_working_hours_with_lunch_break(void **state)
+{
+    bl_cal_t *c = cn2026();
+    assert_int_equal(bl_cal_set_break(c, "12:00", "13:00", NULL), BL_OK);
+    assert_true(bl_cal_is_worktime(c, T(c, "2026-10-19 11:59")));
+    assert_false(bl_cal_is_worktime(c, T(c, "2026-10-19 12:00")));
+    assert_false(bl_cal_is_worktime(c, T(c, "2026-10-19 12:59")));
+    assert_true(bl_cal_is_worktime(c, T(c, "2026-10-19 13:00")));
+    expect_add(c, "2026-10-19 11:00", "2 working hours", "2026-10-19 14:00");
+    expect_add(c, "2026-10-19 12:30", "1 working hour", "2026-10-19 14:00"); /* received over lunch */
+    expect_add(c, "2026-10-19 10:00", "2 working hours", "2026-10-19 12:00"); /* ends at the break */
+    expect_add(c, "2026-10-19 16:00", "6 working hours", "2026-10-20 14:00");
+    expect_add(c, "2026-09-30 16:30", "6 working hours", "2026-10-08 14:30");
+    expect_add(c, "2026-10-19 14:00", "-2 working hours", "2026-10-19 11:00");
+    expect_add(c, "2026-10-19 13:00", "-1 working hour", "2026-10-19 11:00");
+    /* The break does not change working days: the close is still 18:00. */
+    expect_add(c, "2026-10-19 12:30", "1 working day", "2026-10-20 18:00");
+    int64_t out;
+    assert_int_equal(bl_cal_next_worktime(c, T(c, "2026-10-19 12:15"), &out), BL_OK);
+    expect_time(c, out, "2026-10-19 13:00", "next working time over lunch");
+    assert_int_equal(bl_cal_set_break(c, NULL, NULL, NULL), BL_OK);
+    assert_true(bl_cal_is_worktime(c, T(c, "2026-10-19 12:30")));
+    bl_cal_free(c);
+}
+
+static void test_custom_hours_and_weekend(void **state)
+{
+    bl_cal_t *c = bl_cal_new();
+    assert_int_equal(bl_cal_set_hours(c, "8:30", "17:30", NULL), BL_OK);
+    expect_add(c, "2026-10-19 08:30", "1 working day", "2026-10-19 17:30");
+    expect_add(c, "2026-10-19 08:45", "1 working day", "2026-10-20 17:30");
+    /* A Friday-Saturday weekend: Sunday is a working day. */
+    assert_int_equal(bl_cal_set_weekend(c, BL_CAL_FRI | BL_CAL_SAT, NULL), BL_OK);
+    assert_true(bl_cal_is_workday(c, T(c, "2026-10-18")));
+    assert_false(bl_cal_is_workday(c, T(c, "2026-10-16")));
+    expect_add(c, "2026-10-15 12:00", "1 working day", "2026-10-18 17:30");
+    /* No weekend at all. */
+    assert_int_equal(bl_cal_set_weekend(c, 0, NULL), BL_OK);
+    expect_add(c, "2026-10-16 12:00", "1 working day", "2026-10-17 17:30");
+    /* Open until midnight. */
+    assert_int_equal(bl_cal_set_hours(c, "00:00", "24:00", NULL), BL_OK);
+    expect_add(c, "2026-10-16 12:00", "1 working day", "2026-10-18 00:00");
+    expect_add(c, "2026-10-16 23:00", "2 working hours", "2026-10-17 01:00");
+    bl_cal_free(c);
+}
+
+/* Calendar time (5.3, 5.7, 5.21) --------------------------------------------------------------------- */
+
+static void test_calendar_time(void **state)
+{
+    bl_cal_t *c = *state;
+    expect_add(c, "2026-11-15 10:00", "-30 days", "2026-10-16 10:00"); /* return visit before the payout */
+    expect_add(c, "2026-09-30 10:00", "3 days", "2026-10-03 10:00");   /* holidays do not matter */
+    expect_add(c, "2026-09-30 10:00", "1 week", "2026-10-07 10:00");
+    expect_add(c, "2026-09-30 10:00", "90 minutes", "2026-09-30 11:30");
+    expect_add(c, "2026-09-30 23:30", "1 hour", "2026-10-01 00:30");
+    expect_add(c, "2026-09-30 10:00", "P1DT2H", "2026-10-01 12:00");
+    expect_add(c, "2026-09-30 10:00", "-PT24H", "2026-09-29 10:00");
+    /* Months keep the day of the month, or take the month's last day. */
+    expect_add(c, "2026-01-31 10:00", "1 month", "2026-02-28 10:00");
+    expect_add(c, "2028-01-31 10:00", "1 month", "2028-02-29 10:00");
+    expect_add(c, "2026-03-31 10:00", "-1 month", "2026-02-28 10:00");
+    expect_add(c, "2026-11-30 10:00", "3 months", "2027-02-28 10:00");
+    expect_add(c, "2026-10-01", "P1Y", "2027-10-01");
+    expect_add(c, "2026-10-01", "-14 months", "2025-08-01");
+}
+
+/* The n-th working day of a month (5.11-5.13: forms on the 3rd, review by the 8th, payment on the 9th) */
+
+static void expect_nth(const bl_cal_t *c, int y, int m, int n, bl_cal_edge edge, const char *want)
+{
+    int64_t out = 0;
+    char what[64];
+    snprintf(what, sizeof what, "working day %d of %04d-%02d", n, y, m);
+    if (bl_cal_nth_workday(c, y, m, n, edge, &out) != BL_OK)
+        fail_msg("%s: not found", what);
+    expect_time(c, out, want, what);
+}
+
+static void test_nth_workday(void **state)
+{
+    bl_cal_t *c = *state;
+    /* October 2026 starts with seven days of holiday; the 3rd working day is the make-up Saturday. */
+    expect_nth(c, 2026, 10, 1, BL_CAL_OPEN, "2026-10-08 09:00");
+    expect_nth(c, 2026, 10, 3, BL_CAL_CLOSE, "2026-10-10 18:00");
+    expect_nth(c, 2026, 10, 8, BL_CAL_CLOSE, "2026-10-16 18:00");
+    expect_nth(c, 2026, 10, 9, BL_CAL_OPEN, "2026-10-19 09:00");
+    expect_nth(c, 2026, 10, -1, BL_CAL_CLOSE, "2026-10-30 18:00");
+    /* January: the 1st-3rd are off, the make-up Sunday the 4th is the 1st working day. */
+    expect_nth(c, 2026, 1, 1, BL_CAL_OPEN, "2026-01-04 09:00");
+    expect_nth(c, 2026, 1, 3, BL_CAL_CLOSE, "2026-01-06 18:00");
+    /* August starts on a Saturday. */
+    expect_nth(c, 2026, 8, 1, BL_CAL_OPEN, "2026-08-03 09:00");
+    expect_nth(c, 2026, 8, 3, BL_CAL_CLOSE, "2026-08-05 18:00");
+    /* February's last working day is the make-up Saturday the 28th; the 9th working day is the 12th. */
+    expect_nth(c, 2026, 2, -1, BL_CAL_CLOSE, "2026-02-28 18:00");
+    expect_nth(c, 2026, 2, -2, BL_CAL_CLOSE, "2026-02-27 18:00");
+    expect_nth(c, 2026, 2, 9, BL_CAL_OPEN, "2026-02-12 09:00");
+    int64_t out = 42;
+    assert_int_equal(bl_cal_nth_workday(c, 2026, 10, 30, BL_CAL_OPEN, &out), BL_NOTFOUND);
+    assert_int_equal(bl_cal_nth_workday(c, 2026, 10, 0, BL_CAL_OPEN, &out), BL_INVALID);
+    assert_int_equal(bl_cal_nth_workday(c, 2026, 13, 1, BL_CAL_OPEN, &out), BL_INVALID);
+    assert_int_equal(bl_cal_nth_workday(c, 0, 1, 1, BL_CAL_OPEN, &out), BL_INVALID);
+    assert_int_equal(out, 42);
+}
+
+/* Working days between ---------------------------------------------------------------------------------- */
+
+static int64_t between(const bl_cal_t *c, const char *from, const char *to)
+{
+    int64_t n = 0;
+    assert_int_equal(bl_cal_workdays_between(c, T(c, from), T(c, to), &n), BL_OK);
+    return n;
+}
+
+static void test_workdays_between(void **state)
+{
+    bl_cal_t *c = *state;
+    assert_int_equal(between(c, "2026-09-30 17:55", "2026-09-30 17:55"), 0);
+    assert_int_equal(between(c, "2026-09-30 17:55", "2026-09-30 17:59"), 1);
+    assert_int_equal(between(c, "2026-09-30 17:55", "2026-10-08 17:00"), 1);
+    assert_int_equal(between(c, "2026-09-30 17:55", "2026-10-08 18:00"), 1);
+    assert_int_equal(between(c, "2026-09-30 17:55", "2026-10-08 18:01"), 2);
+    assert_int_equal(between(c, "2026-09-30 17:55", "2026-10-12 10:00"), 4); /* 8, 9, 10 and 12 October */
+    assert_int_equal(between(c, "2026-10-19 08:00", "2026-10-20 10:00"), 2);
+    assert_int_equal(between(c, "2026-10-19 12:00", "2026-10-20 10:00"), 1);
+    assert_int_equal(between(c, "2026-10-19", "2026-10-09 09:00"), -7);
+    assert_int_equal(between(c, "2026-10-19", "2026-10-09 08:59"), -8);
+}
+
+/* "Done within N working days" must mean exactly between <= N, i.e. done no later than from + N. */
+static void test_between_agrees_with_add(void **state)
+{
+    bl_cal_t *c = cn2026();
+    assert_int_equal(bl_cal_set_break(c, "12:00", "13:00", NULL), BL_OK);
+    int64_t start = T(c, "2026-09-15"), end = T(c, "2026-10-20");
+    for (int64_t a = start; a < end; a += 211 * 60000) {
+        for (int n = 0; n <= 4; n++) {
+            int64_t fwd, back;
+            assert_int_equal(bl_cal_add(c, a, (bl_cal_dur){BL_CAL_WORKDAYS, n}, &fwd), BL_OK);
+            assert_int_equal(bl_cal_add(c, a, (bl_cal_dur){BL_CAL_WORKDAYS, -n}, &back), BL_OK);
+            for (int k = 0; k <= 40; k++) {
+                int64_t b = a + k * 3 * 3600000LL, r;
+                assert_int_equal(bl_cal_workdays_between(c, a, b, &r), BL_OK);
+                if ((r <= n) != (b <= fwd))
+                    fail_msg("from %s to %s: between %lld, +%d = %s", S(c, a), S(c, b), (long long)r, n, S(c, fwd));
+                b = a - k * 3 * 3600000LL;
+                assert_int_equal(bl_cal_workdays_between(c, a, b, &r), BL_OK);
+                if ((r >= -n) != (b >= back))
+                    fail_msg("from %s to %s: between %lld, -%d = %s", S(c, a), S(c, b), (long long)r, n, S(c, back));
+            }
+        }
+    }
+    bl_cal_free(c);
+}
+
+static void test_next_workday_and_worktime(void **state)
+{
+    bl_cal_t *c = *state;
+    int64_t out;
+    assert_int_equal(bl_cal_next_workday(c, T(c, "2026-09-30 17:55"), &out), BL_OK);
+    expect_time(c, out, "2026-10-08 09:00", "next working day after 30 Sep");
+    assert_int_equal(bl_cal_next_workday(c, T(c, "2026-10-19 08:00"), &out), BL_OK);
+    expect_time(c, out, "2026-10-20 09:00", "next working day is never today");
+    assert_int_equal(bl_cal_next_workday(c, T(c, "2026-10-09 10:00"), &out), BL_OK);
+    expect_time(c, out, "2026-10-10 09:00", "next working day: the make-up Saturday");
+    assert_int_equal(bl_cal_next_worktime(c, T(c, "2026-10-19 08:00"), &out), BL_OK);
+    expect_time(c, out, "2026-10-19 09:00", "next working time before opening");
+    assert_int_equal(bl_cal_next_worktime(c, T(c, "2026-10-19 10:00"), &out), BL_OK);
+    expect_time(c, out, "2026-10-19 10:00", "next working time within hours");
+    assert_int_equal(bl_cal_next_worktime(c, T(c, "2026-10-16 18:00"), &out), BL_OK);
+    expect_time(c, out, "2026-10-19 09:00", "next working time at Friday's close");
+}
+
+/* Durations ------------------------------------------------------------------------------------------ */
+
+static void test_duration_words(void **state)
+{
+    const int64_t H = 3600000, M = 60000;
+    expect_dur("1 working day", BL_CAL_WORKDAYS, 1);
+    expect_dur("3 working days", BL_CAL_WORKDAYS, 3);
+    expect_dur("3 Working Days", BL_CAL_WORKDAYS, 3);
+    expect_dur("  2   workdays ", BL_CAL_WORKDAYS, 2);
+    expect_dur("2 business days", BL_CAL_WORKDAYS, 2);
+    expect_dur("1 work day", BL_CAL_WORKDAYS, 1);
+    expect_dur("2 working hours", BL_CAL_WORKTIME, 2 * H);
+    expect_dur("6 business hours", BL_CAL_WORKTIME, 6 * H);
+    expect_dur("1.5 working hours", BL_CAL_WORKTIME, 90 * M);
+    expect_dur("30 working minutes", BL_CAL_WORKTIME, 30 * M);
+    expect_dur("24 hours", BL_CAL_TIME, 24 * H);
+    expect_dur("1 HOUR", BL_CAL_TIME, H);
+    expect_dur("24h", BL_CAL_TIME, 24 * H);
+    expect_dur("1,5 hours", BL_CAL_TIME, 90 * M);
+    expect_dur("90 minutes", BL_CAL_TIME, 90 * M);
+    expect_dur("90 min", BL_CAL_TIME, 90 * M);
+    expect_dur("8 seconds", BL_CAL_TIME, 8000);
+    expect_dur("30 days", BL_CAL_DAYS, 30);
+    expect_dur("30 calendar days", BL_CAL_DAYS, 30);
+    expect_dur("-30 days", BL_CAL_DAYS, -30);
+    expect_dur("- 30 days", BL_CAL_DAYS, -30);
+    expect_dur("+3 days", BL_CAL_DAYS, 3);
+    expect_dur("1 week", BL_CAL_DAYS, 7);
+    expect_dur("2 weeks", BL_CAL_DAYS, 14);
+    expect_dur("3 months", BL_CAL_MONTHS, 3);
+    expect_dur("1 year", BL_CAL_MONTHS, 12);
+    expect_dur("0 days", BL_CAL_DAYS, 0);
+    expect_dur("1个工作日", BL_CAL_WORKDAYS, 1);
+    expect_dur("2 个工作日", BL_CAL_WORKDAYS, 2);
+    expect_dur("24小时", BL_CAL_TIME, 24 * H);
+    expect_dur("6工作小时", BL_CAL_WORKTIME, 6 * H);
+    expect_dur("30天", BL_CAL_DAYS, 30);
+    expect_dur("30日", BL_CAL_DAYS, 30);
+    expect_dur("1周", BL_CAL_DAYS, 7);
+    expect_dur("3个月", BL_CAL_MONTHS, 3);
+    expect_dur("90分钟", BL_CAL_TIME, 90 * M);
+}
+
+static void test_duration_iso(void **state)
+{
+    const int64_t H = 3600000, M = 60000;
+    expect_dur("P3D", BL_CAL_DAYS, 3);
+    expect_dur("p3d", BL_CAL_DAYS, 3);
+    expect_dur("PT24H", BL_CAL_TIME, 24 * H);
+    expect_dur("P1W", BL_CAL_DAYS, 7);
+    expect_dur("P1W2D", BL_CAL_DAYS, 9);
+    expect_dur("PT90M", BL_CAL_TIME, 90 * M);
+    expect_dur("P1DT2H", BL_CAL_TIME, 26 * H);
+    expect_dur("PT1H30M15S", BL_CAL_TIME, H + 30 * M + 15000);
+    expect_dur("PT1.5H", BL_CAL_TIME, 90 * M);
+    expect_dur("PT0.5S", BL_CAL_TIME, 500);
+    expect_dur("-P30D", BL_CAL_DAYS, -30);
+    expect_dur("P1M", BL_CAL_MONTHS, 1);
+    expect_dur("P1Y2M", BL_CAL_MONTHS, 14);
+    expect_dur("P0D", BL_CAL_DAYS, 0);
+    expect_dur(" P3D ", BL_CAL_DAYS, 3);
+}
+
+static void test_duration_errors(void **state)
+{
+    bl_cal_dur d;
+    char *err = NULL;
+    assert_int_equal(bl_cal_dur_parse("3 wrking days", &d, &err), BL_INVALID);
+    assert_string_equal(err, "cannot read duration '3 wrking days': expected e.g. '3 working days', '24 hours', "
+                             "'30 days' or ISO 8601 'P3D'");
+    free(err);
+    assert_int_equal(bl_cal_dur_parse("soon", &d, NULL), BL_INVALID); /* err may be NULL */
+    const char *expected = "expected e.g. '3 working days'";
+    expect_parse_error(NULL, "no duration given");
+    expect_parse_error("", expected);
+    expect_parse_error("   ", expected);
+    expect_parse_error("days", expected);
+    expect_parse_error("3", expected);
+    expect_parse_error("3 days ago", expected);
+    expect_parse_error("3 days 2 hours", expected);
+    expect_parse_error("--3 days", expected);
+    expect_parse_error("1e3 days", expected);
+    expect_parse_error("二个工作日", expected); /* numbers in digits only */
+    expect_parse_error("P", expected);
+    expect_parse_error("PT", expected);
+    expect_parse_error("P1DT", expected);
+    expect_parse_error("P1H", expected);
+    expect_parse_error("PT1D", expected);
+    expect_parse_error("P1D1W", expected);
+    expect_parse_error("P-3D", expected);
+    expect_parse_error("PT1.5H30M", expected);
+    expect_parse_error("P3D junk", expected);
+    expect_parse_error("P1M1D", "cannot be mixed");
+    expect_parse_error("1.5 working days", "whole numbers");
+    expect_parse_error("1.5 days", "whole numbers");
+    expect_parse_error("P1.5D", "whole numbers");
+    expect_parse_error("PT0.0001S", "one millisecond");
+    expect_parse_error("10000000 days", "too long");
+    expect_parse_error("999999999999999 hours", "too long");
+    expect_parse_error("99999999999999999999 days", expected);
+}
+
+static void test_duration_format(void **state)
+{
+    static const struct {
+        bl_cal_dur d;
+        const char *text;
+    } CASES[] = {
+        {{BL_CAL_WORKDAYS, 1}, "1 working day"},
+        {{BL_CAL_WORKDAYS, 3}, "3 working days"},
+        {{BL_CAL_WORKDAYS, -7}, "-7 working days"},
+        {{BL_CAL_WORKTIME, 2 * 3600000}, "2 working hours"},
+        {{BL_CAL_WORKTIME, 90 * 60000}, "90 working minutes"},
+        {{BL_CAL_WORKTIME, 1500}, "1.5 working seconds"},
+        {{BL_CAL_TIME, 3600000}, "1 hour"},
+        {{BL_CAL_TIME, 24 * 3600000}, "24 hours"},
+        {{BL_CAL_TIME, 90 * 60000}, "90 minutes"},
+        {{BL_CAL_TIME, -1500}, "-1.5 seconds"},
+        {{BL_CAL_TIME, 1}, "0.001 seconds"},
+        {{BL_CAL_TIME, 0}, "0 hours"},
+        {{BL_CAL_DAYS, -30}, "-30 days"},
+        {{BL_CAL_DAYS, 1}, "1 day"},
+        {{BL_CAL_MONTHS, 14}, "14 months"},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        char buf[BL_CAL_DUR_BUF];
+        assert_string_equal(bl_cal_dur_format(CASES[i].d, buf), CASES[i].text);
+        expect_dur(buf, CASES[i].d.unit, CASES[i].d.amount); /* reads back */
+    }
+}
+
+/* Zones, configuration errors, range -------------------------------------------------------------------- */
+
+static void expect_zone(const char *zone, const char *utc, const char *local)
+{
+    bl_cal_t *c = bl_cal_new();
+    char *err = NULL, buf[BL_CAL_TIME_BUF];
+    if (bl_cal_set_zone(c, zone, &err) != BL_OK)
+        fail_msg("zone '%s': %s", zone, err);
+    assert_string_equal(bl_cal_time_format(c, T(c, utc), buf), local);
+    bl_cal_free(c);
+}
+
+static void test_zones(void **state)
+{
+    expect_zone("Asia/Shanghai", "2026-10-19T01:00Z", "2026-10-19T09:00:00+08:00");
+    expect_zone("UTC", "2026-10-19T01:00Z", "2026-10-19T01:00:00Z");
+    expect_zone("utc", "2026-10-19T01:00Z", "2026-10-19T01:00:00Z");
+    expect_zone("+08:00", "2026-10-19T01:00Z", "2026-10-19T09:00:00+08:00");
+    expect_zone("+0800", "2026-10-19T01:00Z", "2026-10-19T09:00:00+08:00");
+    expect_zone("UTC+8", "2026-10-19T01:00Z", "2026-10-19T09:00:00+08:00");
+    expect_zone("-05:00", "2026-10-19T01:00Z", "2026-10-18T20:00:00-05:00");
+    expect_zone("Asia/Kolkata", "2026-10-19T01:00Z", "2026-10-19T06:30:00+05:30");
+    expect_zone("Asia/Tokyo", "2026-10-19T01:00:00.250Z", "2026-10-19T10:00:00.250+09:00");
+    static const char *BAD[] = {"Europe/London", "America/New_York", "+15:00", "8", "+08:", "+08:7", "Etc/GMT+8", "", "UTC+"};
+    for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+        bl_cal_t *c = bl_cal_new();
+        char *err = NULL;
+        if (bl_cal_set_zone(c, BAD[i], &err) != BL_INVALID)
+            fail_msg("zone '%s' accepted", BAD[i]);
+        assert_non_null(strstr(err, "unknown time zone"));
+        free(err);
+        assert_true(bl_cal_is_worktime(c, T(c, "2026-10-19T01:00Z"))); /* still UTC+8 */
+        bl_cal_free(c);
+    }
+}
+
+/* Two calendars at once: nothing is shared. */
+static void test_independent_calendars(void **state)
+{
+    bl_cal_t *cn = *state, *utc = bl_cal_new();
+    assert_int_equal(bl_cal_set_zone(utc, "UTC", NULL), BL_OK);
+    int64_t t = T(utc, "2026-10-05 10:00");
+    assert_true(bl_cal_is_worktime(utc, t));  /* Monday 10:00 in London-without-summer-time */
+    assert_false(bl_cal_is_worktime(cn, t)); /* 18:00 on a holiday in Beijing */
+    int64_t out;
+    assert_int_equal(bl_cal_nth_workday(utc, 2026, 10, 3, BL_CAL_CLOSE, &out), BL_OK);
+    expect_time(utc, out, "2026-10-05 18:00", "3rd working day, no holidays, UTC");
+    expect_nth(cn, 2026, 10, 3, BL_CAL_CLOSE, "2026-10-10 18:00");
+    bl_cal_free(utc);
+}
+
+static void expect_config_error(int rc, char *err, const char *fragment)
+{
+    assert_int_equal(rc, BL_INVALID);
+    if (err == NULL || strstr(err, fragment) == NULL)
+        fail_msg("message '%s' lacks '%s'", err ? err : "(none)", fragment);
+    free(err);
+}
+
+static void test_config_errors(void **state)
+{
+    bl_cal_t *c = bl_cal_new();
+    char *err = NULL;
+    expect_config_error(bl_cal_set_hours(c, "18:00", "09:00", &err), err, "the opening first");
+    expect_config_error(bl_cal_set_hours(c, "09:00", "25:00", &err), err, "expected opening and closing");
+    expect_config_error(bl_cal_set_hours(c, "9", "18:00", &err), err, "expected opening and closing");
+    expect_config_error(bl_cal_set_hours(c, NULL, "18:00", &err), err, "expected opening and closing");
+    expect_config_error(bl_cal_set_break(c, "08:00", "09:30", &err), err, "strictly within the working hours 09:00-18:00");
+    expect_config_error(bl_cal_set_break(c, "13:00", "12:00", &err), err, "break '13:00'-'12:00'");
+    expect_config_error(bl_cal_set_break(c, "12:00", NULL, &err), err, "break");
+    assert_int_equal(bl_cal_set_break(c, "12:00", "13:00", NULL), BL_OK);
+    expect_config_error(bl_cal_set_hours(c, "13:00", "22:00", &err), err, "would not contain the break 12:00-13:00");
+    expect_config_error(bl_cal_set_weekend(c, 0x7f, &err), err, "at least one weekday");
+    expect_config_error(bl_cal_set_weekend(c, 0x80, &err), err, "BL_CAL_SUN");
+    expect_config_error(bl_cal_add_holiday(c, "2026-02-30", &err), err, "cannot read date '2026-02-30'");
+    expect_config_error(bl_cal_add_holiday(c, "2026-1-5", &err), err, "YYYY-MM-DD");
+    expect_config_error(bl_cal_add_holiday(c, "2026-10-07..2026-10-01", &err), err, "must not be after");
+    expect_config_error(bl_cal_add_holiday(c, "2026-01-01..2027-12-31", &err), err, "at most 366 days");
+    expect_config_error(bl_cal_add_workday(c, "2026-10-10 ", &err), err, "cannot read date");
+    expect_config_error(bl_cal_add_workday(c, NULL, &err), err, "cannot read date");
+    /* Failed calls changed nothing: 09:00-18:00, lunch 12:00-13:00, Saturday and Sunday off, no holidays. */
+    assert_false(bl_cal_is_worktime(c, T(c, "2026-10-19 08:30")));
+    assert_true(bl_cal_is_worktime(c, T(c, "2026-10-19 09:00")));
+    assert_false(bl_cal_is_worktime(c, T(c, "2026-10-19 12:30")));
+    assert_false(bl_cal_is_workday(c, T(c, "2026-10-17")));
+    assert_true(bl_cal_is_workday(c, T(c, "2026-10-01")));
+    assert_true(bl_cal_is_workday(c, T(c, "2026-02-27")));
+    bl_cal_free(c);
+}
+
+static void test_time_text(void **state)
+{
+    bl_cal_t *c = bl_cal_new();
+    char buf[BL_CAL_TIME_BUF];
+    int64_t ms;
+    assert_int_equal(T(c, "1970-01-01T08:00"), 0);
+    assert_int_equal(T(c, "1970-01-01T00:00:00Z"), 0);
+    assert_int_equal(T(c, "1970-01-01 00:00:00.5+00:00"), 500);
+    assert_int_equal(T(c, "2026-10-08T18:00:00+08:00"), T(c, "2026-10-08 18:00"));
+    assert_int_equal(T(c, "2026-10-08T10:00:00+0000"), T(c, "2026-10-08 18:00"));
+    assert_string_equal(bl_cal_time_format(c, T(c, "2026-10-08 18:00:05.120"), buf), "2026-10-08T18:00:05.120+08:00");
+    assert_string_equal(bl_cal_time_format(c, T(c, "0001-01-01"), buf), "0001-01-01T00:00:00+08:00");
+    assert_string_equal(bl_cal_time_format(c, T(c, "9999-12-31 23:59:59.999"), buf), "9999-12-31T23:59:59.999+08:00");
+    assert_string_equal(bl_cal_time_format(c, INT64_MAX, buf), "(out of range)");
+    static const char *BAD[] = {"2026-10-08 24:00", "2026-10-08 18", "2026-10-08 18:60", "2026-13-01",
+                                "2026-10-08 18:00:00.", "2026-10-08x", "10/08/2026", "", "0000-12-31",
+                                "2026-10-08 18:00 +08:00"};
+    for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+        char *err = NULL;
+        if (bl_cal_time_parse(c, BAD[i], &ms, &err) != BL_INVALID)
+            fail_msg("time '%s' accepted", BAD[i]);
+        assert_non_null(strstr(err, "cannot read time"));
+        free(err);
+    }
+    bl_cal_free(c);
+}
+
+static void test_out_of_range(void **state)
+{
+    bl_cal_t *c = *state;
+    int64_t out = 42, now = T(c, "2026-10-19 12:00");
+    assert_int_equal(bl_cal_add(c, INT64_MAX, (bl_cal_dur){BL_CAL_DAYS, 1}, &out), BL_INVALID);
+    assert_int_equal(bl_cal_add(c, INT64_MIN, (bl_cal_dur){BL_CAL_TIME, 1}, &out), BL_INVALID);
+    assert_int_equal(bl_cal_add(c, now, (bl_cal_dur){BL_CAL_DAYS, INT64_MAX}, &out), BL_INVALID);
+    assert_int_equal(bl_cal_add(c, now, (bl_cal_dur){BL_CAL_WORKDAYS, INT64_MIN}, &out), BL_INVALID);
+    assert_int_equal(bl_cal_add(c, now, (bl_cal_dur){BL_CAL_WORKDAYS, 4000000}, &out), BL_INVALID);
+    assert_int_equal(bl_cal_add(c, now, (bl_cal_dur){BL_CAL_MONTHS, 8000 * 12}, &out), BL_INVALID);
+    assert_int_equal(bl_cal_add(c, now, (bl_cal_dur){BL_CAL_TIME, 9000LL * 366 * 86400000}, &out), BL_INVALID);
+    assert_int_equal(bl_cal_add(c, now, (bl_cal_dur){(bl_cal_unit)99, 1}, &out), BL_INVALID);
+    assert_int_equal(bl_cal_add(c, T(c, "9999-12-31 12:00"), (bl_cal_dur){BL_CAL_WORKDAYS, 1}, &out), BL_INVALID);
+    assert_int_equal(bl_cal_add(c, T(c, "0001-01-01 12:00"), (bl_cal_dur){BL_CAL_WORKTIME, -4 * 3600000}, &out), BL_INVALID);
+    assert_int_equal(out, 42);
+    assert_int_equal(bl_cal_workdays_between(c, now, INT64_MAX, &out), BL_INVALID);
+    assert_int_equal(bl_cal_next_workday(c, INT64_MIN, &out), BL_INVALID);
+    assert_int_equal(bl_cal_day_kind(c, INT64_MAX), 0);
+    assert_false(bl_cal_is_workday(c, INT64_MAX));
+    assert_false(bl_cal_is_worktime(c, INT64_MIN));
+    /* A long count stays in range: 100,000 working days is about four centuries. */
+    assert_int_equal(bl_cal_add(c, T(c, "2026-01-05 08:00"), (bl_cal_dur){BL_CAL_WORKDAYS, 100000}, &out), BL_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test_setup_teardown(test_cn2026_day_kinds, setup, teardown),
+        cmocka_unit_test(test_later_call_wins),
+        cmocka_unit_test_setup_teardown(test_complaint_before_national_day, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_complaint_before_makeup_days, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_complaint_received_on_holiday_or_weekend, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_complaint_received_on_a_working_day, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_workdays_backwards, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_working_hours, setup, teardown),
+        cmocka_unit_test(test_working_hours_with_lunch_break),
+        cmocka_unit_test(test_custom_hours_and_weekend),
+        cmocka_unit_test_setup_teardown(test_calendar_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nth_workday, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_workdays_between, setup, teardown),
+        cmocka_unit_test(test_between_agrees_with_add),
+        cmocka_unit_test_setup_teardown(test_next_workday_and_worktime, setup, teardown),
+        cmocka_unit_test(test_duration_words),
+        cmocka_unit_test(test_duration_iso),
+        cmocka_unit_test(test_duration_errors),
+        cmocka_unit_test(test_duration_format),
+        cmocka_unit_test(test_zones),
+        cmocka_unit_test_setup_teardown(test_independent_calendars, setup, teardown),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_time_text),
+        cmocka_unit_test_setup_teardown(test_out_of_range, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
