@@ -769,33 +769,27 @@ int bl_cal_dur_parse(const char *text, bl_cal_dur *out, char **err)
 char *bl_cal_dur_format(bl_cal_dur d, char *buf)
 {
     const char *word = "?";
-    long long v = (long long)d.amount, a = v < 0 ? -v : v;
-    int frac = -1; /* milliseconds shown as a decimal fraction of seconds */
+    long long a = d.amount < 0 ? -(long long)d.amount : (long long)d.amount, step = 1;
+    int work = d.unit == BL_CAL_WORKTIME;
     if (d.unit == BL_CAL_WORKDAYS)
         word = "working day";
     else if (d.unit == BL_CAL_DAYS)
         word = "day";
     else if (d.unit == BL_CAL_MONTHS)
         word = "month";
-    else if (d.unit == BL_CAL_WORKTIME || d.unit == BL_CAL_TIME) {
-        int work = d.unit == BL_CAL_WORKTIME;
-        int64_t step = a % HOUR_MS == 0 ? HOUR_MS : a % MIN_MS == 0 ? MIN_MS : SEC_MS;
+    else if (work || d.unit == BL_CAL_TIME) {
+        step = a % HOUR_MS == 0 ? HOUR_MS : a % MIN_MS == 0 ? MIN_MS : SEC_MS;
         word = step == HOUR_MS ? (work ? "working hour" : "hour")
                : step == MIN_MS ? (work ? "working minute" : "minute") : (work ? "working second" : "second");
-        if (a % SEC_MS != 0)
-            frac = (int)(a % SEC_MS);
-        v /= step;
-        a /= step;
     }
-    char tmp[96];
-    if (frac >= 0) {
-        char f[8];
-        snprintf(f, sizeof f, "%03d", frac);
-        for (int i = 2; i > 0 && f[i] == '0'; i--)
-            f[i] = '\0';
-        snprintf(tmp, sizeof tmp, "%s%lld.%s %ss", d.amount < 0 ? "-" : "", a / SEC_MS, f, word);
-    } else
-        snprintf(tmp, sizeof tmp, "%lld %s%s", v, word, a == 1 ? "" : "s");
+    char tmp[96], frac[8] = "";
+    if (a % step != 0) { /* milliseconds: a decimal fraction of seconds, without trailing zeros */
+        snprintf(frac, sizeof frac, ".%03d", (int)(a % step));
+        for (int i = 3; frac[i] == '0'; i--)
+            frac[i] = '\0';
+    }
+    snprintf(tmp, sizeof tmp, "%s%lld%s %s%s", d.amount < 0 ? "-" : "", a / step, frac, word,
+             a == step && !frac[0] ? "" : "s");
     snprintf(buf, BL_CAL_DUR_BUF, "%.47s", tmp);
     return buf;
 }

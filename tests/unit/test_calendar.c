@@ -604,28 +604,35 @@ static void expect_config_error(int rc, char *err, const char *fragment)
         fail_msg("message '%s' lacks '%s'", err ? err : "(none)", fragment);
     free(err);
 }
+/* call is made before err is read (function arguments have no order). */
+#define CONFIG_ERROR(call, fragment)                                                                    \
+    do {                                                                                                \
+        int rc_ = (call);                                                                               \
+        expect_config_error(rc_, err, fragment);                                                        \
+        err = NULL;                                                                                     \
+    } while (0)
 
 static void test_config_errors(void **state)
 {
     bl_cal_t *c = bl_cal_new();
     char *err = NULL;
-    expect_config_error(bl_cal_set_hours(c, "18:00", "09:00", &err), err, "the opening first");
-    expect_config_error(bl_cal_set_hours(c, "09:00", "25:00", &err), err, "expected opening and closing");
-    expect_config_error(bl_cal_set_hours(c, "9", "18:00", &err), err, "expected opening and closing");
-    expect_config_error(bl_cal_set_hours(c, NULL, "18:00", &err), err, "expected opening and closing");
-    expect_config_error(bl_cal_set_break(c, "08:00", "09:30", &err), err, "strictly within the working hours 09:00-18:00");
-    expect_config_error(bl_cal_set_break(c, "13:00", "12:00", &err), err, "break '13:00'-'12:00'");
-    expect_config_error(bl_cal_set_break(c, "12:00", NULL, &err), err, "break");
+    CONFIG_ERROR(bl_cal_set_hours(c, "18:00", "09:00", &err), "the opening first");
+    CONFIG_ERROR(bl_cal_set_hours(c, "09:00", "25:00", &err), "expected opening and closing");
+    CONFIG_ERROR(bl_cal_set_hours(c, "9", "18:00", &err), "expected opening and closing");
+    CONFIG_ERROR(bl_cal_set_hours(c, NULL, "18:00", &err), "expected opening and closing");
+    CONFIG_ERROR(bl_cal_set_break(c, "08:00", "09:30", &err), "strictly within the working hours 09:00-18:00");
+    CONFIG_ERROR(bl_cal_set_break(c, "13:00", "12:00", &err), "break '13:00'-'12:00'");
+    CONFIG_ERROR(bl_cal_set_break(c, "12:00", NULL, &err), "break");
     assert_int_equal(bl_cal_set_break(c, "12:00", "13:00", NULL), BL_OK);
-    expect_config_error(bl_cal_set_hours(c, "13:00", "22:00", &err), err, "would not contain the break 12:00-13:00");
-    expect_config_error(bl_cal_set_weekend(c, 0x7f, &err), err, "at least one weekday");
-    expect_config_error(bl_cal_set_weekend(c, 0x80, &err), err, "BL_CAL_SUN");
-    expect_config_error(bl_cal_add_holiday(c, "2026-02-30", &err), err, "cannot read date '2026-02-30'");
-    expect_config_error(bl_cal_add_holiday(c, "2026-1-5", &err), err, "YYYY-MM-DD");
-    expect_config_error(bl_cal_add_holiday(c, "2026-10-07..2026-10-01", &err), err, "must not be after");
-    expect_config_error(bl_cal_add_holiday(c, "2026-01-01..2027-12-31", &err), err, "at most 366 days");
-    expect_config_error(bl_cal_add_workday(c, "2026-10-10 ", &err), err, "cannot read date");
-    expect_config_error(bl_cal_add_workday(c, NULL, &err), err, "cannot read date");
+    CONFIG_ERROR(bl_cal_set_hours(c, "13:00", "22:00", &err), "would not contain the break 12:00-13:00");
+    CONFIG_ERROR(bl_cal_set_weekend(c, 0x7f, &err), "at least one weekday");
+    CONFIG_ERROR(bl_cal_set_weekend(c, 0x80, &err), "BL_CAL_SUN");
+    CONFIG_ERROR(bl_cal_add_holiday(c, "2026-02-30", &err), "cannot read date '2026-02-30'");
+    CONFIG_ERROR(bl_cal_add_holiday(c, "2026-1-5", &err), "YYYY-MM-DD");
+    CONFIG_ERROR(bl_cal_add_holiday(c, "2026-10-07..2026-10-01", &err), "must not be after");
+    CONFIG_ERROR(bl_cal_add_holiday(c, "2026-01-01..2027-12-31", &err), "at most 366 days");
+    CONFIG_ERROR(bl_cal_add_workday(c, "2026-10-10 ", &err), "cannot read date");
+    CONFIG_ERROR(bl_cal_add_workday(c, NULL, &err), "cannot read date");
     /* Failed calls changed nothing: 09:00-18:00, lunch 12:00-13:00, Saturday and Sunday off, no holidays. */
     assert_false(bl_cal_is_worktime(c, T(c, "2026-10-19 08:30")));
     assert_true(bl_cal_is_worktime(c, T(c, "2026-10-19 09:00")));

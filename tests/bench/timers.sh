@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# tests/bench/timers.sh — durable deadlines at scale: TIMERS pending deadlines (default 1,000,000) on
+# inquiry records, then: start-up time of the service, RSS, firing rate with the Lua handler (FIRE of
+# them due at once, default 100,000), and lateness p99 of deadlines due on the real clock.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${TIMERS:-1000000}
+FIRE=${FIRE:-100000}
+W=$(mktemp -d)
+trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$W"' EXIT
+echo '{"id":"seed","received_at":"2026-01-01T00:00:00+08:00"}' | ./bylaw eval inquiry --db "$W/t.db" --input - >/dev/null
+now=$(date +%s%3N)
+far=$((now + 86400000 * 365))
+# N records and N pending deadlines: FIRE of them already due, the rest a year away
+sqlite3 "$W/t.db" <<SQL
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $N)
+INSERT INTO records(type, id, version, created_ms, updated_ms, body)
+  SELECT 'inquiry', 'q' || i, 1, $now, $now, '{"id":"q' || i || '","type":"inquiry","received_at":"2026-01-01T00:00:00+08:00"}' FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $N)
+INSERT INTO timers(type, record_id, name, policy, due_ms, payload, created_ms)
+  SELECT 'inquiry', 'q' || i, 'answer', 'inquiry', CASE WHEN i <= $FIRE THEN $now - 1000 ELSE $far + i END, '{}', $now FROM n;
+SQL
+echo "$N pending deadlines ($(du -h "$W/t.db" | cut -f1) database); $FIRE of them overdue"
+port=$((20000 + RANDOM % 20000))
+s=$(date +%s%N)
+./bylaw serve --db "$W/t.db" --listen 127.0.0.1:$port 2> "$W/serve.log" &
+pid=$!
+until curl -s "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.005; done
+e=$(date +%s%N)
+echo "start-up (open, load policies, listen) to first answer: $(( (e - s) / 1000000 )) ms"
+until [ "$(sqlite3 "$W/t.db" "SELECT count(*) FROM timers WHERE state='done'" 2>/dev/null || echo 0)" -ge "$FIRE" ]; do sleep 0.2; done
+f=$(sqlite3 "$W/t.db" "SELECT min(done_ms), max(done_ms) FROM timers WHERE state='done'")
+first=${f%|*} last=${f#*|}
+echo "fired $FIRE overdue deadlines with the Lua handler in $((last - first)) ms: $(( FIRE * 1000 / (last - first + 1) )) per second"
+echo "RSS with $N pending: $(awk '/VmRSS/ {print $2 " " $3}' /proc/$pid/status)"
+# lateness: 2,000 deadlines due over the next 2 seconds on the real clock
+now=$(date +%s%3N)
+sqlite3 "$W/t.db" "UPDATE timers SET due_ms = $now + 1000 + (id % 2000) WHERE id BETWEEN $FIRE + 1 AND $FIRE + 2000"
+curl -s -X PUT "http://127.0.0.1:$port/records/inquiry/wake" -d '{"received_at":"2026-01-01T00:00:00+08:00","answered":true}' >/dev/null
+sleep 4
+sqlite3 "$W/t.db" "SELECT done_ms - due_ms FROM timers WHERE id BETWEEN $FIRE + 1 AND $FIRE + 2000 AND state = 'done' ORDER BY 1" > "$W/late.txt"
+cnt=$(wc -l < "$W/late.txt")
+[ "$cnt" -gt 0 ] && echo "lateness of $cnt deadlines due on the real clock: p50 $(sed -n "$((cnt / 2 + 1))p" "$W/late.txt") ms, p99 $(sed -n "$((cnt * 99 / 100 + 1))p" "$W/late.txt") ms"
+kill -TERM $pid; wait $pid || true
