@@ -803,12 +803,12 @@ int bl_cal_time_parse(const bl_cal_t *c, const char *text, int64_t *out, char **
     int ok = read_date(&p, &day);
     if (ok && (*p == ' ' || *p == 'T' || *p == 't')) {
         p++;
-        int h = digits(&p, 2), m = *p == ':' ? (p++, digits(&p, 2)) : -1, s = 0, f = 0;
-        if (*p == ':') {
+        int h = digits(&p, 2), m = *p == ':' ? (p++, digits(&p, 2)) : -1, s = 0, f = 0, has_s = *p == ':';
+        if (has_s) {
             p++;
             s = digits(&p, 2);
         }
-        if (s >= 0 && *p == '.') {
+        if (has_s && s >= 0 && *p == '.') {
             int nf = 0;
             for (p++; *p >= '0' && *p <= '9' && nf < 3; p++, nf++)
                 f = f * 10 + (*p - '0');

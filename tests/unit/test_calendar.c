@@ -659,7 +659,7 @@ static void test_time_text(void **state)
     assert_string_equal(bl_cal_time_format(c, INT64_MAX, buf), "(out of range)");
     static const char *BAD[] = {"2026-10-08 24:00", "2026-10-08 18", "2026-10-08 18:60", "2026-13-01",
                                 "2026-10-08 18:00:00.", "2026-10-08x", "10/08/2026", "", "0000-12-31",
-                                "2026-10-08 18:00 +08:00"};
+                                "2026-10-08 18:00 +08:00", "2026-10-08 18:00.5"};
     for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
         char *err = NULL;
         if (bl_cal_time_parse(c, BAD[i], &ms, &err) != BL_INVALID)
@@ -694,6 +694,61 @@ static void test_out_of_range(void **state)
     assert_int_equal(bl_cal_add(c, T(c, "2026-01-05 08:00"), (bl_cal_dur){BL_CAL_WORKDAYS, 100000}, &out), BL_OK);
 }
 
+/* Random texts from the pieces the parsers look for: every answer is BL_OK with a value that formats
+ * and reads back the same, or BL_INVALID with a message (and, under ASan, no read past the text). */
+static void test_parse_fuzz(void **state)
+{
+    static const char *PIECES[] = {"P", "T", "D", "H", "M", "S", "W", "Y", "1", "2", "9", "0", ".", ",", "-", "+",
+                                   " ", "day", "s", "working ", "hour", "个", "工作日", "小时", ":", "Z", "2026-10-08",
+                                   "18:00", "\xff", "\xe5", "t", "00"};
+    bl_cal_t *c = bl_cal_new();
+    uint32_t seed = 12345;
+    for (int iter = 0; iter < 30000; iter++) {
+        static const char *STARTS[] = {"", "", "P", "-P", "PT", "3", "-1", "2026-10-08"};
+        char text[256];
+        seed = seed * 1103515245u + 12345u;
+        size_t len = strlen(strcpy(text, STARTS[(seed >> 16) % 8]));
+        seed = seed * 1103515245u + 12345u;
+        for (int k = (int)(seed >> 16) % 12; k > 0; k--) {
+            seed = seed * 1103515245u + 12345u;
+            const char *piece = PIECES[(seed >> 16) % (sizeof PIECES / sizeof *PIECES)];
+            memcpy(text + len, piece, strlen(piece) + 1);
+            len += strlen(piece);
+        }
+        bl_cal_dur d, back;
+        char *err = NULL, buf[BL_CAL_DUR_BUF], tbuf[BL_CAL_TIME_BUF];
+        int rc = bl_cal_dur_parse(text, &d, &err);
+        if (rc == BL_OK) {
+            assert_null(err);
+            assert_int_equal(bl_cal_dur_parse(bl_cal_dur_format(d, buf), &back, NULL), BL_OK);
+            if (back.unit != d.unit || back.amount != d.amount)
+                fail_msg("'%s' -> '%s' reads back differently", text, buf);
+        } else {
+            assert_int_equal(rc, BL_INVALID);
+            assert_non_null(err);
+            free(err);
+            err = NULL;
+        }
+        int64_t ms, ms2;
+        rc = bl_cal_time_parse(c, text, &ms, &err);
+        if (rc == BL_OK) {
+            assert_int_equal(bl_cal_time_parse(c, bl_cal_time_format(c, ms, tbuf), &ms2, NULL), BL_OK);
+            assert_int_equal(ms, ms2);
+        } else {
+            assert_non_null(err);
+            free(err);
+            err = NULL;
+        }
+        if (bl_cal_set_zone(c, text, &err) != BL_OK) {
+            assert_non_null(err);
+            free(err);
+        }
+        rc = bl_cal_add_holiday(c, text, NULL);
+        assert_true(rc == BL_OK || rc == BL_INVALID);
+    }
+    bl_cal_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -722,6 +777,7 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_time_text),
         cmocka_unit_test_setup_teardown(test_out_of_range, setup, teardown),
+        cmocka_unit_test(test_parse_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
