@@ -1,0 +1,22 @@
+test("a birthday greeting every year, 29 February on the 28th in other years", function()
+  clock.set("2026-01-10T00:00:00+08:00")
+  put("contact", { id = "p1", birthday = "1980-02-29" })
+  eq(timers("contact", "p1")[1].due, "2026-02-28T01:00:00.000Z")
+  eq(clock.advance("next"), 1)
+  eq(timers("contact", "p1")[1].due, "2027-02-28T01:00:00.000Z")
+end)
+
+test("New Year gifts every 1 December", function()
+  clock.set("2026-12-05T00:00:00+08:00")
+  put("gift_calendar", { id = "acme" })
+  eq(timers("gift_calendar", "acme")[1].due, "2027-12-01T01:00:00.000Z")
+end)
+
+test("project visits: monthly in the first year, then quarterly", function()
+  clock.set("2026-01-15T10:00:00+08:00")
+  put("project", { id = "x", delivered_on = "2026-01-15T10:00:00+08:00" })
+  eq(timers("project", "x")[1].due, "2026-02-15T02:00:00.000Z")
+  clock.set("2027-01-15T10:30:00+08:00") -- just after the 12-month visit: the next is at 15 months
+  put("project", { id = "x", delivered_on = "2026-01-15T10:00:00+08:00" })
+  eq(timers("project", "x")[1].due, "2027-04-15T02:00:00.000Z")
+end)
