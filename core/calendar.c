@@ -1,4 +1,4 @@
-/* calendar.c — business calendars: which days and hours are worked, deadline arithmetic over them, and reading durations and local times. */
+/* calendar.c — business calendars: which days and hours are worked, deadline arithmetic, durations, local times. */
 #include "calendar.h"
 
 #include <stdarg.h>
@@ -131,17 +131,25 @@ static int read_date(const char **p, int64_t *day)
     return 1;
 }
 
+/* An hour of one or two digits at *p (advancing it); -1 if none. */
+static int read_hour(const char **p)
+{
+    const char *q = *p;
+    int h = digits(&q, 2);
+    if (h < 0) {
+        q = *p;
+        h = digits(&q, 1);
+    }
+    if (h >= 0)
+        *p = q;
+    return h;
+}
+
 /* "HH:MM" (hour 0-24, 24 only as 24:00) as ms after midnight; -1 if not. */
 static int64_t read_hhmm(const char *s)
 {
-    if (s == NULL)
-        return -1;
     const char *p = s;
-    int h = digits(&p, 2);
-    if (h < 0) {
-        p = s;
-        h = digits(&p, 1);
-    }
+    int h = s ? read_hour(&p) : -1;
     if (h < 0 || *p++ != ':')
         return -1;
     int m = digits(&p, 2);
@@ -156,13 +164,8 @@ static int read_offset(const char **p, int *minutes)
     int sign = **p == '-' ? -1 : 1;
     if (**p != '+' && **p != '-')
         return 0;
-    (*p)++;
-    const char *q = *p;
-    int h = digits(&q, 2);
-    if (h < 0) {
-        q = *p;
-        h = digits(&q, 1);
-    }
+    const char *q = *p + 1;
+    int h = read_hour(&q);
     if (h < 0)
         return 0;
     int m = 0, colon = *q == ':';
@@ -287,9 +290,7 @@ int bl_cal_set_zone(bl_cal_t *c, const char *zone, char **err)
 {
     int minutes = 0;
     const char *p = zone ? zone : "";
-    if (strncasecmp(p, "UTC", 3) == 0 && (p[3] == '+' || p[3] == '-'))
-        p += 3;
-    else if (strncasecmp(p, "GMT", 3) == 0 && (p[3] == '+' || p[3] == '-'))
+    if ((strncasecmp(p, "UTC", 3) == 0 || strncasecmp(p, "GMT", 3) == 0) && (p[3] == '+' || p[3] == '-'))
         p += 3;
     int found = read_offset(&p, &minutes) && *p == '\0';
     for (size_t i = 0; !found && i < sizeof NAMED_ZONES / sizeof *NAMED_ZONES; i++)
@@ -524,7 +525,8 @@ int bl_cal_add(const bl_cal_t *c, int64_t ms, bl_cal_dur d, int64_t *out)
     else if (d.unit == BL_CAL_WORKDAYS)
         rc = add_workdays(c, ms, d.amount, &r);
     else if (d.unit == BL_CAL_WORKTIME)
-        rc = d.amount > 0 ? worktime_forward(c, day, tod, d.amount, &r) : worktime_backward(c, day, tod, -d.amount, &r);
+        rc = d.amount > 0 ? worktime_forward(c, day, tod, d.amount, &r)
+                          : worktime_backward(c, day, tod, -d.amount, &r);
     else if (d.unit == BL_CAL_DAYS)
         r = at(c, day + d.amount, tod); /* a fixed offset has no 23- or 25-hour days */
     else if (d.unit == BL_CAL_MONTHS)
@@ -585,30 +587,32 @@ static const struct {
     int64_t mult;
     int plural;
 } UNIT_WORDS[] = {
-    {"working day", BL_CAL_WORKDAYS, 1, 1},         {"work day", BL_CAL_WORKDAYS, 1, 1},
-    {"workday", BL_CAL_WORKDAYS, 1, 1},             {"business day", BL_CAL_WORKDAYS, 1, 1},
-    {"working hour", BL_CAL_WORKTIME, HOUR_MS, 1},  {"work hour", BL_CAL_WORKTIME, HOUR_MS, 1},
-    {"business hour", BL_CAL_WORKTIME, HOUR_MS, 1}, {"working minute", BL_CAL_WORKTIME, MIN_MS, 1},
-    {"business minute", BL_CAL_WORKTIME, MIN_MS, 1}, {"working second", BL_CAL_WORKTIME, SEC_MS, 1},
-    {"calendar day", BL_CAL_DAYS, 1, 1},            {"day", BL_CAL_DAYS, 1, 1},
-    {"week", BL_CAL_DAYS, 7, 1},                    {"month", BL_CAL_MONTHS, 1, 1},
-    {"year", BL_CAL_MONTHS, 12, 1},                 {"hour", BL_CAL_TIME, HOUR_MS, 1},
-    {"hr", BL_CAL_TIME, HOUR_MS, 1},                {"h", BL_CAL_TIME, HOUR_MS, 0},
-    {"minute", BL_CAL_TIME, MIN_MS, 1},             {"min", BL_CAL_TIME, MIN_MS, 1},
-    {"second", BL_CAL_TIME, SEC_MS, 1},             {"sec", BL_CAL_TIME, SEC_MS, 1},
-    {"s", BL_CAL_TIME, SEC_MS, 0},                  {"millisecond", BL_CAL_TIME, 1, 1},
-    {"ms", BL_CAL_TIME, 1, 0},                      {"工作日", BL_CAL_WORKDAYS, 1, 0},
-    {"工作小时", BL_CAL_WORKTIME, HOUR_MS, 0},      {"小时", BL_CAL_TIME, HOUR_MS, 0},
-    {"分钟", BL_CAL_TIME, MIN_MS, 0},               {"秒", BL_CAL_TIME, SEC_MS, 0},
-    {"天", BL_CAL_DAYS, 1, 0},                      {"日", BL_CAL_DAYS, 1, 0},
-    {"周", BL_CAL_DAYS, 7, 0},                      {"星期", BL_CAL_DAYS, 7, 0},
-    {"月", BL_CAL_MONTHS, 1, 0},                    {"年", BL_CAL_MONTHS, 12, 0},
+    {"working day", BL_CAL_WORKDAYS, 1, 1},           {"work day", BL_CAL_WORKDAYS, 1, 1},
+    {"workday", BL_CAL_WORKDAYS, 1, 1},               {"business day", BL_CAL_WORKDAYS, 1, 1},
+    {"working hour", BL_CAL_WORKTIME, HOUR_MS, 1},    {"work hour", BL_CAL_WORKTIME, HOUR_MS, 1},
+    {"business hour", BL_CAL_WORKTIME, HOUR_MS, 1},   {"working minute", BL_CAL_WORKTIME, MIN_MS, 1},
+    {"business minute", BL_CAL_WORKTIME, MIN_MS, 1},  {"working second", BL_CAL_WORKTIME, SEC_MS, 1},
+    {"calendar day", BL_CAL_DAYS, 1, 1},              {"day", BL_CAL_DAYS, 1, 1},
+    {"week", BL_CAL_DAYS, 7, 1},                      {"month", BL_CAL_MONTHS, 1, 1},
+    {"year", BL_CAL_MONTHS, 12, 1},                   {"hour", BL_CAL_TIME, HOUR_MS, 1},
+    {"hr", BL_CAL_TIME, HOUR_MS, 1},                  {"h", BL_CAL_TIME, HOUR_MS, 0},
+    {"minute", BL_CAL_TIME, MIN_MS, 1},               {"min", BL_CAL_TIME, MIN_MS, 1},
+    {"second", BL_CAL_TIME, SEC_MS, 1},               {"sec", BL_CAL_TIME, SEC_MS, 1},
+    {"s", BL_CAL_TIME, SEC_MS, 0},                    {"millisecond", BL_CAL_TIME, 1, 1},
+    {"ms", BL_CAL_TIME, 1, 0},                        {"工作日", BL_CAL_WORKDAYS, 1, 0},
+    {"工作小时", BL_CAL_WORKTIME, HOUR_MS, 0},        {"小时", BL_CAL_TIME, HOUR_MS, 0},
+    {"分钟", BL_CAL_TIME, MIN_MS, 0},                 {"秒", BL_CAL_TIME, SEC_MS, 0},
+    {"天", BL_CAL_DAYS, 1, 0},                        {"日", BL_CAL_DAYS, 1, 0},
+    {"周", BL_CAL_DAYS, 7, 0},                        {"星期", BL_CAL_DAYS, 7, 0},
+    {"月", BL_CAL_MONTHS, 1, 0},                      {"年", BL_CAL_MONTHS, 12, 0},
 };
 
 /* The largest amount of each unit: about 10,000 years, so every sum stays far inside int64. */
 static int64_t unit_limit(bl_cal_unit u)
 {
-    return u == BL_CAL_MONTHS ? 12 * 10000 : u == BL_CAL_WORKDAYS || u == BL_CAL_DAYS ? SPAN_DAYS : SPAN_DAYS * DAY_MS;
+    if (u == BL_CAL_MONTHS)
+        return 12 * 10000;
+    return u == BL_CAL_WORKDAYS || u == BL_CAL_DAYS ? SPAN_DAYS : SPAN_DAYS * DAY_MS;
 }
 
 /* A decimal number "123" or "1.5" at *p (advancing it): whole part, fraction digits and their count. */

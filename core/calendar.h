@@ -1,4 +1,4 @@
-/* calendar.h — business calendars (weekend, holidays, make-up working days, office hours, one fixed zone) and deadline arithmetic on them; the rules are in docs/calendar.md. */
+/* calendar.h — business calendars and deadline arithmetic in working days and hours (rules: docs/calendar.md). */
 #ifndef BL_CALENDAR_H
 #define BL_CALENDAR_H
 
