@@ -25,13 +25,8 @@ void bl_api_error(bl_resp *resp, int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *msg = bl_vstrdupf(fmt, ap);
     va_end(ap);
-    char *msg = bl_xmalloc((size_t)(n > 0 ? n : 0) + 1);
-    vsnprintf(msg, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
     cJSON *e = cJSON_CreateObject();
     bl_json_add_str(e, "error", msg);
     free(msg);
@@ -334,22 +329,6 @@ static int valid_policy_name(const char *s)
     return valid_type(s) && s[0] != '_' && strstr(s, "_test") == NULL;
 }
 
-static char *read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    bl_buf b = {0};
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        bl_buf_add(&b, chunk, n);
-    fclose(f);
-    bl_buf_add(&b, "", 0);
-    if (len)
-        *len = b.len;
-    return b.data;
-}
 
 /* The policy files of the active set: {name: {"file", "version", "policies": [...]}}. */
 static cJSON *policy_files(bl_service *svc)
@@ -392,7 +371,7 @@ static void get_policy(bl_service *svc, bl_resp *resp, const char *name)
         bl_api_error(resp, 404, "no policy file '%s' in %s", name, svc->cfg.policy_dir);
         return;
     }
-    char *src = read_text(bl_json_str(f, "file"), NULL);
+    char *src = bl_read_file(bl_json_str(f, "file"), NULL);
     bl_json_add_str(f, "name", name);
     bl_json_add_str(f, "source", src ? src : "");
     free(src);

@@ -110,16 +110,44 @@ void bl_buf_free(bl_buf *b)
     b->len = b->cap = 0;
 }
 
+char *bl_vstrdupf(const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *s = bl_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+    vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap2);
+    va_end(ap2);
+    return s;
+}
+
 char *bl_strdupf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *s = bl_vstrdupf(fmt, ap);
     va_end(ap);
-    char *s = bl_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
     return s;
+}
+
+char *bl_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    bl_buf b = {0};
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        bl_buf_add(&b, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        bl_buf_free(&b);
+        return NULL;
+    }
+    bl_buf_add(&b, "", 0);
+    if (len)
+        *len = b.len;
+    return b.data;
 }

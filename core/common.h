@@ -2,6 +2,7 @@
 #ifndef BL_COMMON_H
 #define BL_COMMON_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,10 @@ void bl_buf_free(bl_buf *b);
 
 /* malloc'd copy of a printf-formatted string (never NULL: aborts on out-of-memory). */
 char *bl_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *bl_vstrdupf(const char *fmt, va_list ap);
+
+/* The whole file at path, NUL-terminated, malloc'd; *len its length (may be NULL). NULL if unreadable. */
+char *bl_read_file(const char *path, size_t *len);
 void *bl_xmalloc(size_t n);
 
 #endif

@@ -160,17 +160,9 @@ int bl_engine_register_policies(bl_host_t *h, bl_store_t *s, char **err)
         const char *file = bl_json_str(p, "file");
         char stem[256];
         file_stem(file, stem, sizeof stem);
-        FILE *f = fopen(file, "rb");
-        bl_buf src = {0};
-        if (f) {
-            char chunk[8192];
-            size_t n;
-            while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-                bl_buf_add(&src, chunk, n);
-            fclose(f);
-        }
-        int rc = bl_store_add_policy_version(s, stem, bl_json_str(p, "version"), file, src.data ? src.data : "", now);
-        bl_buf_free(&src);
+        char *src = bl_read_file(file, NULL);
+        int rc = bl_store_add_policy_version(s, stem, bl_json_str(p, "version"), file, src ? src : "", now);
+        free(src);
         if (rc != BL_OK) {
             cJSON_Delete(list);
             return fail(s, err, BL_ERR, "cannot record the policy versions");

@@ -437,29 +437,13 @@ static char **list_policy_files(const char *dir, int *n)
     return v;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    bl_buf b = {0};
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        bl_buf_add(&b, chunk, n);
-    fclose(f);
-    if (b.data == NULL)
-        bl_buf_add(&b, "", 0);
-    *len = b.len;
-    return b.data;
-}
 
 /* Loads one policy file into the runtime; on failure appends "file:line: message" to errors. */
 static void load_policy_file(bl_host_t *h, const char *path, bl_buf *errors)
 {
     lua_State *L = h->L;
     size_t len;
-    char *src = read_file(path, &len);
+    char *src = bl_read_file(path, &len);
     if (src == NULL) {
         bl_buf_printf(errors, "%s: cannot read the file\n", path);
         return;

@@ -6,6 +6,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -139,21 +140,15 @@ static int valid_module_name(const char *s)
 
 int bl_sandbox_loadfile(lua_State *L, const char *path)
 {
-    lua_pushfstring(L, "@%s", path);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        lua_pop(L, 1);
+    size_t len;
+    char *src = bl_read_file(path, &len);
+    if (src == NULL) {
         lua_pushfstring(L, "%s: cannot read the file", path);
         return LUA_ERRFILE;
     }
-    bl_buf b = {0};
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        bl_buf_add(&b, chunk, n);
-    fclose(f);
-    int rc = luaL_loadbufferx(L, b.data ? b.data : "", b.len, lua_tostring(L, -1), "t");
-    bl_buf_free(&b);
+    lua_pushfstring(L, "@%s", path);
+    int rc = luaL_loadbufferx(L, src, len, lua_tostring(L, -1), "t");
+    free(src);
     lua_remove(L, -2);
     if (rc != LUA_OK)
         return rc;

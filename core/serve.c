@@ -867,21 +867,14 @@ typedef struct settings {
 static int read_config(const char *path, settings *st, bl_service *svc, cJSON **keep)
 {
     size_t len = 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
+    char *text = bl_read_file(path, &len);
+    if (text == NULL) {
         fprintf(stderr, "bylaw serve: cannot read the config file %s: %s\n", path, strerror(errno));
         return -1;
     }
-    bl_buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        bl_buf_add(&b, chunk, n);
-    fclose(f);
-    len = b.len;
     char err[200];
-    cJSON *c = bl_json_parse(b.data ? b.data : "", len, err, sizeof err);
-    bl_buf_free(&b);
+    cJSON *c = bl_json_parse(text, len, err, sizeof err);
+    free(text);
     if (c == NULL || !cJSON_IsObject(c)) {
         fprintf(stderr, "bylaw serve: %s: %s\n", path, c ? "the config must be a JSON object" : err);
         cJSON_Delete(c);

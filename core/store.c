@@ -74,8 +74,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_TIMER_ADD] = "INSERT INTO timers(type, record_id, name, policy, due_ms, payload, created_ms)"
                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [Q_TIMER_NEXT] = "SELECT min(due_ms) FROM timers WHERE state = 'pending'",
-    [Q_TIMER_DUE] = "SELECT id, type, record_id, name, policy, due_ms, payload FROM timers WHERE state = 'pending'"
-                    " AND due_ms <= ?1 ORDER BY due_ms, id LIMIT ?2",
+    [Q_TIMER_DUE] = "SELECT id, type, record_id, name, policy, due_ms, payload, due_ms FROM timers"
+                    " WHERE state = 'pending' AND due_ms <= ?1 ORDER BY due_ms, id LIMIT ?2",
     [Q_TIMER_DONE] = "UPDATE timers SET state = ?2, done_ms = ?3, note = ?4 WHERE id = ?1 AND state = 'pending'",
 };
 
@@ -156,6 +156,44 @@ static void add_time(cJSON *o, const char *key, int64_t ms)
 {
     char t[32];
     bl_json_add_str(o, key, bl_time_format(ms, t));
+}
+
+/* A result column as it appears in JSON: the key and how to read the SQLite value. */
+typedef enum { COL_INT, COL_TEXT, COL_JSON, COL_TIME, COL_INT_OR_NULL } col_kind;
+typedef struct col {
+    const char *key;
+    col_kind kind;
+} col;
+
+static cJSON *row_object(sqlite3_stmt *q, const col *cols)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (int i = 0; cols[i].key; i++) {
+        switch (cols[i].kind) {
+        case COL_INT: bl_json_add_num(o, cols[i].key, (double)sqlite3_column_int64(q, i)); break;
+        case COL_TEXT: bl_json_add_str(o, cols[i].key, (const char *)sqlite3_column_text(q, i)); break;
+        case COL_JSON: bl_json_add(o, cols[i].key, parse_col(q, i)); break;
+        case COL_TIME: add_time(o, cols[i].key, sqlite3_column_int64(q, i)); break;
+        case COL_INT_OR_NULL:
+            bl_json_add(o, cols[i].key, sqlite3_column_type(q, i) == SQLITE_NULL
+                                            ? cJSON_CreateNull()
+                                            : cJSON_CreateNumber((double)sqlite3_column_int64(q, i)));
+            break;
+        }
+    }
+    return o;
+}
+
+/* Steps q to the end, one object per row into a new array *out; resets q (a cached statement). */
+static int rows(bl_store_t *s, sqlite3_stmt *q, const col *cols, cJSON **out, const char *what)
+{
+    cJSON *a = cJSON_CreateArray();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        cJSON_AddItemToArray(a, row_object(q, cols));
+    sqlite3_reset(q);
+    *out = a;
+    return rc == SQLITE_DONE ? BL_OK : seterr(s, what, sqlite3_errmsg(s->db));
 }
 
 /* Opening ---------------------------------------------------------------------------------------- */
@@ -521,23 +559,13 @@ int bl_store_sum(bl_store_t *s, const char *type, const char *field, cJSON *filt
 
 int bl_store_history(bl_store_t *s, const char *type, const char *id, cJSON **out)
 {
+    static const col cols[] = {{"version", COL_INT}, {"at", COL_TIME}, {"fields", COL_JSON}, {NULL, 0}};
     sqlite3_stmt *q = stmt(s, Q_HISTORY);
     if (q == NULL)
         return BL_ERR;
     bind_text(q, 1, type);
     bind_text(q, 2, id);
-    cJSON *a = cJSON_CreateArray();
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        bl_json_add_num(o, "version", (double)sqlite3_column_int64(q, 0));
-        add_time(o, "at", sqlite3_column_int64(q, 1));
-        bl_json_add(o, "fields", parse_col(q, 2));
-        cJSON_AddItemToArray(a, o);
-    }
-    sqlite3_reset(q);
-    *out = a;
-    return rc == SQLITE_DONE ? BL_OK : seterr(s, "cannot read the history: %s", sqlite3_errmsg(s->db));
+    return rows(s, q, cols, out, "cannot read the history: %s");
 }
 
 /* Decisions, ledger, events ---------------------------------------------------------------------- */
@@ -569,30 +597,17 @@ int bl_store_add_decision(bl_store_t *s, const bl_decision_row *d, int64_t *deci
 
 int bl_store_decisions(bl_store_t *s, const char *type, const char *id, cJSON **out)
 {
+    static const col cols[] = {
+        {"id", COL_INT},         {"policy", COL_TEXT},         {"version", COL_TEXT},   {"verdict", COL_TEXT},
+        {"explanation", COL_TEXT}, {"reasons", COL_JSON},      {"changes", COL_JSON},   {"record_version", COL_INT},
+        {"trigger", COL_TEXT},   {"at", COL_TIME},             {NULL, 0},
+    };
     sqlite3_stmt *q = stmt(s, Q_DECISIONS);
     if (q == NULL)
         return BL_ERR;
     bind_text(q, 1, type);
     bind_text(q, 2, id);
-    cJSON *a = cJSON_CreateArray();
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        bl_json_add_num(o, "id", (double)sqlite3_column_int64(q, 0));
-        bl_json_add_str(o, "policy", (const char *)sqlite3_column_text(q, 1));
-        bl_json_add_str(o, "version", (const char *)sqlite3_column_text(q, 2));
-        bl_json_add_str(o, "verdict", (const char *)sqlite3_column_text(q, 3));
-        bl_json_add_str(o, "explanation", (const char *)sqlite3_column_text(q, 4));
-        bl_json_add(o, "reasons", parse_col(q, 5));
-        bl_json_add(o, "changes", parse_col(q, 6));
-        bl_json_add_num(o, "record_version", (double)sqlite3_column_int64(q, 7));
-        bl_json_add_str(o, "trigger", (const char *)sqlite3_column_text(q, 8));
-        add_time(o, "at", sqlite3_column_int64(q, 9));
-        cJSON_AddItemToArray(a, o);
-    }
-    sqlite3_reset(q);
-    *out = a;
-    return rc == SQLITE_DONE ? BL_OK : seterr(s, "cannot read the decisions: %s", sqlite3_errmsg(s->db));
+    return rows(s, q, cols, out, "cannot read the decisions: %s");
 }
 
 int bl_store_add_points(bl_store_t *s, const char *subject, const char *period, int64_t points, const char *reason,
@@ -645,34 +660,27 @@ int bl_store_points_window(bl_store_t *s, const char *subject, int64_t from_ms, 
 
 int bl_store_ledger(bl_store_t *s, const char *subject, const char *period, cJSON **out)
 {
+    static const col cols[] = {
+        {"points", COL_INT}, {"reason", COL_TEXT}, {"policy", COL_TEXT}, {"decision", COL_INT_OR_NULL},
+        {"at", COL_TIME},    {NULL, 0},
+    };
     sqlite3_stmt *q = stmt(s, Q_LEDGER);
     if (q == NULL)
         return BL_ERR;
     bind_text(q, 1, subject);
     bind_text(q, 2, period);
-    cJSON *o = cJSON_CreateObject(), *entries = cJSON_CreateArray();
+    cJSON *entries = NULL;
+    int rc = rows(s, q, cols, &entries, "cannot read the ledger: %s");
+    int64_t total = 0;
+    cJSON *e;
+    cJSON_ArrayForEach(e, entries) total += (int64_t)bl_json_num(e, "points", 0);
+    cJSON *o = cJSON_CreateObject();
     bl_json_add_str(o, "subject", subject);
     bl_json_add_str(o, "period", period);
-    int64_t total = 0;
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        cJSON *e = cJSON_CreateObject();
-        int64_t pts = sqlite3_column_int64(q, 0);
-        total += pts;
-        bl_json_add_num(e, "points", (double)pts);
-        bl_json_add_str(e, "reason", (const char *)sqlite3_column_text(q, 1));
-        bl_json_add_str(e, "policy", (const char *)sqlite3_column_text(q, 2));
-        bl_json_add(e, "decision", sqlite3_column_type(q, 3) == SQLITE_NULL
-                                       ? cJSON_CreateNull()
-                                       : cJSON_CreateNumber((double)sqlite3_column_int64(q, 3)));
-        add_time(e, "at", sqlite3_column_int64(q, 4));
-        cJSON_AddItemToArray(entries, e);
-    }
-    sqlite3_reset(q);
     bl_json_add_num(o, "total", (double)total);
     bl_json_add(o, "entries", entries);
     *out = o;
-    return rc == SQLITE_DONE ? BL_OK : seterr(s, "cannot read the ledger: %s", sqlite3_errmsg(s->db));
+    return rc;
 }
 
 int bl_store_add_event(bl_store_t *s, const char *kind, const char *type, const char *id, cJSON *payload,
@@ -701,30 +709,16 @@ int bl_store_add_event(bl_store_t *s, const char *kind, const char *type, const 
 
 int bl_store_events(bl_store_t *s, int64_t after, int limit, cJSON **out)
 {
+    static const col cols[] = {
+        {"seq", COL_INT},        {"kind", COL_TEXT},   {"type", COL_TEXT}, {"id", COL_TEXT}, {"payload", COL_JSON},
+        {"policy", COL_TEXT},    {"decision", COL_INT_OR_NULL}, {"at", COL_TIME}, {NULL, 0},
+    };
     sqlite3_stmt *q = stmt(s, Q_EVENTS);
     if (q == NULL)
         return BL_ERR;
     sqlite3_bind_int64(q, 1, after);
     sqlite3_bind_int(q, 2, limit);
-    cJSON *a = cJSON_CreateArray();
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        bl_json_add_num(o, "seq", (double)sqlite3_column_int64(q, 0));
-        bl_json_add_str(o, "kind", (const char *)sqlite3_column_text(q, 1));
-        bl_json_add_str(o, "type", (const char *)sqlite3_column_text(q, 2));
-        bl_json_add_str(o, "id", (const char *)sqlite3_column_text(q, 3));
-        bl_json_add(o, "payload", parse_col(q, 4));
-        bl_json_add_str(o, "policy", (const char *)sqlite3_column_text(q, 5));
-        bl_json_add(o, "decision", sqlite3_column_type(q, 6) == SQLITE_NULL
-                                       ? cJSON_CreateNull()
-                                       : cJSON_CreateNumber((double)sqlite3_column_int64(q, 6)));
-        add_time(o, "at", sqlite3_column_int64(q, 7));
-        cJSON_AddItemToArray(a, o);
-    }
-    sqlite3_reset(q);
-    *out = a;
-    return rc == SQLITE_DONE ? BL_OK : seterr(s, "cannot read the events: %s", sqlite3_errmsg(s->db));
+    return rows(s, q, cols, out, "cannot read the events: %s");
 }
 
 /* Policy versions -------------------------------------------------------------------------------- */
@@ -745,22 +739,12 @@ int bl_store_add_policy_version(bl_store_t *s, const char *name, const char *ver
 
 int bl_store_policy_versions(bl_store_t *s, const char *name, cJSON **out)
 {
+    static const col cols[] = {{"version", COL_TEXT}, {"file", COL_TEXT}, {"first_active", COL_TIME}, {NULL, 0}};
     sqlite3_stmt *q = stmt(s, Q_POLICY_VERSIONS);
     if (q == NULL)
         return BL_ERR;
     bind_text(q, 1, name);
-    cJSON *a = cJSON_CreateArray();
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        bl_json_add_str(o, "version", (const char *)sqlite3_column_text(q, 0));
-        bl_json_add_str(o, "file", (const char *)sqlite3_column_text(q, 1));
-        add_time(o, "first_active", sqlite3_column_int64(q, 2));
-        cJSON_AddItemToArray(a, o);
-    }
-    sqlite3_reset(q);
-    *out = a;
-    return rc == SQLITE_DONE ? BL_OK : seterr(s, "cannot read the policy versions: %s", sqlite3_errmsg(s->db));
+    return rows(s, q, cols, out, "cannot read the policy versions: %s");
 }
 
 int bl_store_policy_source(bl_store_t *s, const char *name, const char *version, char **source_out)
@@ -828,19 +812,11 @@ int bl_store_timer_next(bl_store_t *s, int64_t *due_ms)
     return rc == SQLITE_ROW ? BL_OK : seterr(s, "cannot read the timers: %s", sqlite3_errmsg(s->db));
 }
 
-static cJSON *timer_row(bl_store_t *s, sqlite3_stmt *q)
-{
-    cJSON *o = cJSON_CreateObject();
-    bl_json_add_num(o, "timer", (double)sqlite3_column_int64(q, 0));
-    bl_json_add_str(o, "type", (const char *)sqlite3_column_text(q, 1));
-    bl_json_add_str(o, "id", (const char *)sqlite3_column_text(q, 2));
-    bl_json_add_str(o, "name", (const char *)sqlite3_column_text(q, 3));
-    bl_json_add_str(o, "policy", (const char *)sqlite3_column_text(q, 4));
-    bl_json_add_num(o, "due_ms", (double)sqlite3_column_int64(q, 5));
-    add_time(o, "due", sqlite3_column_int64(q, 5));
-    bl_json_add(o, "payload", parse_col(q, 6));
-    return o;
-}
+/* A pending timer; "due_ms" for the engine, "due" for people. */
+static const col timer_cols[] = {
+    {"timer", COL_INT}, {"type", COL_TEXT},   {"id", COL_TEXT},      {"name", COL_TEXT}, {"policy", COL_TEXT},
+    {"due_ms", COL_INT}, {"payload", COL_JSON}, {"due", COL_TIME},    {NULL, 0},
+};
 
 int bl_store_timer_due(bl_store_t *s, int64_t now_ms, int limit, cJSON **out)
 {
@@ -849,13 +825,7 @@ int bl_store_timer_due(bl_store_t *s, int64_t now_ms, int limit, cJSON **out)
         return BL_ERR;
     sqlite3_bind_int64(q, 1, now_ms);
     sqlite3_bind_int(q, 2, limit);
-    cJSON *a = cJSON_CreateArray();
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        cJSON_AddItemToArray(a, timer_row(s, q));
-    sqlite3_reset(q);
-    *out = a;
-    return rc == SQLITE_DONE ? BL_OK : seterr(s, "cannot read the due timers: %s", sqlite3_errmsg(s->db));
+    return rows(s, q, timer_cols, out, "cannot read the due timers: %s");
 }
 
 int bl_store_timer_done(bl_store_t *s, int64_t timer_id, const char *state, int64_t now_ms, const char *note)
@@ -876,7 +846,8 @@ int bl_store_timer_done(bl_store_t *s, int64_t timer_id, const char *state, int6
 int bl_store_timers(bl_store_t *s, const char *type, const char *id, int64_t due_before, int limit, cJSON **out)
 {
     bl_buf sql_text = {0};
-    bl_buf_adds(&sql_text, "SELECT id, type, record_id, name, policy, due_ms, payload FROM timers WHERE state = 'pending'");
+    bl_buf_adds(&sql_text, "SELECT id, type, record_id, name, policy, due_ms, payload, due_ms FROM timers"
+                           " WHERE state = 'pending'");
     if (type)
         bl_buf_adds(&sql_text, " AND type = ?1");
     if (id)
@@ -897,11 +868,7 @@ int bl_store_timers(bl_store_t *s, const char *type, const char *id, int64_t due
     if (due_before >= 0)
         sqlite3_bind_int64(q, 3, due_before);
     sqlite3_bind_int(q, 4, limit);
-    cJSON *a = cJSON_CreateArray();
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        cJSON_AddItemToArray(a, timer_row(s, q));
+    int rc = rows(s, q, timer_cols, out, "cannot list the timers: %s");
     sqlite3_finalize(q);
-    *out = a;
-    return rc == SQLITE_DONE ? BL_OK : seterr(s, "cannot list the timers: %s", sqlite3_errmsg(s->db));
+    return rc;
 }
