@@ -1,8 +1,9 @@
 -- complaint.lua — complaint deadlines (document 000, rules.md §5.1–5.2 and §6.3).
 --
 -- 接到客户投诉后, 一个工作日内展开调查, 二个工作日内给予客户满意回复.
--- Both count from receipt, in working days of calendar.lua: the day of receipt does not count and a
--- deadline falls at the close (18:00) of the last working day (docs/calendar.md). An overdue step
+-- Both count from receipt, in working days of calendar.lua (docs/calendar.md): day 1 is the first
+-- working day not yet begun at receipt (the receipt day counts only when received before opening), and
+-- a deadline falls at the close (18:00) of the last working day. An overdue step
 -- escalates (event "escalation") and costs the handler a penalty point. Investigating cancels the
 -- investigation deadline; replying or closing cancels what is pending.
 local INVESTIGATE_WITHIN = "1 working day"   -- 一个工作日内展开调查

@@ -1,5 +1,5 @@
 -- complaint.lua against the example calendar: receipt just before a holiday, on a holiday, before a
--- make-up working day; escalation when overdue; cancellation when done.
+-- make-up working day, before opening; escalation when overdue; cancellation when done.
 local function due_of(list, name)
   for _, t in ipairs(list) do if t.name == name then return t.due end end
 end
@@ -19,9 +19,19 @@ test("received on a holiday: the next working day is day 1", function()
 end)
 
 test("received on Friday evening: the make-up Sunday is a working day", function()
-  local out = eval("complaint", { id = "k1", received_at = "2026-09-25T17:55:00+08:00", handler = "li", status = "open" })
-  eq(out.deadlines[1].due, "2026-09-27T10:00:00.000Z") -- Sunday 27 September, 调休上班
-  eq(out.deadlines[2].due, "2026-09-28T10:00:00.000Z")
+  local out = eval("complaint", { id = "k1", received_at = "2026-09-18T17:55:00+08:00", handler = "li", status = "open" })
+  eq(out.deadlines[1].due, "2026-09-20T10:00:00.000Z") -- Sunday 20 September, 调休上班
+  eq(out.deadlines[2].due, "2026-09-21T10:00:00.000Z")
+end)
+
+test("received before opening on a working day: that day counts", function()
+  local out = eval("complaint", { id = "k1", received_at = "2026-10-12T08:00:00+08:00", handler = "li", status = "open" })
+  eq(out.deadlines[1].due, "2026-10-12T10:00:00.000Z") -- Monday 12 October, 18:00 the same day
+end)
+
+test("received just before the Mid-Autumn holiday", function()
+  local out = eval("complaint", { id = "k1", received_at = "2026-09-24T17:55:00+08:00", handler = "li", status = "open" })
+  eq(out.deadlines[1].due, "2026-09-28T10:00:00.000Z") -- 25-27 September off: Monday 28
 end)
 
 test("an overdue investigation escalates and costs the handler a point", function()

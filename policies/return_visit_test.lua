@@ -1,10 +1,10 @@
-test("3 working days from a visit on Friday 25 September, over the make-up Sunday", function()
-  local out = eval("return_visit", { id = "v1", visited_at = "2026-09-25T10:00:00+08:00", issues_found = true })
-  -- Sun 27 (make-up), Mon 28, Tue 29: due Tue 29 September 18:00
-  eq(out.deadlines[1].due, "2026-09-29T10:00:00.000Z")
+test("3 working days from a visit on Friday 18 September, over the make-up Sunday", function()
+  local out = eval("return_visit", { id = "v1", visited_at = "2026-09-18T10:00:00+08:00", issues_found = true })
+  -- Sun 20 (make-up), Mon 21, Tue 22: due Tue 22 September 18:00
+  eq(out.deadlines[1].due, "2026-09-22T10:00:00.000Z")
 end)
 
 test("no issues, no deadline", function()
-  local out = eval("return_visit", { id = "v2", visited_at = "2026-09-25T10:00:00+08:00", issues_found = false })
+  local out = eval("return_visit", { id = "v2", visited_at = "2026-09-18T10:00:00+08:00", issues_found = false })
   eq(out.deadlines, nil)
 end)
