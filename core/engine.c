@@ -22,7 +22,7 @@ static int64_t decision_of(cJSON *ids, const char *policy)
 /* Stores what an evaluation proposed besides the record: one decision row per policy, the points,
  * the events, cancelled and new deadlines. Adds decision ids and event numbers to res. */
 static int apply(bl_store_t *s, const char *type, const char *id, cJSON *res, int64_t version, const char *trigger,
-                 int64_t now, char **err)
+                 int64_t now)
 {
     cJSON *ids = cJSON_CreateObject();
     cJSON *d;
@@ -122,7 +122,7 @@ int bl_engine_put(bl_host_t *h, bl_store_t *s, const char *type, const char *id,
     }
     bl_json_add_num(res, "version", (double)version);
 
-    if (apply(s, type, id, res, version, trigger, now, err) != BL_OK) {
+    if (apply(s, type, id, res, version, trigger, now) != BL_OK) {
         cJSON_Delete(res);
         return fail(s, err, BL_ERR, "cannot store the decision");
     }
@@ -225,7 +225,7 @@ static int fire_one(bl_host_t *h, bl_store_t *s, cJSON *timer, int64_t now, int 
     if (rc == BL_OK)
         rc = bl_store_timer_done(s, tid, "done", now, NULL); /* first: a handler re-proposing its own name wins */
     if (rc == BL_OK)
-        rc = apply(s, type, id, res, version, trigger, now, &err);
+        rc = apply(s, type, id, res, version, trigger, now);
     if (rc == BL_OK)
         (*fired)++;
 done:

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <microhttpd.h>
 #include <signal.h>
@@ -72,7 +73,10 @@ typedef struct server {
     uv_signal_t sigint, sigterm;
     uv_fs_event_t watch;
     int active;   /* requests handled but not answered */
-    int durable;  /* synchronous = FULL */
+    int durable;  /* answer writes only once they are on disk */
+    int wal_fd;   /* the WAL file, fsynced on a worker thread after each group commit; -1: not yet open */
+    int fsyncing; /* an fsync is in flight: writers committed meanwhile wait for the next one */
+    bl_waiting *next_sync, **next_sync_tail;
     int64_t lag_expect_ns;
 } server;
 
@@ -315,6 +319,65 @@ void bl_service_hold(bl_service *svc, const bl_req *req, bl_resp *resp)
 static void wake_pollers(bl_service *svc, int closing);
 static void arm_timers(server *s);
 
+/* A committed batch whose answers wait for the WAL to reach the disk. */
+typedef struct fsync_batch {
+    uv_fs_t req;
+    server *s;
+    bl_waiting *waiting;
+} fsync_batch;
+
+static void answer_all(server *s, bl_waiting *w, int ok, const char *why)
+{
+    while (w) {
+        bl_waiting *next = w->next;
+        if (!ok) {
+            free(w->resp.body);
+            memset(&w->resp, 0, sizeof w->resp);
+            bl_api_error(&w->resp, 503, "the write could not be made durable: %s", why);
+        }
+        respond_later(s, w->req, &w->resp);
+        free(w);
+        w = next;
+    }
+}
+
+static void on_fsynced(uv_fs_t *req);
+
+/* Starts one fsync for every writer committed so far and not yet synced. */
+static void start_fsync(server *s)
+{
+    if (s->fsyncing || s->next_sync == NULL)
+        return;
+    fsync_batch *b = calloc(1, sizeof *b);
+    b->s = s;
+    b->waiting = s->next_sync;
+    s->next_sync = NULL;
+    s->next_sync_tail = &s->next_sync;
+    b->req.data = b;
+    if (uv_fs_fsync(s->svc.loop, &b->req, s->wal_fd, on_fsynced) != 0) {
+        b->req.result = UV_EIO;
+        on_fsynced(&b->req);
+        return;
+    }
+    s->fsyncing = 1;
+}
+
+static void on_fsynced(uv_fs_t *req)
+{
+    fsync_batch *b = req->data;
+    server *s = b->s;
+    int ok = req->result >= 0;
+    if (!ok)
+        bl_log(&s->svc, "error", "fsync of the WAL failed (%s): the batch's writers are told", uv_strerror((int)req->result));
+    uv_fs_req_cleanup(req);
+    s->fsyncing = 0;
+    answer_all(s, b->waiting, ok, ok ? NULL : uv_strerror((int)req->result));
+    free(b);
+    start_fsync(s); /* the writers that committed while this one ran */
+    wake_pollers(&s->svc, 0);
+    mhd_drive(s);
+}
+
 void bl_service_flush(bl_service *svc)
 {
     server *s = server_of(svc);
@@ -331,17 +394,26 @@ void bl_service_flush(bl_service *svc)
     bl_waiting *w = svc->waiting;
     svc->waiting = NULL;
     svc->waiting_tail = &svc->waiting;
-    while (w) {
-        bl_waiting *next = w->next;
-        if (!ok) {
-            free(w->resp.body);
-            memset(&w->resp, 0, sizeof w->resp);
-            bl_api_error(&w->resp, 503, "the write could not be committed: %s", bl_store_errmsg(svc->store));
-        }
-        respond_later(s, w->req, &w->resp);
-        free(w);
-        w = next;
+    if (ok && s->durable && s->wal_fd < 0) {
+        char *wal = bl_strdupf("%s-wal", svc->db_path);
+        s->wal_fd = open(wal, O_RDWR | O_CLOEXEC);
+        free(wal);
     }
+    if (ok && s->durable && s->wal_fd >= 0 && w) {
+        /* Group commit: the commit wrote the WAL (synchronous = NORMAL); one fsync at a time runs on a
+         * worker thread while this loop goes on, and each writer is answered once an fsync that began
+         * after its commit is done: as durable as synchronous = FULL, without stalling the loop. */
+        *s->next_sync_tail = w;
+        while (w->next)
+            w = w->next;
+        s->next_sync_tail = &w->next;
+        start_fsync(s);
+        arm_timers(s);
+        return;
+    }
+    if (ok && s->durable && s->wal_fd < 0)
+        bl_store_set_durable(svc->store, 1); /* no WAL file to sync (e.g. in memory): FULL commits */
+    answer_all(s, w, ok, ok ? NULL : bl_store_errmsg(svc->store));
     if (ok) {
         wake_pollers(svc, 0);
         arm_timers(s); /* a write may have proposed an earlier deadline */
@@ -1025,20 +1097,16 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     }
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    socklen_t sslen;
     if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
         ((struct sockaddr_in *)&ss)->sin_family = AF_INET;
         ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-        sslen = sizeof(struct sockaddr_in);
     } else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
         ((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
         ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-        sslen = sizeof(struct sockaddr_in6);
     } else {
         fprintf(stderr, "bylaw serve: '%s' is not an IP address (use e.g. 127.0.0.1 or ::1)\n", host);
         return 2;
     }
-    (void)sslen;
 
     svc->db_path = bl_strdupf("%s", st.db);
     char *err = NULL;
@@ -1048,7 +1116,9 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
         return 1;
     }
     s->durable = strcmp(st.durability, "full") == 0;
-    bl_store_set_durable(svc->store, s->durable);
+    s->wal_fd = -1;
+    s->next_sync_tail = &s->next_sync;
+    bl_store_set_durable(svc->store, 0); /* durability comes from the fsync after each group commit */
     bl_store_autocheckpoint(svc->store, 0);
     bl_buf errors = {0};
     svc->host = bl_host_open(&svc->cfg, &errors);
@@ -1150,6 +1220,8 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
         poller_remove(svc, svc->pollers);
     uv_run(svc->loop, UV_RUN_DEFAULT);
     uv_loop_close(svc->loop);
+    if (s->wal_fd >= 0)
+        close(s->wal_fd);
     bl_store_close(svc->store); /* checkpoints the WAL */
     bl_host_close(svc->host);
     for (int i = 0; i < svc->ntokens; i++)

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 N=${TIMERS:-1000000}
 FIRE=${FIRE:-100000}
 W=$(mktemp -d)
-trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$W"' EXIT
+trap 'p=$(jobs -p); [ -n "$p" ] && kill -9 $p 2>/dev/null; rm -rf "$W"' EXIT
 echo '{"id":"seed","received_at":"2026-01-01T00:00:00+08:00"}' | ./bylaw eval inquiry --db "$W/t.db" --input - >/dev/null
 now=$(date +%s%3N)
 far=$((now + 86400000 * 365))
