@@ -43,8 +43,9 @@ cJSON *bl_json_parse(const char *s, size_t n, char *err, size_t errlen)
                 near[k++] = (s[i] >= 32 && s[i] < 127) ? s[i] : '?';
             near[k] = '\0';
         }
-        if (at >= n)
-            snprintf(err, errlen, "invalid JSON: the text ends early at byte %zu", at);
+        /* cut short: cJSON then stops on the last byte, inside a number, word or string */
+        if (at >= n || (at + 1 == n && strchr("}],:", s[at]) == NULL))
+            snprintf(err, errlen, "invalid JSON: the text ends early (after %zu bytes): a '}', ']' or '\"' is missing", n);
         else
             snprintf(err, errlen, "invalid JSON at byte %zu (near '%s')", at, near);
         return NULL;
