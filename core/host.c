@@ -144,8 +144,9 @@ static int c_decision(lua_State *L)
     bl_host_t *h = bl_host_of(L);
     cJSON *d = cJSON_CreateObject();
     cJSON_AddItemToArray(h->decisions, d);
-    add_cs(d, "policy", str_or_null(lua_tostring(L, 1)));
-    add_cs(d, "version", str_or_null(lua_tostring(L, 2)));
+    /* policy name and version live as long as the host (the runtime holds them): no copies */
+    add_cs(d, "policy", cJSON_CreateStringReference(lua_tostring(L, 1)));
+    add_cs(d, "version", cJSON_CreateStringReference(lua_tostring(L, 2)));
     add_cs(d, "verdict", str_or_null(lua_tostring(L, 3)));
     add_cs(d, "explanation", str_or_null(lua_tostring(L, 4)));
     cJSON *reasons = add_cs(d, "reasons", cJSON_CreateArray());

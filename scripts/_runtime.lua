@@ -9,6 +9,7 @@ local setmetatable, rawget, mtype, fmt, concat, sort = setmetatable, rawget, mat
 local NIL = C.NIL -- marks a field proposed as nil (removed)
 
 local R = { by_type = {}, by_name = {}, list = {} }
+local checks_by_type = {} -- the field checks of each type, flattened by R.seal: {name, type, optional, policy}
 
 -- policy{} -----------------------------------------------------------------------------------------
 
@@ -80,6 +81,16 @@ function R.seal()
   end
   for _, l in pairs(R.by_type) do
     sort(l, function(a, b) if a.order ~= b.order then return a.order < b.order end return a.name < b.name end)
+  end
+  checks_by_type = {}
+  for rtype, l in pairs(R.by_type) do
+    local checks = {}
+    for _, p in ipairs(l) do
+      for _, f in ipairs(p.fields) do
+        checks[#checks + 1] = { name = f.name, type = f.type, optional = f.optional, policy = p }
+      end
+    end
+    checks_by_type[rtype] = checks
   end
 end
 
@@ -296,27 +307,25 @@ local function type_name(v)
   return t
 end
 
-local function check_fields(list, base)
-  for _, p in ipairs(list) do
-    for _, f in ipairs(p.fields) do
-      local v = base[f.name]
-      local ok
-      if v == nil then ok = f.optional
-      elseif f.type == "integer" then ok = mtype(v) == "integer" or (mtype(v) == "float" and v == math.floor(v))
-      else ok = type(v) == f.type end
-      if not ok then
-        local got = v == nil and "nothing (the field is missing)" or
-          fmt("%s %s", type_name(v), type(v) == "string" and fmt("%q", v) or tostring(v))
-        error({ field = f.name, msg = fmt("field '%s' must be %s %s, got %s (needed by policy %s, %s:%d)",
-          f.name, f.type == "integer" and "an" or "a", f.type, got, p.name, p.file, p.line) }, 0)
-      end
+
+local function check_fields(checks, base)
+  for i = 1, #checks do
+    local f = checks[i]
+    local v = base[f.name]
+    local ok
+    if v == nil then ok = f.optional
+    elseif f.type == "integer" then ok = mtype(v) == "integer" or (mtype(v) == "float" and v == math.floor(v))
+    else ok = type(v) == f.type end
+    if not ok then
+      local p = f.policy
+      local got = v == nil and "nothing (the field is missing)" or
+        fmt("%s %s", type_name(v), type(v) == "string" and fmt("%q", v) or tostring(v))
+      error({ field = f.name, msg = fmt("field '%s' must be %s %s, got %s (needed by policy %s, %s:%d)",
+        f.name, f.type == "integer" and "an" or "a", f.type, got, p.name, p.file, p.line) }, 0)
     end
   end
 end
 
--- Evaluates the record C holds against the policies of rtype, then hands the proposals back to C
--- (positionally: cheaper than C reading fields by name). Runs on the host's worker thread, so a
--- failure leaves its stack for the host to read the position from.
 -- Hands the proposals of the builders ds back to C, positionally.
 local function emit_results(over, ds)
   C.start(over)
@@ -350,7 +359,7 @@ function R.evaluate(rtype)
   local over = {}
   local ds = {}
   if list then
-    check_fields(list, base)
+    check_fields(checks_by_type[rtype], base)
     local r = view(base, over)
     for i = 1, #list do
       local p = list[i]
