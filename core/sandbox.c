@@ -20,6 +20,13 @@ static const char *const base_allow[] = {
  * read-only table), collectgarbage, dofile, loadfile, io, debug, package, os.execute/exit/getenv/
  * remove/rename/tmpname/setlocale. load, require, print, os.time and os.date are replaced below. */
 
+/* Names a policy might reach for that are not there: using one is an error that says so plainly,
+ * instead of Lua's "attempt to call a nil value". Libraries (io, debug, package) are tables whose
+ * every field is such an error. */
+static const char *const trap_globals[] = {"dofile", "loadfile", "collectgarbage", "rawset", "loadstring", NULL};
+static const char *const trap_libs[] = {"io", "debug", "package", "ffi", NULL};
+static const char *const trap_os[] = {"execute", "exit", "getenv", "remove", "rename", "tmpname", "setlocale", NULL};
+
 /* Libraries with the functions a policy may call (allow NULL = every function but those denied). */
 static const char *const string_deny[] = {"dump", NULL}; /* no bytecode out; load refuses it in */
 static const char *const os_allow[] = {"clock", NULL};
@@ -31,6 +38,27 @@ static const struct {
     {"string", NULL, string_deny}, {"table", NULL, NULL},     {"math", NULL, NULL},
     {"utf8", NULL, NULL},          {"coroutine", NULL, NULL}, {"os", os_allow, NULL},
 };
+
+static int trap(lua_State *L)
+{
+    return luaL_error(L, "%s is not available in policies: the sandbox keeps policies away from files, processes "
+                         "and the engine (docs/policies.md lists what policies may use)",
+                      lua_tostring(L, lua_upvalueindex(1)));
+}
+
+static int trap_index(lua_State *L)
+{
+    return luaL_error(L, "%s.%s is not available in policies: the sandbox keeps policies away from files, "
+                         "processes and the engine (docs/policies.md lists what policies may use)",
+                      lua_tostring(L, lua_upvalueindex(1)), lua_tostring(L, 2) ? lua_tostring(L, 2) : "?");
+}
+
+/* Pushes a function that raises "<name> is not available". */
+static void push_trap(lua_State *L, const char *name)
+{
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, trap, 1);
+}
 
 static const char BASE_KEY = 'b';   /* registry: the base environment (a plain table) */
 static const char DIRS_KEY = 'd';   /* registry: {scripts_dir, policy_dir} */
@@ -290,6 +318,12 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
             lua_rawset(L, real + 1);
         }
         if (strcmp(libs[i].name, "os") == 0) {
+            for (const char *const *t = trap_os; *t; t++) {
+                lua_pushfstring(L, "os.%s", *t);
+                push_trap(L, lua_tostring(L, -1));
+                lua_setfield(L, -3, *t);
+                lua_pop(L, 1);
+            }
             lua_getfield(L, real, "time");
             lua_pushcclosure(L, sb_time, 1);
             lua_setfield(L, -2, "time");
@@ -298,6 +332,8 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
             lua_setfield(L, -2, "date");
         }
         if (strcmp(libs[i].name, "string") == 0) {
+            push_trap(L, "string.dump");
+            lua_setfield(L, -2, "dump");
             /* ("x"):upper() must not reach string.dump, nor getmetatable("") the real table */
             lua_pushliteral(L, "");
             lua_getmetatable(L, -1);
@@ -310,6 +346,21 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
         push_readonly(L);
         lua_setfield(L, -3, libs[i].name);
         lua_pop(L, 1);
+    }
+    for (const char *const *t = trap_globals; *t; t++) {
+        push_trap(L, *t);
+        lua_setfield(L, -2, *t);
+    }
+    for (const char *const *t = trap_libs; *t; t++) {
+        lua_newtable(L);
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, *t);
+        lua_pushcclosure(L, trap_index, 1);
+        lua_setfield(L, -2, "__index");
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "__metatable");
+        lua_setmetatable(L, -2);
+        lua_setfield(L, -2, *t);
     }
     lua_pushcfunction(L, sb_load);
     lua_setfield(L, -2, "load");
