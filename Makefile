@@ -28,7 +28,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit test-asan test-valgrind e2e run deps bench fuzz clean
+.PHONY: all test unit asan-unit test-valgrind run deps bench fuzz clean
 all: bylaw
 
 bylaw: $(BUILD)/core/main.o $(BUILD)/libbylaw.a
@@ -72,6 +72,16 @@ run: bylaw
 
 bench: bylaw
 	@tests/bench/run
+
+# Fuzzing (not part of `make test`): FUZZ_SECONDS of libFuzzer on records through the example policies.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p build/fuzz
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
+	    -fsanitize=fuzzer,address,undefined -Icore -Ibindings $(shell pkg-config --cflags $(PKGS)) \
+	    -o build/fuzz/fuzz_record tests/fuzz/fuzz_record.c $(LIB_SRC) $(LDLIBS)
+	@mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/* build/fuzz/corpus/
+	build/fuzz/fuzz_record -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=2048 build/fuzz/corpus
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
