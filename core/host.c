@@ -134,7 +134,7 @@ static int c_start(lua_State *L)
     h->points = add_cs(out, "points", cJSON_CreateArray());
     h->events = add_cs(out, "events", cJSON_CreateArray());
     h->deadlines = h->cancels = NULL;
-    bl_time_month(bl_clock_now_ms(), h->month);
+    h->month[0] = '\0'; /* the default period, made when a point needs it */
     return 0;
 }
 
@@ -173,6 +173,8 @@ static int c_point(lua_State *L)
     cJSON_AddItemToArray(h->points, p);
     add_cs(p, "subject", str_or_null(lua_tostring(L, 2)));
     add_cs(p, "points", cJSON_CreateNumber((double)lua_tointeger(L, 3)));
+    if (!lua_isstring(L, 4) && h->month[0] == '\0')
+        bl_time_month(bl_clock_now_ms(), h->month);
     add_cs(p, "period", str_or_null(lua_isstring(L, 4) ? lua_tostring(L, 4) : h->month));
     add_cs(p, "reason", str_or_null(lua_tostring(L, 5)));
     add_cs(p, "policy", str_or_null(lua_tostring(L, 1)));

@@ -141,6 +141,15 @@ static void bind_text(sqlite3_stmt *q, int i, const char *v)
         sqlite3_bind_null(q, i);
 }
 
+/* A decision id, or NULL when there is none (0). */
+static void bind_decision(sqlite3_stmt *q, int i, int64_t decision_id)
+{
+    if (decision_id > 0)
+        sqlite3_bind_int64(q, i, decision_id);
+    else
+        sqlite3_bind_null(q, i);
+}
+
 /* Compact JSON of v (NULL: "null"), malloc'd. */
 static char *dump(const cJSON *v) { return v ? bl_json_dump(v) : bl_strdupf("null"); }
 
@@ -621,10 +630,7 @@ int bl_store_add_points(bl_store_t *s, const char *subject, const char *period, 
     sqlite3_bind_int64(q, 3, points);
     bind_text(q, 4, reason);
     bind_text(q, 5, policy);
-    if (decision_id > 0)
-        sqlite3_bind_int64(q, 6, decision_id);
-    else
-        sqlite3_bind_null(q, 6);
+    bind_decision(q, 6, decision_id);
     sqlite3_bind_int64(q, 7, at_ms);
     return step_write(s, q);
 }
@@ -695,10 +701,7 @@ int bl_store_add_event(bl_store_t *s, const char *kind, const char *type, const 
     bind_text(q, 3, id);
     bind_text(q, 4, p);
     bind_text(q, 5, policy);
-    if (decision_id > 0)
-        sqlite3_bind_int64(q, 6, decision_id);
-    else
-        sqlite3_bind_null(q, 6);
+    bind_decision(q, 6, decision_id);
     sqlite3_bind_int64(q, 7, at_ms);
     int rc = step_write(s, q);
     free(p);

@@ -37,6 +37,18 @@ static cJSON *check_fields(lua_State *L, int idx)
     return j;
 }
 
+/* The fields at idx as a record that has a string "id" (raises otherwise). */
+static cJSON *check_record(lua_State *L, int idx, const char **id)
+{
+    cJSON *rec = check_fields(L, idx);
+    *id = bl_json_str(rec, "id");
+    if (*id == NULL) {
+        cJSON_Delete(rec);
+        luaL_argerror(L, idx, "the record needs a string 'id'");
+    }
+    return rec;
+}
+
 static int push_result_or_raise(lua_State *L, int rc, cJSON *out, char *err)
 {
     if (rc != BL_OK) {
@@ -65,12 +77,8 @@ static int t_put(lua_State *L)
 {
     runner *r = runner_of(L);
     const char *type = luaL_checkstring(L, 1);
-    cJSON *rec = check_fields(L, 2);
-    const char *id = bl_json_str(rec, "id");
-    if (id == NULL) {
-        cJSON_Delete(rec);
-        return luaL_argerror(L, 2, "the record needs a string 'id'");
-    }
+    const char *id;
+    cJSON *rec = check_record(L, 2, &id);
     cJSON *out = NULL;
     char *err = NULL;
     int rc = bl_engine_put(r->h, r->store, type, id, rec, -1, "write", &out, &err);
@@ -82,12 +90,8 @@ static int t_fixture(lua_State *L)
 {
     runner *r = runner_of(L);
     const char *type = luaL_checkstring(L, 1);
-    cJSON *rec = check_fields(L, 2);
-    const char *id = bl_json_str(rec, "id");
-    if (id == NULL) {
-        cJSON_Delete(rec);
-        return luaL_argerror(L, 2, "the record needs a string 'id'");
-    }
+    const char *id;
+    cJSON *rec = check_record(L, 2, &id);
     cJSON_DeleteItemFromObjectCaseSensitive(rec, "type");
     cJSON_AddStringToObject(rec, "type", type);
     int64_t v;
