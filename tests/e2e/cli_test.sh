@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# cli_test.sh BYLAW — the command line as an administrator uses it: eval of one record and of a stream
+# (with bad lines), points and events printed, --db storing, check and test exit codes, help texts.
+# Closes with 'N passed, N failed'.
+set -u
+BYLAW=$(realpath "${1:-./bylaw}")
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cd "$ROOT"
+passed=0 failed=0
+check() {
+  if [ "$2" = "$3" ]; then passed=$((passed + 1)); echo "  ok    $1"
+  else failed=$((failed + 1)); echo "  FAIL  $1: expected [$2], got [$3]"; fi
+}
+has() {
+  case "$3" in *"$2"*) passed=$((passed + 1)); echo "  ok    $1" ;;
+  *) failed=$((failed + 1)); echo "  FAIL  $1: [$2] not in [${3:0:300}]" ;; esac
+}
+
+out=$("$BYLAW" eval client '{"id":"c1","annual_revenue":5000000,"region_group":1}')
+has "eval: diamond at 5,000,000 with its explanation" 'grade diamond: annual_revenue 5,000,000 >= 5,000,000' "$out"
+out=$("$BYLAW" eval contract_submission '{"id":"k","adviser":"wang","round":2,"defective":2,"month":"2026-11"}')
+has "eval prints points" '"points":[{"subject":"wang","points":-4,"period":"2026-11"' "$out"
+out=$("$BYLAW" eval contract_submission '{"id":"k","adviser":"wang","round":4,"defective":1}')
+has "eval prints events" '"events":[{"kind":"escalation"' "$out"
+out=$("$BYLAW" eval complaint '{"id":"k","received_at":"2026-09-30T17:55:00+08:00","handler":"li","status":"open"}')
+has "eval prints deadlines" '"deadlines":[{"name":"investigate","due":"2026-10-08T10:00:00.000Z"' "$out"
+
+printf '%s\n' '{"id":"a","annual_revenue":10000}' 'not json' '{"id":"b","annual_revenue":"x"}' '{"id":"c","annual_revenue":200000}' \
+  > "$WORK/in.jsonl"
+"$BYLAW" eval client --input "$WORK/in.jsonl" > "$WORK/out.jsonl" 2> "$WORK/err.txt"
+check "--input: a failing line makes the exit status 1" 1 "$?"
+check "--input: one answer per input line" 4 "$(wc -l < "$WORK/out.jsonl")"
+has "--input: a bad line names its number" '{"line":2,"error":"invalid JSON' "$(sed -n 2p "$WORK/out.jsonl")"
+has "--input: a mistyped field names the field" "field 'annual_revenue' must be a number" "$(sed -n 3p "$WORK/out.jsonl")"
+has "--input: the stream goes on" '"grade":"gold"' "$(sed -n 4p "$WORK/out.jsonl")"
+has "--input: stderr counts the failures" '2 of 4 records failed' "$(cat "$WORK/err.txt")"
+cat "$WORK/in.jsonl" | "$BYLAW" eval client --input - > "$WORK/stdin.jsonl" 2>/dev/null
+check "--input - reads standard input" 4 "$(wc -l < "$WORK/stdin.jsonl")"
+
+"$BYLAW" eval client --db "$WORK/c.db" '{"id":"c1","annual_revenue":2000000}' > /dev/null
+"$BYLAW" eval client --db "$WORK/c.db" '{"id":"c1","annual_revenue":5000000}' > /dev/null
+check "--db stores every version" 2 "$(sqlite3 "$WORK/c.db" "SELECT count(*) FROM record_history WHERE id='c1'")"
+check "--db stores the policy source" 1 "$(sqlite3 "$WORK/c.db" "SELECT count(*) > 0 FROM policy_versions WHERE name='client_grade'")"
+"$BYLAW" eval client --db "$WORK/c.db" '{"annual_revenue":1}' > /dev/null 2>&1
+check "--db without an id fails" 1 "$?"
+
+out=$("$BYLAW" check 2>&1)
+has "check lists the policies" 'policies loaded from policies, no errors' "$out"
+mkdir -p "$WORK/bad"
+printf 'policy { name = "x", type = "t", decide = function(r, d) if r then end }\n' > "$WORK/bad/x.lua"
+out=$("$BYLAW" check --policies "$WORK/bad" 2>&1); rc=$?
+check "check fails on a broken policy" 1 "$rc"
+has "check names file:line" "$WORK/bad/x.lua:1:" "$out"
+"$BYLAW" test "$WORK/bad" > /dev/null 2>&1
+check "test fails when the policies do not load" 1 "$?"
+"$BYLAW" eval 2>/dev/null; check "a wrong command line exits 2" 2 "$?"
+has "help names every command" 'serve' "$("$BYLAW" --help)"
+has "per-command help" 'Usage: bylaw serve' "$("$BYLAW" help serve)"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
