@@ -1,8 +1,9 @@
 /* store.c — the SQLite record store: schema and its migrations, records with their history,
- * decisions, the points ledger, events and policy versions; nested transactions for group commit. */
+ * decisions, the points ledger, events, policy versions and timers; nested transactions for group commit. */
 #include "store.h"
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +40,20 @@ static const char *const migrations[] = {
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
 enum {
+    Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_GET, Q_PUT_NEW, Q_PUT_UPDATE, Q_HISTORY_ADD, Q_HISTORY, Q_DECISION_ADD, Q_DECISIONS, Q_POINTS_ADD,
     Q_POINTS_TOTAL, Q_POINTS_WINDOW, Q_LEDGER, Q_EVENT_ADD, Q_EVENTS, Q_POLICY_ADD, Q_POLICY_VERSIONS,
     Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
+    /* Savepoints share one name: RELEASE and ROLLBACK TO act on the innermost of that name. */
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_SAVEPOINT] = "SAVEPOINT sp",
+    [Q_RELEASE] = "RELEASE sp",
+    [Q_ROLLBACK_TO] = "ROLLBACK TO sp",
     [Q_GET] = "SELECT body, version, created_ms, updated_ms FROM records WHERE type = ?1 AND id = ?2",
     [Q_PUT_NEW] = "INSERT INTO records(type, id, version, created_ms, updated_ms, body) VALUES(?1, ?2, 1, ?3, ?3, ?4)",
     [Q_PUT_UPDATE] = "UPDATE records SET version = ?3, updated_ms = ?4, body = ?5 WHERE type = ?1 AND id = ?2",
@@ -79,64 +88,95 @@ static const char *const sql[Q_COUNT] = {
     [Q_TIMER_DONE] = "UPDATE timers SET state = ?2, done_ms = ?3, note = ?4 WHERE id = ?1 AND state = 'pending'",
 };
 
+/* Queries built at run time (record filters, timer listings) are cached by their text too: their text
+ * depends only on the shape of the filter, so a policy calling records.find in a loop prepares once. */
+#define DYN_SLOTS 16
+typedef struct dyn_slot {
+    char *text;
+    sqlite3_stmt *st;
+    uint64_t used; /* 0: empty */
+} dyn_slot;
+
 struct bl_store {
     sqlite3 *db;
     sqlite3_stmt *st[Q_COUNT];
+    dyn_slot dyn[DYN_SLOTS];
+    uint64_t tick;
+    bl_buf json;  /* scratch for the JSON text of a write */
     char *path;
+    int memory;   /* ":memory:": no WAL, nothing to checkpoint */
     char err[512];
     int depth;    /* open transactions (the first is BEGIN, the others savepoints) */
     int fail_nth; /* fault injection: the nth write from now fails */
 };
 
-static int seterr(bl_store_t *s, const char *fmt, const char *detail)
+/* Errors ----------------------------------------------------------------------------------------- */
+
+static int fail(bl_store_t *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(bl_store_t *s, int code, const char *fmt, ...)
 {
-    snprintf(s->err, sizeof s->err, fmt, detail);
-    return BL_ERR;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    return code;
 }
+
+/* "<what>: <SQLite's message>" */
+static int db_fail(bl_store_t *s, const char *what) { return fail(s, BL_ERR, "%s: %s", what, sqlite3_errmsg(s->db)); }
 
 const char *bl_store_errmsg(bl_store_t *s) { return s->err; }
 
-static int exec(bl_store_t *s, const char *q)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(s->db, q, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(s->err, sizeof s->err, "%s (database %s)", msg ? msg : sqlite3_errmsg(s->db), s->path);
-        sqlite3_free(msg);
-        return BL_ERR;
-    }
-    return BL_OK;
-}
+/* Statements ------------------------------------------------------------------------------------- */
 
 static sqlite3_stmt *stmt(bl_store_t *s, int q)
 {
     if (s->st[q] == NULL &&
         sqlite3_prepare_v3(s->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s->st[q], NULL) != SQLITE_OK) {
-        snprintf(s->err, sizeof s->err, "cannot prepare a query: %s", sqlite3_errmsg(s->db));
+        fail(s, BL_ERR, "cannot prepare a query of %s: %s", s->path, sqlite3_errmsg(s->db));
         return NULL;
     }
     return s->st[q];
 }
 
-/* Runs a write statement to completion; applies fault injection. */
-static int step_write(bl_store_t *s, sqlite3_stmt *q)
+/* The cached statement of a query built at run time; the least recently used one makes room. */
+static sqlite3_stmt *dyn_stmt(bl_store_t *s, const char *text)
 {
-    if (s->fail_nth > 0 && --s->fail_nth == 0) {
-        sqlite3_reset(q);
-        return seterr(s, "%s", "injected fault");
+    dyn_slot *victim = &s->dyn[0];
+    for (int i = 0; i < DYN_SLOTS; i++) {
+        dyn_slot *d = &s->dyn[i];
+        if (d->text && strcmp(d->text, text) == 0) {
+            d->used = ++s->tick;
+            return d->st;
+        }
+        if (d->used < victim->used)
+            victim = d;
     }
-    int rc = sqlite3_step(q);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        fail(s, BL_ERR, "cannot prepare a query of %s: %s", s->path, sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    sqlite3_finalize(victim->st);
+    free(victim->text);
+    victim->text = bl_strdupf("%s", text);
+    victim->st = st;
+    victim->used = ++s->tick;
+    return st;
+}
+
+/* Ready for the next use. Parameters are bound SQLITE_STATIC (they outlive the step, not the call),
+ * so they are cleared here rather than left pointing at freed memory. */
+static void done(sqlite3_stmt *q)
+{
     sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
-        snprintf(s->err, sizeof s->err, "write failed: %s", sqlite3_errmsg(s->db));
-        return BL_ERR;
-    }
-    return BL_OK;
+    sqlite3_clear_bindings(q);
 }
 
 static void bind_text(sqlite3_stmt *q, int i, const char *v)
 {
     if (v)
-        sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(q, i);
 }
@@ -150,21 +190,62 @@ static void bind_decision(sqlite3_stmt *q, int i, int64_t decision_id)
         sqlite3_bind_null(q, i);
 }
 
-/* Compact JSON of v (NULL: "null"), malloc'd. */
-static char *dump(const cJSON *v) { return v ? bl_json_dump(v) : bl_strdupf("null"); }
+/* Binds the compact JSON text of v (dflt when v is NULL) through the store's scratch buffer, at the
+ * offset *at of it; the caller binds every JSON parameter first, then fix_json() points them home. */
+static size_t json_text(bl_store_t *s, const cJSON *v, const char *dflt)
+{
+    size_t at = s->json.len;
+    if (v)
+        bl_json_print(v, &s->json);
+    else
+        bl_buf_adds(&s->json, dflt);
+    bl_buf_add(&s->json, "", 1); /* keep the NUL inside: the next text starts after it */
+    return at;
+}
+
+/* Runs a write statement to completion; applies fault injection. On failure the message is
+ * "<what>: <cause>", what formatted from fmt only then. */
+static int step_write(bl_store_t *s, sqlite3_stmt *q, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int step_write(bl_store_t *s, sqlite3_stmt *q, const char *fmt, ...)
+{
+    const char *cause = "injected fault";
+    int rc = SQLITE_DONE;
+    if (s->fail_nth > 0 && --s->fail_nth == 0)
+        rc = SQLITE_ERROR;
+    else if ((rc = sqlite3_step(q)) != SQLITE_DONE)
+        cause = sqlite3_errmsg(s->db);
+    if (rc != SQLITE_DONE) {
+        char what[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        fail(s, BL_ERR, "%s: %s", what, cause);
+    }
+    done(q);
+    return rc == SQLITE_DONE ? BL_OK : BL_ERR;
+}
+
+/* Runs a statement without parameters or rows (transaction control). */
+static int step_plain(bl_store_t *s, int which, const char *what)
+{
+    sqlite3_stmt *q = stmt(s, which);
+    if (q == NULL)
+        return BL_ERR;
+    int rc = sqlite3_step(q) == SQLITE_DONE ? BL_OK : fail(s, BL_ERR, "cannot %s on %s: %s", what, s->path,
+                                                             sqlite3_errmsg(s->db));
+    sqlite3_reset(q);
+    return rc;
+}
+
+/* Rows as JSON ----------------------------------------------------------------------------------- */
 
 static cJSON *parse_col(sqlite3_stmt *q, int col)
 {
     const char *t = (const char *)sqlite3_column_text(q, col);
     char err[100];
-    cJSON *j = t ? bl_json_parse(t, strlen(t), err, sizeof err) : NULL;
+    cJSON *j = t ? bl_json_parse(t, (size_t)sqlite3_column_bytes(q, col), err, sizeof err) : NULL;
     return j ? j : cJSON_CreateNull();
-}
-
-static void add_time(cJSON *o, const char *key, int64_t ms)
-{
-    char t[32];
-    bl_json_add_str(o, key, bl_time_format(ms, t));
 }
 
 /* A result column as it appears in JSON: the key and how to read the SQLite value. */
@@ -178,11 +259,12 @@ static cJSON *row_object(sqlite3_stmt *q, const col *cols)
 {
     cJSON *o = cJSON_CreateObject();
     for (int i = 0; cols[i].key; i++) {
+        char t[32];
         switch (cols[i].kind) {
         case COL_INT: bl_json_add_num(o, cols[i].key, (double)sqlite3_column_int64(q, i)); break;
         case COL_TEXT: bl_json_add_str(o, cols[i].key, (const char *)sqlite3_column_text(q, i)); break;
         case COL_JSON: bl_json_add(o, cols[i].key, parse_col(q, i)); break;
-        case COL_TIME: add_time(o, cols[i].key, sqlite3_column_int64(q, i)); break;
+        case COL_TIME: bl_json_add_str(o, cols[i].key, bl_time_format(sqlite3_column_int64(q, i), t)); break;
         case COL_INT_OR_NULL:
             bl_json_add(o, cols[i].key, sqlite3_column_type(q, i) == SQLITE_NULL
                                             ? cJSON_CreateNull()
@@ -193,67 +275,110 @@ static cJSON *row_object(sqlite3_stmt *q, const col *cols)
     return o;
 }
 
-/* Steps q to the end, one object per row into a new array *out; resets q (a cached statement). */
+/* Steps q to the end, one object per row (cols) or the parsed first column (cols NULL) into a new array
+ * *out (NULL on failure); readies q for its next use. */
 static int rows(bl_store_t *s, sqlite3_stmt *q, const col *cols, cJSON **out, const char *what)
 {
     cJSON *a = cJSON_CreateArray();
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        cJSON_AddItemToArray(a, row_object(q, cols));
-    sqlite3_reset(q);
+        cJSON_AddItemToArray(a, cols ? row_object(q, cols) : parse_col(q, 0));
+    if (rc != SQLITE_DONE) {
+        db_fail(s, what);
+        cJSON_Delete(a);
+        a = NULL;
+    }
+    done(q);
     *out = a;
-    return rc == SQLITE_DONE ? BL_OK : seterr(s, what, sqlite3_errmsg(s->db));
+    return a ? BL_OK : BL_ERR;
+}
+
+/* The first column of the one row of q as an integer (0 when NULL). */
+static int scalar(bl_store_t *s, sqlite3_stmt *q, int64_t *out, const char *what)
+{
+    int rc = sqlite3_step(q);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    if (rc != SQLITE_ROW)
+        db_fail(s, what);
+    done(q);
+    return rc == SQLITE_ROW ? BL_OK : BL_ERR;
 }
 
 /* Opening ---------------------------------------------------------------------------------------- */
 
+static int exec(bl_store_t *s, const char *q)
+{
+    return sqlite3_exec(s->db, q, NULL, NULL, NULL) == SQLITE_OK ? BL_OK : fail(s, BL_ERR, "%s", sqlite3_errmsg(s->db));
+}
+
+static int user_version(bl_store_t *s, int *v)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+        *v = sqlite3_column_int(q, 0);
+    if (rc != SQLITE_ROW)
+        fail(s, BL_ERR, "cannot read the schema version: %s", sqlite3_errmsg(s->db));
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? BL_OK : BL_ERR;
+}
+
+static int too_new(bl_store_t *s, int have)
+{
+    return fail(s, BL_ERR, "its schema is version %d, newer than this bylaw knows (%d): use a newer bylaw", have,
+                SCHEMA_VERSION);
+}
+
+/* Brings the schema to SCHEMA_VERSION in one transaction: all steps or none. The version is read again
+ * inside it, in case another process migrated in between. */
 static int migrate(bl_store_t *s)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
-        return seterr(s, "cannot read the schema version: %s", sqlite3_errmsg(s->db));
-    int have = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
-    sqlite3_finalize(q);
-    if (have > SCHEMA_VERSION) {
-        snprintf(s->err, sizeof s->err,
-                 "database %s has schema version %d, newer than this bylaw knows (%d): use a newer bylaw", s->path,
-                 have, SCHEMA_VERSION);
+    int have = 0;
+    if (user_version(s, &have) != BL_OK)
         return BL_ERR;
+    if (have == SCHEMA_VERSION)
+        return BL_OK;
+    if (have > SCHEMA_VERSION)
+        return too_new(s, have);
+    if (exec(s, "BEGIN IMMEDIATE") != BL_OK)
+        return fail(s, BL_ERR, "cannot start the schema migration: %.400s", s->err);
+    int rc = user_version(s, &have);
+    if (rc == BL_OK && have > SCHEMA_VERSION)
+        rc = too_new(s, have);
+    for (int v = have; rc == BL_OK && v < SCHEMA_VERSION; v++)
+        if (exec(s, migrations[v]) != BL_OK)
+            rc = fail(s, BL_ERR, "cannot migrate the schema to version %d: %.400s", v + 1, s->err);
+    if (rc == BL_OK) {
+        char pragma[48];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", SCHEMA_VERSION);
+        if (exec(s, pragma) != BL_OK || exec(s, "COMMIT") != BL_OK)
+            rc = fail(s, BL_ERR, "cannot finish the schema migration: %.400s", s->err);
     }
-    for (int v = have; v < SCHEMA_VERSION; v++) {
-        char pragma[64];
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
-        if (exec(s, "BEGIN IMMEDIATE") != BL_OK)
-            return BL_ERR;
-        if (exec(s, migrations[v]) != BL_OK || exec(s, pragma) != BL_OK) {
-            char keep[sizeof s->err];
-            memcpy(keep, s->err, sizeof keep);
-            exec(s, "ROLLBACK");
-            snprintf(s->err, sizeof s->err, "cannot migrate the schema to version %d: %.400s", v + 1, keep);
-            return BL_ERR;
-        }
-        if (exec(s, "COMMIT") != BL_OK)
-            return BL_ERR;
-    }
-    return BL_OK;
+    if (rc != BL_OK)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 int bl_store_open(const char *path, bl_store_t **out, char **err)
 {
     *out = NULL;
-    bl_store_t *s = calloc(1, sizeof *s);
-    s->path = bl_strdupf("%s", path);
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) {
-        *err = bl_strdupf("cannot open database '%s': %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
-        bl_store_close(s);
-        return BL_ERR;
+    bl_store_t *s = bl_xmalloc(sizeof *s);
+    memset(s, 0, sizeof *s);
+    s->path = bl_strdupf("%s", path ? path : "");
+    s->memory = strcmp(s->path, ":memory:") == 0 || s->path[0] == '\0';
+    int rc = BL_ERR;
+    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        fail(s, BL_ERR, "%s", s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    } else {
+        sqlite3_busy_timeout(s->db, 5000);
+        if ((s->memory || exec(s, "PRAGMA journal_mode = WAL") == BL_OK) && /* no WAL in memory */
+            exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON") == BL_OK)
+            rc = migrate(s);
     }
-    sqlite3_busy_timeout(s->db, 5000);
-    int memory = strcmp(path, ":memory:") == 0;
-    if ((!memory && exec(s, "PRAGMA journal_mode = WAL") != BL_OK) ||
-        exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON") != BL_OK || migrate(s) != BL_OK) {
-        *err = bl_strdupf("cannot open database '%s': %s", path, s->err);
+    if (rc != BL_OK) {
+        if (err)
+            *err = bl_strdupf("cannot open database '%s': %s", s->path, s->err);
         bl_store_close(s);
         return BL_ERR;
     }
@@ -265,27 +390,35 @@ void bl_store_close(bl_store_t *s)
 {
     if (s == NULL)
         return;
-    for (int i = 0; i < Q_COUNT; i++)
-        sqlite3_finalize(s->st[i]);
     if (s->db) {
         while (s->depth > 0)
             bl_store_rollback(s);
-        if (strcmp(s->path, ":memory:") != 0)
+        for (int i = 0; i < Q_COUNT; i++)
+            sqlite3_finalize(s->st[i]);
+        for (int i = 0; i < DYN_SLOTS; i++) {
+            sqlite3_finalize(s->dyn[i].st);
+            free(s->dyn[i].text);
+        }
+        if (!s->memory)
             sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
-        sqlite3_close(s->db);
     }
+    sqlite3_close(s->db);
+    bl_buf_free(&s->json);
     free(s->path);
     free(s);
 }
 
 int bl_store_set_durable(bl_store_t *s, int full)
 {
-    return exec(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    if (exec(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL") != BL_OK)
+        return fail(s, BL_ERR, "cannot set synchronous on %s: %.400s", s->path, s->err);
+    return BL_OK;
 }
 
 int bl_store_autocheckpoint(bl_store_t *s, int pages)
 {
-    return sqlite3_wal_autocheckpoint(s->db, pages) == SQLITE_OK ? BL_OK : seterr(s, "%s", sqlite3_errmsg(s->db));
+    return sqlite3_wal_autocheckpoint(s->db, pages) == SQLITE_OK ? BL_OK
+                                                                   : db_fail(s, "cannot set the WAL autocheckpoint");
 }
 
 int bl_store_checkpoint(const char *path, char **err)
@@ -296,8 +429,8 @@ int bl_store_checkpoint(const char *path, char **err)
         sqlite3_busy_timeout(db, 1000);
         rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     }
-    if (rc != SQLITE_OK)
-        *err = bl_strdupf("checkpoint of %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+    if (rc != SQLITE_OK && err)
+        *err = bl_strdupf("cannot checkpoint the WAL of '%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close(db);
     return rc == SQLITE_OK ? BL_OK : BL_ERR;
 }
@@ -308,12 +441,7 @@ int bl_store_depth(bl_store_t *s) { return s->depth; }
 
 int bl_store_begin(bl_store_t *s)
 {
-    char q[48];
-    if (s->depth == 0)
-        snprintf(q, sizeof q, "BEGIN IMMEDIATE");
-    else
-        snprintf(q, sizeof q, "SAVEPOINT sp%d", s->depth);
-    if (exec(s, q) != BL_OK)
+    if (step_plain(s, s->depth == 0 ? Q_BEGIN : Q_SAVEPOINT, "begin a transaction") != BL_OK)
         return BL_ERR;
     s->depth++;
     return BL_OK;
@@ -322,13 +450,8 @@ int bl_store_begin(bl_store_t *s)
 int bl_store_commit(bl_store_t *s)
 {
     if (s->depth == 0)
-        return seterr(s, "%s", "commit without a transaction");
-    char q[48];
-    if (s->depth == 1)
-        snprintf(q, sizeof q, "COMMIT");
-    else
-        snprintf(q, sizeof q, "RELEASE sp%d", s->depth - 1);
-    if (exec(s, q) != BL_OK)
+        return fail(s, BL_ERR, "cannot commit on %s: no transaction is open", s->path);
+    if (step_plain(s, s->depth == 1 ? Q_COMMIT : Q_RELEASE, "commit") != BL_OK)
         return BL_ERR; /* still open: the caller rolls back */
     s->depth--;
     return BL_OK;
@@ -338,19 +461,36 @@ void bl_store_rollback(bl_store_t *s)
 {
     if (s->depth == 0)
         return;
-    char q[64];
-    if (s->depth == 1)
-        snprintf(q, sizeof q, "ROLLBACK");
-    else
-        snprintf(q, sizeof q, "ROLLBACK TO sp%d; RELEASE sp%d", s->depth - 1, s->depth - 1);
     char keep[sizeof s->err];
-    memcpy(keep, s->err, sizeof keep); /* keep the error that caused the rollback */
-    sqlite3_exec(s->db, q, NULL, NULL, NULL);
+    memcpy(keep, s->err, sizeof keep); /* the error that caused the rollback is the one to report */
+    if (s->depth == 1)
+        step_plain(s, Q_ROLLBACK, "roll back");
+    else if (step_plain(s, Q_ROLLBACK_TO, "roll back") == BL_OK)
+        step_plain(s, Q_RELEASE, "roll back");
     memcpy(s->err, keep, sizeof keep);
     s->depth--;
+    if (s->depth > 0 && sqlite3_get_autocommit(s->db))
+        s->depth = 0; /* SQLite rolled the whole transaction back itself (e.g. disk full): nothing is open */
 }
 
-void bl_store_fail_after(bl_store_t *s, int nth) { s->fail_nth = nth; }
+void bl_store_fail_after(bl_store_t *s, int nth) { s->fail_nth = nth > 0 ? nth : 0; }
+
+/* Opens a transaction for a function of several writes called outside one; *own says to close it. */
+static int own_begin(bl_store_t *s, int *own)
+{
+    *own = s->depth == 0;
+    return *own ? bl_store_begin(s) : BL_OK;
+}
+
+static int own_end(bl_store_t *s, int own, int rc)
+{
+    if (!own)
+        return rc;
+    if (rc == BL_OK && (rc = bl_store_commit(s)) == BL_OK)
+        return BL_OK;
+    bl_store_rollback(s);
+    return rc;
+}
 
 /* Records ---------------------------------------------------------------------------------------- */
 
@@ -374,17 +514,15 @@ int bl_store_get(bl_store_t *s, const char *type, const char *id, bl_record *out
         out->version = sqlite3_column_int64(q, 1);
         out->created_ms = sqlite3_column_int64(q, 2);
         out->updated_ms = sqlite3_column_int64(q, 3);
+    } else if (rc != SQLITE_DONE) {
+        fail(s, BL_ERR, "cannot read record %s/%s: %s", type, id, sqlite3_errmsg(s->db));
     }
-    sqlite3_reset(q);
-    if (rc == SQLITE_ROW)
-        return BL_OK;
-    if (rc == SQLITE_DONE)
-        return BL_NOTFOUND;
-    return seterr(s, "cannot read a record: %s", sqlite3_errmsg(s->db));
+    done(q);
+    return rc == SQLITE_ROW ? BL_OK : rc == SQLITE_DONE ? BL_NOTFOUND : BL_ERR;
 }
 
-int bl_store_put(bl_store_t *s, const char *type, const char *id, cJSON *fields, int64_t expect_version,
-                 int64_t now_ms, int64_t *new_version)
+static int put_in_txn(bl_store_t *s, const char *type, const char *id, cJSON *fields, int64_t expect_version,
+                      int64_t now_ms, int64_t *new_version)
 {
     int64_t current = 0;
     sqlite3_stmt *q = stmt(s, Q_GET);
@@ -395,186 +533,218 @@ int bl_store_put(bl_store_t *s, const char *type, const char *id, cJSON *fields,
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
         current = sqlite3_column_int64(q, 1);
-    sqlite3_reset(q);
+    else if (rc != SQLITE_DONE)
+        fail(s, BL_ERR, "cannot read record %s/%s: %s", type, id, sqlite3_errmsg(s->db));
+    done(q);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return seterr(s, "cannot read a record: %s", sqlite3_errmsg(s->db));
+        return BL_ERR;
     if (expect_version >= 0 && expect_version != current) {
         if (current == 0)
-            snprintf(s->err, sizeof s->err, "record %s/%s does not exist, so it is not at version %lld", type, id,
-                     (long long)expect_version);
-        else if (expect_version == 0)
-            snprintf(s->err, sizeof s->err, "record %s/%s exists already (version %lld)", type, id, (long long)current);
-        else
-            snprintf(s->err, sizeof s->err, "record %s/%s is at version %lld, not %lld", type, id,
-                     (long long)current, (long long)expect_version);
-        return BL_CONFLICT;
+            return fail(s, BL_CONFLICT, "record %s/%s does not exist, so it is not at version %lld", type, id,
+                        (long long)expect_version);
+        if (expect_version == 0)
+            return fail(s, BL_CONFLICT, "record %s/%s exists already (version %lld)", type, id, (long long)current);
+        return fail(s, BL_CONFLICT, "record %s/%s is at version %lld, not %lld", type, id, (long long)current,
+                    (long long)expect_version);
     }
-    char *body = dump(fields);
+    s->json.len = 0;
+    json_text(s, fields, "{}");
+    const char *body = s->json.data;
+    int n = (int)s->json.len - 1;
+    if ((q = stmt(s, current == 0 ? Q_PUT_NEW : Q_PUT_UPDATE)) == NULL)
+        return BL_ERR;
+    bind_text(q, 1, type);
+    bind_text(q, 2, id);
     if (current == 0) {
-        q = stmt(s, Q_PUT_NEW);
-        if (q == NULL) {
-            free(body);
-            return BL_ERR;
-        }
-        bind_text(q, 1, type);
-        bind_text(q, 2, id);
         sqlite3_bind_int64(q, 3, now_ms);
-        sqlite3_bind_text(q, 4, body, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 4, body, n, SQLITE_STATIC);
     } else {
-        q = stmt(s, Q_PUT_UPDATE);
-        if (q == NULL) {
-            free(body);
-            return BL_ERR;
-        }
-        bind_text(q, 1, type);
-        bind_text(q, 2, id);
         sqlite3_bind_int64(q, 3, current + 1);
         sqlite3_bind_int64(q, 4, now_ms);
-        sqlite3_bind_text(q, 5, body, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 5, body, n, SQLITE_STATIC);
     }
-    rc = step_write(s, q);
-    if (rc == BL_OK && (q = stmt(s, Q_HISTORY_ADD)) != NULL) {
-        bind_text(q, 1, type);
-        bind_text(q, 2, id);
-        sqlite3_bind_int64(q, 3, current + 1);
-        sqlite3_bind_int64(q, 4, now_ms);
-        sqlite3_bind_text(q, 5, body, -1, SQLITE_TRANSIENT);
-        rc = step_write(s, q);
-    } else if (rc == BL_OK) {
-        rc = BL_ERR;
-    }
-    free(body);
-    if (rc == BL_OK)
-        *new_version = current + 1;
-    return rc;
+    if (step_write(s, q, "cannot store record %s/%s", type, id) != BL_OK)
+        return BL_ERR;
+    if ((q = stmt(s, Q_HISTORY_ADD)) == NULL)
+        return BL_ERR;
+    bind_text(q, 1, type);
+    bind_text(q, 2, id);
+    sqlite3_bind_int64(q, 3, current + 1);
+    sqlite3_bind_int64(q, 4, now_ms);
+    sqlite3_bind_text(q, 5, body, n, SQLITE_STATIC);
+    if (step_write(s, q, "cannot keep version %lld of record %s/%s", (long long)(current + 1), type, id) != BL_OK)
+        return BL_ERR;
+    *new_version = current + 1;
+    return BL_OK;
 }
 
-/* Appends " AND json_extract(body, '$."k"') = ?n" for each filter entry; binds later. */
-static int filter_sql(bl_store_t *s, cJSON *filter, bl_buf *q)
+int bl_store_put(bl_store_t *s, const char *type, const char *id, cJSON *fields, int64_t expect_version,
+                 int64_t now_ms, int64_t *new_version)
 {
-    cJSON *f;
+    if (type == NULL || id == NULL || !cJSON_IsObject(fields))
+        return fail(s, BL_INVALID, "cannot store record %s/%s: %s", type ? type : "?", id ? id : "?",
+                    type && id ? "its fields must be a JSON object" : "it needs a type and an id");
+    int own, rc = own_begin(s, &own);
+    if (rc == BL_OK)
+        rc = put_in_txn(s, type, id, fields, expect_version, now_ms, new_version);
+    return own_end(s, own, rc);
+}
+
+/* Filters: field names go into a JSON path '$."name"', bound as a parameter (never spliced into the SQL);
+ * the SQL text depends only on the kinds of the values, so statements are reused. A filter value matches
+ * the same JSON value only: "1" does not match 1, true does not match 1; null matches null or absent. */
+static int check_field(bl_store_t *s, const char *name)
+{
+    if (name == NULL || name[0] == '\0' || strpbrk(name, "\"\\"))
+        return fail(s, BL_INVALID, "'%s' is not a usable field name (it may not be empty or contain '\"' or '\\')",
+                    name ? name : "");
+    return BL_OK;
+}
+
+/* Appends the conditions of filter, whose parameters start at ?first; returns BL_OK or BL_INVALID. */
+static int filter_sql(bl_store_t *s, const cJSON *filter, int first, bl_buf *q)
+{
+    if (filter == NULL || cJSON_IsNull(filter))
+        return BL_OK;
+    if (!cJSON_IsObject(filter))
+        return fail(s, BL_INVALID, "a filter must be a JSON object of field: value");
+    int p = first;
+    const cJSON *f;
     cJSON_ArrayForEach(f, filter)
     {
-        if (strchr(f->string, '"') || strchr(f->string, '\\'))
-            return seterr(s, "field name '%s' may not contain quotes or backslashes", f->string), BL_INVALID;
+        if (check_field(s, f->string) != BL_OK)
+            return BL_INVALID;
         if (cJSON_IsObject(f) || cJSON_IsArray(f))
-            return seterr(s, "filter on field '%s' must be a single value, not an object or array", f->string),
-                   BL_INVALID;
+            return fail(s, BL_INVALID, "the filter on field '%s' must be a single value, not an object or array",
+                        f->string);
         if (cJSON_IsNull(f))
-            bl_buf_printf(q, " AND json_extract(body, '$.\"%s\"') IS NULL", f->string);
+            bl_buf_printf(q, " AND json_extract(body, ?%d) IS NULL", p);
+        else if (cJSON_IsTrue(f))
+            bl_buf_printf(q, " AND json_type(body, ?%d) = 'true'", p);
+        else if (cJSON_IsFalse(f))
+            bl_buf_printf(q, " AND json_type(body, ?%d) = 'false'", p);
+        else if (cJSON_IsNumber(f))
+            bl_buf_printf(q, " AND json_type(body, ?%d) IN ('integer', 'real') AND json_extract(body, ?%d) = ?%d", p, p,
+                          p + 1);
         else
-            bl_buf_printf(q, " AND json_extract(body, '$.\"%s\"') = ?", f->string);
+            bl_buf_printf(q, " AND json_extract(body, ?%d) = ?%d", p, p + 1);
+        p += 2;
     }
     return BL_OK;
 }
 
-static int filter_bind(sqlite3_stmt *q, cJSON *filter, int i)
+static void bind_path(sqlite3_stmt *q, int i, const char *field)
 {
-    cJSON *f;
-    cJSON_ArrayForEach(f, filter)
-    {
-        if (cJSON_IsNull(f))
-            continue;
-        if (cJSON_IsString(f))
-            sqlite3_bind_text(q, i++, f->valuestring, -1, SQLITE_TRANSIENT);
-        else if (cJSON_IsBool(f))
-            sqlite3_bind_int(q, i++, cJSON_IsTrue(f)); /* json_extract gives 1/0 for true/false */
-        else if (f->valuedouble == (double)(int64_t)f->valuedouble)
-            sqlite3_bind_int64(q, i++, (int64_t)f->valuedouble);
-        else
-            sqlite3_bind_double(q, i++, f->valuedouble);
-    }
-    return i;
+    char *path = bl_strdupf("$.\"%s\"", field);
+    sqlite3_bind_text(q, i, path, -1, free);
 }
 
-/* Prepares "SELECT <what> FROM records WHERE type = ?1 <filter> <tail>" with type and filter bound. */
-static sqlite3_stmt *filtered(bl_store_t *s, const char *what, const char *type, cJSON *filter, const char *tail,
-                              int *next, int *rc)
+static void filter_bind(sqlite3_stmt *q, const cJSON *filter, int p)
 {
-    bl_buf q = {0};
-    bl_buf_printf(&q, "SELECT %s FROM records WHERE type = ?", what);
-    *rc = filter_sql(s, filter, &q);
-    if (*rc != BL_OK) {
-        bl_buf_free(&q);
-        return NULL;
+    if (!cJSON_IsObject(filter))
+        return;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, filter)
+    {
+        bind_path(q, p, f->string);
+        if (cJSON_IsString(f)) {
+            sqlite3_bind_text(q, p + 1, f->valuestring, -1, SQLITE_STATIC);
+        } else if (cJSON_IsNumber(f)) {
+            double d = f->valuedouble; /* integral values as integers: JSON 5 is an SQL integer */
+            if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == (double)(int64_t)d)
+                sqlite3_bind_int64(q, p + 1, (int64_t)d);
+            else
+                sqlite3_bind_double(q, p + 1, d);
+        }
+        p += 2;
     }
-    bl_buf_adds(&q, tail);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL) != SQLITE_OK) {
-        seterr(s, "cannot query the records: %s", sqlite3_errmsg(s->db));
-        *rc = BL_ERR;
-        bl_buf_free(&q);
-        return NULL;
+}
+
+/* "SELECT <what> FROM records WHERE type = ?1 <filter>" into text; the filter's parameters from ?first on.
+ * *next is the first parameter after them. */
+static int filter_query(bl_store_t *s, const char *what, const char *type, const cJSON *filter, int first,
+                        bl_buf *text, int *next)
+{
+    if (type == NULL)
+        return fail(s, BL_INVALID, "a record query needs a type");
+    bl_buf_printf(text, "SELECT %s FROM records WHERE type = ?1", what);
+    *next = first + 2 * (cJSON_IsObject(filter) ? cJSON_GetArraySize(filter) : 0);
+    return filter_sql(s, filter, first, text);
+}
+
+/* The cached statement of text (freed here), with type and the filter bound; NULL and *rc on failure. */
+static sqlite3_stmt *filter_prepare(bl_store_t *s, bl_buf *text, int rc_query, const char *type,
+                                    const cJSON *filter, int first, int *rc)
+{
+    sqlite3_stmt *q = rc_query == BL_OK ? dyn_stmt(s, text->data) : NULL;
+    bl_buf_free(text);
+    *rc = q ? BL_OK : rc_query != BL_OK ? rc_query : BL_ERR;
+    if (q) {
+        bind_text(q, 1, type);
+        filter_bind(q, filter, first);
     }
-    bl_buf_free(&q);
-    sqlite3_bind_text(st, 1, type, -1, SQLITE_TRANSIENT);
-    *next = filter_bind(st, filter, 2);
-    return st;
+    return q;
 }
 
 int bl_store_find(bl_store_t *s, const char *type, cJSON *filter, const char *after, int limit, cJSON **out)
 {
     *out = NULL;
-    int next, rc;
-    sqlite3_stmt *q = filtered(s, "body", type, filter, after ? " AND id > ? ORDER BY id LIMIT ?" : " ORDER BY id LIMIT ?",
-                               &next, &rc);
+    bl_buf text = {0};
+    int next, rc = filter_query(s, "body", type, filter, 2, &text, &next);
+    if (after)
+        bl_buf_printf(&text, " AND id > ?%d", next);
+    bl_buf_printf(&text, " ORDER BY id LIMIT ?%d", next + (after != NULL));
+    sqlite3_stmt *q = filter_prepare(s, &text, rc, type, filter, 2, &rc);
     if (q == NULL)
         return rc;
     if (after)
-        sqlite3_bind_text(q, next++, after, -1, SQLITE_TRANSIENT);
+        bind_text(q, next++, after);
     sqlite3_bind_int(q, next, limit);
-    cJSON *a = cJSON_CreateArray();
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        cJSON_AddItemToArray(a, parse_col(q, 0));
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
-        cJSON_Delete(a);
-        return seterr(s, "cannot list the records: %s", sqlite3_errmsg(s->db));
-    }
-    *out = a;
-    return BL_OK;
+    return rows(s, q, NULL, out, "cannot list the records");
 }
 
 int bl_store_count(bl_store_t *s, const char *type, cJSON *filter, int64_t *out)
 {
-    int next, rc;
-    sqlite3_stmt *q = filtered(s, "count(*)", type, filter, "", &next, &rc);
-    if (q == NULL)
-        return rc;
-    rc = sqlite3_step(q);
-    *out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sqlite3_finalize(q);
-    return rc == SQLITE_ROW ? BL_OK : seterr(s, "cannot count the records: %s", sqlite3_errmsg(s->db));
+    *out = 0;
+    bl_buf text = {0};
+    int next, rc = filter_query(s, "count(*)", type, filter, 2, &text, &next);
+    sqlite3_stmt *q = filter_prepare(s, &text, rc, type, filter, 2, &rc);
+    return q ? scalar(s, q, out, "cannot count the records") : rc;
 }
 
 int bl_store_sum(bl_store_t *s, const char *type, const char *field, cJSON *filter, double *out)
 {
-    if (strchr(field, '"') || strchr(field, '\\'))
-        return seterr(s, "field name '%s' may not contain quotes or backslashes", field), BL_INVALID;
-    char what[300];
-    snprintf(what, sizeof what,
-             "coalesce(sum(CASE WHEN json_type(body, '$.\"%s\"') IN ('integer', 'real')"
-             " THEN json_extract(body, '$.\"%s\"') END), 0)",
-             field, field);
-    int next, rc;
-    sqlite3_stmt *q = filtered(s, what, type, filter, "", &next, &rc);
+    *out = 0;
+    if (check_field(s, field) != BL_OK)
+        return BL_INVALID;
+    /* total(): a float, 0.0 over no rows, never an integer overflow; strings and booleans do not count */
+    bl_buf text = {0};
+    int next, rc = filter_query(s, "total(CASE WHEN json_type(body, ?2) IN ('integer', 'real')"
+                                   " THEN json_extract(body, ?2) END)",
+                                type, filter, 3, &text, &next);
+    sqlite3_stmt *q = filter_prepare(s, &text, rc, type, filter, 3, &rc);
     if (q == NULL)
         return rc;
+    bind_path(q, 2, field);
     rc = sqlite3_step(q);
-    *out = rc == SQLITE_ROW ? sqlite3_column_double(q, 0) : 0;
-    sqlite3_finalize(q);
-    return rc == SQLITE_ROW ? BL_OK : seterr(s, "cannot sum the records: %s", sqlite3_errmsg(s->db));
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_double(q, 0);
+    else
+        db_fail(s, "cannot sum the records");
+    done(q);
+    return rc == SQLITE_ROW ? BL_OK : BL_ERR;
 }
 
 int bl_store_history(bl_store_t *s, const char *type, const char *id, cJSON **out)
 {
     static const col cols[] = {{"version", COL_INT}, {"at", COL_TIME}, {"fields", COL_JSON}, {NULL, 0}};
+    *out = NULL;
     sqlite3_stmt *q = stmt(s, Q_HISTORY);
     if (q == NULL)
         return BL_ERR;
     bind_text(q, 1, type);
     bind_text(q, 2, id);
-    return rows(s, q, cols, out, "cannot read the history: %s");
+    return rows(s, q, cols, out, "cannot read the history");
 }
 
 /* Decisions, ledger, events ---------------------------------------------------------------------- */
@@ -584,7 +754,8 @@ int bl_store_add_decision(bl_store_t *s, const bl_decision_row *d, int64_t *deci
     sqlite3_stmt *q = stmt(s, Q_DECISION_ADD);
     if (q == NULL)
         return BL_ERR;
-    char *reasons = dump(d->reasons), *changes = dump(d->changes);
+    s->json.len = 0;
+    size_t reasons = json_text(s, d->reasons, "[]"), changes = json_text(s, d->changes, "{}");
     bind_text(q, 1, d->type);
     bind_text(q, 2, d->id);
     sqlite3_bind_int64(q, 3, d->record_version);
@@ -592,31 +763,32 @@ int bl_store_add_decision(bl_store_t *s, const bl_decision_row *d, int64_t *deci
     bind_text(q, 5, d->policy_version ? d->policy_version : "");
     bind_text(q, 6, d->verdict);
     bind_text(q, 7, d->explanation ? d->explanation : "");
-    bind_text(q, 8, reasons);
-    bind_text(q, 9, changes);
+    bind_text(q, 8, s->json.data + reasons);
+    bind_text(q, 9, s->json.data + changes);
     bind_text(q, 10, d->trigger ? d->trigger : "write");
     sqlite3_bind_int64(q, 11, d->at_ms);
-    int rc = step_write(s, q);
-    free(reasons);
-    free(changes);
-    if (rc == BL_OK)
+    if (step_write(s, q, "cannot record the decision of %s on %s/%s", d->policy ? d->policy : "?",
+                   d->type ? d->type : "?", d->id ? d->id : "?") != BL_OK)
+        return BL_ERR;
+    if (decision_id)
         *decision_id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return BL_OK;
 }
 
 int bl_store_decisions(bl_store_t *s, const char *type, const char *id, cJSON **out)
 {
     static const col cols[] = {
-        {"id", COL_INT},         {"policy", COL_TEXT},         {"version", COL_TEXT},   {"verdict", COL_TEXT},
-        {"explanation", COL_TEXT}, {"reasons", COL_JSON},      {"changes", COL_JSON},   {"record_version", COL_INT},
-        {"trigger", COL_TEXT},   {"at", COL_TIME},             {NULL, 0},
+        {"id", COL_INT},           {"policy", COL_TEXT},  {"version", COL_TEXT},  {"verdict", COL_TEXT},
+        {"explanation", COL_TEXT}, {"reasons", COL_JSON}, {"changes", COL_JSON},  {"record_version", COL_INT},
+        {"trigger", COL_TEXT},     {"at", COL_TIME},      {NULL, 0},
     };
+    *out = NULL;
     sqlite3_stmt *q = stmt(s, Q_DECISIONS);
     if (q == NULL)
         return BL_ERR;
     bind_text(q, 1, type);
     bind_text(q, 2, id);
-    return rows(s, q, cols, out, "cannot read the decisions: %s");
+    return rows(s, q, cols, out, "cannot read the decisions");
 }
 
 int bl_store_add_points(bl_store_t *s, const char *subject, const char *period, int64_t points, const char *reason,
@@ -632,36 +804,31 @@ int bl_store_add_points(bl_store_t *s, const char *subject, const char *period, 
     bind_text(q, 5, policy);
     bind_decision(q, 6, decision_id);
     sqlite3_bind_int64(q, 7, at_ms);
-    return step_write(s, q);
-}
-
-static int scalar(bl_store_t *s, sqlite3_stmt *q, int64_t *out, const char *what)
-{
-    int rc = sqlite3_step(q);
-    *out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sqlite3_reset(q);
-    return rc == SQLITE_ROW ? BL_OK : seterr(s, what, sqlite3_errmsg(s->db));
+    return step_write(s, q, "cannot add %lld points for %s in %s", (long long)points, subject ? subject : "?",
+                      period ? period : "?");
 }
 
 int bl_store_points_total(bl_store_t *s, const char *subject, const char *period, int64_t *out)
 {
+    *out = 0;
     sqlite3_stmt *q = stmt(s, Q_POINTS_TOTAL);
     if (q == NULL)
         return BL_ERR;
     bind_text(q, 1, subject);
     bind_text(q, 2, period);
-    return scalar(s, q, out, "cannot total the points: %s");
+    return scalar(s, q, out, "cannot total the points");
 }
 
 int bl_store_points_window(bl_store_t *s, const char *subject, int64_t from_ms, int64_t to_ms, int64_t *out)
 {
+    *out = 0;
     sqlite3_stmt *q = stmt(s, Q_POINTS_WINDOW);
     if (q == NULL)
         return BL_ERR;
     bind_text(q, 1, subject);
     sqlite3_bind_int64(q, 2, from_ms);
     sqlite3_bind_int64(q, 3, to_ms);
-    return scalar(s, q, out, "cannot total the points: %s");
+    return scalar(s, q, out, "cannot total the points");
 }
 
 int bl_store_ledger(bl_store_t *s, const char *subject, const char *period, cJSON **out)
@@ -670,23 +837,25 @@ int bl_store_ledger(bl_store_t *s, const char *subject, const char *period, cJSO
         {"points", COL_INT}, {"reason", COL_TEXT}, {"policy", COL_TEXT}, {"decision", COL_INT_OR_NULL},
         {"at", COL_TIME},    {NULL, 0},
     };
+    *out = NULL;
     sqlite3_stmt *q = stmt(s, Q_LEDGER);
     if (q == NULL)
         return BL_ERR;
     bind_text(q, 1, subject);
     bind_text(q, 2, period);
     cJSON *entries = NULL;
-    int rc = rows(s, q, cols, &entries, "cannot read the ledger: %s");
-    int64_t total = 0;
-    cJSON *e;
-    cJSON_ArrayForEach(e, entries) total += (int64_t)bl_json_num(e, "points", 0);
+    if (rows(s, q, cols, &entries, "cannot read the ledger") != BL_OK)
+        return BL_ERR;
+    double total = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, entries) total += bl_json_num(e, "points", 0);
     cJSON *o = cJSON_CreateObject();
     bl_json_add_str(o, "subject", subject);
     bl_json_add_str(o, "period", period);
-    bl_json_add_num(o, "total", (double)total);
+    bl_json_add_num(o, "total", total);
     bl_json_add(o, "entries", entries);
     *out = o;
-    return rc;
+    return BL_OK;
 }
 
 int bl_store_add_event(bl_store_t *s, const char *kind, const char *type, const char *id, cJSON *payload,
@@ -695,33 +864,36 @@ int bl_store_add_event(bl_store_t *s, const char *kind, const char *type, const 
     sqlite3_stmt *q = stmt(s, Q_EVENT_ADD);
     if (q == NULL)
         return BL_ERR;
-    char *p = payload ? dump(payload) : bl_strdupf("{}");
+    s->json.len = 0;
+    size_t p = json_text(s, payload, "{}");
     bind_text(q, 1, kind);
     bind_text(q, 2, type);
     bind_text(q, 3, id);
-    bind_text(q, 4, p);
+    bind_text(q, 4, s->json.data + p);
     bind_text(q, 5, policy);
     bind_decision(q, 6, decision_id);
     sqlite3_bind_int64(q, 7, at_ms);
-    int rc = step_write(s, q);
-    free(p);
-    if (rc == BL_OK)
+    if (step_write(s, q, "cannot record event '%s' of %s/%s", kind ? kind : "?", type ? type : "?",
+                   id ? id : "?") != BL_OK)
+        return BL_ERR;
+    if (seq)
         *seq = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return BL_OK;
 }
 
 int bl_store_events(bl_store_t *s, int64_t after, int limit, cJSON **out)
 {
     static const col cols[] = {
-        {"seq", COL_INT},        {"kind", COL_TEXT},   {"type", COL_TEXT}, {"id", COL_TEXT}, {"payload", COL_JSON},
-        {"policy", COL_TEXT},    {"decision", COL_INT_OR_NULL}, {"at", COL_TIME}, {NULL, 0},
+        {"seq", COL_INT},     {"kind", COL_TEXT},            {"type", COL_TEXT}, {"id", COL_TEXT}, {"payload", COL_JSON},
+        {"policy", COL_TEXT}, {"decision", COL_INT_OR_NULL}, {"at", COL_TIME},   {NULL, 0},
     };
+    *out = NULL;
     sqlite3_stmt *q = stmt(s, Q_EVENTS);
     if (q == NULL)
         return BL_ERR;
     sqlite3_bind_int64(q, 1, after);
     sqlite3_bind_int(q, 2, limit);
-    return rows(s, q, cols, out, "cannot read the events: %s");
+    return rows(s, q, cols, out, "cannot read the events");
 }
 
 /* Policy versions -------------------------------------------------------------------------------- */
@@ -737,17 +909,18 @@ int bl_store_add_policy_version(bl_store_t *s, const char *name, const char *ver
     bind_text(q, 3, file);
     bind_text(q, 4, source);
     sqlite3_bind_int64(q, 5, at_ms);
-    return step_write(s, q);
+    return step_write(s, q, "cannot record version %s of policy %s", version ? version : "?", name ? name : "?");
 }
 
 int bl_store_policy_versions(bl_store_t *s, const char *name, cJSON **out)
 {
     static const col cols[] = {{"version", COL_TEXT}, {"file", COL_TEXT}, {"first_active", COL_TIME}, {NULL, 0}};
+    *out = NULL;
     sqlite3_stmt *q = stmt(s, Q_POLICY_VERSIONS);
     if (q == NULL)
         return BL_ERR;
     bind_text(q, 1, name);
-    return rows(s, q, cols, out, "cannot read the policy versions: %s");
+    return rows(s, q, cols, out, "cannot read the policy versions");
 }
 
 int bl_store_policy_source(bl_store_t *s, const char *name, const char *version, char **source_out)
@@ -759,35 +932,42 @@ int bl_store_policy_source(bl_store_t *s, const char *name, const char *version,
     bind_text(q, 1, name);
     bind_text(q, 2, version);
     int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *source_out = bl_strdupf("%s", (const char *)sqlite3_column_text(q, 0));
-    sqlite3_reset(q);
-    if (rc == SQLITE_ROW)
-        return BL_OK;
-    return rc == SQLITE_DONE ? BL_NOTFOUND : seterr(s, "cannot read a policy version: %s", sqlite3_errmsg(s->db));
+    if (rc == SQLITE_ROW) {
+        const char *src = (const char *)sqlite3_column_text(q, 0);
+        *source_out = bl_strdupf("%s", src ? src : "");
+    } else if (rc == SQLITE_DONE) {
+        fail(s, BL_NOTFOUND, "no version %s of policy %s is stored", version ? version : "?", name ? name : "?");
+    } else {
+        db_fail(s, "cannot read a policy version");
+    }
+    done(q);
+    return rc == SQLITE_ROW ? BL_OK : rc == SQLITE_DONE ? BL_NOTFOUND : BL_ERR;
 }
 
-/* Timers -------------------------------------------------------------------------------------------- */
+/* Timers ----------------------------------------------------------------------------------------- */
 
 int bl_store_timer_set(bl_store_t *s, const char *type, const char *id, const char *name, const char *policy,
                        int64_t due_ms, cJSON *payload, int64_t now_ms)
 {
-    if (bl_store_timer_cancel(s, type, id, name, now_ms, "replaced") != BL_OK)
-        return BL_ERR;
-    sqlite3_stmt *q = stmt(s, Q_TIMER_ADD);
-    if (q == NULL)
-        return BL_ERR;
-    char *p = payload ? dump(payload) : bl_strdupf("{}");
-    bind_text(q, 1, type);
-    bind_text(q, 2, id);
-    bind_text(q, 3, name);
-    bind_text(q, 4, policy);
-    sqlite3_bind_int64(q, 5, due_ms);
-    bind_text(q, 6, p);
-    sqlite3_bind_int64(q, 7, now_ms);
-    int rc = step_write(s, q);
-    free(p);
-    return rc;
+    int own, rc = own_begin(s, &own);
+    if (rc == BL_OK)
+        rc = bl_store_timer_cancel(s, type, id, name, now_ms, "replaced");
+    sqlite3_stmt *q = rc == BL_OK ? stmt(s, Q_TIMER_ADD) : NULL;
+    if (q) {
+        s->json.len = 0;
+        size_t p = json_text(s, payload, "{}");
+        bind_text(q, 1, type);
+        bind_text(q, 2, id);
+        bind_text(q, 3, name);
+        bind_text(q, 4, policy);
+        sqlite3_bind_int64(q, 5, due_ms);
+        bind_text(q, 6, s->json.data + p);
+        sqlite3_bind_int64(q, 7, now_ms);
+        rc = step_write(s, q, "cannot set timer '%s' of %s/%s", name ? name : "?", type ? type : "?", id ? id : "?");
+    } else if (rc == BL_OK) {
+        rc = BL_ERR;
+    }
+    return own_end(s, own, rc);
 }
 
 int bl_store_timer_cancel(bl_store_t *s, const char *type, const char *id, const char *name, int64_t now_ms,
@@ -801,34 +981,40 @@ int bl_store_timer_cancel(bl_store_t *s, const char *type, const char *id, const
     bind_text(q, 3, name);
     sqlite3_bind_int64(q, 4, now_ms);
     bind_text(q, 5, state);
-    return step_write(s, q);
+    return step_write(s, q, "cannot cancel timer '%s' of %s/%s", name ? name : "?", type ? type : "?",
+                      id ? id : "?");
 }
 
 int bl_store_timer_next(bl_store_t *s, int64_t *due_ms)
 {
+    *due_ms = -1;
     sqlite3_stmt *q = stmt(s, Q_TIMER_NEXT);
     if (q == NULL)
         return BL_ERR;
     int rc = sqlite3_step(q);
-    *due_ms = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL ? sqlite3_column_int64(q, 0) : -1;
-    sqlite3_reset(q);
-    return rc == SQLITE_ROW ? BL_OK : seterr(s, "cannot read the timers: %s", sqlite3_errmsg(s->db));
+    if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+        *due_ms = sqlite3_column_int64(q, 0);
+    if (rc != SQLITE_ROW)
+        db_fail(s, "cannot read the timers");
+    done(q);
+    return rc == SQLITE_ROW ? BL_OK : BL_ERR;
 }
 
 /* A pending timer; "due_ms" for the engine, "due" for people. */
 static const col timer_cols[] = {
-    {"timer", COL_INT}, {"type", COL_TEXT},   {"id", COL_TEXT},      {"name", COL_TEXT}, {"policy", COL_TEXT},
-    {"due_ms", COL_INT}, {"payload", COL_JSON}, {"due", COL_TIME},    {NULL, 0},
+    {"timer", COL_INT},  {"type", COL_TEXT},    {"id", COL_TEXT}, {"name", COL_TEXT}, {"policy", COL_TEXT},
+    {"due_ms", COL_INT}, {"payload", COL_JSON}, {"due", COL_TIME}, {NULL, 0},
 };
 
 int bl_store_timer_due(bl_store_t *s, int64_t now_ms, int limit, cJSON **out)
 {
+    *out = NULL;
     sqlite3_stmt *q = stmt(s, Q_TIMER_DUE);
     if (q == NULL)
         return BL_ERR;
     sqlite3_bind_int64(q, 1, now_ms);
     sqlite3_bind_int(q, 2, limit);
-    return rows(s, q, timer_cols, out, "cannot read the due timers: %s");
+    return rows(s, q, timer_cols, out, "cannot read the due timers");
 }
 
 int bl_store_timer_done(bl_store_t *s, int64_t timer_id, const char *state, int64_t now_ms, const char *note)
@@ -840,30 +1026,29 @@ int bl_store_timer_done(bl_store_t *s, int64_t timer_id, const char *state, int6
     bind_text(q, 2, state);
     sqlite3_bind_int64(q, 3, now_ms);
     bind_text(q, 4, note);
-    int rc = step_write(s, q);
+    int rc = step_write(s, q, "cannot mark timer %lld %s", (long long)timer_id, state ? state : "?");
     if (rc == BL_OK && sqlite3_changes(s->db) != 1)
-        return seterr(s, "%s", "the timer was already done (claimed twice?)");
+        return fail(s, BL_ERR, "timer %lld was not pending (claimed twice?)", (long long)timer_id);
     return rc;
 }
 
 int bl_store_timers(bl_store_t *s, const char *type, const char *id, int64_t due_before, int limit, cJSON **out)
 {
-    bl_buf sql_text = {0};
-    bl_buf_adds(&sql_text, "SELECT id, type, record_id, name, policy, due_ms, payload, due_ms FROM timers"
-                           " WHERE state = 'pending'");
+    *out = NULL;
+    bl_buf text = {0};
+    bl_buf_adds(&text, "SELECT id, type, record_id, name, policy, due_ms, payload, due_ms FROM timers"
+                       " WHERE state = 'pending'");
     if (type)
-        bl_buf_adds(&sql_text, " AND type = ?1");
+        bl_buf_adds(&text, " AND type = ?1");
     if (id)
-        bl_buf_adds(&sql_text, " AND record_id = ?2");
+        bl_buf_adds(&text, " AND record_id = ?2");
     if (due_before >= 0)
-        bl_buf_adds(&sql_text, " AND due_ms < ?3");
-    bl_buf_adds(&sql_text, " ORDER BY due_ms, id LIMIT ?4");
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(s->db, sql_text.data, -1, &q, NULL) != SQLITE_OK) {
-        bl_buf_free(&sql_text);
-        return seterr(s, "cannot list the timers: %s", sqlite3_errmsg(s->db));
-    }
-    bl_buf_free(&sql_text);
+        bl_buf_adds(&text, " AND due_ms < ?3");
+    bl_buf_adds(&text, " ORDER BY due_ms, id LIMIT ?4");
+    sqlite3_stmt *q = dyn_stmt(s, text.data);
+    bl_buf_free(&text);
+    if (q == NULL)
+        return BL_ERR;
     if (type)
         bind_text(q, 1, type);
     if (id)
@@ -871,7 +1056,5 @@ int bl_store_timers(bl_store_t *s, const char *type, const char *id, int64_t due
     if (due_before >= 0)
         sqlite3_bind_int64(q, 3, due_before);
     sqlite3_bind_int(q, 4, limit);
-    int rc = rows(s, q, timer_cols, out, "cannot list the timers: %s");
-    sqlite3_finalize(q);
-    return rc;
+    return rows(s, q, timer_cols, out, "cannot list the timers");
 }

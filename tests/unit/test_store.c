@@ -1,0 +1,830 @@
+/* test_store.c — the record store: schema migration, records and history, filters, decisions, ledger,
+ * events, policy versions, timers, nested transactions and rollback after an injected write fault. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+#define T0 1700000000000LL /* 2023-11-14T22:13:20.000Z */
+
+typedef struct fx {
+    bl_store_t *s;
+    char path[64]; /* "" for an in-memory store */
+} fx;
+
+static cJSON *js(const char *text)
+{
+    cJSON *j = cJSON_Parse(text);
+    assert_non_null(j);
+    return j;
+}
+
+static void unlink_db(const char *path)
+{
+    char p[96];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
+static int mem_setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    char *err = NULL;
+    if (bl_store_open(":memory:", &f->s, &err) != BL_OK) {
+        fprintf(stderr, "%s\n", err);
+        free(err);
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int file_setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    snprintf(f->path, sizeof f->path, "/tmp/bylaw_test_store_XXXXXX");
+    int fd = mkstemp(f->path); /* an empty file: SQLite takes it as a new database */
+    if (fd < 0) {
+        free(f);
+        return -1;
+    }
+    close(fd);
+    char *err = NULL;
+    if (bl_store_open(f->path, &f->s, &err) != BL_OK) {
+        fprintf(stderr, "%s\n", err);
+        free(err);
+        unlink_db(f->path);
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    bl_store_close(f->s);
+    if (f->path[0])
+        unlink_db(f->path);
+    free(f);
+    return 0;
+}
+
+/* Writes fields (JSON text) as type/id inside a transaction of its own. */
+static int64_t put(bl_store_t *s, const char *type, const char *id, const char *fields, int64_t expect, int64_t at)
+{
+    cJSON *j = js(fields);
+    int64_t v = -1;
+    assert_int_equal(bl_store_begin(s), BL_OK);
+    int rc = bl_store_put(s, type, id, j, expect, at, &v);
+    cJSON_Delete(j);
+    if (rc != BL_OK) {
+        bl_store_rollback(s);
+        return rc;
+    }
+    assert_int_equal(bl_store_commit(s), BL_OK);
+    return v;
+}
+
+static void seed_clients(bl_store_t *s)
+{
+    put(s, "client", "c1", "{\"id\":\"c1\",\"type\":\"client\",\"grade\":\"gold\",\"revenue\":300000,\"vip\":true}", -1, T0);
+    put(s, "client", "c2", "{\"id\":\"c2\",\"type\":\"client\",\"grade\":\"vip\",\"revenue\":20000.5,\"vip\":false}", -1, T0);
+    put(s, "client", "c3", "{\"id\":\"c3\",\"type\":\"client\",\"grade\":\"gold\",\"revenue\":\"unknown\",\"vip\":true}", -1,
+        T0);
+    put(s, "client", "c4", "{\"id\":\"c4\",\"type\":\"client\",\"grade\":\"gold\",\"revenue\":200000,\"vip\":1}", -1, T0);
+    put(s, "client", "c5", "{\"id\":\"c5\",\"type\":\"client\",\"grade\":null,\"revenue\":5}", -1, T0);
+    put(s, "lead", "c1", "{\"id\":\"c1\",\"type\":\"lead\",\"grade\":\"gold\",\"revenue\":1}", -1, T0);
+}
+
+/* The ids of a JSON array of records, joined with ',' into buf. */
+static const char *ids(const cJSON *a, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    const cJSON *r;
+    cJSON_ArrayForEach(r, a)
+    {
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "id"));
+        snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", buf[0] ? "," : "", id ? id : "?");
+    }
+    return buf;
+}
+
+static const char *find_ids(bl_store_t *s, const char *type, const char *filter, const char *after, int limit,
+                            char *buf, size_t n)
+{
+    cJSON *f = filter ? js(filter) : NULL, *out = NULL;
+    assert_int_equal(bl_store_find(s, type, f, after, limit, &out), BL_OK);
+    ids(out, buf, n);
+    cJSON_Delete(out);
+    cJSON_Delete(f);
+    return buf;
+}
+
+static int64_t count(bl_store_t *s, const char *type, const char *filter)
+{
+    cJSON *f = filter ? js(filter) : NULL;
+    int64_t n = -1;
+    assert_int_equal(bl_store_count(s, type, f, &n), BL_OK);
+    cJSON_Delete(f);
+    return n;
+}
+
+static const char *str(const cJSON *o, const char *key) { return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key)); }
+static double num(const cJSON *o, const char *key) { return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, key)); }
+
+/* Sets PRAGMA user_version of the database at path with a connection of the test's own. */
+static void set_user_version(const char *path, int v)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char q[64];
+    snprintf(q, sizeof q, "PRAGMA user_version = %d", v);
+    assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static int64_t query_int(const char *path, const char *q)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Opening ---------------------------------------------------------------------------------------- */
+
+static void test_reopen_keeps_data(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\",\"type\":\"client\",\"n\":1}", -1, T0), 1);
+    bl_store_close(f->s);
+    f->s = NULL;
+    char *err = NULL;
+    assert_int_equal(bl_store_open(f->path, &f->s, &err), BL_OK);
+    bl_record r;
+    assert_int_equal(bl_store_get(f->s, "client", "c1", &r), BL_OK);
+    assert_int_equal(r.version, 1);
+    assert_int_equal((int)num(r.fields, "n"), 1);
+    bl_record_clear(&r);
+    bl_store_close(f->s);
+    f->s = NULL;
+    /* migrated to the newest schema, in WAL mode, and the WAL emptied on close */
+    assert_true(query_int(f->path, "PRAGMA user_version") >= 2);
+    assert_int_equal(query_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'policy_versions'"), 1);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    char wal[96];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    struct stat sb;
+    assert_true(stat(wal, &sb) != 0 || sb.st_size == 0);
+    assert_int_equal(bl_store_open(f->path, &f->s, &err), BL_OK);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    fx *f = *state;
+    put(f->s, "client", "c1", "{\"id\":\"c1\"}", -1, T0);
+    bl_store_close(f->s);
+    f->s = NULL;
+    int64_t current = query_int(f->path, "PRAGMA user_version");
+    set_user_version(f->path, 99);
+    char *err = NULL;
+    assert_int_equal(bl_store_open(f->path, &f->s, &err), BL_ERR);
+    assert_null(f->s);
+    assert_non_null(strstr(err, f->path));
+    assert_non_null(strstr(err, "version 99, newer than this bylaw knows"));
+    free(err);
+    /* refused, not damaged: back at its own version it opens with its data */
+    set_user_version(f->path, (int)current);
+    assert_int_equal(bl_store_open(f->path, &f->s, &err), BL_OK);
+    assert_int_equal(count(f->s, "client", NULL), 1);
+}
+
+static void test_open_errors_name_the_file(void **state)
+{
+    (void)state;
+    bl_store_t *s = NULL;
+    char *err = NULL;
+    assert_int_equal(bl_store_open("/nonexistent-dir/x.db", &s, &err), BL_ERR);
+    assert_null(s);
+    assert_string_equal(err, "cannot open database '/nonexistent-dir/x.db': unable to open database file");
+    free(err);
+
+    char path[] = "/tmp/bylaw_test_notdb_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char junk[] = "this is not an SQLite database, just some text long enough to have a header....";
+    assert_int_equal(write(fd, junk, sizeof junk), (ssize_t)sizeof junk);
+    close(fd);
+    err = NULL;
+    assert_int_equal(bl_store_open(path, &s, &err), BL_ERR);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "not a database"));
+    free(err);
+    unlink_db(path);
+}
+
+/* Records ---------------------------------------------------------------------------------------- */
+
+static void test_put_versions_and_history(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\",\"type\":\"client\",\"grade\":\"vip\"}", -1, T0), 1);
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\",\"type\":\"client\",\"grade\":\"gold\"}", -1, T0 + 1500), 2);
+    bl_record r;
+    assert_int_equal(bl_store_get(f->s, "client", "c1", &r), BL_OK);
+    assert_int_equal(r.version, 2);
+    assert_int_equal(r.created_ms, T0);
+    assert_int_equal(r.updated_ms, T0 + 1500);
+    assert_string_equal(str(r.fields, "grade"), "gold");
+    assert_string_equal(str(r.fields, "type"), "client"); /* stored as given */
+    bl_record_clear(&r);
+    assert_null(r.fields);
+
+    cJSON *h = NULL;
+    assert_int_equal(bl_store_history(f->s, "client", "c1", &h), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(h), 2);
+    cJSON *v1 = cJSON_GetArrayItem(h, 0), *v2 = cJSON_GetArrayItem(h, 1);
+    assert_int_equal((int)num(v1, "version"), 1);
+    assert_string_equal(str(v1, "at"), "2023-11-14T22:13:20.000Z");
+    assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(v1, "fields"), "grade"), "vip");
+    assert_int_equal((int)num(v2, "version"), 2);
+    assert_string_equal(str(v2, "at"), "2023-11-14T22:13:21.500Z");
+    assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(v2, "fields"), "grade"), "gold");
+    cJSON_Delete(h);
+
+    assert_int_equal(bl_store_history(f->s, "client", "nobody", &h), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(h), 0);
+    cJSON_Delete(h);
+}
+
+static void test_body_is_compact_json(void **state)
+{
+    fx *f = *state;
+    put(f->s, "client", "c1", "{ \"id\" : \"c1\",\n  \"n\" : [1, 2] }", -1, T0);
+    bl_store_close(f->s);
+    f->s = NULL;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT body FROM records", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "{\"id\":\"c1\",\"n\":[1,2]}");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    char *err = NULL;
+    assert_int_equal(bl_store_open(f->path, &f->s, &err), BL_OK);
+}
+
+static void test_version_conflict_writes_nothing(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\",\"n\":1}", 2, T0), BL_CONFLICT);
+    assert_string_equal(bl_store_errmsg(f->s), "record client/c1 does not exist, so it is not at version 2");
+    assert_int_equal(count(f->s, "client", NULL), 0);
+
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\",\"n\":1}", 0, T0), 1); /* 0: must be new */
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\",\"n\":2}", 0, T0), BL_CONFLICT);
+    assert_non_null(strstr(bl_store_errmsg(f->s), "exists already"));
+    bl_record r;
+    assert_int_equal(bl_store_get(f->s, "client", "c1", &r), BL_OK);
+    assert_int_equal(r.version, 1);
+    assert_int_equal((int)num(r.fields, "n"), 1);
+    bl_record_clear(&r);
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\",\"n\":2}", 1, T0), 2);
+}
+
+static void test_stale_version_conflict(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\",\"n\":1}", -1, T0), 1);
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\",\"n\":2}", -1, T0), 2);
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\",\"n\":3}", -1, T0), 3);
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\",\"n\":99}", 2, T0), BL_CONFLICT);
+    assert_string_equal(bl_store_errmsg(f->s), "record client/c1 is at version 3, not 2");
+    bl_record r;
+    assert_int_equal(bl_store_get(f->s, "client", "c1", &r), BL_OK);
+    assert_int_equal(r.version, 3);
+    assert_int_equal((int)num(r.fields, "n"), 3);
+    bl_record_clear(&r);
+    cJSON *h = NULL;
+    assert_int_equal(bl_store_history(f->s, "client", "c1", &h), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(h), 3);
+    cJSON_Delete(h);
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\",\"n\":4}", 3, T0), 4);
+}
+
+static void test_get_missing(void **state)
+{
+    fx *f = *state;
+    put(f->s, "client", "c1", "{\"id\":\"c1\"}", -1, T0);
+    bl_record r;
+    assert_int_equal(bl_store_get(f->s, "client", "c2", &r), BL_NOTFOUND);
+    assert_null(r.fields);
+    assert_int_equal(bl_store_get(f->s, "lead", "c1", &r), BL_NOTFOUND);
+}
+
+static void test_put_rejects_non_object(void **state)
+{
+    fx *f = *state;
+    int64_t v = 0;
+    cJSON *a = js("[1,2]");
+    assert_int_equal(bl_store_put(f->s, "client", "c1", a, -1, T0, &v), BL_INVALID);
+    assert_non_null(strstr(bl_store_errmsg(f->s), "client/c1"));
+    assert_int_equal(bl_store_put(f->s, "client", "c1", NULL, -1, T0, &v), BL_INVALID);
+    cJSON_Delete(a);
+    assert_int_equal(count(f->s, "client", NULL), 0);
+}
+
+static void test_put_outside_transaction_is_atomic(void **state)
+{
+    fx *f = *state;
+    cJSON *j = js("{\"id\":\"c1\"}");
+    int64_t v = 0;
+    bl_store_fail_after(f->s, 2); /* the history row of the new record */
+    assert_int_equal(bl_store_put(f->s, "client", "c1", j, -1, T0, &v), BL_ERR);
+    assert_non_null(strstr(bl_store_errmsg(f->s), "injected fault"));
+    assert_int_equal(bl_store_depth(f->s), 0);
+    bl_record r;
+    assert_int_equal(bl_store_get(f->s, "client", "c1", &r), BL_NOTFOUND);
+    assert_int_equal(bl_store_put(f->s, "client", "c1", j, -1, T0, &v), BL_OK);
+    assert_int_equal(v, 1);
+    cJSON_Delete(j);
+}
+
+/* Filters ---------------------------------------------------------------------------------------- */
+
+static void test_find_filters(void **state)
+{
+    fx *f = *state;
+    seed_clients(f->s);
+    char b[128];
+    assert_string_equal(find_ids(f->s, "client", NULL, NULL, 100, b, sizeof b), "c1,c2,c3,c4,c5");
+    assert_string_equal(find_ids(f->s, "client", "{\"grade\":\"gold\"}", NULL, 100, b, sizeof b), "c1,c3,c4");
+    assert_string_equal(find_ids(f->s, "client", "{\"revenue\":300000}", NULL, 100, b, sizeof b), "c1");
+    assert_string_equal(find_ids(f->s, "client", "{\"revenue\":20000.5}", NULL, 100, b, sizeof b), "c2");
+    assert_string_equal(find_ids(f->s, "client", "{\"revenue\":\"unknown\"}", NULL, 100, b, sizeof b), "c3");
+    /* booleans match booleans only: c4's vip is the number 1 */
+    assert_string_equal(find_ids(f->s, "client", "{\"vip\":true}", NULL, 100, b, sizeof b), "c1,c3");
+    assert_string_equal(find_ids(f->s, "client", "{\"vip\":false}", NULL, 100, b, sizeof b), "c2");
+    assert_string_equal(find_ids(f->s, "client", "{\"vip\":1}", NULL, 100, b, sizeof b), "c4");
+    /* null matches null and absent */
+    assert_string_equal(find_ids(f->s, "client", "{\"grade\":null}", NULL, 100, b, sizeof b), "c5");
+    assert_string_equal(find_ids(f->s, "client", "{\"vip\":null}", NULL, 100, b, sizeof b), "c5");
+    /* every entry must match */
+    assert_string_equal(find_ids(f->s, "client", "{\"grade\":\"gold\",\"vip\":true}", NULL, 100, b, sizeof b), "c1,c3");
+    assert_string_equal(find_ids(f->s, "client", "{\"grade\":\"gold\",\"revenue\":5}", NULL, 100, b, sizeof b), "");
+    /* the fields come back whole */
+    cJSON *flt = js("{\"revenue\":20000.5}"), *out = NULL;
+    assert_int_equal(bl_store_find(f->s, "client", flt, NULL, 10, &out), BL_OK);
+    assert_string_equal(str(cJSON_GetArrayItem(out, 0), "grade"), "vip");
+    cJSON_Delete(out);
+    cJSON_Delete(flt);
+}
+
+static void test_find_paging(void **state)
+{
+    fx *f = *state;
+    seed_clients(f->s);
+    char b[128];
+    assert_string_equal(find_ids(f->s, "client", NULL, NULL, 2, b, sizeof b), "c1,c2");
+    assert_string_equal(find_ids(f->s, "client", NULL, "c2", 2, b, sizeof b), "c3,c4");
+    assert_string_equal(find_ids(f->s, "client", NULL, "c4", 2, b, sizeof b), "c5");
+    assert_string_equal(find_ids(f->s, "client", NULL, "c5", 2, b, sizeof b), "");
+    assert_string_equal(find_ids(f->s, "client", "{\"grade\":\"gold\"}", "c1", 1, b, sizeof b), "c3");
+    assert_string_equal(find_ids(f->s, "client", "{\"grade\":\"gold\"}", "c3", 10, b, sizeof b), "c4");
+}
+
+static void test_filter_field_names(void **state)
+{
+    fx *f = *state;
+    seed_clients(f->s);
+    put(f->s, "client", "c9", "{\"id\":\"c9\",\"it's\":\"x\",\"a.b\":2}", -1, T0);
+    char b[128];
+    /* a quote of SQL and a dot of a JSON path are plain characters of a name */
+    assert_string_equal(find_ids(f->s, "client", "{\"it's\":\"x\"}", NULL, 10, b, sizeof b), "c9");
+    assert_string_equal(find_ids(f->s, "client", "{\"x') OR 1=1 --\":1}", NULL, 10, b, sizeof b), "");
+    assert_string_equal(find_ids(f->s, "client", "{\"a.b\":2}", NULL, 10, b, sizeof b), "c9");
+
+    cJSON *flt = js("{\"bad\\\"name\":1}"), *out = NULL;
+    assert_int_equal(bl_store_find(f->s, "client", flt, NULL, 10, &out), BL_INVALID);
+    assert_null(out);
+    assert_non_null(strstr(bl_store_errmsg(f->s), "bad\"name"));
+    int64_t n = -1;
+    assert_int_equal(bl_store_count(f->s, "client", flt, &n), BL_INVALID);
+    double sum = -1;
+    assert_int_equal(bl_store_sum(f->s, "client", "re\"venue", NULL, &sum), BL_INVALID);
+    cJSON_Delete(flt);
+
+    flt = js("{\"grade\":[\"gold\"]}");
+    assert_int_equal(bl_store_find(f->s, "client", flt, NULL, 10, &out), BL_INVALID);
+    assert_non_null(strstr(bl_store_errmsg(f->s), "'grade'"));
+    cJSON_Delete(flt);
+}
+
+static void test_many_filter_shapes(void **state)
+{
+    fx *f = *state;
+    seed_clients(f->s);
+    /* more query shapes than the statement cache holds, twice over: evicted ones are prepared again */
+    for (int round = 0; round < 2; round++) {
+        for (int k = 1; k <= 24; k++) {
+            bl_buf q = {0};
+            bl_buf_adds(&q, "{\"grade\":\"gold\"");
+            for (int i = 1; i < k; i++)
+                bl_buf_printf(&q, ",\"f%d\":null", i);
+            bl_buf_adds(&q, "}");
+            assert_int_equal(count(f->s, "client", q.data), 3);
+            bl_buf_free(&q);
+        }
+    }
+}
+
+static void test_count(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(count(f->s, "client", NULL), 0);
+    seed_clients(f->s);
+    assert_int_equal(count(f->s, "client", NULL), 5);
+    assert_int_equal(count(f->s, "client", "{}"), 5);
+    assert_int_equal(count(f->s, "client", "{\"grade\":\"gold\"}"), 3);
+    assert_int_equal(count(f->s, "client", "{\"vip\":true,\"grade\":\"gold\"}"), 2);
+    assert_int_equal(count(f->s, "lead", NULL), 1);
+    assert_int_equal(count(f->s, "nothing", NULL), 0);
+}
+
+static void test_sum(void **state)
+{
+    fx *f = *state;
+    double sum = -1;
+    assert_int_equal(bl_store_sum(f->s, "client", "revenue", NULL, &sum), BL_OK);
+    assert_true(sum == 0);
+    seed_clients(f->s);
+    /* "unknown" does not count; the lead's revenue is another type */
+    assert_int_equal(bl_store_sum(f->s, "client", "revenue", NULL, &sum), BL_OK);
+    assert_true(sum == 300000 + 20000.5 + 200000 + 5);
+    cJSON *flt = js("{\"grade\":\"gold\"}");
+    assert_int_equal(bl_store_sum(f->s, "client", "revenue", flt, &sum), BL_OK);
+    assert_true(sum == 500000);
+    cJSON_Delete(flt);
+    /* booleans are not numbers */
+    assert_int_equal(bl_store_sum(f->s, "client", "vip", NULL, &sum), BL_OK);
+    assert_true(sum == 1);
+    assert_int_equal(bl_store_sum(f->s, "client", "nonexistent", NULL, &sum), BL_OK);
+    assert_true(sum == 0);
+}
+
+/* Decisions, ledger, events ---------------------------------------------------------------------- */
+
+static void test_decisions(void **state)
+{
+    fx *f = *state;
+    cJSON *reasons = js("[\"grade gold: revenue 300,000 >= 200,000\"]"), *changes = js("{\"grade\":\"gold\"}");
+    bl_decision_row d = {"client", "c1", 1, "client_grade", "0123456789abcdef", NULL, "grade gold", reasons, changes,
+                         "write", T0};
+    int64_t id1 = 0, id2 = 0;
+    assert_int_equal(bl_store_add_decision(f->s, &d, &id1), BL_OK);
+    d.record_version = 2;
+    d.verdict = "hold";
+    d.trigger = "timer:investigate";
+    d.at_ms = T0 + 1;
+    assert_int_equal(bl_store_add_decision(f->s, &d, &id2), BL_OK);
+    assert_true(id2 > id1 && id1 > 0);
+    d.id = "c2";
+    assert_int_equal(bl_store_add_decision(f->s, &d, NULL), BL_OK);
+    cJSON_Delete(reasons);
+    cJSON_Delete(changes);
+
+    cJSON *out = NULL;
+    assert_int_equal(bl_store_decisions(f->s, "client", "c1", &out), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 2);
+    cJSON *a = cJSON_GetArrayItem(out, 0), *b = cJSON_GetArrayItem(out, 1);
+    assert_int_equal((int64_t)num(a, "id"), id1);
+    assert_string_equal(str(a, "policy"), "client_grade");
+    assert_string_equal(str(a, "version"), "0123456789abcdef");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(a, "verdict")));
+    assert_string_equal(str(a, "explanation"), "grade gold");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(a, "reasons"), 0)),
+                        "grade gold: revenue 300,000 >= 200,000");
+    assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(a, "changes"), "grade"), "gold");
+    assert_int_equal((int)num(a, "record_version"), 1);
+    assert_string_equal(str(a, "trigger"), "write");
+    assert_string_equal(str(a, "at"), "2023-11-14T22:13:20.000Z");
+    assert_int_equal((int64_t)num(b, "id"), id2);
+    assert_string_equal(str(b, "verdict"), "hold");
+    assert_string_equal(str(b, "trigger"), "timer:investigate");
+    assert_string_equal(str(b, "at"), "2023-11-14T22:13:20.001Z");
+    cJSON_Delete(out);
+
+    assert_int_equal(bl_store_decisions(f->s, "client", "c9", &out), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 0);
+    cJSON_Delete(out);
+}
+
+static void test_ledger(void **state)
+{
+    fx *f = *state;
+    const int64_t day = 86400000;
+    assert_int_equal(bl_store_add_points(f->s, "ann", "2023-11", 5, "late twice", "lateness", 7, T0), BL_OK);
+    assert_int_equal(bl_store_add_points(f->s, "ann", "2023-11", -2, "bonus", "bonus", 0, T0 + day), BL_OK);
+    assert_int_equal(bl_store_add_points(f->s, "ann", "2023-12", 10, "absent", "absence", 0, T0 + 30 * day), BL_OK);
+    assert_int_equal(bl_store_add_points(f->s, "bob", "2023-11", 4, "late", "lateness", 0, T0), BL_OK);
+
+    int64_t n = -1;
+    assert_int_equal(bl_store_points_total(f->s, "ann", "2023-11", &n), BL_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(bl_store_points_total(f->s, "ann", "2023-12", &n), BL_OK);
+    assert_int_equal(n, 10);
+    assert_int_equal(bl_store_points_total(f->s, "ann", "2024-01", &n), BL_OK);
+    assert_int_equal(n, 0);
+    /* the window includes both ends */
+    assert_int_equal(bl_store_points_window(f->s, "ann", T0, T0 + day, &n), BL_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(bl_store_points_window(f->s, "ann", T0 + 1, T0 + 30 * day, &n), BL_OK);
+    assert_int_equal(n, 8);
+    assert_int_equal(bl_store_points_window(f->s, "ann", T0 - 10, T0 - 1, &n), BL_OK);
+    assert_int_equal(n, 0);
+
+    cJSON *l = NULL;
+    assert_int_equal(bl_store_ledger(f->s, "ann", "2023-11", &l), BL_OK);
+    assert_string_equal(str(l, "subject"), "ann");
+    assert_string_equal(str(l, "period"), "2023-11");
+    assert_int_equal((int)num(l, "total"), 3);
+    cJSON *e = cJSON_GetObjectItemCaseSensitive(l, "entries");
+    assert_int_equal(cJSON_GetArraySize(e), 2);
+    cJSON *e0 = cJSON_GetArrayItem(e, 0), *e1 = cJSON_GetArrayItem(e, 1);
+    assert_int_equal((int)num(e0, "points"), 5);
+    assert_string_equal(str(e0, "reason"), "late twice");
+    assert_string_equal(str(e0, "policy"), "lateness");
+    assert_int_equal((int)num(e0, "decision"), 7);
+    assert_string_equal(str(e0, "at"), "2023-11-14T22:13:20.000Z");
+    assert_int_equal((int)num(e1, "points"), -2);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(e1, "decision")));
+    cJSON_Delete(l);
+}
+
+static void test_events(void **state)
+{
+    fx *f = *state;
+    int64_t seq[3] = {0};
+    cJSON *p = js("{\"to\":\"ann\"}");
+    assert_int_equal(bl_store_add_event(f->s, "graded", "client", "c1", p, "client_grade", 3, T0, &seq[0]), BL_OK);
+    assert_int_equal(bl_store_add_event(f->s, "notify", "client", "c2", NULL, "client_grade", 0, T0 + 5, &seq[1]), BL_OK);
+    assert_int_equal(bl_store_add_event(f->s, "graded", "client", "c3", p, "client_grade", 4, T0 + 9, &seq[2]), BL_OK);
+    cJSON_Delete(p);
+    assert_true(seq[0] < seq[1] && seq[1] < seq[2]);
+
+    cJSON *out = NULL;
+    assert_int_equal(bl_store_events(f->s, 0, 100, &out), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 3);
+    cJSON *e = cJSON_GetArrayItem(out, 0);
+    assert_int_equal((int64_t)num(e, "seq"), seq[0]);
+    assert_string_equal(str(e, "kind"), "graded");
+    assert_string_equal(str(e, "type"), "client");
+    assert_string_equal(str(e, "id"), "c1");
+    assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(e, "payload"), "to"), "ann");
+    assert_string_equal(str(e, "policy"), "client_grade");
+    assert_int_equal((int)num(e, "decision"), 3);
+    assert_string_equal(str(e, "at"), "2023-11-14T22:13:20.000Z");
+    e = cJSON_GetArrayItem(out, 1);
+    assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(e, "payload")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(e, "decision")));
+    cJSON_Delete(out);
+
+    /* the cursor: after is exclusive, limit caps */
+    assert_int_equal(bl_store_events(f->s, seq[0], 1, &out), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 1);
+    assert_int_equal((int64_t)num(cJSON_GetArrayItem(out, 0), "seq"), seq[1]);
+    cJSON_Delete(out);
+    assert_int_equal(bl_store_events(f->s, seq[1], 10, &out), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 1);
+    assert_int_equal((int64_t)num(cJSON_GetArrayItem(out, 0), "seq"), seq[2]);
+    cJSON_Delete(out);
+    assert_int_equal(bl_store_events(f->s, seq[2], 10, &out), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 0);
+    cJSON_Delete(out);
+}
+
+/* Policy versions -------------------------------------------------------------------------------- */
+
+static void test_policy_versions(void **state)
+{
+    fx *f = *state;
+    const char *src1 = "policy { name = \"g\", type = \"client\", decide = function(r, d) end }\n-- 年业务收入\n";
+    assert_int_equal(bl_store_add_policy_version(f->s, "g", "aaaa", "policies/g.lua", src1, T0), BL_OK);
+    assert_int_equal(bl_store_add_policy_version(f->s, "g", "aaaa", "policies/g.lua", "other", T0 + 9), BL_OK);
+    assert_int_equal(bl_store_add_policy_version(f->s, "g", "bbbb", "policies/g.lua", "v2", T0 + 1000), BL_OK);
+    assert_int_equal(bl_store_add_policy_version(f->s, "h", "cccc", "policies/h.lua", "h", T0), BL_OK);
+
+    cJSON *out = NULL;
+    assert_int_equal(bl_store_policy_versions(f->s, "g", &out), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 2); /* the repeat changed nothing */
+    cJSON *newest = cJSON_GetArrayItem(out, 0), *oldest = cJSON_GetArrayItem(out, 1);
+    assert_string_equal(str(newest, "version"), "bbbb");
+    assert_string_equal(str(newest, "file"), "policies/g.lua");
+    assert_string_equal(str(newest, "first_active"), "2023-11-14T22:13:21.000Z");
+    assert_null(cJSON_GetObjectItemCaseSensitive(newest, "source"));
+    assert_string_equal(str(oldest, "version"), "aaaa");
+    assert_string_equal(str(oldest, "first_active"), "2023-11-14T22:13:20.000Z");
+    cJSON_Delete(out);
+
+    char *src = NULL;
+    assert_int_equal(bl_store_policy_source(f->s, "g", "aaaa", &src), BL_OK);
+    assert_string_equal(src, src1);
+    free(src);
+    assert_int_equal(bl_store_policy_source(f->s, "g", "zzzz", &src), BL_NOTFOUND);
+    assert_null(src);
+}
+
+/* Transactions ----------------------------------------------------------------------------------- */
+
+static void test_fault_rolls_back_everything(void **state)
+{
+    fx *f = *state;
+    bl_store_t *s = f->s;
+    assert_int_equal(bl_store_begin(s), BL_OK);
+    cJSON *fields = js("{\"id\":\"c1\",\"type\":\"client\"}");
+    int64_t v = 0, did = 0;
+    assert_int_equal(bl_store_put(s, "client", "c1", fields, -1, T0, &v), BL_OK);
+    cJSON_Delete(fields);
+    bl_decision_row d = {"client", "c1", v, "g", "aaaa", "pass", "ok", NULL, NULL, "write", T0};
+    assert_int_equal(bl_store_add_decision(s, &d, &did), BL_OK);
+    bl_store_fail_after(s, 1);
+    assert_int_equal(bl_store_add_points(s, "ann", "2023-11", 5, "x", "g", did, T0), BL_ERR);
+    assert_string_equal(bl_store_errmsg(s), "cannot add 5 points for ann in 2023-11: injected fault");
+    bl_store_rollback(s);
+    assert_int_equal(bl_store_depth(s), 0);
+    assert_non_null(strstr(bl_store_errmsg(s), "injected fault")); /* the rollback keeps the cause */
+
+    bl_record r;
+    assert_int_equal(bl_store_get(s, "client", "c1", &r), BL_NOTFOUND);
+    cJSON *out = NULL;
+    assert_int_equal(bl_store_decisions(s, "client", "c1", &out), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 0);
+    cJSON_Delete(out);
+    assert_int_equal(bl_store_history(s, "client", "c1", &out), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 0);
+    cJSON_Delete(out);
+    int64_t n = -1;
+    assert_int_equal(bl_store_points_total(s, "ann", "2023-11", &n), BL_OK);
+    assert_int_equal(n, 0);
+    /* the fault fired once: the next writes go through */
+    assert_int_equal(bl_store_add_points(s, "ann", "2023-11", 5, "x", "g", 0, T0), BL_OK);
+}
+
+static void test_fault_counts_writes(void **state)
+{
+    fx *f = *state;
+    bl_store_fail_after(f->s, 3); /* put = 2 writes (record, history); the 3rd is the points */
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\"}", -1, T0), 1);
+    assert_int_equal(bl_store_add_points(f->s, "ann", "2023-11", 1, NULL, "g", 0, T0), BL_ERR);
+    assert_int_equal(bl_store_add_points(f->s, "ann", "2023-11", 1, NULL, "g", 0, T0), BL_OK);
+    bl_store_fail_after(f->s, 1);
+    bl_store_fail_after(f->s, 0); /* off */
+    assert_int_equal(bl_store_add_points(f->s, "ann", "2023-11", 1, NULL, "g", 0, T0), BL_OK);
+}
+
+static void test_nested_rollback_undoes_only_inner(void **state)
+{
+    fx *f = *state;
+    bl_store_t *s = f->s;
+    assert_int_equal(bl_store_begin(s), BL_OK); /* the batch */
+    assert_int_equal(put(s, "client", "a", "{\"id\":\"a\"}", -1, T0), 1); /* request 1: a savepoint, released */
+    assert_int_equal(bl_store_depth(s), 1);
+    assert_int_equal(bl_store_begin(s), BL_OK); /* request 2 */
+    assert_int_equal(bl_store_depth(s), 2);
+    int64_t v = 0;
+    cJSON *j = js("{\"id\":\"b\"}");
+    assert_int_equal(bl_store_put(s, "client", "b", j, -1, T0, &v), BL_OK);
+    cJSON_Delete(j);
+    bl_store_rollback(s);
+    assert_int_equal(bl_store_depth(s), 1);
+    assert_int_equal(put(s, "client", "c", "{\"id\":\"c\"}", -1, T0), 1); /* request 3 */
+    assert_int_equal(bl_store_commit(s), BL_OK);
+    assert_int_equal(bl_store_depth(s), 0);
+    char buf[64];
+    assert_string_equal(find_ids(s, "client", NULL, NULL, 10, buf, sizeof buf), "a,c");
+    assert_int_equal(bl_store_commit(s), BL_ERR); /* nothing open */
+    assert_non_null(strstr(bl_store_errmsg(s), "no transaction is open"));
+}
+
+static void test_durable_switch(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(bl_store_set_durable(f->s, 1), BL_OK);
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\"}", -1, T0), 1);
+    assert_int_equal(bl_store_set_durable(f->s, 0), BL_OK);
+    assert_int_equal(bl_store_autocheckpoint(f->s, 0), BL_OK);
+    assert_int_equal(put(f->s, "client", "c1", "{\"id\":\"c1\"}", -1, T0), 2);
+    char *err = NULL;
+    assert_int_equal(bl_store_checkpoint(f->path, &err), BL_OK);
+    assert_null(err);
+}
+
+/* Timers ----------------------------------------------------------------------------------------- */
+
+static void test_timers(void **state)
+{
+    fx *f = *state;
+    bl_store_t *s = f->s;
+    int64_t next = 0;
+    assert_int_equal(bl_store_timer_next(s, &next), BL_OK);
+    assert_int_equal(next, -1);
+    cJSON *p = js("{\"step\":1}");
+    assert_int_equal(bl_store_timer_set(s, "complaint", "k1", "investigate", "triage", T0 + 500, p, T0), BL_OK);
+    assert_int_equal(bl_store_timer_set(s, "complaint", "k1", "investigate", "triage", T0 + 300, p, T0), BL_OK);
+    assert_int_equal(bl_store_timer_set(s, "complaint", "k2", "investigate", "triage", T0 + 400, NULL, T0), BL_OK);
+    assert_int_equal(bl_store_timer_set(s, "complaint", "k2", "close", "triage", T0 + 900, NULL, T0), BL_OK);
+    cJSON_Delete(p);
+    assert_int_equal(bl_store_timer_next(s, &next), BL_OK);
+    assert_int_equal(next, T0 + 300); /* the replaced one (T0 + 500) is gone */
+
+    cJSON *due = NULL;
+    assert_int_equal(bl_store_timer_due(s, T0 + 400, 10, &due), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(due), 2);
+    cJSON *t = cJSON_GetArrayItem(due, 0);
+    assert_string_equal(str(t, "id"), "k1");
+    assert_string_equal(str(t, "name"), "investigate");
+    assert_int_equal((int64_t)num(t, "due_ms"), T0 + 300);
+    assert_string_equal(str(t, "due"), "2023-11-14T22:13:20.300Z");
+    assert_int_equal((int)num(cJSON_GetObjectItemCaseSensitive(t, "payload"), "step"), 1);
+    int64_t tid = (int64_t)num(t, "timer");
+    cJSON_Delete(due);
+
+    assert_int_equal(bl_store_timer_done(s, tid, "done", T0 + 400, NULL), BL_OK);
+    assert_int_equal(bl_store_timer_done(s, tid, "done", T0 + 400, NULL), BL_ERR); /* claimed once only */
+    assert_int_equal(bl_store_timer_cancel(s, "complaint", "k2", "close", T0 + 400, "cancelled"), BL_OK);
+
+    cJSON *list = NULL;
+    assert_int_equal(bl_store_timers(s, NULL, NULL, -1, 100, &list), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(list), 1);
+    assert_string_equal(str(cJSON_GetArrayItem(list, 0), "id"), "k2");
+    cJSON_Delete(list);
+    assert_int_equal(bl_store_timers(s, "complaint", "k1", -1, 100, &list), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(list), 0);
+    cJSON_Delete(list);
+    assert_int_equal(bl_store_timers(s, "complaint", NULL, T0 + 400, 100, &list), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(list), 0); /* due before, not at */
+    cJSON_Delete(list);
+    assert_int_equal(bl_store_timer_next(s, &next), BL_OK);
+    assert_int_equal(next, T0 + 400);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, file_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, file_setup, teardown),
+        cmocka_unit_test(test_open_errors_name_the_file),
+        cmocka_unit_test_setup_teardown(test_put_versions_and_history, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_body_is_compact_json, file_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_conflict_writes_nothing, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_version_conflict, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_missing, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_rejects_non_object, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_outside_transaction_is_atomic, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_find_filters, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_find_paging, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_filter_field_names, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_filter_shapes, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_count, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sum, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decisions, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ledger, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy_versions, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_rolls_back_everything, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_counts_writes, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nested_rollback_undoes_only_inner, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_durable_switch, file_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timers, mem_setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
