@@ -44,8 +44,8 @@ $(BUILD)/%.o: %.c $(wildcard core/*.h bindings/*.h)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbylaw.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< $(BUILD)/libbylaw.a \
-	    $(shell pkg-config --libs cmocka) $(LDLIBS)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(BUILD)/libbylaw.a \
+	    $(shell pkg-config --libs $(TEST_PKGS)) $(LDLIBS)
 
 unit: $(UNIT_BIN)
 

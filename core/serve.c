@@ -1,4 +1,4 @@
-/* serve.c — `bylaw serve`: one libuv loop owns the HTTP server (libmicrohttpd driven through its epoll
+/* serve.c — `bylaw serve`: one libuv loop owns the HTTP server (core/http.c: libmicrohttpd on the
  * fd), the store, the Lua host and the policy watcher. Writes of one loop iteration share one commit
  * (group commit) and are answered once it is durable. Also the config file, tokens, hot reload,
  * long polls, logging and a graceful stop. */
@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <microhttpd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "http.h"
 #include "lcalendar.h"
 #include "service.h"
 #include "testrun.h"
@@ -47,23 +47,10 @@ static const char *usage_serve =
     "Without tokens the service runs in open mode: every client has every role, and only loopback\n"
     "clients are served. SIGINT/SIGTERM stop it gracefully.\n";
 
-/* One HTTP request while it is being received, handled and answered. */
-typedef struct conn {
-    bl_service *svc;
-    struct MHD_Connection *c;
-    bl_buf body;
-    int too_big;
-    int state; /* 0 receiving, 1 handled: waiting for a held answer, 2 answer ready */
-    bl_resp resp;
-    uint64_t start_ns;
-    char *path;
-} conn;
-
 typedef struct server {
     bl_service svc;
-    struct MHD_Daemon *d;
-    uv_poll_t poll;
-    uv_timer_t timer, reload_timer, lag_timer, stop_timer, ckpt_timer;
+    bl_http_server *http;
+    uv_timer_t reload_timer, lag_timer, stop_timer, ckpt_timer;
     uv_timer_t fire_timer; /* the one libuv timer for every deadline: armed for the earliest */
     uv_work_t ckpt;
     int ckpt_running;
@@ -105,187 +92,59 @@ void bl_log(bl_service *svc, const char *level, const char *fmt, ...)
     }
 }
 
-/* Driving libmicrohttpd from the loop ------------------------------------------------------------ */
+/* HTTP (core/http.c) to the API (core/api.c) ------------------------------------------------------ */
 
-static void mhd_drive(server *s);
-
-static void on_mhd_timer(uv_timer_t *t) { mhd_drive(t->data); }
-static void on_mhd_poll(uv_poll_t *p, int status, int events) { mhd_drive(p->data); }
-
-/* Runs MHD, then re-arms the timer from MHD_get_timeout: MHD's epoll is edge-triggered and keeps a
- * ready list, so its timeout (0 ms included) must be honoured or connections stall. */
-static void mhd_drive(server *s)
+static const char *req_header(const bl_req *r, const char *name) { return bl_http_header(r->impl, name); }
+static const char *req_query(const bl_req *r, const char *name) { return bl_http_query(r->impl, name); }
+static void req_each_query(const bl_req *r, void (*cb)(void *, const char *, const char *), void *ud)
 {
-    if (s->d == NULL)
-        return;
-    MHD_UNSIGNED_LONG_LONG ms = 0;
-    /* A resumed connection is answered in one run and only put back in MHD's epoll set in the next:
-     * run while MHD has work due now, or its next request on a kept-alive connection goes unseen. */
-    for (int i = 0; i < 4; i++) {
-        MHD_run(s->d);
-        if (MHD_get_timeout(s->d, &ms) != MHD_YES) {
-            uv_timer_stop(&s->timer);
-            return;
-        }
-        if (ms > 0)
-            break;
-    }
-    uv_timer_start(&s->timer, on_mhd_timer, ms, 0);
+    bl_http_each_query(r->impl, cb, ud);
 }
 
-static enum MHD_Result queue(conn *cn)
+/* Sends resp (and frees its body). */
+static void send_resp(bl_http_req *hr, bl_resp *r)
 {
-    bl_resp *r = &cn->resp;
-    const char *body = r->body ? r->body : "";
-    struct MHD_Response *m = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
     const char *ctype = "application/json";
     if (r->extra_header && strcasecmp(r->extra_header, "Content-Type") == 0)
         ctype = r->extra_value;
     else if (r->extra_header)
-        MHD_add_response_header(m, r->extra_header, r->extra_value);
-    MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+        bl_http_add_header(hr, r->extra_header, r->extra_value);
     if (r->etag[0])
-        MHD_add_response_header(m, MHD_HTTP_HEADER_ETAG, r->etag);
-    enum MHD_Result ret = MHD_queue_response(cn->c, (unsigned)r->status, m);
-    MHD_destroy_response(m);
-    double secs = (double)(uv_hrtime() - cn->start_ns) / 1e9;
-    bl_metrics_request(&cn->svc->metrics, r->status, secs);
+        bl_http_add_header(hr, "ETag", r->etag);
+    const char *body = r->body ? r->body : "";
+    bl_http_respond(hr, r->status, ctype, body, strlen(body));
     free(r->body);
     r->body = NULL;
-    return ret;
 }
 
-/* bl_req callbacks over MHD */
-static const char *req_header(const bl_req *r, const char *name)
+static void on_http(void *ud, bl_http_req *hr)
 {
-    return MHD_lookup_connection_value(((conn *)r->impl)->c, MHD_HEADER_KIND, name);
-}
-
-static const char *req_query(const bl_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(((conn *)r->impl)->c, MHD_GET_ARGUMENT_KIND, name);
-}
-
-typedef struct each_ctx {
-    void (*cb)(void *, const char *, const char *);
-    void *ud;
-} each_ctx;
-
-static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
-{
-    each_ctx *e = cls;
-    e->cb(e->ud, k, v ? v : "");
-    return MHD_YES;
-}
-
-static void req_each_query(const bl_req *r, void (*cb)(void *, const char *, const char *), void *ud)
-{
-    each_ctx e = {cb, ud};
-    MHD_get_connection_values(((conn *)r->impl)->c, MHD_GET_ARGUMENT_KIND, each_arg, &e);
-}
-
-static int is_loopback(struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci == NULL || ci->client_addr == NULL)
-        return 0;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-    if (sa->sa_family == AF_INET6) {
-        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-        static const unsigned char lo[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-        return memcmp(a, lo, 16) == 0 || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-    }
-    return 0;
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
-{
-    server *s = cls;
-    conn *cn = *con_cls;
-    if (cn == NULL) {
-        /* First call: headers only. Answering here would make MHD close the connection, so only an
-         * oversized Content-Length is refused now. */
-        cn = calloc(1, sizeof *cn);
-        cn->svc = &s->svc;
-        cn->c = c;
-        cn->start_ns = uv_hrtime();
-        *con_cls = cn;
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > MAX_BODY) {
-            bl_api_error(&cn->resp, 413, "the body is larger than 1 MiB");
-            cn->state = 2;
-            return queue(cn);
-        }
-        return MHD_YES;
-    }
-    if (cn->state == 0 && *upload_size) {
-        size_t n = *upload_size;
-        *upload_size = 0;
-        if (cn->too_big || cn->body.len + n > MAX_BODY) {
-            cn->too_big = 1; /* keep reading and dropping; answer 413 at the end */
-            bl_buf_free(&cn->body);
-        } else {
-            bl_buf_add(&cn->body, upload, n);
-        }
-        return MHD_YES;
-    }
-    if (cn->state == 2)
-        return queue(cn); /* a held answer, after MHD_resume_connection */
-    if (cn->state == 1)
-        return MHD_YES; /* still waiting */
-    if (cn->too_big) {
-        bl_api_error(&cn->resp, 413, "the body is larger than 1 MiB");
-        cn->state = 2;
-        return queue(cn);
-    }
+    server *s = ud;
     bl_req req = {
-        .method = method, .path = url, .query = req_query, .header = req_header, .each_query = req_each_query,
-        .body = cn->body.data ? cn->body.data : "", .body_len = cn->body.len, .loopback = is_loopback(c),
-        .impl = cn,
+        .method = hr->method, .path = hr->path, .query = req_query, .header = req_header,
+        .each_query = req_each_query, .body = hr->body, .body_len = hr->body_len, .loopback = hr->loopback,
+        .impl = hr,
     };
-    bl_api_handle(&s->svc, &req, &cn->resp);
-    if (cn->resp.pending) {
-        cn->state = 1;
-        s->active++;
-        MHD_suspend_connection(c);
-        return MHD_YES;
-    }
-    cn->state = 2;
-    return queue(cn);
+    bl_resp resp;
+    bl_api_handle(&s->svc, &req, &resp);
+    if (resp.pending)
+        s->active++; /* answered later: respond_later, or the client left (a cancel callback) */
+    else
+        send_resp(hr, &resp);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+static void on_http_response(void *ud, const bl_http_req *hr, int status, uint64_t elapsed_ns)
 {
-    conn *cn = *con_cls;
-    if (cn == NULL)
-        return;
-    bl_buf_free(&cn->body);
-    free(cn->resp.body);
-    free(cn);
-    *con_cls = NULL;
+    bl_metrics_request(&((server *)ud)->svc.metrics, status, (double)elapsed_ns / 1e9);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    size_t n = strlen(msg);
-    while (n && msg[n - 1] == '\n')
-        msg[--n] = '\0';
-    bl_log(cls, "http", "%s", msg);
-}
+static void on_http_log(void *ud, const char *line) { bl_log(ud, "http", "%s", line); }
 
-/* Answers a request whose handler kept it (state 1). */
-static void respond_later(server *s, conn *cn, bl_resp *resp)
+/* Answers a request whose handler kept it. */
+static void respond_later(server *s, bl_http_req *hr, bl_resp *resp)
 {
-    cn->resp = *resp;
-    cn->resp.pending = 0;
-    cn->state = 2;
+    send_resp(hr, resp);
     s->active--;
-    MHD_resume_connection(cn->c);
 }
 
 /* Group commit ----------------------------------------------------------------------------------- */
@@ -305,10 +164,20 @@ int bl_service_batch(bl_service *svc, char **err)
     return BL_OK;
 }
 
+/* The writer left before its commit was durable: the write stands, nobody is answered. */
+static void on_writer_gone(bl_http_req *hr, void *ud)
+{
+    bl_waiting *w = ud;
+    w->req = NULL;
+    server_of(w->svc)->active--;
+}
+
 void bl_service_hold(bl_service *svc, const bl_req *req, bl_resp *resp)
 {
     bl_waiting *w = calloc(1, sizeof *w);
     w->req = req->impl;
+    w->svc = svc;
+    bl_http_on_cancel(req->impl, on_writer_gone, w);
     w->resp = *resp;
     *svc->waiting_tail = w;
     svc->waiting_tail = &w->next;
@@ -330,6 +199,13 @@ static void answer_all(server *s, bl_waiting *w, int ok, const char *why)
 {
     while (w) {
         bl_waiting *next = w->next;
+        if (w->req == NULL) { /* the client left */
+            free(w->resp.body);
+            free(w);
+            w = next;
+            continue;
+        }
+        bl_http_on_cancel(w->req, NULL, NULL);
         if (!ok) {
             free(w->resp.body);
             memset(&w->resp, 0, sizeof w->resp);
@@ -375,7 +251,6 @@ static void on_fsynced(uv_fs_t *req)
     free(b);
     start_fsync(s); /* the writers that committed while this one ran */
     wake_pollers(&s->svc, 0);
-    mhd_drive(s);
 }
 
 void bl_service_flush(bl_service *svc)
@@ -418,7 +293,6 @@ void bl_service_flush(bl_service *svc)
         wake_pollers(svc, 0);
         arm_timers(s); /* a write may have proposed an earlier deadline */
     }
-    mhd_drive(s);
 }
 
 /* After each loop iteration's I/O: commit what the iteration wrote, then answer. */
@@ -455,7 +329,6 @@ static void on_fire(uv_timer_t *t)
         uv_timer_start(t, on_fire, 0, 0); /* more are due: next loop iteration */
     else
         arm_timers(s);
-    mhd_drive(s);
 }
 
 static void arm_timers(server *s)
@@ -534,6 +407,7 @@ int bl_service_clock(bl_service *svc, const char *set, const char *advance, cJSO
 
 static void poller_answer(bl_poller *p, cJSON *events)
 {
+    bl_http_on_cancel(p->req, NULL, NULL);
     bl_resp r = {0};
     cJSON *o = cJSON_CreateObject();
     int n = cJSON_GetArraySize(events);
@@ -564,7 +438,6 @@ static void on_poll_timeout(uv_timer_t *t)
     bl_service *svc = p->svc;
     poller_answer(p, cJSON_CreateArray());
     poller_remove(svc, p);
-    mhd_drive(server_of(svc));
 }
 
 static void wake_pollers(bl_service *svc, int closing)
@@ -583,6 +456,14 @@ static void wake_pollers(bl_service *svc, int closing)
     }
 }
 
+/* The client of a long poll left: forget the poll. */
+static void on_poller_gone(bl_http_req *hr, void *ud)
+{
+    bl_poller *p = ud;
+    server_of(p->svc)->active--;
+    poller_remove(p->svc, p);
+}
+
 void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limit, int wait_s)
 {
     bl_poller *p = calloc(1, sizeof *p);
@@ -595,6 +476,7 @@ void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limi
     uv_timer_start(&p->timer, on_poll_timeout, (uint64_t)wait_s * 1000, 0);
     p->next = svc->pollers;
     svc->pollers = p;
+    bl_http_on_cancel(req->impl, on_poller_gone, p);
 }
 
 /* Policies: install and reload --------------------------------------------------------------------- */
@@ -908,9 +790,7 @@ static void on_signal(uv_signal_t *sig, int signum)
     s->svc.stopping = 1;
     bl_log(&s->svc, "info", "%s: no new connections; finishing %d request(s) in flight",
            signum == SIGINT ? "SIGINT" : "SIGTERM", s->active);
-    MHD_socket fd = MHD_quiesce_daemon(s->d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    bl_http_stop(s->http, NULL, NULL);
     wake_pollers(&s->svc, 1); /* long polls answer now with what there is */
     uv_timer_start(&s->stop_timer, on_stop_tick, 0, 10);
 }
@@ -1008,27 +888,6 @@ static int read_config(const char *path, settings *st, bl_service *svc, cJSON **
     return 0;
 }
 
-static int split_listen(const char *listen, char *host, size_t hn, int *port)
-{
-    const char *colon = strrchr(listen, ':');
-    if (colon == NULL)
-        return -1;
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end || p < 0 || p > 65535)
-        return -1;
-    size_t l = (size_t)(colon - listen);
-    if (l >= hn)
-        return -1;
-    memcpy(host, listen, l);
-    host[l] = '\0';
-    if (host[0] == '[' && l > 1 && host[l - 1] == ']') { /* [::1] */
-        memmove(host, host + 1, l - 2);
-        host[l - 2] = '\0';
-    }
-    *port = (int)p;
-    return 0;
-}
 
 int bl_serve_main(int argc, char **argv, const bl_host_config *base)
 {
@@ -1091,20 +950,10 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     svc->log_json = strcmp(st.log_format, "json") == 0;
     char host[256];
     int port;
-    if (split_listen(st.listen, host, sizeof host, &port) != 0) {
-        fprintf(stderr, "bylaw serve: --listen takes HOST:PORT (e.g. 127.0.0.1:8080), got '%s'\n", st.listen);
-        return 2;
-    }
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-        ((struct sockaddr_in *)&ss)->sin_family = AF_INET;
-        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-    } else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-        ((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
-        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-    } else {
-        fprintf(stderr, "bylaw serve: '%s' is not an IP address (use e.g. 127.0.0.1 or ::1)\n", host);
+    char *lerr = NULL;
+    if (bl_http_split_listen(st.listen, host, sizeof host, &port, &lerr) != BL_OK) {
+        fprintf(stderr, "bylaw serve: --listen: %s\n", lerr);
+        free(lerr);
         return 2;
     }
 
@@ -1144,24 +993,16 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     }
     svc->loop = uv_default_loop();
     signal(SIGPIPE, SIG_IGN);
-    s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
-                            s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, svc, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)st.idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-                            (unsigned)st.max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
-    if (s->d == NULL) {
-        fprintf(stderr, "bylaw serve: cannot listen on %s (in use, or not an address of this machine?)\n", st.listen);
+    bl_http_config hc = {.max_connections = (unsigned)st.max_connections, .idle_timeout_s = (unsigned)st.idle_timeout_s,
+                         .log = on_http_log, .on_response = on_http_response};
+    if (bl_http_start(svc->loop, host, port, &hc, on_http, s, &s->http, &err) != BL_OK) {
+        fprintf(stderr, "bylaw serve: cannot listen on %s: %s\n", st.listen, err);
+        free(err);
         bl_host_close(svc->host);
         bl_store_close(svc->store);
         return 1;
     }
     activate(svc, svc->host);
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
-    uv_poll_init(svc->loop, &s->poll, di->epoll_fd);
-    s->poll.data = s;
-    uv_poll_start(&s->poll, UV_READABLE, on_mhd_poll);
-    uv_timer_init(svc->loop, &s->timer);
-    s->timer.data = s;
     uv_timer_init(svc->loop, &s->reload_timer);
     s->reload_timer.data = svc;
     uv_timer_init(svc->loop, &s->lag_timer);
@@ -1187,9 +1028,8 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     s->watch.data = s;
     if (uv_fs_event_start(&s->watch, on_watch, svc->cfg.policy_dir, 0) != 0)
         bl_log(svc, "warn", "cannot watch %s: edits need a restart or PUT /policies", svc->cfg.policy_dir);
-    const union MHD_DaemonInfo *pi = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    bl_log(svc, "info", "bylaw %s serving http://%s:%u (db %s, durability %s, policies %s)", BL_VERSION, host,
-           pi ? pi->port : (unsigned)port, st.db, st.durability, svc->cfg.policy_dir);
+    bl_log(svc, "info", "bylaw %s serving http://%s:%d (db %s, durability %s, policies %s)", BL_VERSION, host,
+           bl_http_port(s->http), st.db, st.durability, svc->cfg.policy_dir);
     if (svc->ntokens == 0)
         bl_log(svc, "warn", "NO TOKENS CONFIGURED: open mode. Every client has every role; only loopback clients "
                             "are served. Add tokens with --config to serve other hosts.");
@@ -1197,15 +1037,11 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     if (bl_store_timer_next(svc->store, &missed) == BL_OK && missed >= 0 && missed <= bl_clock_now_ms())
         bl_log(svc, "info", "deadlines fell due while the service was down: firing them now, oldest first");
     arm_timers(s);
-    mhd_drive(s);
     uv_run(svc->loop, UV_RUN_DEFAULT);
 
     /* stopped: answer what is left, commit, close */
     bl_service_flush(svc);
-    MHD_stop_daemon(s->d);
-    s->d = NULL;
-    uv_close((uv_handle_t *)&s->poll, NULL);
-    uv_close((uv_handle_t *)&s->timer, NULL);
+    bl_http_free(s->http); /* cancels what is still held (pollers remove themselves); ends in close callbacks */
     uv_close((uv_handle_t *)&s->reload_timer, NULL);
     uv_close((uv_handle_t *)&s->lag_timer, NULL);
     uv_close((uv_handle_t *)&s->stop_timer, NULL);
@@ -1216,8 +1052,6 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->watch, NULL);
-    while (svc->pollers)
-        poller_remove(svc, svc->pollers);
     uv_run(svc->loop, UV_RUN_DEFAULT);
     uv_loop_close(svc->loop);
     if (s->wal_fd >= 0)

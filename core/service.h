@@ -19,7 +19,8 @@ typedef struct bl_token {
 
 /* A write whose answer waits for the group commit. */
 typedef struct bl_waiting {
-    void *req; /* the HTTP layer's request */
+    void *req; /* the HTTP layer's request; NULL once the client has left */
+    bl_service *svc;
     bl_resp resp;
     struct bl_waiting *next;
 } bl_waiting;

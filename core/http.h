@@ -1,0 +1,109 @@
+/* http.h — the HTTP server: libmicrohttpd on a caller-owned libuv loop; whole-body requests, answers now or later. */
+#ifndef BL_HTTP_H
+#define BL_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "common.h"
+
+typedef struct bl_http_server bl_http_server;
+
+/* One request, handed over once its whole body has arrived. Valid until it is answered and sent, or
+ * until its cancel callback has run; the strings live as long as the request. Everything here runs on
+ * the loop's thread. */
+typedef struct bl_http_req {
+    const char *method;   /* "GET", "PUT", ... */
+    const char *path;     /* percent-decoded, without the query */
+    const char *query;    /* the raw query string after '?', not decoded; "" if none */
+    const char *body;     /* NUL-terminated (the NUL is not counted); "" if none */
+    size_t body_len;
+    const struct sockaddr *peer; /* the client's address */
+    char peer_ip[46];            /* "127.0.0.1", "::1", ... */
+    int loopback;                /* the peer is on 127.0.0.0/8 or ::1 */
+    uint64_t start_ns;           /* uv_hrtime() when the request line arrived */
+    void *data;                  /* the caller's, untouched by this module */
+} bl_http_req;
+
+/* Called on the loop thread with a complete request. Answer with bl_http_respond, now or from a later
+ * loop callback; in the latter case, set a cancel callback with bl_http_on_cancel. */
+typedef void (*bl_http_handler)(void *ud, bl_http_req *req);
+
+/* Zeroes mean the default. */
+typedef struct bl_http_config {
+    size_t max_body;          /* bytes a request body may have; default 1 MiB; larger: 413 */
+    size_t max_discard;       /* bytes of an oversized body read and dropped so that its 413 arrives
+                               * cleanly; past this the connection is cut; default 4 * max_body */
+    unsigned max_connections; /* open connections; default 256; more are closed as they are accepted */
+    unsigned idle_timeout_s;  /* a connection silent this long is closed; default 30 */
+    size_t conn_memory;       /* per-connection memory for the request line and headers; default
+                               * libmicrohttpd's 32 KiB (longer: 414 or 431) */
+    /* libmicrohttpd's own messages and this module's, one line each without the newline; NULL drops them. */
+    void (*log)(void *ud, const char *line);
+    /* Called as each response is queued, whatever produced it (status counts, latency histograms). */
+    void (*on_response)(void *ud, const bl_http_req *req, int status, uint64_t elapsed_ns);
+} bl_http_config;
+
+/* Counters, readable at any time on the loop thread. */
+typedef struct bl_http_stats {
+    uint64_t status[600];        /* responses queued, by status code */
+    uint64_t status_class[6];    /* the same by class: [2] = 2xx ... [5] = 5xx */
+    uint64_t requests;           /* requests whose request line arrived */
+    uint64_t too_large;          /* of which refused with 413 by this module */
+    uint64_t cut;                /* of which cut off: body past max_discard */
+    uint64_t cancelled;          /* held requests whose client went away or whose server was freed */
+    uint64_t unhandled;          /* requests that never reached the handler: libmicrohttpd answered them
+                                  * itself (400, 414, 431, 505: not in status[]), the body was cut, or
+                                  * the client left */
+    uint64_t connections;        /* connections accepted in all */
+    uint64_t refused;            /* connections closed at accept: max_connections reached */
+    unsigned connections_open;
+    unsigned in_flight;          /* requests received and not yet completely answered */
+} bl_http_stats;
+
+/* Listens on host:port (host numeric IPv4/IPv6 or "localhost"; port 0 picks a free port) and serves
+ * from loop, calling handler(ud, req). cfg may be NULL. The loop must be running for anything to
+ * happen. Returns BL_OK, BL_INVALID (bad arguments) or BL_ERR with *err malloc'd. */
+int bl_http_start(uv_loop_t *loop, const char *host, int port, const bl_http_config *cfg, bl_http_handler handler,
+                  void *ud, bl_http_server **out, char **err);
+/* Splits "host:port" or "[v6]:port" into host (hostcap bytes) and *port; BL_INVALID with *err if malformed. */
+int bl_http_split_listen(const char *listen, char *host, size_t hostcap, int *port, char **err);
+int bl_http_port(const bl_http_server *s); /* the bound port */
+const bl_http_stats *bl_http_get_stats(const bl_http_server *s);
+
+/* Stops accepting (the listening socket is closed). Requests already received are still answered, with
+ * Connection: close; new requests on kept-alive connections get 503. When none is left in flight,
+ * on_drained(s, ud) is called from a loop callback (once; may be NULL); then call bl_http_free. */
+void bl_http_stop(bl_http_server *s, void (*on_drained)(bl_http_server *s, void *ud), void *ud);
+int bl_http_drained(const bl_http_server *s); /* stopped and nothing in flight */
+/* Closes every connection (held requests get their cancel callback first) and releases the server
+ * once the loop has run the close callbacks. s is unusable afterwards. */
+void bl_http_free(bl_http_server *s);
+
+/* Query parameter `name` (decoded; "" if given without '='), or NULL if absent. Names compare
+ * case-insensitively. */
+const char *bl_http_query(const bl_http_req *req, const char *name);
+/* Calls cb(cbud, name, value) for every query parameter (value "" if given without '='). */
+void bl_http_each_query(const bl_http_req *req, void (*cb)(void *cbud, const char *name, const char *value),
+                        void *cbud);
+/* Request header `name` (case-insensitive), or NULL if absent. */
+const char *bl_http_header(const bl_http_req *req, const char *name);
+
+/* Adds a response header (copied) to the answer given next by bl_http_respond. BL_INVALID if name is
+ * empty or holds a blank, colon or line break, or value is empty or holds a line break (libmicrohttpd
+ * cannot send an empty value); BL_ERR if the request was already answered. */
+int bl_http_add_header(bl_http_req *req, const char *name, const char *value);
+/* Answers req with status, Content-Type content_type (NULL: none) and len bytes of body (copied).
+ * Called from inside the handler, the answer goes out when it returns; called later, from any loop
+ * callback, it goes out on the next loop iteration. Returns BL_OK; BL_INVALID for a status outside
+ * 200..599 or a bad header; BL_ERR if req was already answered or cancelled. */
+int bl_http_respond(bl_http_req *req, int status, const char *content_type, const char *body, size_t len);
+/* For a request answered later: cb(req, cbud) runs if it will never be answered (the client closed its
+ * connection, or bl_http_free). After cb returns, req is gone; cb is called at most once, and never
+ * after a successful bl_http_respond. A client that half-closes (shuts down its sending side) while
+ * waiting counts as gone. */
+void bl_http_on_cancel(bl_http_req *req, void (*cb)(bl_http_req *req, void *cbud), void *cbud);
+
+#endif
