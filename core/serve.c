@@ -1,5 +1,5 @@
 /* serve.c — `bylaw serve`: one libuv loop owns the HTTP server (core/http.c: libmicrohttpd on the
- * fd), the store, the Lua host and the policy watcher. Writes of one loop iteration share one commit
+ * loop), the store, the Lua host and the policy watcher. Writes of one loop iteration share one commit
  * (group commit) and are answered once it is durable. Also the config file, tokens, hot reload,
  * long polls, logging and a graceful stop. */
 #include <arpa/inet.h>
