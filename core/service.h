@@ -79,6 +79,10 @@ void bl_service_hold(bl_service *svc, const bl_req *req, bl_resp *resp);
 void bl_service_flush(bl_service *svc);
 /* Parks a GET /events until events arrive or the wait ends. */
 void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limit, int wait_s);
+/* Makes h the active policy set (closing the old one) and records its versions (reload.c). */
+void bl_service_activate(bl_service *svc, bl_host_t *h);
+/* Reloads the policy directory: validate, test, swap; a failure is logged and the old set stays. */
+void bl_service_reload(bl_service *svc);
 /* Validates, tests and activates new source for policy file `name`; on failure returns BL_INVALID
  * with *err (file:line) and changes nothing. source NULL: reload the directory as it is on disk. */
 int bl_service_install(bl_service *svc, const char *name, const char *source, size_t len, char **err);
