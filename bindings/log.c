@@ -12,9 +12,9 @@ static int log_line(lua_State *L, const char *level)
     if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
         snprintf(where, sizeof where, "%s:%d", ar.short_src, ar.currentline);
     const char *policy = bl_host_policy_now(bl_host_of(L));
+    int n = lua_gettop(L); /* before luaL_buffinit, which may push a slot of its own */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    int n = lua_gettop(L);
     for (int i = 1; i <= n; i++) {
         if (i > 1)
             luaL_addchar(&b, ' ');
@@ -27,6 +27,7 @@ static int log_line(lua_State *L, const char *level)
 }
 
 static int log_info(lua_State *L) { return log_line(L, "info"); }
+int bl_lua_print(lua_State *L) { return log_line(L, "print"); } /* the sandbox's print */
 static int log_warn(lua_State *L) { return log_line(L, "warn"); }
 
 int luaopen_bylaw_log(lua_State *L)

@@ -20,6 +20,7 @@ int luaopen_bylaw_ledger(lua_State *L);
 int luaopen_bylaw_log(lua_State *L);
 int luaopen_bylaw_core(lua_State *L);
 int luaopen_bylaw_calendar(lua_State *L);
+int bl_lua_print(lua_State *L);
 
 struct bl_host {
     bl_guard guard; /* first: bl_host_of() finds the host through the guard */
@@ -41,9 +42,7 @@ struct bl_host {
 bl_host_t *bl_host_of(lua_State *L) { return (bl_host_t *)bl_guard_of(L); }
 lua_State *bl_host_state(bl_host_t *h) { return h->L; }
 bl_store_t *bl_host_store(bl_host_t *h) { return h->store; }
-void bl_host_set_store(bl_host_t *h, bl_store_t *s) { h->store = s; }
 const char *bl_host_policy_now(bl_host_t *h) { return h->policy_now; }
-const char *bl_host_policy_dir(bl_host_t *h) { return h->policy_dir; }
 void bl_host_push_runtime(bl_host_t *h) { lua_rawgeti(h->L, LUA_REGISTRYINDEX, h->rt_ref); }
 
 char *bl_source_version(const char *src, size_t len, char *buf)
@@ -320,12 +319,6 @@ static int worker_run(bl_host_t *h, lua_State *from, int nargs, char **err)
     return rc;
 }
 
-int bl_host_call_guarded(bl_host_t *h, lua_State *from, int nargs, char **err)
-{
-    snprintf(h->who, sizeof h->who, "the test");
-    bl_guard_begin(&h->guard, h->co);
-    return worker_run(h, from, nargs, err);
-}
 
 static int eval(bl_host_t *h, const char *type, const cJSON *record, cJSON *owned, bl_store_t *reads, cJSON **out,
                 char **err);
@@ -514,6 +507,8 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     add_module(L, "log", luaopen_bylaw_log);
     add_module(L, "bylaw", luaopen_bylaw_core);
     add_module(L, "calendar", luaopen_bylaw_calendar);
+    lua_pushcfunction(L, bl_lua_print);
+    bl_sandbox_set(L, "print");
 
     h->co = lua_newthread(L);
     h->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);

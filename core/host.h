@@ -47,13 +47,8 @@ int bl_host_knows_type(bl_host_t *h, const char *type);
 bl_host_t *bl_host_of(lua_State *L);
 lua_State *bl_host_state(bl_host_t *h);
 bl_store_t *bl_host_store(bl_host_t *h);           /* the store reads go to now, or NULL */
-void bl_host_set_store(bl_host_t *h, bl_store_t *s);
 const char *bl_host_policy_now(bl_host_t *h);      /* the policy running now, or NULL */
-const char *bl_host_policy_dir(bl_host_t *h);
 void bl_host_push_runtime(bl_host_t *h);           /* pushes the runtime table R */
-/* Runs a Lua function (on top, with nargs below it... see host.c) on the worker thread under the
- * limits, reporting failures like bl_host_eval. Used by the test runner for test bodies. */
-int bl_host_call_guarded(bl_host_t *h, lua_State *from, int nargs, char **err);
 
 /* Version of a source text: the first 16 hex digits of its SHA-256. buf: at least 17 bytes. */
 char *bl_source_version(const char *src, size_t len, char *buf);

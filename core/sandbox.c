@@ -1,6 +1,6 @@
 /* sandbox.c — the sandbox as data: which globals and library functions a policy can reach (the
- * tables below, one screen), and the few functions replaced by safe versions (load, require, print,
- * os.time, os.date). Everything else of the Lua state stays out of reach. */
+ * tables below, one screen), and the few functions replaced by safe versions (load, require, os.time,
+ * os.date). Everything else of the Lua state stays out of reach. */
 #include "sandbox.h"
 
 #include <lauxlib.h>
@@ -18,7 +18,8 @@ static const char *const base_allow[] = {
 };
 /* Left out on purpose: rawset (one policy could change what all others read through a shared
  * read-only table), collectgarbage, dofile, loadfile, io, debug, package, os.execute/exit/getenv/
- * remove/rename/tmpname/setlocale. load, require, print, os.time and os.date are replaced below. */
+ * remove/rename/tmpname/setlocale. load, require, os.time and os.date are replaced below; print is the
+ * log module's (bindings/log.c), set by the host. */
 
 /* Names a policy might reach for that are not there: using one is an error that says so plainly,
  * instead of Lua's "attempt to call a nil value". Libraries (io, debug, package) are tables whose
@@ -228,25 +229,6 @@ static int sb_require(lua_State *L)
                       name, tried[0], tried[1]);
 }
 
-static int sb_print(lua_State *L)
-{
-    lua_Debug ar;
-    char where[300] = "policy";
-    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
-        snprintf(where, sizeof where, "%s:%d", ar.short_src, ar.currentline);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    int n = lua_gettop(L);
-    for (int i = 1; i <= n; i++) {
-        if (i > 1)
-            luaL_addchar(&b, '\t');
-        luaL_tolstring(L, i, NULL);
-        luaL_addvalue(&b);
-    }
-    luaL_pushresult(&b);
-    fprintf(stderr, "%s: %s\n", where, lua_tostring(L, -1));
-    return 0;
-}
 
 /* os.time() is the engine clock (virtual in tests); os.time(t) converts as usual. */
 static int sb_time(lua_State *L)
@@ -366,8 +348,6 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
     lua_setfield(L, -2, "load");
     lua_pushcfunction(L, sb_require);
     lua_setfield(L, -2, "require");
-    lua_pushcfunction(L, sb_print);
-    lua_setfield(L, -2, "print");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &BASE_KEY);
 
     lua_createtable(L, 0, 3); /* metatable of every file environment */
@@ -389,11 +369,3 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
     lua_rawsetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);
 }
 
-const char *bl_sandbox_scripts_dir(lua_State *L)
-{
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &DIRS_KEY);
-    lua_rawgeti(L, -1, 1);
-    const char *s = lua_tostring(L, -1);
-    lua_pop(L, 2); /* the string stays alive: it is held by the registry table */
-    return s;
-}

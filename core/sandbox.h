@@ -21,7 +21,5 @@ void bl_sandbox_push_env(lua_State *L);
  * not NULL the environment is also pushed (below nothing: on top, after the chunk). */
 int bl_sandbox_loadfile(lua_State *L, const char *path);
 
-/* Pushes the directory a module name resolves in, for error messages. */
-const char *bl_sandbox_scripts_dir(lua_State *L);
 
 #endif

@@ -59,5 +59,13 @@ check "test fails when the policies do not load" 1 "$?"
 has "help names every command" 'serve' "$("$BYLAW" --help)"
 has "per-command help" 'Usage: bylaw serve' "$("$BYLAW" help serve)"
 
+mkdir -p "$WORK/logp"
+printf 'policy { name = "p", type = "p", decide = function(r, d) print("hello", 42); log.warn("careful", r.id) end }\n' \
+  > "$WORK/logp/p.lua"
+err=$("$BYLAW" eval --policies "$WORK/logp" p '{"id":"x"}' 2>&1 >/dev/null)
+check "print writes its arguments and nothing else, with policy and line" \
+  "print policy=p at=$WORK/logp/p.lua:1: hello 42" "$(echo "$err" | grep '^print')"
+check "log.warn likewise" "warn policy=p at=$WORK/logp/p.lua:1: careful x" "$(echo "$err" | grep '^warn')"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
