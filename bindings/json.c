@@ -164,6 +164,109 @@ static cJSON *from_lua(lua_State *L, int idx, char *err, size_t errlen, int dept
 
 cJSON *bl_lua_tojson(lua_State *L, int idx, char *err, size_t errlen) { return from_lua(L, idx, err, errlen, 0); }
 
+/* The same values as from_lua, written straight to b as JSON text. */
+static int put_lua(lua_State *L, int idx, bl_buf *b, char *err, size_t errlen, int depth)
+{
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: BL_JSON_LIT(b, "null"); return 0;
+    case LUA_TBOOLEAN:
+        if (lua_toboolean(L, idx))
+            BL_JSON_LIT(b, "true");
+        else
+            BL_JSON_LIT(b, "false");
+        return 0;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            lua_Integer i = lua_tointeger(L, idx);
+            if (fabs((double)i) >= EXACT_LIMIT) {
+                snprintf(err, errlen, "the integer %lld is too large to write exactly in JSON (beyond 2^53)",
+                         (long long)i);
+                return -1;
+            }
+            bl_json_put_int(b, (long long)i);
+        } else {
+            double d = lua_tonumber(L, idx);
+            if (!isfinite(d)) {
+                snprintf(err, errlen, "cannot encode %s as JSON", d != d ? "nan" : "an infinite number");
+                return -1;
+            }
+            bl_json_put_num(b, d);
+        }
+        return 0;
+    case LUA_TSTRING: {
+        size_t n;
+        const char *s = lua_tolstring(L, idx, &n);
+        bl_json_put_str(b, s, n);
+        return 0;
+    }
+    case LUA_TLIGHTUSERDATA:
+        if (bl_lua_isnull(L, idx)) {
+            BL_JSON_LIT(b, "null");
+            return 0;
+        }
+        break;
+    case LUA_TTABLE: {
+        if (depth >= BL_JSON_MAX_DEPTH) {
+            snprintf(err, errlen, "cannot encode a table nested more than %d deep (a cycle?)", BL_JSON_MAX_DEPTH);
+            return -1;
+        }
+        if (!lua_checkstack(L, 4)) {
+            snprintf(err, errlen, "cannot encode: out of stack");
+            return -1;
+        }
+        lua_Integer n = array_length(L, idx);
+        if (n > 0) {
+            BL_JSON_LIT(b, "[");
+            for (lua_Integer i = 1; i <= n; i++) {
+                if (i > 1)
+                    BL_JSON_LIT(b, ",");
+                lua_rawgeti(L, idx, i);
+                int bad = put_lua(L, -1, b, err, errlen, depth + 1);
+                lua_pop(L, 1);
+                if (bad)
+                    return -1;
+            }
+            BL_JSON_LIT(b, "]");
+            return 0;
+        }
+        BL_JSON_LIT(b, "{");
+        int first = 1;
+        for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
+            if (!first)
+                BL_JSON_LIT(b, ",");
+            first = 0;
+            if (lua_type(L, -2) == LUA_TSTRING) {
+                size_t kn;
+                const char *k = lua_tolstring(L, -2, &kn);
+                bl_json_put_str(b, k, kn);
+            } else if (lua_isinteger(L, -2)) {
+                char key[32];
+                int kn = snprintf(key, sizeof key, "%lld", (long long)lua_tointeger(L, -2));
+                bl_json_put_str(b, key, (size_t)kn);
+            } else {
+                snprintf(err, errlen, "cannot encode a table key of type %s as JSON", luaL_typename(L, -2));
+                lua_pop(L, 2);
+                return -1;
+            }
+            BL_JSON_LIT(b, ":");
+            if (put_lua(L, -1, b, err, errlen, depth + 1)) {
+                lua_pop(L, 2);
+                return -1;
+            }
+        }
+        BL_JSON_LIT(b, "}");
+        return 0;
+    }
+    default:
+        break;
+    }
+    snprintf(err, errlen, "cannot encode a %s as JSON", luaL_typename(L, idx));
+    return -1;
+}
+
+int bl_lua_put(lua_State *L, int idx, bl_buf *b, char *err, size_t errlen) { return put_lua(L, idx, b, err, errlen, 0); }
+
 static int j_encode(lua_State *L)
 {
     char err[200];

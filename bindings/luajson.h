@@ -19,6 +19,10 @@ void bl_lua_pushjson(lua_State *L, const cJSON *v, int null_as_nil);
  * function"). Tables with keys 1..n are arrays, other tables objects, empty tables objects. */
 cJSON *bl_lua_tojson(lua_State *L, int idx, char *err, size_t errlen);
 
+/* Appends the Lua value at idx to b as JSON text, as bl_lua_tojson would make it. Returns 0, or -1
+ * with a message in err (what was appended so far is then incomplete: discard it). */
+int bl_lua_put(lua_State *L, int idx, bl_buf *b, char *err, size_t errlen);
+
 int luaopen_bylaw_json(lua_State *L);
 
 #endif

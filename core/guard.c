@@ -1,14 +1,30 @@
 /* guard.c — enforces the per-call instruction budget and timeout (a Redis-style count hook) and the
- * state's memory cap (a custom allocator). A tripped limit raises a Lua error the host reports. */
+ * state's memory cap (a custom allocator). A tripped limit raises a Lua error the host reports.
+ *
+ * A count hook makes Lua 5.4 trap on every instruction (luaG_traceexec), whatever its count: about
+ * a tenth of a short policy call. Most calls end within microseconds, so the hook is armed only for
+ * calls that run long. A watchdog thread looks at every guard each millisecond; a call it finds
+ * running at two looks in a row (it has run 1-2 ms) gets a signal on its own thread, whose handler
+ * installs the hook there (lua_sethook is async-signal-safe: lua.c arms its SIGINT stop the same
+ * way). From then on the call is counted and timed as before. Budgets under BL_GUARD_EAGER are
+ * armed from the first instruction, so that small budgets are exact. Coroutines a policy makes are
+ * hooked from their start (they run on their own Lua threads, which the signal does not reach). */
 #include "guard.h"
 
+#include <errno.h>
 #include <lauxlib.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define HOOK_STEP 10000 /* instructions between two checks: cheap, and fine-grained enough */
+#define TICK_NS 1000000 /* the watchdog's look: every millisecond */
+#define IDLE_TICKS 100  /* looks without any call running before the watchdog sleeps */
+#define KICK_SIGNAL SIGURG /* ignored by default: a late one can do no harm */
 
 static uint64_t mono_ns(void)
 {
@@ -54,33 +70,175 @@ static void note_where(lua_State *L, bl_guard *g)
 static void guard_hook(lua_State *L, lua_Debug *ar)
 {
     bl_guard *g = bl_guard_of(L);
-    if (!g->armed || g->tripped != BL_TRIP_NONE)
+    if (!atomic_load_explicit(&g->armed, memory_order_relaxed))
         return;
-    g->count += g->step;
-    uint64_t now = mono_ns();
-    if (g->deadline_ns == 0) /* the first check of this call: the clock starts here (see begin) */
-        g->deadline_ns = now + (uint64_t)g->lim.timeout_ms * 1000000u;
-    if (g->count > g->lim.budget)
-        g->tripped = BL_TRIP_BUDGET;
-    else if (now > g->deadline_ns)
-        g->tripped = BL_TRIP_TIME;
-    else
-        return;
-    note_where(L, g);
+    if (g->tripped == BL_TRIP_NONE) {
+        g->count += g->step;
+        uint64_t now = mono_ns();
+        if (g->deadline_ns == 0) /* the first check of this call: the clock starts here (see begin) */
+            g->deadline_ns = now + (uint64_t)g->lim.timeout_ms * 1000000u;
+        if (g->count > g->lim.budget)
+            g->tripped = BL_TRIP_BUDGET;
+        else if (now > g->deadline_ns)
+            g->tripped = BL_TRIP_TIME;
+        else
+            return;
+        note_where(L, g);
+    }
+    /* tripped: raise, and raise again at every check after, so that a policy (or its xpcall message
+     * handler) cannot run on by catching the error */
     lua_pushliteral(L, "limit"); /* the host replaces it with a full message */
     lua_error(L);
 }
 
+static int eager(const bl_guard *g) { return g->lim.budget < BL_GUARD_EAGER; }
+
+/* The watchdog ---------------------------------------------------------------------------------- */
+
+static pthread_mutex_t wd_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wd_wake = PTHREAD_COND_INITIALIZER;
+static bl_guard **wd_guards; /* the guards to watch (under wd_mu) */
+static int wd_n, wd_cap, wd_started;
+static atomic_int wd_sleeping;
+static _Thread_local bl_guard *running; /* the guard whose call runs on this thread, if any */
+
+/* On the thread of a call the watchdog found running long: hook it, if it is still that call. */
+static void on_kick(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    bl_guard *g = running;
+    if (g && atomic_load(&g->armed) && atomic_load(&g->gen) == atomic_load(&g->kick_gen) && !g->hooked) {
+        lua_sethook(g->co, guard_hook, LUA_MASKCOUNT, g->step);
+        atomic_store(&g->hooked, 1);
+    }
+    errno = saved;
+}
+
+/* One look at every guard; returns whether any call was running. Holds wd_mu. */
+static int wd_look(void)
+{
+    int any = 0;
+    for (int i = 0; i < wd_n; i++) {
+        bl_guard *g = wd_guards[i];
+        if (!atomic_load(&g->armed))
+            continue;
+        any = 1;
+        unsigned gen = atomic_load(&g->gen);
+        if (gen != g->wd_seen) { /* a new call since the last look */
+            g->wd_seen = gen;
+            continue;
+        }
+        if (g->hooked)
+            continue;
+        /* the same call as a millisecond ago: kick its thread, unless the call ends meanwhile (end
+         * waits while `kicking` is set, so the thread is still there to receive the signal) */
+        atomic_store(&g->kicking, 1);
+        if (atomic_load(&g->armed) && atomic_load(&g->gen) == gen) {
+            atomic_store(&g->kick_gen, gen);
+            pthread_kill(g->thread, KICK_SIGNAL);
+        }
+        atomic_store(&g->kicking, 0);
+    }
+    return any;
+}
+
+static void *wd_main(void *arg)
+{
+    (void)arg;
+    int idle = 0;
+    pthread_mutex_lock(&wd_mu);
+    for (;;) {
+        if (wd_look()) {
+            idle = 0;
+        } else if (++idle >= IDLE_TICKS) {
+            /* Sleep until a call begins. A call that began after the look above either is seen by
+             * this second look, or sees wd_sleeping set and wakes us (both sides are seq_cst). */
+            atomic_store(&wd_sleeping, 1);
+            if (!wd_look()) {
+                while (atomic_load(&wd_sleeping))
+                    pthread_cond_wait(&wd_wake, &wd_mu);
+            }
+            atomic_store(&wd_sleeping, 0);
+            idle = 0;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += TICK_NS;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&wd_wake, &wd_mu, &ts); /* woken early only by a call beginning */
+    }
+    return NULL;
+}
+
+static void wd_register(bl_guard *g)
+{
+    pthread_mutex_lock(&wd_mu);
+    if (!wd_started) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_kick;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        sigaction(KICK_SIGNAL, &sa, NULL);
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        /* the watchdog must not take signals meant for a policy's thread */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        if (pthread_create(&t, &attr, wd_main, NULL) == 0)
+            wd_started = 1;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_attr_destroy(&attr);
+    }
+    if (wd_n == wd_cap) {
+        wd_cap = wd_cap ? 2 * wd_cap : 8;
+        wd_guards = realloc(wd_guards, (size_t)wd_cap * sizeof *wd_guards);
+    }
+    wd_guards[wd_n++] = g;
+    pthread_mutex_unlock(&wd_mu);
+}
+
+static void wd_unregister(bl_guard *g)
+{
+    pthread_mutex_lock(&wd_mu);
+    for (int i = 0; i < wd_n; i++)
+        if (wd_guards[i] == g) {
+            wd_guards[i] = wd_guards[--wd_n];
+            break;
+        }
+    pthread_mutex_unlock(&wd_mu);
+}
+
+/* The API -------------------------------------------------------------------------------------- */
+
 lua_State *bl_guard_newstate(bl_guard *g)
 {
     g->used = 0;
-    g->armed = 0;
+    atomic_store(&g->armed, 0);
     g->tripped = BL_TRIP_NONE;
+    atomic_store(&g->hooked, 0);
+    g->co = NULL;
     lua_State *L = lua_newstate(guard_alloc, g);
     if (L == NULL)
         return NULL;
     *(bl_guard **)lua_getextraspace(L) = g; /* copied into every thread created later */
+    wd_register(g);
+    g->watched = 1;
     return L;
+}
+
+void bl_guard_close(bl_guard *g)
+{
+    if (g->watched)
+        wd_unregister(g);
+    g->watched = 0;
 }
 
 bl_guard *bl_guard_of(lua_State *L) { return *(bl_guard **)lua_getextraspace(L); }
@@ -90,16 +248,104 @@ void bl_guard_begin(bl_guard *g, lua_State *co)
     g->count = 0;
     g->tripped = BL_TRIP_NONE;
     g->where[0] = '\0';
-    /* Most calls end before the hook first runs: reading the clock then, not here, saves a clock
-     * read per call; the limit is late by at most one hook step (HOOK_STEP instructions). */
+    /* The clock starts at the hook's first check, not here: that saves a clock read per call; the
+     * limit is late by at most one hook step (HOOK_STEP instructions), or the watchdog's 1-2 ms. */
     g->deadline_ns = 0;
-    g->armed = 1;
     g->step = g->lim.budget < HOOK_STEP ? (int)(g->lim.budget > 0 ? g->lim.budget : 1) : HOOK_STEP;
-    if (lua_gethook(co) != guard_hook || lua_gethookcount(co) != g->step)
-        lua_sethook(co, guard_hook, LUA_MASKCOUNT, g->step);
+    if (g->hooked && !eager(g)) { /* armed in the policy call before (no end between two policies) */
+        lua_sethook(g->co, NULL, 0, 0);
+        atomic_store(&g->hooked, 0);
+    }
+    g->co = co;
+    if (eager(g)) {
+        if (lua_gethook(co) != guard_hook || lua_gethookcount(co) != g->step)
+            lua_sethook(co, guard_hook, LUA_MASKCOUNT, g->step);
+        atomic_store(&g->hooked, 1);
+    }
+    g->thread = pthread_self();
+    running = g;
+    atomic_fetch_add(&g->gen, 1);
+    atomic_store(&g->armed, 1);
+    if (atomic_load(&wd_sleeping)) {
+        pthread_mutex_lock(&wd_mu);
+        atomic_store(&wd_sleeping, 0);
+        pthread_cond_signal(&wd_wake);
+        pthread_mutex_unlock(&wd_mu);
+    }
 }
 
-void bl_guard_end(bl_guard *g) { g->armed = 0; }
+void bl_guard_end(bl_guard *g)
+{
+    atomic_store(&g->armed, 0);
+    while (atomic_load(&g->kicking)) /* the watchdog is signalling this thread: let it finish */
+        ;
+    if (running == g)
+        running = NULL;
+    if (g->hooked && !eager(g)) { /* the next call starts unhooked (no kick can land now: unarmed) */
+        lua_sethook(g->co, NULL, 0, 0);
+        atomic_store(&g->hooked, 0);
+    }
+}
+
+int bl_guard_cocreate(lua_State *L)
+{
+    bl_guard *g = bl_guard_of(L);
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1)); /* coroutine.create or coroutine.wrap */
+    lua_insert(L, 1);
+    lua_call(L, n, 1);
+    lua_State *co = lua_tothread(L, -1);
+    if (co == NULL && lua_getupvalue(L, -1, 1) != NULL) { /* wrap: the thread is the function's upvalue */
+        co = lua_tothread(L, -1);
+        lua_pop(L, 1);
+    }
+    if (co != NULL)
+        lua_sethook(co, guard_hook, LUA_MASKCOUNT, g->step > 0 ? g->step : HOOK_STEP);
+    return 1;
+}
+
+static int rethrow_k(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    (void)ctx;
+    bl_guard *g = bl_guard_of(L);
+    if (g->tripped != BL_TRIP_NONE && atomic_load(&g->armed)) {
+        lua_pushliteral(L, "limit");
+        return lua_error(L);
+    }
+    return lua_gettop(L);
+}
+
+int bl_guard_rethrow(lua_State *L)
+{
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1)); /* pcall, xpcall or coroutine.resume */
+    lua_insert(L, 1);
+    lua_callk(L, n, LUA_MULTRET, 0, rethrow_k);
+    return rethrow_k(L, LUA_OK, 0);
+}
+
+/* xpcall's message handler, guarded: Lua runs a message handler inside the hook that raised the
+ * error, where hooks are off, so after a trip the user's handler must not run at all. */
+static int guarded_msgh(lua_State *L)
+{
+    bl_guard *g = bl_guard_of(L);
+    if (g->tripped != BL_TRIP_NONE)
+        return 1; /* the error as it is */
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+int bl_guard_xpcall(lua_State *L)
+{
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, guarded_msgh, 1);
+    lua_replace(L, 2);
+    return bl_guard_rethrow(L);
+}
 
 const char *bl_guard_describe(const bl_guard *g, const char *who, char *buf, size_t n)
 {

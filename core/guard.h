@@ -4,6 +4,8 @@
 #define BL_GUARD_H
 
 #include <lua.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,20 +19,44 @@ typedef struct bl_limits {
 
 enum { BL_TRIP_NONE, BL_TRIP_BUDGET, BL_TRIP_TIME, BL_TRIP_MEMORY };
 
+/* Budgets below this are counted from a call's first instruction; larger ones from the moment the
+ * watchdog finds the call still running, 1-2 ms after it began (guard.c says why). */
+#define BL_GUARD_EAGER 1000000LL
+
 typedef struct bl_guard {
     bl_limits lim;
     size_t used;          /* bytes the state holds now */
-    int armed;            /* a policy call is running: budget and time apply */
+    atomic_int armed;     /* a policy call is running: budget and time apply */
     long long count;      /* instructions counted in this call */
     int step;             /* instructions between two hook calls */
     uint64_t deadline_ns; /* monotonic */
     int tripped;          /* BL_TRIP_*: why the last call was stopped */
     char where[256];      /* "file:line" of the instruction that tripped, if known */
+    /* the watchdog's side (guard.c) */
+    lua_State *co;         /* the thread the call runs on */
+    pthread_t thread;      /* the OS thread it runs on */
+    atomic_uint gen;       /* counts calls */
+    atomic_uint kick_gen;  /* the call the watchdog signalled */
+    atomic_int kicking;    /* the watchdog is signalling this guard's thread */
+    atomic_int hooked;     /* the count hook is on co */
+    unsigned wd_seen;      /* the call the watchdog saw at its last look */
+    int watched;
 } bl_guard;
 
-/* Creates a Lua state whose allocator and hook use g (which must outlive the state). */
+/* Creates a Lua state whose allocator and hook use g (which must outlive the state), and puts g
+ * under the watchdog; bl_guard_close takes it off (before g is freed, after lua_close). */
 lua_State *bl_guard_newstate(bl_guard *g);
+void bl_guard_close(bl_guard *g);
 bl_guard *bl_guard_of(lua_State *L);
+
+/* coroutine.create / coroutine.wrap for policies (upvalue 1: the original): the new coroutine is
+ * counted by the hook from its first instruction. */
+int bl_guard_cocreate(lua_State *L);
+/* pcall, xpcall and coroutine.resume for policies (upvalue 1: the original): once a limit has
+ * tripped in the call, the error goes on up instead of being caught. */
+int bl_guard_rethrow(lua_State *L);
+/* xpcall, the same, whose message handler does not run after a trip (it would run with hooks off). */
+int bl_guard_xpcall(lua_State *L);
 
 /* Arms the budget and timeout for one call running on thread co; bl_guard_end disarms. */
 void bl_guard_begin(bl_guard *g, lua_State *co);

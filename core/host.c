@@ -22,6 +22,15 @@ int luaopen_bylaw_core(lua_State *L);
 int luaopen_bylaw_calendar(lua_State *L);
 int bl_lua_print(lua_State *L);
 
+typedef struct type_checks {
+    char *type;
+    int n;
+    struct field_check {
+        char *name;
+        int kind, optional;
+    } *c;
+} type_checks;
+
 struct bl_host {
     bl_guard guard; /* first: bl_host_of() finds the host through the guard */
     lua_State *L;
@@ -32,10 +41,15 @@ struct bl_host {
     const char *policy_now; /* name of the running policy (a string the runtime holds) */
     char who[300];          /* what runs when no policy is named: "loading policies/x.lua" */
     const cJSON *input;     /* the record under evaluation (borrowed) */
-    cJSON *owned;           /* the record, when the caller handed it over (no copy needed) */
-    cJSON *result;          /* what C.start .. C.event build */
-    cJSON *decisions, *points, *events; /* arrays inside result */
-    cJSON *deadlines, *cancels;         /* made when first needed */
+    type_checks *types;     /* the field checks of each record type (C.checks) */
+    int ntypes;
+    bl_buf *out;            /* where C.finish writes the answer */
+    bl_buf side, scratch;   /* the decisions while the record is written; joined reasons */
+    struct touched {
+        const char *name; /* held by a builder */
+        int seen;
+    } *touched;             /* the fields the decisions change */
+    int ntouched, captouched;
     char month[8];          /* default period of points */
 };
 
@@ -59,167 +73,405 @@ char *bl_source_version(const char *src, size_t len, char *buf)
 
 /* Primitives the runtime calls ------------------------------------------------------------------ */
 
+enum { KIND_NUMBER, KIND_INTEGER, KIND_STRING, KIND_BOOLEAN, KIND_TABLE };
+
+/* C.checks(type, {{name=, type=, optional=}, ...}): the field checks C.fields runs for type. */
+static int c_checks(lua_State *L)
+{
+    bl_host_t *h = bl_host_of(L);
+    static const char *const kinds[] = {"number", "integer", "string", "boolean", "table", NULL};
+    h->types = realloc(h->types, (size_t)(h->ntypes + 1) * sizeof *h->types);
+    type_checks *t = &h->types[h->ntypes++];
+    t->type = bl_strdupf("%s", luaL_checkstring(L, 1));
+    t->n = (int)luaL_len(L, 2);
+    t->c = calloc((size_t)t->n + 1, sizeof *t->c);
+    for (int i = 0; i < t->n; i++) {
+        lua_rawgeti(L, 2, i + 1);
+        lua_getfield(L, -1, "name");
+        t->c[i].name = bl_strdupf("%s", lua_tostring(L, -1));
+        lua_getfield(L, -2, "type");
+        t->c[i].kind = luaL_checkoption(L, -1, NULL, kinds);
+        lua_getfield(L, -3, "optional");
+        t->c[i].optional = lua_toboolean(L, -1);
+        lua_pop(L, 4);
+    }
+    return 0;
+}
+
+/* 1-based index of the first check of t the record fails, or 0. JSON null counts as absent. */
+static int check_fields(const type_checks *t, const cJSON *rec)
+{
+    for (int i = 0; i < t->n; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, t->c[i].name);
+        int ok;
+        if (v == NULL || cJSON_IsNull(v))
+            ok = t->c[i].optional;
+        else
+            switch (t->c[i].kind) {
+            case KIND_NUMBER: ok = cJSON_IsNumber(v); break;
+            case KIND_INTEGER: ok = cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble); break;
+            case KIND_STRING: ok = cJSON_IsString(v); break;
+            case KIND_BOOLEAN: ok = cJSON_IsBool(v); break;
+            default: ok = cJSON_IsObject(v) || cJSON_IsArray(v); break;
+            }
+        if (!ok)
+            return i + 1;
+    }
+    return 0;
+}
+
+/* C.fields(type) → fields, bad, nested: the record as a table; the index of the first field check of
+ * type it fails (nil: none, or type nil); whether any field holds an object or array. */
 static int c_fields(lua_State *L)
 {
     bl_host_t *h = bl_host_of(L);
+    const char *type = lua_tostring(L, 1);
     bl_lua_pushjson(L, h->input, 1);
-    return 1;
+    int bad = 0, nested = 0;
+    for (int i = 0; type && i < h->ntypes; i++)
+        if (strcmp(h->types[i].type, type) == 0) {
+            bad = check_fields(&h->types[i], h->input);
+            break;
+        }
+    for (const cJSON *c = h->input->child; c && !nested; c = c->next)
+        nested = cJSON_IsObject(c) || cJSON_IsArray(c);
+    if (bad)
+        lua_pushinteger(L, bad);
+    else
+        lua_pushnil(L);
+    lua_pushboolean(L, nested);
+    return 3;
 }
 
-/* C.begin(name): the limits start afresh for policy `name`; C.begin(nil): no policy runs now. */
+/* C.begin(name): the limits start afresh for policy `name`. */
 static int c_begin(lua_State *L)
 {
     bl_host_t *h = bl_host_of(L);
     h->policy_now = lua_tostring(L, 1);
-    if (h->policy_now)
-        bl_guard_begin(&h->guard, L);
-    else
-        bl_guard_end(&h->guard);
+    bl_guard_begin(&h->guard, L);
     return 0;
 }
 
-static cJSON *lua_to_json_or_raise(lua_State *L, int idx, const char *what)
+/* Writing the answer ----------------------------------------------------------------------------- */
+
+#define LIT(b, lit) BL_JSON_LIT(b, lit)
+
+/* Writes the Lua value on top of the stack (popped), or raises naming what it was. */
+static void put_top(lua_State *L, bl_buf *b, const char *what)
 {
     char err[200];
-    cJSON *j = bl_lua_tojson(L, idx, err, sizeof err);
-    if (j == NULL)
+    if (bl_lua_put(L, -1, b, err, sizeof err) != 0)
         luaL_error(L, "%s: %s", what, err);
-    return j;
-}
-
-static const char *field_str(lua_State *L, int t, const char *k)
-{
-    lua_getfield(L, t, k);
-    const char *s = lua_tostring(L, -1); /* held by the table */
     lua_pop(L, 1);
-    return s;
 }
 
-/* Sets obj[key] = v, replacing an existing key (cJSON would keep both). */
-static void set_field(cJSON *obj, const char *key, cJSON *v)
+/* The string at idx, or null. */
+static void put_opt_str(lua_State *L, bl_buf *b, int idx)
 {
-    if (cJSON_GetObjectItemCaseSensitive(obj, key))
-        cJSON_ReplaceItemInObjectCaseSensitive(obj, key, v);
+    size_t n;
+    const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &n) : NULL;
+    if (s)
+        bl_json_put_str(b, s, n);
     else
-        cJSON_AddItemToObject(obj, key, v);
+        LIT(b, "null");
 }
 
-/* Keys below are string literals: cJSON need not copy them. */
-static cJSON *add_cs(cJSON *obj, const char *key, cJSON *v)
+/* t[i] as put_opt_str */
+static void put_slot_str(lua_State *L, bl_buf *b, int t, int i)
 {
-    cJSON_AddItemToObjectCS(obj, key, v);
-    return v;
+    lua_rawgeti(L, t, i);
+    put_opt_str(L, b, -1);
+    lua_pop(L, 1);
 }
 
-static cJSON *str_or_null(const char *s) { return s ? cJSON_CreateString(s) : cJSON_CreateNull(); }
-
-/* C.start(over): the result object, with the record as proposed. */
-static int c_start(lua_State *L)
+/* The fields the decisions change, each once, in the order first proposed. */
+static void touched_add(bl_host_t *h, const char *k)
 {
-    bl_host_t *h = bl_host_of(L);
-    cJSON *out = cJSON_CreateObject();
-    h->result = out; /* owned by the host from here, even if we raise below */
-    cJSON *rec = h->owned ? h->owned : cJSON_Duplicate(h->input, 1);
-    h->owned = NULL;
-    add_cs(out, "record", rec);
-    for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1)) {
-        const char *k = lua_tostring(L, -2);
-        if (bl_lua_isnull(L, -1))
-            cJSON_DeleteItemFromObjectCaseSensitive(rec, k);
-        else
-            set_field(rec, k, lua_to_json_or_raise(L, -1, k));
+    for (int i = 0; i < h->ntouched; i++)
+        if (strcmp(h->touched[i].name, k) == 0)
+            return;
+    if (h->ntouched == h->captouched) {
+        h->captouched = h->captouched ? 2 * h->captouched : 16;
+        h->touched = realloc(h->touched, (size_t)h->captouched * sizeof *h->touched);
     }
-    h->decisions = add_cs(out, "decisions", cJSON_CreateArray());
-    h->points = add_cs(out, "points", cJSON_CreateArray());
-    h->events = add_cs(out, "events", cJSON_CreateArray());
-    h->deadlines = h->cancels = NULL;
-    h->month[0] = '\0'; /* the default period, made when a point needs it */
-    return 0;
+    h->touched[h->ntouched].name = k;
+    h->touched[h->ntouched].seen = 0;
+    h->ntouched++;
 }
 
-/* C.decision(policy, version, verdict, explanation, reasons, changes) */
-static int c_decision(lua_State *L)
+static int touched_find(const bl_host_t *h, const char *k)
+{
+    for (int i = 0; i < h->ntouched; i++)
+        if (strcmp(h->touched[i].name, k) == 0)
+            return i;
+    return -1;
+}
+
+/* One field of the record with its current value (fields at index 1), unless that is nil. */
+static void put_current(lua_State *L, bl_buf *b, const char *k, int *first)
+{
+    if (lua_getfield(L, 1, k) == LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (!*first)
+        LIT(b, ",");
+    *first = 0;
+    bl_json_put_str(b, k, strlen(k));
+    LIT(b, ":");
+    put_top(L, b, k);
+}
+
+/* "record": the input record, in its order, with each changed field's final value in place; removed
+ * fields left out; new fields after, in the order first proposed. */
+static void put_record(lua_State *L, bl_host_t *h, bl_buf *b)
+{
+    LIT(b, "{\"record\":{");
+    int first = 1;
+    for (const cJSON *c = h->input->child; c; c = c->next) {
+        int t = h->ntouched ? touched_find(h, c->string) : -1;
+        if (t >= 0) {
+            h->touched[t].seen = 1;
+            put_current(L, b, c->string, &first);
+            continue;
+        }
+        if (!first)
+            LIT(b, ",");
+        first = 0;
+        bl_json_put_str(b, c->string, strlen(c->string));
+        LIT(b, ":");
+        bl_json_put_value(b, c);
+    }
+    for (int t = 0; t < h->ntouched; t++)
+        if (!h->touched[t].seen)
+            put_current(L, b, h->touched[t].name, &first);
+    LIT(b, "}");
+}
+
+/* One decision; the builder is at index d (see _runtime.lua: NAME, VERSION, CHANGES, ...). */
+static void put_decision(lua_State *L, bl_host_t *h, bl_buf *b, int d)
+{
+    LIT(b, "{\"policy\":");
+    put_slot_str(L, b, d, 1);
+    LIT(b, ",\"version\":");
+    put_slot_str(L, b, d, 2);
+    LIT(b, ",\"verdict\":");
+    put_slot_str(L, b, d, 5);
+
+    int rs = lua_rawgeti(L, d, 4) == LUA_TTABLE ? lua_gettop(L) : 0;
+    lua_Integer nr = rs ? luaL_len(L, rs) : 0;
+    LIT(b, ",\"explanation\":"); /* the reasons, joined with "; " */
+    if (nr == 1) {
+        put_slot_str(L, b, rs, 1);
+    } else {
+        h->scratch.len = 0;
+        for (lua_Integer i = 1; i <= nr; i++) {
+            size_t n;
+            lua_rawgeti(L, rs, (lua_Integer)i);
+            const char *s = lua_tolstring(L, -1, &n);
+            if (i > 1)
+                bl_json_put(&h->scratch, "; ", 2);
+            if (s)
+                bl_json_put(&h->scratch, s, n);
+            lua_pop(L, 1);
+        }
+        bl_json_put_str(b, h->scratch.data ? h->scratch.data : "", h->scratch.len);
+    }
+    LIT(b, ",\"reasons\":[");
+    for (lua_Integer i = 1; i <= nr; i++) {
+        if (i > 1)
+            LIT(b, ",");
+        put_slot_str(L, b, rs, (int)i);
+    }
+    LIT(b, "]");
+    lua_pop(L, 1); /* reasons */
+
+    LIT(b, ",\"changes\":{"); /* { field, value, ... }: each field once, where first proposed, last value */
+    if (lua_rawgeti(L, d, 3) == LUA_TTABLE) {
+        int ch = lua_gettop(L);
+        lua_Integer n = luaL_len(L, ch);
+        int firstout = 1;
+        for (lua_Integer i = 1; i < n; i += 2) {
+            lua_rawgeti(L, ch, i);
+            const char *k = lua_tostring(L, -1); /* held by the builder until the answer is written */
+            lua_Integer last = i;
+            int first = 1;
+            for (lua_Integer j = 1; j < n && first; j += 2) {
+                if (j == i)
+                    continue;
+                lua_rawgeti(L, ch, j);
+                if (strcmp(lua_tostring(L, -1), k) == 0) {
+                    if (j < i)
+                        first = 0;
+                    else
+                        last = j;
+                }
+                lua_pop(L, 1);
+            }
+            if (first) {
+                if (!firstout)
+                    LIT(b, ",");
+                firstout = 0;
+                bl_json_put_str(b, k, strlen(k));
+                LIT(b, ":");
+                touched_add(h, k);
+                lua_rawgeti(L, ch, last + 1);
+                put_top(L, b, k);
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    LIT(b, "}}");
+}
+
+/* Writes entry e of the list of policy name (a stack index). */
+typedef void (*put_entry)(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name);
+
+/* ,"key":[...]: the entries of list `slot` of every builder (ds at index 2, n of them); with
+ * optional, nothing at all when there are none. */
+static void put_list(lua_State *L, bl_host_t *h, bl_buf *b, int n, const char *key, int slot, put_entry each,
+                     int optional)
+{
+    int count = 0;
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, 2, i);
+        int d = lua_gettop(L);
+        lua_rawgeti(L, d, 1); /* the policy's name */
+        if (lua_rawgeti(L, d, slot) == LUA_TTABLE) {
+            lua_Integer m = luaL_len(L, -1);
+            for (lua_Integer j = 1; j <= m; j++) {
+                if (count++) {
+                    LIT(b, ",");
+                } else {
+                    LIT(b, ",\"");
+                    bl_json_put(b, key, strlen(key));
+                    LIT(b, "\":[");
+                }
+                lua_rawgeti(L, d + 2, j);
+                each(L, h, b, lua_gettop(L), d + 1);
+                lua_pop(L, 1);
+            }
+        }
+        lua_settop(L, d - 1);
+    }
+    if (count)
+        LIT(b, "]");
+    else if (!optional) {
+        LIT(b, ",\"");
+        bl_json_put(b, key, strlen(key));
+        LIT(b, "\":[]");
+    }
+}
+
+/* { subject, n, reason, period } */
+static void put_point(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
+{
+    LIT(b, "{\"subject\":");
+    put_slot_str(L, b, e, 1);
+    LIT(b, ",\"points\":");
+    lua_rawgeti(L, e, 2);
+    bl_json_put_int(b, (long long)lua_tointeger(L, -1));
+    lua_pop(L, 1);
+    LIT(b, ",\"period\":");
+    if (lua_rawgeti(L, e, 4) == LUA_TSTRING) {
+        put_opt_str(L, b, -1);
+    } else {
+        if (h->month[0] == '\0')
+            bl_time_month(bl_clock_now_ms(), h->month);
+        bl_json_put_str(b, h->month, strlen(h->month));
+    }
+    lua_pop(L, 1);
+    LIT(b, ",\"reason\":");
+    put_slot_str(L, b, e, 3);
+    LIT(b, ",\"policy\":");
+    put_opt_str(L, b, name);
+    LIT(b, "}");
+}
+
+/* ,"payload": e[i], a table, or {} */
+static void put_payload(lua_State *L, bl_buf *b, int e, int i)
+{
+    LIT(b, ",\"payload\":");
+    if (lua_rawgeti(L, e, i) == LUA_TNIL) {
+        lua_pop(L, 1);
+        LIT(b, "{}");
+    } else {
+        put_top(L, b, "payload");
+    }
+}
+
+/* { kind, payload } */
+static void put_event(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
+{
+    LIT(b, "{\"kind\":");
+    put_slot_str(L, b, e, 1);
+    put_payload(L, b, e, 2);
+    LIT(b, ",\"policy\":");
+    put_opt_str(L, b, name);
+    LIT(b, "}");
+}
+
+/* { name, due (seconds), payload } */
+static void put_deadline(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
+{
+    LIT(b, "{\"name\":");
+    put_slot_str(L, b, e, 1);
+    lua_rawgeti(L, e, 2);
+    double due = luaL_checknumber(L, -1) * 1000.0;
+    lua_pop(L, 1);
+    char buf[32];
+    LIT(b, ",\"due\":");
+    bl_time_format((int64_t)due, buf);
+    bl_json_put_str(b, buf, strlen(buf));
+    LIT(b, ",\"due_ms\":");
+    bl_json_put_num(b, floor(due));
+    put_payload(L, b, e, 3);
+    LIT(b, ",\"policy\":");
+    put_opt_str(L, b, name);
+    LIT(b, "}");
+}
+
+/* name */
+static void put_cancel(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
+{
+    LIT(b, "{\"name\":");
+    put_opt_str(L, b, e);
+    LIT(b, ",\"policy\":");
+    put_opt_str(L, b, name);
+    LIT(b, "}");
+}
+
+/* C.finish(fields, builders, n): the policies are done; writes the answer
+ * {"record", "decisions", "points", "events"[, "deadlines"][, "cancels"]} to the host's output. */
+static int c_finish(lua_State *L)
 {
     bl_host_t *h = bl_host_of(L);
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddItemToArray(h->decisions, d);
-    /* policy name and version live as long as the host (the runtime holds them): no copies */
-    add_cs(d, "policy", cJSON_CreateStringReference(lua_tostring(L, 1)));
-    add_cs(d, "version", cJSON_CreateStringReference(lua_tostring(L, 2)));
-    add_cs(d, "verdict", str_or_null(lua_tostring(L, 3)));
-    add_cs(d, "explanation", str_or_null(lua_tostring(L, 4)));
-    cJSON *reasons = add_cs(d, "reasons", cJSON_CreateArray());
-    lua_Integer nr = lua_istable(L, 5) ? luaL_len(L, 5) : 0;
-    for (lua_Integer r = 1; r <= nr; r++) {
-        lua_rawgeti(L, 5, r);
-        cJSON_AddItemToArray(reasons, cJSON_CreateString(lua_tostring(L, -1)));
+    h->policy_now = NULL;
+    bl_guard_end(&h->guard);
+    int n = (int)luaL_checkinteger(L, 3);
+    bl_buf *out = h->out;
+    h->ntouched = 0;
+    h->month[0] = '\0'; /* the default period of points, made when first needed */
+    luaL_checkstack(L, 20, NULL);
+    /* the decisions first, to the side: they say which fields changed, which the record needs */
+    h->side.len = 0;
+    LIT(&h->side, ",\"decisions\":[");
+    for (int i = 1; i <= n; i++) {
+        if (i > 1)
+            LIT(&h->side, ",");
+        lua_rawgeti(L, 2, i);
+        put_decision(L, h, &h->side, lua_gettop(L));
         lua_pop(L, 1);
     }
-    cJSON *changes = add_cs(d, "changes", cJSON_CreateObject());
-    if (!lua_istable(L, 6))
-        return 0;
-    for (lua_pushnil(L); lua_next(L, 6); lua_pop(L, 1))
-        cJSON_AddItemToObject(changes, lua_tostring(L, -2),
-                              bl_lua_isnull(L, -1) ? cJSON_CreateNull() : lua_to_json_or_raise(L, -1, "change"));
-    return 0;
-}
-
-/* C.point(policy, subject, points, period, reason) */
-static int c_point(lua_State *L)
-{
-    bl_host_t *h = bl_host_of(L);
-    cJSON *p = cJSON_CreateObject();
-    cJSON_AddItemToArray(h->points, p);
-    add_cs(p, "subject", str_or_null(lua_tostring(L, 2)));
-    add_cs(p, "points", cJSON_CreateNumber((double)lua_tointeger(L, 3)));
-    if (!lua_isstring(L, 4) && h->month[0] == '\0')
-        bl_time_month(bl_clock_now_ms(), h->month);
-    add_cs(p, "period", str_or_null(lua_isstring(L, 4) ? lua_tostring(L, 4) : h->month));
-    add_cs(p, "reason", str_or_null(lua_tostring(L, 5)));
-    add_cs(p, "policy", str_or_null(lua_tostring(L, 1)));
-    return 0;
-}
-
-/* C.event(policy, kind, payload) */
-static int c_event(lua_State *L)
-{
-    bl_host_t *h = bl_host_of(L);
-    cJSON *e = cJSON_CreateObject();
-    cJSON_AddItemToArray(h->events, e);
-    add_cs(e, "kind", str_or_null(lua_tostring(L, 2)));
-    add_cs(e, "payload", lua_isnoneornil(L, 3) ? cJSON_CreateObject() : lua_to_json_or_raise(L, 3, "payload"));
-    add_cs(e, "policy", str_or_null(lua_tostring(L, 1)));
-    return 0;
-}
-
-/* C.deadline(policy, name, due_seconds, payload) */
-static int c_deadline(lua_State *L)
-{
-    bl_host_t *h = bl_host_of(L);
-    if (h->deadlines == NULL)
-        h->deadlines = add_cs(h->result, "deadlines", cJSON_CreateArray());
-    cJSON *t = cJSON_CreateObject();
-    cJSON_AddItemToArray(h->deadlines, t);
-    double due = luaL_checknumber(L, 3) * 1000.0;
-    char buf[32];
-    add_cs(t, "name", str_or_null(lua_tostring(L, 2)));
-    add_cs(t, "due", cJSON_CreateString(bl_time_format((int64_t)due, buf)));
-    add_cs(t, "due_ms", cJSON_CreateNumber(floor(due)));
-    add_cs(t, "payload", lua_isnoneornil(L, 4) ? cJSON_CreateObject() : lua_to_json_or_raise(L, 4, "payload"));
-    add_cs(t, "policy", str_or_null(lua_tostring(L, 1)));
-    return 0;
-}
-
-/* C.cancel(policy, name) */
-static int c_cancel(lua_State *L)
-{
-    bl_host_t *h = bl_host_of(L);
-    if (h->cancels == NULL)
-        h->cancels = add_cs(h->result, "cancels", cJSON_CreateArray());
-    cJSON *t = cJSON_CreateObject();
-    cJSON_AddItemToArray(h->cancels, t);
-    add_cs(t, "name", str_or_null(lua_tostring(L, 2)));
-    add_cs(t, "policy", str_or_null(lua_tostring(L, 1)));
+    LIT(&h->side, "]");
+    put_record(L, h, out);
+    bl_json_put(out, h->side.data, h->side.len);
+    put_list(L, h, out, n, "points", 6, put_point, 0);
+    put_list(L, h, out, n, "events", 7, put_event, 0);
+    put_list(L, h, out, n, "deadlines", 8, put_deadline, 1);
+    put_list(L, h, out, n, "cancels", 9, put_cancel, 1);
+    LIT(out, "}");
     return 0;
 }
 
@@ -320,50 +572,59 @@ static int worker_run(bl_host_t *h, lua_State *from, int nargs, char **err)
 }
 
 
-static int eval(bl_host_t *h, const char *type, const cJSON *record, cJSON *owned, bl_store_t *reads, cJSON **out,
-                char **err);
-
-int bl_host_eval(bl_host_t *h, const char *type, const cJSON *record, bl_store_t *reads, cJSON **out, char **err)
+/* Runs the function and nargs arguments on top of L, which end with C.finish writing the answer to
+ * out; on failure out is as it was. */
+static int run_into(bl_host_t *h, const cJSON *record, bl_store_t *reads, int nargs, bl_buf *out, char **err)
 {
-    return eval(h, type, record, NULL, reads, out, err);
+    size_t mark = out->len;
+    h->input = record;
+    h->store = reads;
+    h->out = out;
+    int rc = worker_run(h, h->L, nargs, err);
+    h->input = NULL;
+    h->store = NULL;
+    h->out = NULL;
+    if (rc != BL_OK) {
+        out->len = mark;
+        if (out->data)
+            out->data[mark] = '\0';
+    }
+    return rc;
 }
 
-int bl_host_eval_take(bl_host_t *h, const char *type, cJSON *record, bl_store_t *reads, cJSON **out, char **err)
+int bl_host_eval_json(bl_host_t *h, const char *type, const cJSON *record, bl_store_t *reads, bl_buf *out, char **err)
 {
-    return eval(h, type, record, record, reads, out, err);
-}
-
-static int eval(bl_host_t *h, const char *type, const cJSON *record, cJSON *owned, bl_store_t *reads, cJSON **out,
-                char **err)
-{
-    *out = NULL;
     *err = NULL;
     if (!cJSON_IsObject(record)) {
         *err = bl_strdupf("a record must be a JSON object");
-        cJSON_Delete(owned);
         return BL_INVALID;
     }
-    lua_State *L = h->L;
-    h->input = record;
-    h->owned = owned;
-    h->result = NULL;
-    h->store = reads;
     snprintf(h->who, sizeof h->who, "the engine");
-    lua_rawgeti(L, LUA_REGISTRYINDEX, h->eval_ref);
-    lua_pushstring(L, type);
-    int rc = worker_run(h, L, 1, err);
-    h->input = NULL;
-    h->store = NULL;
-    cJSON_Delete(h->owned); /* not handed on: the evaluation failed before C.start */
-    h->owned = NULL;
-    if (rc != BL_OK) {
-        cJSON_Delete(h->result);
-        h->result = NULL;
-        return rc;
+    lua_rawgeti(h->L, LUA_REGISTRYINDEX, h->eval_ref);
+    lua_pushstring(h->L, type);
+    return run_into(h, record, reads, 1, out, err);
+}
+
+/* The answer written to a buffer, parsed into a tree. */
+static int answer_tree(int rc, bl_buf *b, cJSON **out, char **err)
+{
+    if (rc == BL_OK) {
+        char perr[200];
+        *out = bl_json_parse(b->data, b->len, perr, sizeof perr);
+        if (*out == NULL) { /* cannot happen: the text is ours */
+            *err = bl_strdupf("internal error: the answer is not valid JSON: %s", perr);
+            rc = BL_ERR;
+        }
     }
-    *out = h->result;
-    h->result = NULL;
-    return BL_OK;
+    bl_buf_free(b);
+    return rc;
+}
+
+int bl_host_eval(bl_host_t *h, const char *type, const cJSON *record, bl_store_t *reads, cJSON **out, char **err)
+{
+    bl_buf b = {0};
+    *out = NULL;
+    return answer_tree(bl_host_eval_json(h, type, record, reads, &b, err), &b, out, err);
 }
 
 int bl_host_fire(bl_host_t *h, const char *type, const cJSON *record, const char *policy, const char *timer,
@@ -372,10 +633,6 @@ int bl_host_fire(bl_host_t *h, const char *type, const cJSON *record, const char
     *out = NULL;
     *err = NULL;
     lua_State *L = h->L;
-    h->input = record;
-    h->owned = NULL;
-    h->result = NULL;
-    h->store = reads;
     snprintf(h->who, sizeof h->who, "timer '%s' of policy '%s'", timer, policy);
     bl_host_push_runtime(h);
     lua_getfield(L, -1, "fire");
@@ -383,18 +640,9 @@ int bl_host_fire(bl_host_t *h, const char *type, const cJSON *record, const char
     lua_pushstring(L, policy);
     lua_pushstring(L, timer);
     bl_lua_pushjson(L, info, 1);
-    int rc = worker_run(h, L, 3, err);
-    h->input = NULL;
-    h->store = NULL;
-    if (rc != BL_OK) {
-        cJSON_Delete(h->result);
-        h->result = NULL;
-        return rc;
-    }
-    *out = h->result;
-    h->result = NULL;
+    bl_buf b = {0};
     (void)type;
-    return BL_OK;
+    return answer_tree(run_into(h, record, reads, 3, &b, err), &b, out, err);
 }
 
 /* Loading ---------------------------------------------------------------------------------------- */
@@ -492,9 +740,7 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     lua_State *L = h->L = bl_guard_newstate(&h->guard);
     if (L == NULL) {
         bl_buf_printf(errors, "cannot create a Lua state (memory cap %zu bytes)\n", cfg->limits.memory);
-        free(h->policy_dir);
-        free(h->scripts_dir);
-        free(h);
+        bl_host_close(h);
         return NULL;
     }
     /* The runtime (trusted) sees the whole state's globals, with debug; policies see the sandbox. */
@@ -522,9 +768,8 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
         return NULL;
     }
     static const luaL_Reg prims[] = {
-        {"fields", c_fields},     {"begin", c_begin}, {"start", c_start}, {"decision", c_decision},
-        {"point", c_point},       {"event", c_event}, {"deadline", c_deadline}, {"cancel", c_cancel},
-        {"now", c_now},           {NULL, NULL},
+        {"checks", c_checks}, {"fields", c_fields}, {"begin", c_begin},
+        {"finish", c_finish}, {"now", c_now},       {NULL, NULL},
     };
     luaL_newlib(L, prims);
     bl_lua_pushnull(L);
@@ -577,9 +822,28 @@ void bl_host_close(bl_host_t *h)
         return;
     if (h->L)
         lua_close(h->L);
+    bl_guard_close(&h->guard);
+    for (int i = 0; i < h->ntypes; i++) {
+        for (int j = 0; j < h->types[i].n; j++)
+            free(h->types[i].c[j].name);
+        free(h->types[i].c);
+        free(h->types[i].type);
+    }
+    free(h->types);
+    bl_buf_free(&h->side);
+    bl_buf_free(&h->scratch);
+    free(h->touched);
     free(h->policy_dir);
     free(h->scripts_dir);
     free(h);
+}
+
+static const char *field_str(lua_State *L, int t, const char *k)
+{
+    lua_getfield(L, t, k);
+    const char *s = lua_tostring(L, -1); /* held by the table */
+    lua_pop(L, 1);
+    return s;
 }
 
 cJSON *bl_host_policies(bl_host_t *h)

@@ -30,8 +30,10 @@ void bl_host_close(bl_host_t *h);
  * starts with file:line), *err malloc'd; nothing is changed and the host stays usable. */
 int bl_host_eval(bl_host_t *h, const char *type, const cJSON *record, bl_store_t *reads, cJSON **out, char **err);
 
-/* Like bl_host_eval, but takes ownership of record (deleted in all cases): saves a copy. */
-int bl_host_eval_take(bl_host_t *h, const char *type, cJSON *record, bl_store_t *reads, cJSON **out, char **err);
+/* Like bl_host_eval, but appends the answer to out as compact JSON text (no newline), without
+ * building a tree: the fast path of `bylaw eval --input`. On failure out is left as it was. */
+int bl_host_eval_json(bl_host_t *h, const char *type, const cJSON *record, bl_store_t *reads, bl_buf *out,
+                      char **err);
 
 /* Runs the handler `timer` of `policy` on record (borrowed); info is what the handler gets as t
  * ({"name","due","late_ms","payload"}). Results and failures as bl_host_eval. */

@@ -1,5 +1,6 @@
-/* json.h — JSON text in and out for the C side, on cJSON (Debian libcjson): parsing with errors that
- * give the byte offset, limits on depth and on numbers too large to keep exactly, compact printing. */
+/* json.h — JSON text in and out for the C side: parsing on cJSON (Debian libcjson), with errors that
+ * give the byte offset and limits on depth and on numbers too large to keep exactly; trees printed
+ * with cJSON; and a small writer that appends JSON text to a buffer without building a tree. */
 #ifndef BL_JSON_H
 #define BL_JSON_H
 
@@ -21,6 +22,17 @@ void bl_json_print(const cJSON *j, bl_buf *out);
 void bl_json_print_owned(cJSON *j, bl_buf *out);
 /* The compact JSON text of j (malloc'd; free with free()). */
 char *bl_json_dump(const cJSON *j);
+
+/* The writer: each call appends to b (NUL-terminated after it); the caller writes the punctuation
+ * between values. */
+void bl_json_put(bl_buf *b, const char *s, size_t n);     /* n bytes as they are */
+void bl_json_put_str(bl_buf *b, const char *s, size_t n); /* a string, quoted and escaped */
+void bl_json_put_int(bl_buf *b, long long v);
+/* Integral values below 2^53 as integers, others in the shortest form that reads back the same
+ * (d must be finite). */
+void bl_json_put_num(bl_buf *b, double d);
+void bl_json_put_value(bl_buf *b, const cJSON *j); /* j and everything under it */
+#define BL_JSON_LIT(b, lit) bl_json_put((b), (lit), sizeof(lit) - 1)
 
 /* Small accessors: NULL / default when absent or of another type. */
 const char *bl_json_str(const cJSON *obj, const char *key);

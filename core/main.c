@@ -242,20 +242,19 @@ static void eval_text(eval_ctx *e, const char *text, size_t len, long line, bl_b
             err = bl_strdupf("the record says \"type\": %s but TYPE is '%s'",
                              cJSON_IsString(t) ? t->valuestring : "(not a string)", e->type);
         } else {
-            cJSON *res = NULL;
             if (e->store) {
+                cJSON *res = NULL;
                 const char *id = bl_json_str(rec, "id");
                 if (id == NULL || *id == '\0')
                     err = bl_strdupf("field 'id' must be a non-empty string to store the record with --db");
                 else
                     rc = bl_engine_put(e->h, e->store, e->type, id, rec, -1, "write", &res, &err);
-            } else {
-                rc = bl_host_eval_take(e->h, e->type, rec, NULL, &res, &err);
-                rec = NULL;
-            }
-            if (rc == BL_OK) {
-                json_line(out, res);
-                cJSON_Delete(res);
+                if (rc == BL_OK) {
+                    json_line(out, res);
+                    cJSON_Delete(res);
+                }
+            } else if ((rc = bl_host_eval_json(e->h, e->type, rec, NULL, out, &err)) == BL_OK) {
+                bl_buf_add(out, "\n", 1);
             }
         }
     }

@@ -1,6 +1,7 @@
 /* sandbox.c — the sandbox as data: which globals and library functions a policy can reach (the
  * tables below, one screen), and the few functions replaced by safe versions (load, require, os.time,
- * os.date). Everything else of the Lua state stays out of reach. */
+ * os.date; pcall, xpcall and coroutine.resume, which cannot catch a tripped limit; coroutine.create
+ * and wrap, which put new coroutines under the guard's hook). Everything else of the Lua state stays out of reach. */
 #include "sandbox.h"
 
 #include <lauxlib.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "guard.h"
 
 /* Base functions a policy may call as they are. */
 static const char *const base_allow[] = {
@@ -243,6 +245,20 @@ static int sb_time(lua_State *L)
     return 1;
 }
 
+/* setmetatable(t, mt), refusing a __gc field: Lua runs finalizers with hooks off, where no budget or
+ * time limit could stop them. */
+static int sb_setmetatable(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE && lua_getfield(L, 2, "__gc") != LUA_TNIL)
+        return luaL_argerror(L, 2, "__gc metamethods are not available in policies (they would run outside "
+                                   "the policy's limits)");
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
 /* os.date(fmt [, t]): t defaults to the engine clock. */
 static int sb_date(lua_State *L)
 {
@@ -284,6 +300,15 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
         lua_getglobal(L, *p);
         lua_setfield(L, -2, *p);
     }
+    lua_getglobal(L, "pcall"); /* a tripped limit is not an error pcall or xpcall may catch */
+    lua_pushcclosure(L, bl_guard_rethrow, 1);
+    lua_setfield(L, -2, "pcall");
+    lua_getglobal(L, "xpcall");
+    lua_pushcclosure(L, bl_guard_xpcall, 1);
+    lua_setfield(L, -2, "xpcall");
+    lua_getglobal(L, "setmetatable"); /* no __gc: finalizers run with hooks off, out of the limits' reach */
+    lua_pushcclosure(L, sb_setmetatable, 1);
+    lua_setfield(L, -2, "setmetatable");
     lua_pushliteral(L, "_VERSION");
     lua_getglobal(L, "_VERSION");
     lua_rawset(L, -3);
@@ -312,6 +337,17 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
             lua_getfield(L, real, "date");
             lua_pushcclosure(L, sb_date, 1);
             lua_setfield(L, -2, "date");
+        }
+        if (strcmp(libs[i].name, "coroutine") == 0) { /* a policy's coroutines run under the guard's hook */
+            static const char *const makers[] = {"create", "wrap"};
+            for (int m = 0; m < 2; m++) {
+                lua_getfield(L, real, makers[m]);
+                lua_pushcclosure(L, bl_guard_cocreate, 1);
+                lua_setfield(L, -2, makers[m]);
+            }
+            lua_getfield(L, real, "resume"); /* a tripped limit is not an error resume may return */
+            lua_pushcclosure(L, bl_guard_rethrow, 1);
+            lua_setfield(L, -2, "resume");
         }
         if (strcmp(libs[i].name, "string") == 0) {
             push_trap(L, "string.dump");

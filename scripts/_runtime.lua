@@ -71,7 +71,8 @@ function R.declarer(file, version)
   end
 end
 
--- Sorts each type's policies: ascending order, ties by name.
+-- Sorts each type's policies: ascending order, ties by name; hands C each type's field checks (C runs
+-- them on the JSON before it becomes a table: C.fields).
 function R.seal()
   R.by_type = {}
   for _, p in ipairs(R.list) do
@@ -91,6 +92,7 @@ function R.seal()
       end
     end
     checks_by_type[rtype] = checks
+    C.checks(rtype, checks)
   end
 end
 
@@ -125,47 +127,53 @@ readonly = function(t)
 end
 R.readonly = readonly
 
--- The view of the record under evaluation: proposals (over) first, then the stored fields (base).
--- One shared metatable; the two tables sit in the view under keys no policy can name.
-local BASE, OVER = {}, {}
-local VIEW = {
-  __index = function(v, k)
-    local x = rawget(v, OVER)[k]
-    if x == nil then x = rawget(v, BASE)[k] elseif x == NIL then return nil end
-    if type(x) == "table" then return readonly(x) end
-    return x
-  end,
-  __newindex = ro_newindex,
-  __pairs = function(v)
-    local base, over = rawget(v, BASE), rawget(v, OVER)
-    local phase, t = 1, over
-    local function iter(_, k)
-      while true do
-        local nk, nv = next(t, k)
-        if nk == nil then
-          if phase == 2 then return nil end
-          phase, t, k = 2, base, nil
-        elseif phase == 2 and over[nk] ~= nil then
-          k = nk
-        elseif nv == NIL then
-          k = nk
-        else
-          if type(nv) == "table" then nv = readonly(nv) end
-          return nk, nv
-        end
-      end
-    end
-    return iter, nil, nil
-  end,
-  __len = function() return 0 end,
-  __metatable = false,
-}
+-- `cur` holds the fields of the record under evaluation as the policies see them: the stored fields
+-- with every change proposed so far applied (d:set writes here as well as in its decision). Policies
+-- see it through one of two empty proxies: FLAT, whose __index is `cur` itself (plain reads, no call:
+-- records without nested tables), or DEEP, which wraps nested tables read-only. pairs(r) walks a
+-- snapshot, so a policy may propose changes while it iterates.
+local EMPTY = {}
+local cur = EMPTY
 
-local function view(base, over)
-  return setmetatable({ [BASE] = base, [OVER] = over }, VIEW)
+local function view_pairs(wrap)
+  return function()
+    local snap = {}
+    for k, v in next, cur do snap[k] = v end
+    return function(_, k)
+      local nk, nv = next(snap, k)
+      if wrap and type(nv) == "table" then nv = readonly(nv) end
+      return nk, nv
+    end, nil, nil
+  end
+end
+
+local FLAT = { __index = EMPTY, __newindex = ro_newindex, __pairs = view_pairs(false),
+               __len = function() return 0 end, __metatable = false }
+local DEEP = {
+  __index = function(_, k) local x = cur[k]; if type(x) == "table" then return readonly(x) end return x end,
+  __newindex = ro_newindex, __pairs = view_pairs(true), __len = function() return 0 end, __metatable = false,
+}
+local flat_view, deep_view = setmetatable({}, FLAT), setmetatable({}, DEEP)
+
+-- Points the views at fields (a fresh table per record); returns the view to hand to policies.
+local function view_of(fields, nested)
+  cur = fields
+  if nested then return deep_view end
+  FLAT.__index = fields
+  return flat_view
+end
+
+local function view_done()
+  cur = EMPTY
+  FLAT.__index = EMPTY
 end
 
 -- The decision builder ----------------------------------------------------------------------------
+-- A builder is an array C reads by position when the evaluation ends (C.finish in core/host.c):
+local NAME, VERSION, CHANGES, REASONS, VERDICT, POINTS, EVENTS, DEADLINES, CANCELS = 1, 2, 3, 4, 5, 6, 7, 8, 9
+-- CHANGES: { field, value, field, value, ... } in the order proposed (NIL: removed; a later value
+-- for the same field wins); REASONS: { text, ... }; POINTS: { { subject, n, reason, period }, ... };
+-- EVENTS: { { kind, payload }, ... }; DEADLINES: { { name, due, payload }, ... }; CANCELS: { name, ... }.
 
 local SEVERITY = { pass = 1, hold = 2, reject = 3 }
 local D = {}
@@ -177,16 +185,15 @@ local function argerr(n, fname, msg) error(fmt("bad argument #%d to '%s' (%s)", 
 local function add_reason(d, because, n, fname)
   if because == nil then return end
   if type(because) ~= "string" then argerr(n, fname, "reason must be a string, got " .. type(because)) end
-  local rs = d.reasons
-  if rs then rs[#rs + 1] = because else d.reasons = { because } end
+  local rs = d[REASONS]
+  if rs then rs[#rs + 1] = because else d[REASONS] = { because } end
 end
 
 local function json_value(v, n, fname, depth)
   local t = type(v)
-  if t == "string" or t == "boolean" or t == "number" then
-    if t == "number" and (v ~= v or v == math.huge or v == -math.huge) then
-      argerr(n, fname, "numbers must be finite")
-    end
+  if t == "string" or t == "boolean" then return end
+  if t == "number" then
+    if v ~= v or v == math.huge or v == -math.huge then argerr(n, fname, "numbers must be finite") end
     return
   end
   if t == "table" then
@@ -205,11 +212,17 @@ function D:set(field, value, because)
   if type(field) ~= "string" or field == "" then argerr(1, "set", "field name must be a non-empty string") end
   if field == "id" or field == "type" then argerr(1, "set", "'" .. field .. "' cannot be changed") end
   if value ~= nil then json_value(value, 2, "set") end
-  add_reason(self, because, 3, "set")
-  local v = value == nil and NIL or value
-  local ch = self.changes
-  if ch then ch[field] = v else self.changes = { [field] = v } end
-  self.over[field] = v
+  if because ~= nil then add_reason(self, because, 3, "set") end
+  local v = value
+  if v == nil or v == NIL then v = NIL; value = nil end
+  local ch = self[CHANGES]
+  if ch then
+    local n = #ch
+    ch[n + 1], ch[n + 2] = field, v
+  else
+    self[CHANGES] = { field, v }
+  end
+  cur[field] = value
 end
 
 function D:verdict(v, because)
@@ -217,7 +230,8 @@ function D:verdict(v, because)
     argerr(1, "verdict", fmt("expected \"pass\", \"hold\" or \"reject\", got %s", type(v) == "string" and fmt("%q", v) or type(v)))
   end
   add_reason(self, because, 2, "verdict")
-  if self.verdict_ == nil or SEVERITY[v] > SEVERITY[self.verdict_] then self.verdict_ = v end
+  local now = self[VERDICT]
+  if now == nil or SEVERITY[v] > SEVERITY[now] then self[VERDICT] = v end
 end
 
 function D:because(text)
@@ -236,9 +250,9 @@ function D:points(subject, n, because, period)
     argerr(4, "points", "period must be \"YYYY-MM\", got " .. tostring(period))
   end
   add_reason(self, because, 3, "points")
-  local t = self.points_
-  if not t then t = {}; self.points_ = t end
-  t[#t + 1] = { subject = subject, points = n, reason = because, period = period }
+  local t = self[POINTS]
+  if not t then t = {}; self[POINTS] = t end
+  t[#t + 1] = { subject, n, because, period }
 end
 
 function D:emit(kind, payload)
@@ -247,9 +261,9 @@ function D:emit(kind, payload)
     if type(payload) ~= "table" then argerr(2, "emit", "payload must be a table, got " .. type(payload)) end
     json_value(payload, 2, "emit")
   end
-  local t = self.events
-  if not t then t = {}; self.events = t end
-  t[#t + 1] = { kind = kind, payload = payload }
+  local t = self[EVENTS]
+  if not t then t = {}; self[EVENTS] = t end
+  t[#t + 1] = { kind, payload }
 end
 
 -- d:deadline(name, when [, payload]): when is seconds since the epoch, ISO 8601 text, or
@@ -280,9 +294,9 @@ function D:deadline(name, when, payload)
     if type(payload) ~= "table" then argerr(3, "deadline", "payload must be a table, got " .. type(payload)) end
     json_value(payload, 3, "deadline")
   end
-  local t = self.deadlines
-  if not t then t = {}; self.deadlines = t end
-  t[#t + 1] = { name = name, due = due, payload = payload }
+  local t = self[DEADLINES]
+  if not t then t = {}; self[DEADLINES] = t end
+  t[#t + 1] = { name, due, payload }
   return due
 end
 
@@ -290,13 +304,13 @@ function D:cancel(name)
   if type(name) ~= "string" or not name:match(TIMER_NAME) then
     argerr(1, "cancel", "name must be letters, digits, '_', '-' or '.'")
   end
-  local t = self.cancels
-  if not t then t = {}; self.cancels = t end
+  local t = self[CANCELS]
+  if not t then t = {}; self[CANCELS] = t end
   t[#t + 1] = name
 end
 
-local function builder(p, over)
-  return setmetatable({ policy = p, over = over }, D)
+local function builder(p)
+  return setmetatable({ p.name, p.version, nil, nil, nil, nil, nil, nil, nil }, D)
 end
 
 -- Evaluation --------------------------------------------------------------------------------------
@@ -307,72 +321,39 @@ local function type_name(v)
   return t
 end
 
-
-local function check_fields(checks, base)
-  for i = 1, #checks do
-    local f = checks[i]
-    local v = base[f.name]
-    local ok
-    if v == nil then ok = f.optional
-    elseif f.type == "integer" then ok = mtype(v) == "integer" or (mtype(v) == "float" and v == math.floor(v))
-    else ok = type(v) == f.type end
-    if not ok then
-      local p = f.policy
-      local got = v == nil and "nothing (the field is missing)" or
-        fmt("%s %s", type_name(v), type(v) == "string" and fmt("%q", v) or tostring(v))
-      error({ field = f.name, msg = fmt("field '%s' must be %s %s, got %s (needed by policy %s, %s:%d)",
-        f.name, f.type == "integer" and "an" or "a", f.type, got, p.name, p.file, p.line) }, 0)
-    end
-  end
+-- The error for check f (C.fields found the record's field f.name of the wrong type, or missing).
+local function field_error(f, fields)
+  local v, p = fields[f.name], f.policy
+  local got = v == nil and "nothing (the field is missing)" or
+    fmt("%s %s", type_name(v), type(v) == "string" and fmt("%q", v) or tostring(v))
+  error({ field = f.name, msg = fmt("field '%s' must be %s %s, got %s (needed by policy %s, %s:%d)",
+    f.name, f.type == "integer" and "an" or "a", f.type, got, p.name, p.file, p.line) }, 0)
 end
 
--- Hands the proposals of the builders ds back to C, positionally.
-local function emit_results(over, ds)
-  C.start(over)
-  for i = 1, #ds do
-    local d = ds[i]
-    local p, rs = d.policy, d.reasons
-    local name = p.name
-    C.decision(name, p.version, d.verdict_, rs and (rs[2] and concat(rs, "; ") or rs[1]) or "", rs, d.changes)
-    local t = d.points_
-    if t then
-      for j = 1, #t do local x = t[j]; C.point(name, x.subject, x.points, x.period, x.reason) end
-    end
-    t = d.events
-    if t then
-      for j = 1, #t do local x = t[j]; C.event(name, x.kind, x.payload) end
-    end
-    t = d.cancels
-    if t then
-      for j = 1, #t do C.cancel(name, t[j]) end
-    end
-    t = d.deadlines
-    if t then
-      for j = 1, #t do local x = t[j]; C.deadline(name, x.name, x.due, x.payload) end
-    end
-  end
-end
+local DS = {} -- the builders of the evaluation running now, reused
 
+-- Evaluates the record C holds against the policies of rtype, in order; C.finish writes the answer.
 function R.evaluate(rtype)
-  local base = C.fields()
   local list = R.by_type[rtype]
-  local over = {}
-  local ds = {}
+  local fields, bad, nested = C.fields(list and rtype)
+  if bad then field_error(checks_by_type[rtype][bad], fields) end
+  local n = 0
   if list then
-    check_fields(checks_by_type[rtype], base)
-    local r = view(base, over)
+    local r = view_of(fields, nested)
     for i = 1, #list do
       local p = list[i]
-      if p.decide then
-        local d = builder(p, over)
-        ds[#ds + 1] = d
+      local decide = p.decide
+      if decide then
+        local d = builder(p)
+        n = n + 1
+        DS[n] = d
         C.begin(p.name)
-        p.decide(r, d)
+        decide(r, d)
       end
     end
-    C.begin(nil)
+    view_done()
   end
-  emit_results(over, ds)
+  C.finish(fields, DS, n)
 end
 
 -- Runs the handler of timer `tname` of policy `pname` on the record C holds. info: the timer as the
@@ -385,14 +366,13 @@ function R.fire(pname, tname, info)
     error({ field = "timer", msg = fmt("policy '%s' has no handler for timer '%s' (timers = { %s = function(r, d, t) ... end })",
       pname, tname, tname) }, 0)
   end
-  local base = C.fields()
-  local over = {}
-  local r = view(base, over)
-  local d = builder(p, over)
+  local fields, _, nested = C.fields(nil)
+  local d = builder(p)
+  DS[1] = d
   C.begin(p.name)
-  h(r, d, readonly(info))
-  C.begin(nil)
-  emit_results(over, { d })
+  h(view_of(fields, nested), d, readonly(info))
+  view_done()
+  C.finish(fields, DS, 1)
 end
 
 return R

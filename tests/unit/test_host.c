@@ -79,6 +79,43 @@ static void test_limits(void **state)
     bl_host_close(h);
 }
 
+/* A limit, once tripped, cannot be caught: not by pcall, xpcall's handler, resume, nor in a coroutine. */
+static void test_limits_uncatchable(void **state)
+{
+    bl_host_t *h = sandbox_host();
+    expect_failure(h, "pcall_spin", "escape.lua:25:", "ran past its budget");
+    expect_failure(h, "xpcall_spin", "escape.lua:27:", "ran past its budget");
+    expect_failure(h, "resume_spin", "escape.lua:29:", "ran past its budget");
+    expect_failure(h, "wrap_spin", "escape.lua:30:", "ran past its budget");
+    expect_failure(h, "hog_pcall", "escape.lua:32:", "ran out of memory");
+    expect_failure(h, "gc", "escape.lua:40:", "__gc metamethods are not available in policies");
+    char *err = NULL;
+    cJSON *out = NULL;
+    assert_int_equal(eval_type(h, "coyield", &err, &out), BL_OK); /* yields across the guarded pcall */
+    assert_int_equal((int)cJSON_GetObjectItem(cJSON_GetObjectItem(out, "record"), "y")->valuedouble, 3);
+    cJSON_Delete(out);
+    bl_host_close(h);
+}
+
+/* Budgets under BL_GUARD_EAGER count from the first instruction: a call of a few microseconds trips. */
+static void test_small_budget_exact(void **state)
+{
+    bl_buf errors = {0};
+    bl_limits lim = BL_LIMITS_DEFAULT;
+    lim.budget = 50000;
+    bl_host_t *h = open_dir("tests/fixtures/sandbox", lim, &errors);
+    assert_non_null(h);
+    expect_failure(h, "short", "escape.lua:34:", "budget of 50000 instructions");
+    bl_host_close(h);
+    lim.budget = 500000; /* and under a budget it fits, it runs */
+    h = open_dir("tests/fixtures/sandbox", lim, &errors);
+    char *err = NULL;
+    cJSON *out = NULL;
+    assert_int_equal(eval_type(h, "short", &err, &out), BL_OK);
+    cJSON_Delete(out);
+    bl_host_close(h);
+}
+
 static void test_timeout(void **state)
 {
     bl_buf errors = {0};
@@ -162,6 +199,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_limits),      cmocka_unit_test(test_timeout),     cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_hidden),      cmocka_unit_test(test_field_types), cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_limits_uncatchable), cmocka_unit_test(test_small_budget_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
