@@ -31,8 +31,9 @@ void bl_lua_pushjson(lua_State *L, const cJSON *v, int null_as_nil)
         for (const cJSON *c = v->child; c; c = c->next) {
             if (cJSON_IsNull(c) && null_as_nil)
                 continue;
+            lua_pushlstring(L, c->string, strlen(c->string)); /* not setfield: its string cache costs a strcmp */
             bl_lua_pushjson(L, c, null_as_nil);
-            lua_setfield(L, -2, c->string);
+            lua_rawset(L, -3);
         }
     } else if (cJSON_IsArray(v)) {
         lua_createtable(L, cJSON_GetArraySize(v), 0);

@@ -22,15 +22,6 @@ int luaopen_bylaw_core(lua_State *L);
 int luaopen_bylaw_calendar(lua_State *L);
 int bl_lua_print(lua_State *L);
 
-typedef struct type_checks {
-    char *type;
-    int n;
-    struct field_check {
-        char *name;
-        int kind, optional;
-    } *c;
-} type_checks;
-
 struct bl_host {
     bl_guard guard; /* first: bl_host_of() finds the host through the guard */
     lua_State *L;
@@ -41,8 +32,6 @@ struct bl_host {
     const char *policy_now; /* name of the running policy (a string the runtime holds) */
     char who[300];          /* what runs when no policy is named: "loading policies/x.lua" */
     const cJSON *input;     /* the record under evaluation (borrowed) */
-    type_checks *types;     /* the field checks of each record type (C.checks) */
-    int ntypes;
     bl_buf *out;            /* where C.finish writes the answer */
     bl_buf side, scratch;   /* the decisions while the record is written; joined reasons */
     struct touched {
@@ -73,68 +62,39 @@ char *bl_source_version(const char *src, size_t len, char *buf)
 
 /* Primitives the runtime calls ------------------------------------------------------------------ */
 
-enum { KIND_NUMBER, KIND_INTEGER, KIND_STRING, KIND_BOOLEAN, KIND_TABLE };
-
-/* C.checks(type, {{name=, type=, optional=}, ...}): the field checks C.fields runs for type. */
-static int c_checks(lua_State *L)
-{
-    bl_host_t *h = bl_host_of(L);
-    static const char *const kinds[] = {"number", "integer", "string", "boolean", "table", NULL};
-    h->types = realloc(h->types, (size_t)(h->ntypes + 1) * sizeof *h->types);
-    type_checks *t = &h->types[h->ntypes++];
-    t->type = bl_strdupf("%s", luaL_checkstring(L, 1));
-    t->n = (int)luaL_len(L, 2);
-    t->c = calloc((size_t)t->n + 1, sizeof *t->c);
-    for (int i = 0; i < t->n; i++) {
-        lua_rawgeti(L, 2, i + 1);
-        lua_getfield(L, -1, "name");
-        t->c[i].name = bl_strdupf("%s", lua_tostring(L, -1));
-        lua_getfield(L, -2, "type");
-        t->c[i].kind = luaL_checkoption(L, -1, NULL, kinds);
-        lua_getfield(L, -3, "optional");
-        t->c[i].optional = lua_toboolean(L, -1);
-        lua_pop(L, 4);
-    }
-    return 0;
-}
-
-/* 1-based index of the first check of t the record fails, or 0. JSON null counts as absent. */
-static int check_fields(const type_checks *t, const cJSON *rec)
-{
-    for (int i = 0; i < t->n; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, t->c[i].name);
-        int ok;
-        if (v == NULL || cJSON_IsNull(v))
-            ok = t->c[i].optional;
-        else
-            switch (t->c[i].kind) {
-            case KIND_NUMBER: ok = cJSON_IsNumber(v); break;
-            case KIND_INTEGER: ok = cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble); break;
-            case KIND_STRING: ok = cJSON_IsString(v); break;
-            case KIND_BOOLEAN: ok = cJSON_IsBool(v); break;
-            default: ok = cJSON_IsObject(v) || cJSON_IsArray(v); break;
-            }
-        if (!ok)
-            return i + 1;
-    }
-    return 0;
-}
-
-/* C.fields(type) → fields, bad, nested: the record as a table; the index of the first field check of
- * type it fails (nil: none, or type nil); whether any field holds an object or array. */
+/* C.fields(checks) → fields, bad, nested: the record as a table; the number of the first field check
+ * it fails (nil: none); whether any field holds an object or array. checks: nil, or the flat list
+ * { name, kind, optional, ... } of R.seal, kind 1 number, 2 integer, 3 string, 4 boolean, 5 table.
+ * JSON null counts as absent. */
 static int c_fields(lua_State *L)
 {
     bl_host_t *h = bl_host_of(L);
-    const char *type = lua_tostring(L, 1);
-    bl_lua_pushjson(L, h->input, 1);
-    int bad = 0, nested = 0;
-    for (int i = 0; type && i < h->ntypes; i++)
-        if (strcmp(h->types[i].type, type) == 0) {
-            bad = check_fields(&h->types[i], h->input);
-            break;
-        }
+    lua_settop(L, 1);
+    bl_lua_pushjson(L, h->input, 1); /* 2 */
+    int nested = 0, bad = 0;
     for (const cJSON *c = h->input->child; c && !nested; c = c->next)
         nested = cJSON_IsObject(c) || cJSON_IsArray(c);
+    lua_Integer n = lua_istable(L, 1) ? luaL_len(L, 1) : 0;
+    for (lua_Integer i = 1; i + 2 <= n && !bad; i += 3) {
+        lua_rawgeti(L, 1, i);
+        int t = lua_rawget(L, 2), ok;
+        lua_rawgeti(L, 1, i + 1);
+        switch (lua_tointeger(L, -1)) {
+        case 1: ok = t == LUA_TNUMBER; break;
+        case 2: ok = t == LUA_TNUMBER && (lua_isinteger(L, -2) || floor(lua_tonumber(L, -2)) == lua_tonumber(L, -2)); break;
+        case 3: ok = t == LUA_TSTRING; break;
+        case 4: ok = t == LUA_TBOOLEAN; break;
+        default: ok = t == LUA_TTABLE; break;
+        }
+        if (t == LUA_TNIL) {
+            lua_rawgeti(L, 1, i + 2);
+            ok = lua_toboolean(L, -1);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+        if (!ok)
+            bad = (int)(i / 3) + 1;
+    }
     if (bad)
         lua_pushinteger(L, bad);
     else
@@ -248,6 +208,43 @@ static void put_record(lua_State *L, bl_host_t *h, bl_buf *b)
     LIT(b, "}");
 }
 
+/* The changes of a decision whose list { field, value, ... } is at ch: each field once, where first
+ * proposed, with its last value. */
+static void put_changes(lua_State *L, bl_host_t *h, bl_buf *b, int ch)
+{
+    lua_Integer n = luaL_len(L, ch);
+    int firstout = 1;
+    for (lua_Integer i = 1; i < n; i += 2) {
+        lua_rawgeti(L, ch, i);
+        const char *k = lua_tostring(L, -1); /* held by the builder until the answer is written */
+        lua_Integer last = i;
+        int first = 1;
+        for (lua_Integer j = 1; j < n && first; j += 2) {
+            if (j == i)
+                continue;
+            lua_rawgeti(L, ch, j);
+            if (strcmp(lua_tostring(L, -1), k) == 0) {
+                if (j < i)
+                    first = 0;
+                else
+                    last = j;
+            }
+            lua_pop(L, 1);
+        }
+        if (first) {
+            if (!firstout)
+                LIT(b, ",");
+            firstout = 0;
+            bl_json_put_str(b, k, strlen(k));
+            LIT(b, ":");
+            touched_add(h, k);
+            lua_rawgeti(L, ch, last + 1);
+            put_top(L, b, k);
+        }
+        lua_pop(L, 1);
+    }
+}
+
 /* One decision; the builder is at index d (see _runtime.lua: NAME, VERSION, CHANGES, ...). */
 static void put_decision(lua_State *L, bl_host_t *h, bl_buf *b, int d)
 {
@@ -258,16 +255,19 @@ static void put_decision(lua_State *L, bl_host_t *h, bl_buf *b, int d)
     LIT(b, ",\"verdict\":");
     put_slot_str(L, b, d, 5);
 
-    int rs = lua_rawgeti(L, d, 4) == LUA_TTABLE ? lua_gettop(L) : 0;
-    lua_Integer nr = rs ? luaL_len(L, rs) : 0;
+    int t = lua_rawgeti(L, d, 4), rs = lua_gettop(L); /* one reason, or a list of them */
     LIT(b, ",\"explanation\":"); /* the reasons, joined with "; " */
-    if (nr == 1) {
-        put_slot_str(L, b, rs, 1);
+    if (t == LUA_TSTRING) {
+        put_opt_str(L, b, rs);
+        LIT(b, ",\"reasons\":[");
+        put_opt_str(L, b, rs);
+        LIT(b, "]");
     } else {
+        lua_Integer nr = t == LUA_TTABLE ? luaL_len(L, rs) : 0;
         h->scratch.len = 0;
         for (lua_Integer i = 1; i <= nr; i++) {
             size_t n;
-            lua_rawgeti(L, rs, (lua_Integer)i);
+            lua_rawgeti(L, rs, i);
             const char *s = lua_tolstring(L, -1, &n);
             if (i > 1)
                 bl_json_put(&h->scratch, "; ", 2);
@@ -276,50 +276,27 @@ static void put_decision(lua_State *L, bl_host_t *h, bl_buf *b, int d)
             lua_pop(L, 1);
         }
         bl_json_put_str(b, h->scratch.data ? h->scratch.data : "", h->scratch.len);
+        LIT(b, ",\"reasons\":[");
+        for (lua_Integer i = 1; i <= nr; i++) {
+            if (i > 1)
+                LIT(b, ",");
+            put_slot_str(L, b, rs, (int)i);
+        }
+        LIT(b, "]");
     }
-    LIT(b, ",\"reasons\":[");
-    for (lua_Integer i = 1; i <= nr; i++) {
-        if (i > 1)
-            LIT(b, ",");
-        put_slot_str(L, b, rs, (int)i);
-    }
-    LIT(b, "]");
     lua_pop(L, 1); /* reasons */
 
-    LIT(b, ",\"changes\":{"); /* { field, value, ... }: each field once, where first proposed, last value */
-    if (lua_rawgeti(L, d, 3) == LUA_TTABLE) {
-        int ch = lua_gettop(L);
-        lua_Integer n = luaL_len(L, ch);
-        int firstout = 1;
-        for (lua_Integer i = 1; i < n; i += 2) {
-            lua_rawgeti(L, ch, i);
-            const char *k = lua_tostring(L, -1); /* held by the builder until the answer is written */
-            lua_Integer last = i;
-            int first = 1;
-            for (lua_Integer j = 1; j < n && first; j += 2) {
-                if (j == i)
-                    continue;
-                lua_rawgeti(L, ch, j);
-                if (strcmp(lua_tostring(L, -1), k) == 0) {
-                    if (j < i)
-                        first = 0;
-                    else
-                        last = j;
-                }
-                lua_pop(L, 1);
-            }
-            if (first) {
-                if (!firstout)
-                    LIT(b, ",");
-                firstout = 0;
-                bl_json_put_str(b, k, strlen(k));
-                LIT(b, ":");
-                touched_add(h, k);
-                lua_rawgeti(L, ch, last + 1);
-                put_top(L, b, k);
-            }
-            lua_pop(L, 1);
-        }
+    LIT(b, ",\"changes\":{");
+    t = lua_rawgeti(L, d, 3); /* the field of the one change, or the list of them */
+    if (t == LUA_TSTRING) {
+        const char *k = lua_tostring(L, -1);
+        bl_json_put_str(b, k, strlen(k));
+        LIT(b, ":");
+        touched_add(h, k);
+        lua_rawgeti(L, d, 10);
+        put_top(L, b, k);
+    } else if (t == LUA_TTABLE) {
+        put_changes(L, h, b, lua_gettop(L));
     }
     lua_pop(L, 1);
     LIT(b, "}}");
@@ -768,7 +745,7 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
         return NULL;
     }
     static const luaL_Reg prims[] = {
-        {"checks", c_checks}, {"fields", c_fields}, {"begin", c_begin},
+        {"fields", c_fields}, {"begin", c_begin},
         {"finish", c_finish}, {"now", c_now},       {NULL, NULL},
     };
     luaL_newlib(L, prims);
@@ -823,13 +800,6 @@ void bl_host_close(bl_host_t *h)
     if (h->L)
         lua_close(h->L);
     bl_guard_close(&h->guard);
-    for (int i = 0; i < h->ntypes; i++) {
-        for (int j = 0; j < h->types[i].n; j++)
-            free(h->types[i].c[j].name);
-        free(h->types[i].c);
-        free(h->types[i].type);
-    }
-    free(h->types);
     bl_buf_free(&h->side);
     bl_buf_free(&h->scratch);
     free(h->touched);

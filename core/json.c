@@ -144,7 +144,11 @@ void bl_json_put(bl_buf *b, const char *s, size_t n)
 }
 
 /* Bytes that need an escape in a JSON string: controls, '"' and '\'. */
-static int needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+static const unsigned char escaped[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+static int needs_escape(unsigned char c) { return escaped[c]; }
 
 void bl_json_put_str(bl_buf *b, const char *s, size_t n)
 {

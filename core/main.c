@@ -1,18 +1,18 @@
 /* main.c — the `bylaw` command line: option parsing, help texts, and the eval, check and test
  * commands (serve lives in serve.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine.h"
 #include "host.h"
 #include "store.h"
+#include "stream.h"
 #include "testrun.h"
 
 int bl_serve_main(int argc, char **argv, const bl_host_config *cfg); /* serve.c */
@@ -182,321 +182,7 @@ static int parse_opts(int argc, char **argv, cli *c, const char *usage)
     return 0;
 }
 
-static bl_host_t *open_host(const bl_host_config *cfg)
-{
-    bl_buf errors = {0};
-    bl_host_t *h = bl_host_open(cfg, &errors);
-    if (h == NULL) {
-        fprintf(stderr, "bylaw: the policies in %s do not load:\n%s", cfg->policy_dir, errors.data ? errors.data : "");
-        bl_buf_free(&errors);
-    }
-    return h;
-}
-
 /* eval ------------------------------------------------------------------------------------------ */
-
-static void json_line(bl_buf *out, cJSON *j)
-{
-    bl_json_print_owned(j, out);
-    bl_buf_add(out, "\n", 1);
-}
-
-static void error_line(bl_buf *out, long line, const char *kind, const char *msg)
-{
-    cJSON *e = cJSON_CreateObject();
-    if (line > 0)
-        bl_json_add_num(e, "line", (double)line);
-    bl_json_add_str(e, "error", msg);
-    bl_json_add_str(e, "kind", kind);
-    json_line(out, e);
-    cJSON_Delete(e);
-}
-
-typedef struct eval_ctx {
-    bl_host_t *h;
-    bl_store_t *store; /* --db */
-    const char *type;
-    long failures;
-    char *first_error;
-} eval_ctx;
-
-static const char *kind_of(int rc)
-{
-    return rc == BL_INVALID ? "invalid" : rc == BL_CONFLICT ? "conflict" : "policy";
-}
-
-/* Evaluates one JSON text; appends the answer line to out. */
-static void eval_text(eval_ctx *e, const char *text, size_t len, long line, bl_buf *out)
-{
-    char perr[200];
-    cJSON *rec = bl_json_parse(text, len, perr, sizeof perr);
-    char *err = NULL;
-    int rc = BL_INVALID;
-    if (rec == NULL) {
-        err = bl_strdupf("%s", perr);
-    } else if (!cJSON_IsObject(rec)) {
-        err = bl_strdupf("a record must be a JSON object, got %s", cJSON_IsArray(rec) ? "an array" : "a scalar");
-    } else {
-        cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
-        if (t && (!cJSON_IsString(t) || strcmp(t->valuestring, e->type) != 0)) {
-            err = bl_strdupf("the record says \"type\": %s but TYPE is '%s'",
-                             cJSON_IsString(t) ? t->valuestring : "(not a string)", e->type);
-        } else {
-            if (e->store) {
-                cJSON *res = NULL;
-                const char *id = bl_json_str(rec, "id");
-                if (id == NULL || *id == '\0')
-                    err = bl_strdupf("field 'id' must be a non-empty string to store the record with --db");
-                else
-                    rc = bl_engine_put(e->h, e->store, e->type, id, rec, -1, "write", &res, &err);
-                if (rc == BL_OK) {
-                    json_line(out, res);
-                    cJSON_Delete(res);
-                }
-            } else if ((rc = bl_host_eval_json(e->h, e->type, rec, NULL, out, &err)) == BL_OK) {
-                bl_buf_add(out, "\n", 1);
-            }
-        }
-    }
-    cJSON_Delete(rec);
-    if (err) {
-        error_line(out, line, kind_of(rc), err);
-        if (e->failures++ == 0)
-            e->first_error = line > 0 ? bl_strdupf("line %ld: %s", line, err) : bl_strdupf("%s", err);
-        free(err);
-    }
-}
-
-#define BATCH 8192
-
-/* One batch of input lines; each worker answers a contiguous slice of it into its own buffer. */
-typedef struct batch {
-    char *lines[BATCH];
-    size_t lens[BATCH], caps[BATCH];
-    int n;
-    long first_line;
-} batch;
-
-struct pool;
-
-typedef struct worker {
-    eval_ctx ctx;
-    struct pool *pool;
-    pthread_t tid;
-    int index;
-    bl_buf out[2]; /* answers for batch 0 / batch 1 */
-    int ok;        /* its host loaded */
-} worker;
-
-/* The workers and the thread doing I/O meet here: `gen` counts batches handed out, `done` the
- * workers finished with the current one. */
-typedef struct pool {
-    pthread_mutex_t mu;
-    pthread_cond_t go, finished;
-    long gen;
-    int done, nt, quit;
-    batch *cur;
-    int slot;
-    const bl_host_config *cfg;
-    const char *type;
-    bl_store_t *store;
-    int loaded;
-    worker *w;
-} pool;
-
-static void batch_slice(const batch *b, int nt, int t, int *from, int *cnt)
-{
-    int per = (b->n + nt - 1) / nt;
-    *from = t * per;
-    *cnt = b->n - *from < per ? b->n - *from : per;
-    if (*cnt < 0)
-        *cnt = 0;
-}
-
-static void worker_batch(pool *p, worker *w, batch *b, int slot)
-{
-    int from, cnt;
-    batch_slice(b, p->nt, w->index, &from, &cnt);
-    w->out[slot].len = 0;
-    for (int i = 0; i < cnt; i++)
-        eval_text(&w->ctx, b->lines[from + i], b->lens[from + i], b->first_line + from + i, &w->out[slot]);
-}
-
-/* A worker loads its own host (so its Lua memory stays in its thread's malloc arena), then answers
- * its slice of each batch. */
-static void *worker_main(void *arg)
-{
-    worker *w = arg;
-    pool *p = w->pool;
-    w->ctx.h = open_host(p->cfg);
-    w->ok = w->ctx.h != NULL;
-    pthread_mutex_lock(&p->mu);
-    p->loaded++;
-    pthread_cond_broadcast(&p->finished);
-    long seen = 0;
-    for (;;) {
-        while (p->gen == seen && !p->quit)
-            pthread_cond_wait(&p->go, &p->mu);
-        if (p->quit)
-            break;
-        seen = p->gen;
-        batch *b = p->cur;
-        int slot = p->slot;
-        pthread_mutex_unlock(&p->mu);
-        if (w->ok)
-            worker_batch(p, w, b, slot);
-        pthread_mutex_lock(&p->mu);
-        if (++p->done == p->nt)
-            pthread_cond_signal(&p->finished);
-    }
-    pthread_mutex_unlock(&p->mu);
-    return NULL;
-}
-
-static int batch_read(batch *b, FILE *in, long *lineno)
-{
-    b->n = 0;
-    b->first_line = *lineno + 1;
-    ssize_t len;
-    while (b->n < BATCH && (len = getline(&b->lines[b->n], &b->caps[b->n], in)) >= 0) {
-        (*lineno)++;
-        char *l = b->lines[b->n];
-        while (len > 0 && (l[len - 1] == '\n' || l[len - 1] == '\r'))
-            l[--len] = '\0';
-        b->lens[b->n++] = (size_t)len;
-    }
-    return b->n;
-}
-
-/* Evaluates every line of `in`. Two batches alternate: while the workers answer one, this thread
- * writes the answers to the previous one and reads the next. With --db there is one writer, this
- * thread. */
-static int eval_stream(cli *c, FILE *in, const char *type)
-{
-    int nt = c->threads > 0 ? c->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (nt < 1)
-        nt = 1;
-    if (nt > 64)
-        nt = 64;
-    int rc = 0;
-    long lineno = 0;
-    batch *bs = calloc(2, sizeof *bs);
-    pool p = {.nt = nt, .cfg = &c->cfg, .type = type};
-    pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.go, NULL);
-    pthread_cond_init(&p.finished, NULL);
-    eval_ctx solo = {.type = type};
-
-    if (c->db || nt == 1) { /* inline: one host, on this thread */
-        if (c->db) {
-            char *err = NULL;
-            if (bl_store_open(c->db, &solo.store, &err) != BL_OK) {
-                fprintf(stderr, "bylaw: %s\n", err);
-                free(err);
-                rc = 1;
-            }
-        }
-        if (rc == 0 && (solo.h = open_host(&c->cfg)) == NULL)
-            rc = 1;
-        if (rc == 0 && solo.store) {
-            char *err = NULL;
-            if (bl_engine_register_policies(solo.h, solo.store, &err) != BL_OK) {
-                fprintf(stderr, "bylaw: %s\n", err);
-                free(err);
-                rc = 1;
-            }
-        }
-        if (rc == 0 && !bl_host_knows_type(solo.h, type))
-            fprintf(stderr, "bylaw: warning: no policy is bound to type '%s'; records pass through unchanged\n", type);
-        bl_buf out = {0};
-        while (rc == 0 && batch_read(&bs[0], in, &lineno) > 0) {
-            out.len = 0;
-            for (int i = 0; i < bs[0].n; i++)
-                eval_text(&solo, bs[0].lines[i], bs[0].lens[i], bs[0].first_line + i, &out);
-            fwrite(out.data, 1, out.len, stdout);
-        }
-        bl_buf_free(&out);
-    } else {
-        p.w = calloc((size_t)nt, sizeof *p.w);
-        int started = 0;
-        for (int t = 0; t < nt; t++) {
-            p.w[t].index = t;
-            p.w[t].ctx.type = type;
-            p.w[t].pool = &p;
-            if (pthread_create(&p.w[t].tid, NULL, worker_main, &p.w[t]) != 0) {
-                fprintf(stderr, "bylaw: cannot start thread %d; use --threads 1\n", t);
-                rc = 1;
-                break;
-            }
-            started++;
-        }
-        pthread_mutex_lock(&p.mu);
-        while (p.loaded < started)
-            pthread_cond_wait(&p.finished, &p.mu);
-        pthread_mutex_unlock(&p.mu);
-        for (int t = 0; t < started; t++)
-            if (!p.w[t].ok)
-                rc = 1;
-        if (rc == 0 && !bl_host_knows_type(p.w[0].ctx.h, type))
-            fprintf(stderr, "bylaw: warning: no policy is bound to type '%s'; records pass through unchanged\n", type);
-        int cur = 0;
-        if (rc == 0)
-            batch_read(&bs[cur], in, &lineno);
-        while (rc == 0 && bs[cur].n > 0) {
-            pthread_mutex_lock(&p.mu);
-            p.cur = &bs[cur];
-            p.slot = cur;
-            p.done = 0;
-            p.gen++;
-            pthread_cond_broadcast(&p.go);
-            pthread_mutex_unlock(&p.mu);
-            int nxt = 1 - cur;
-            batch_read(&bs[nxt], in, &lineno);
-            pthread_mutex_lock(&p.mu);
-            while (p.done < nt)
-                pthread_cond_wait(&p.finished, &p.mu);
-            pthread_mutex_unlock(&p.mu);
-            for (int t = 0; t < nt; t++)
-                fwrite(p.w[t].out[cur].data, 1, p.w[t].out[cur].len, stdout);
-            cur = nxt;
-        }
-        pthread_mutex_lock(&p.mu);
-        p.quit = 1;
-        pthread_cond_broadcast(&p.go);
-        pthread_mutex_unlock(&p.mu);
-        for (int t = 0; t < started; t++)
-            pthread_join(p.w[t].tid, NULL);
-    }
-    fflush(stdout);
-
-    long failures = solo.failures;
-    char *first = solo.first_error;
-    for (int t = 0; p.w && t < nt; t++) {
-        failures += p.w[t].ctx.failures;
-        if (first == NULL)
-            first = p.w[t].ctx.first_error, p.w[t].ctx.first_error = NULL;
-        free(p.w[t].ctx.first_error);
-        bl_host_close(p.w[t].ctx.h);
-        bl_buf_free(&p.w[t].out[0]);
-        bl_buf_free(&p.w[t].out[1]);
-    }
-    if (failures) {
-        fprintf(stderr, "bylaw eval: %ld of %ld records failed (first: %s)\n", failures, lineno, first);
-        rc = 1;
-    }
-    free(first);
-    for (int k = 0; k < 2; k++)
-        for (int i = 0; i < BATCH; i++)
-            free(bs[k].lines[i]);
-    free(bs);
-    free(p.w);
-    bl_host_close(solo.h);
-    bl_store_close(solo.store);
-    pthread_mutex_destroy(&p.mu);
-    pthread_cond_destroy(&p.go);
-    pthread_cond_destroy(&p.finished);
-    return rc;
-}
 
 static int cmd_eval(int argc, char **argv, cli *c)
 {
@@ -512,23 +198,22 @@ static int cmd_eval(int argc, char **argv, cli *c)
                 usage_eval);
         return 2;
     }
-    const char *type = argv[optind];
-    if (c->input) {
-        FILE *in = strcmp(c->input, "-") == 0 ? stdin : fopen(c->input, "r");
-        if (in == NULL) {
-            fprintf(stderr, "bylaw eval: cannot read %s: %s\n", c->input, strerror(errno));
-            return 1;
-        }
-        rc = eval_stream(c, in, type);
-        if (in != stdin)
-            fclose(in);
-        return rc;
+    bl_stream_config sc = {.host = &c->cfg, .type = argv[optind], .threads = c->threads, .db = c->db,
+                           .fd = -1, .out = stdout};
+    if (c->input == NULL) { /* one record, from the command line */
+        sc.text = argv[optind + 1];
+        sc.threads = 1;
+        return bl_stream_eval(&sc);
     }
-    const char *text = argv[optind + 1];
-    FILE *in = fmemopen((void *)text, strlen(text), "r");
-    c->threads = 1;
-    rc = eval_stream(c, in, type);
-    fclose(in);
+    int fd = strcmp(c->input, "-") == 0 ? STDIN_FILENO : open(c->input, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "bylaw eval: cannot read %s: %s\n", c->input, strerror(errno));
+        return 1;
+    }
+    sc.fd = fd;
+    rc = bl_stream_eval(&sc);
+    if (fd != STDIN_FILENO)
+        close(fd);
     return rc;
 }
 

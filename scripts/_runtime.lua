@@ -9,7 +9,9 @@ local setmetatable, rawget, mtype, fmt, concat, sort = setmetatable, rawget, mat
 local NIL = C.NIL -- marks a field proposed as nil (removed)
 
 local R = { by_type = {}, by_name = {}, list = {} }
-local checks_by_type = {} -- the field checks of each type, flattened by R.seal: {name, type, optional, policy}
+local checks_by_type = {} -- the field checks of each type, made by R.seal: {name, type, optional, policy}
+local flat_checks = {}    -- the same for C.fields: { name, kind, optional, ... }, kind as in KIND
+local KIND = { number = 1, integer = 2, string = 3, boolean = 4, table = 5 }
 
 -- policy{} -----------------------------------------------------------------------------------------
 
@@ -71,8 +73,8 @@ function R.declarer(file, version)
   end
 end
 
--- Sorts each type's policies: ascending order, ties by name; hands C each type's field checks (C runs
--- them on the JSON before it becomes a table: C.fields).
+-- Sorts each type's policies: ascending order, ties by name; flattens each type's field checks for
+-- C.fields, which runs them.
 function R.seal()
   R.by_type = {}
   for _, p in ipairs(R.list) do
@@ -83,7 +85,7 @@ function R.seal()
   for _, l in pairs(R.by_type) do
     sort(l, function(a, b) if a.order ~= b.order then return a.order < b.order end return a.name < b.name end)
   end
-  checks_by_type = {}
+  checks_by_type, flat_checks = {}, {}
   for rtype, l in pairs(R.by_type) do
     local checks = {}
     for _, p in ipairs(l) do
@@ -92,7 +94,11 @@ function R.seal()
       end
     end
     checks_by_type[rtype] = checks
-    C.checks(rtype, checks)
+    local flat = {}
+    for _, f in ipairs(checks) do
+      flat[#flat + 1], flat[#flat + 2], flat[#flat + 3] = f.name, KIND[f.type], f.optional
+    end
+    flat_checks[rtype] = flat
   end
 end
 
@@ -170,10 +176,12 @@ end
 
 -- The decision builder ----------------------------------------------------------------------------
 -- A builder is an array C reads by position when the evaluation ends (C.finish in core/host.c):
-local NAME, VERSION, CHANGES, REASONS, VERDICT, POINTS, EVENTS, DEADLINES, CANCELS = 1, 2, 3, 4, 5, 6, 7, 8, 9
--- CHANGES: { field, value, field, value, ... } in the order proposed (NIL: removed; a later value
--- for the same field wins); REASONS: { text, ... }; POINTS: { { subject, n, reason, period }, ... };
--- EVENTS: { { kind, payload }, ... }; DEADLINES: { { name, due, payload }, ... }; CANCELS: { name, ... }.
+local NAME, VERSION, CHANGES, REASONS, VERDICT, POINTS, EVENTS, DEADLINES, CANCELS, VALUE = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+-- CHANGES: the field of the one change proposed (its value in VALUE), or, after a second, the list
+-- { field, value, field, value, ... } in the order proposed (NIL: removed; a later value for the same
+-- field wins); REASONS: the one reason given, or the list { text, ... }; POINTS: { { subject, n,
+-- reason, period }, ... }; EVENTS: { { kind, payload }, ... }; DEADLINES: { { name, due, payload },
+-- ... }; CANCELS: { name, ... }. (A decision usually has one change and one reason: no table for them.)
 
 local SEVERITY = { pass = 1, hold = 2, reject = 3 }
 local D = {}
@@ -186,7 +194,9 @@ local function add_reason(d, because, n, fname)
   if because == nil then return end
   if type(because) ~= "string" then argerr(n, fname, "reason must be a string, got " .. type(because)) end
   local rs = d[REASONS]
-  if rs then rs[#rs + 1] = because else d[REASONS] = { because } end
+  if rs == nil then d[REASONS] = because
+  elseif type(rs) == "string" then d[REASONS] = { rs, because }
+  else rs[#rs + 1] = because end
 end
 
 local function json_value(v, n, fname, depth)
@@ -208,19 +218,31 @@ local function json_value(v, n, fname, depth)
   argerr(n, fname, "value must be a string, number, boolean or table, got " .. t)
 end
 
+local HUGE = math.huge
+
 function D:set(field, value, because)
   if type(field) ~= "string" or field == "" then argerr(1, "set", "field name must be a non-empty string") end
   if field == "id" or field == "type" then argerr(1, "set", "'" .. field .. "' cannot be changed") end
-  if value ~= nil then json_value(value, 2, "set") end
-  if because ~= nil then add_reason(self, because, 3, "set") end
+  local t = type(value)
+  if t == "number" then
+    if value ~= value or value == HUGE or value == -HUGE then argerr(2, "set", "numbers must be finite") end
+  elseif t ~= "string" and t ~= "boolean" and t ~= "nil" then
+    json_value(value, 2, "set")
+  end
+  if because ~= nil then
+    if self[REASONS] == nil and type(because) == "string" then self[REASONS] = because
+    else add_reason(self, because, 3, "set") end
+  end
   local v = value
   if v == nil or v == NIL then v = NIL; value = nil end
   local ch = self[CHANGES]
-  if ch then
+  if ch == nil then
+    self[CHANGES], self[VALUE] = field, v
+  elseif type(ch) == "string" then
+    self[CHANGES], self[VALUE] = { ch, self[VALUE], field, v }, nil
+  else
     local n = #ch
     ch[n + 1], ch[n + 2] = field, v
-  else
-    self[CHANGES] = { field, v }
   end
   cur[field] = value
 end
@@ -310,7 +332,7 @@ function D:cancel(name)
 end
 
 local function builder(p)
-  return setmetatable({ p.name, p.version, nil, nil, nil, nil, nil, nil, nil }, D)
+  return setmetatable({ p.name, p.version, nil, nil, nil, nil, nil, nil, nil, nil }, D)
 end
 
 -- Evaluation --------------------------------------------------------------------------------------
@@ -335,7 +357,7 @@ local DS = {} -- the builders of the evaluation running now, reused
 -- Evaluates the record C holds against the policies of rtype, in order; C.finish writes the answer.
 function R.evaluate(rtype)
   local list = R.by_type[rtype]
-  local fields, bad, nested = C.fields(list and rtype)
+  local fields, bad, nested = C.fields(flat_checks[rtype])
   if bad then field_error(checks_by_type[rtype][bad], fields) end
   local n = 0
   if list then
