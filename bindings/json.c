@@ -27,7 +27,8 @@ void bl_lua_pushjson(lua_State *L, const cJSON *v, int null_as_nil)
 {
     luaL_checkstack(L, 4, "JSON nested too deeply");
     if (cJSON_IsObject(v)) {
-        lua_createtable(L, 0, 4);
+        /* one slot spare: a record's table usually gets one field more (d:set), without a rehash */
+        lua_createtable(L, 0, cJSON_GetArraySize(v) + 1);
         for (const cJSON *c = v->child; c; c = c->next) {
             if (cJSON_IsNull(c) && null_as_nil)
                 continue;

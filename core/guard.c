@@ -44,13 +44,18 @@ static void *guard_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         return NULL;
     }
     if (nsize > osize && g->used + (nsize - osize) > g->lim.memory) {
-        if (g->armed && g->tripped == BL_TRIP_NONE)
+        /* Lua answers a refusal with an emergency collection and asks again: only a second refusal
+         * in a row means the policies really hold that much */
+        if (g->refused && atomic_load_explicit(&g->armed, memory_order_relaxed) && g->tripped == BL_TRIP_NONE)
             g->tripped = BL_TRIP_MEMORY;
+        g->refused = 1;
         return NULL; /* Lua raises LUA_ERRMEM without allocating */
     }
     void *p = realloc(ptr, nsize);
-    if (p != NULL)
+    if (p != NULL) {
         g->used = g->used - osize + nsize;
+        g->refused = 0;
+    }
     return p;
 }
 

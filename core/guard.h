@@ -26,6 +26,7 @@ enum { BL_TRIP_NONE, BL_TRIP_BUDGET, BL_TRIP_TIME, BL_TRIP_MEMORY };
 typedef struct bl_guard {
     bl_limits lim;
     size_t used;          /* bytes the state holds now */
+    int refused;          /* the allocator's last answer was a refusal (over the cap) */
     atomic_int armed;     /* a policy call is running: budget and time apply */
     long long count;      /* instructions counted in this call */
     int step;             /* instructions between two hook calls */

@@ -518,7 +518,8 @@ static int worker_run(bl_host_t *h, lua_State *from, int nargs, char **err)
             at = inpolicy;
         *err = bl_strdupf("%s: %s", at, msg);
     } else if (st == LUA_ERRMEM) {
-        *err = bl_strdupf("%s: %s ran out of memory", has_policy_frame ? inpolicy : where, whobuf);
+        *err = bl_strdupf("%s: %s ran out of memory: the policy set may use %zu MiB (--memory-mb)",
+                          has_policy_frame ? inpolicy : where, whobuf, h->guard.lim.memory >> 20);
     } else if (lua_type(co, -1) == LUA_TTABLE) { /* {field=, msg=}: the record is wrong */
         lua_getfield(co, -1, "msg");
         *err = bl_strdupf("%s", lua_tostring(co, -1) ? lua_tostring(co, -1) : "invalid record");

@@ -19,14 +19,15 @@
 
 #include "engine.h"
 
-#define CHUNK (256 * 1024) /* bytes read at once: some 3,000 records, a few ms of work */
+#define CHUNK (64 * 1024) /* bytes read at once: some 800 records, a few ms of work */
 #define AHEAD 4            /* chunks in flight per thread, at most: bounds memory when one is slow */
 
 typedef struct chunk {
     long id, first_line;
     char *data; /* whole lines */
-    size_t len;
+    size_t len, cap;
     bl_buf out;
+    struct chunk *next; /* in the free list */
 } chunk;
 
 /* One evaluating thread. */
@@ -37,6 +38,7 @@ typedef struct worker {
     bl_store_t *store;
     long failures, first_line; /* first_line: of the first failure */
     char *first_error;
+    char *load_error; /* the host did not load */
 } worker;
 
 typedef struct stream {
@@ -49,6 +51,7 @@ typedef struct stream {
     size_t carry_len;
     long next_id, lines;
     int eof, failed; /* failed: reading failed or a host did not load */
+    chunk *free; /* written chunks, their buffers kept for reuse (no page faults twice) */
     /* writing */
     chunk **ring; /* ready chunks, at id % nring */
     long nring, write_turn;
@@ -148,8 +151,18 @@ static chunk *take(stream *s)
         pthread_cond_wait(&s->room, &s->mu); /* far ahead of the writer: wait for room */
     if (s->eof || s->failed)
         return NULL;
-    char *buf = malloc(s->carry_len + CHUNK + 1);
+    chunk *c = s->free;
+    if (c)
+        s->free = c->next;
+    else
+        c = calloc(1, sizeof *c);
     size_t len = s->carry_len, cap = s->carry_len + CHUNK;
+    if (c->cap < cap) {
+        free(c->data);
+        c->data = malloc(cap + 1);
+        c->cap = cap;
+    }
+    char *buf = c->data;
     if (buf == NULL) {
         fputs("bylaw: out of memory\n", stderr);
         abort();
@@ -168,7 +181,8 @@ static chunk *take(stream *s)
                 fputs("bylaw: out of memory\n", stderr);
                 abort();
             }
-            buf = nb;
+            buf = c->data = nb;
+            c->cap = cap;
         }
         ssize_t got;
         if (cfg->fd < 0) {
@@ -183,7 +197,8 @@ static chunk *take(stream *s)
             if (got < 0) {
                 fprintf(stderr, "bylaw eval: cannot read the input: %s\n", strerror(errno));
                 s->failed = 1;
-                free(buf);
+                c->next = s->free;
+                s->free = c;
                 return NULL;
             }
         }
@@ -204,13 +219,13 @@ static chunk *take(stream *s)
         memcpy(s->carry, buf + whole, s->carry_len);
     }
     if (whole == 0) {
-        free(buf);
+        c->next = s->free;
+        s->free = c;
         return NULL;
     }
-    chunk *c = calloc(1, sizeof *c);
     c->id = s->next_id++;
-    c->data = buf;
     c->len = whole;
+    c->out.len = 0;
     c->first_line = s->lines + 1;
     s->lines += count_lines(buf, whole) + (buf[whole - 1] != '\n');
     return c;
@@ -233,10 +248,9 @@ static void hand_in(stream *s, chunk *c)
             fwrite(w->out.data, 1, w->out.len, s->cfg->out);
             if (s->flush)
                 fflush(s->cfg->out);
-            bl_buf_free(&w->out);
-            free(w->data);
-            free(w);
             pthread_mutex_lock(&s->mu);
+            w->next = s->free;
+            s->free = w;
             s->write_turn++;
             pthread_cond_broadcast(&s->room);
         }
@@ -259,13 +273,13 @@ static void work(worker *w)
     }
 }
 
-static bl_host_t *open_host(const bl_host_config *cfg)
+/* Loads a host; on failure returns NULL with the errors in *errors (caller frees). */
+static bl_host_t *open_host(const bl_host_config *cfg, char **errors)
 {
-    bl_buf errors = {0};
-    bl_host_t *h = bl_host_open(cfg, &errors);
-    if (h == NULL)
-        fprintf(stderr, "bylaw: the policies in %s do not load:\n%s", cfg->policy_dir, errors.data ? errors.data : "");
-    bl_buf_free(&errors);
+    bl_buf e = {0};
+    bl_host_t *h = bl_host_open(cfg, &e);
+    *errors = h ? NULL : bl_strdupf("bylaw: the policies in %s do not load:\n%s", cfg->policy_dir, e.data ? e.data : "");
+    bl_buf_free(&e);
     return h;
 }
 
@@ -273,7 +287,7 @@ static bl_host_t *open_host(const bl_host_config *cfg)
 static void *worker_main(void *arg)
 {
     worker *w = arg;
-    w->h = open_host(w->s->cfg->host);
+    w->h = open_host(w->s->cfg->host, &w->load_error);
     if (w->h == NULL) {
         pthread_mutex_lock(&w->s->mu);
         w->s->failed = 1;
@@ -285,8 +299,8 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* The caller's thread: loads first (so that load errors print once), checks TYPE, starts the
- * others, works along, and sums up. */
+/* The caller's thread: starts the others (each loads its own host meanwhile), loads its host,
+ * checks TYPE, works along, and sums up. Load errors print once. */
 int bl_stream_eval(const bl_stream_config *cfg)
 {
     int nt = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -312,8 +326,16 @@ int bl_stream_eval(const bl_stream_config *cfg)
             rc = 1;
         }
     }
-    if (rc == 0 && (ws[0].h = open_host(cfg->host)) == NULL)
+    for (int t = 1; rc == 0 && t < nt; t++, started++)
+        if (pthread_create(&ws[t].tid, NULL, worker_main, &ws[t]) != 0)
+            break; /* fewer threads: the work still gets done */
+    if (rc == 0 && (ws[0].h = open_host(cfg->host, &ws[0].load_error)) == NULL) {
+        pthread_mutex_lock(&s.mu);
+        s.failed = 1;
+        pthread_cond_broadcast(&s.room);
+        pthread_mutex_unlock(&s.mu);
         rc = 1;
+    }
     if (rc == 0 && ws[0].store) {
         char *err = NULL;
         if (bl_engine_register_policies(ws[0].h, ws[0].store, &err) != BL_OK) {
@@ -326,16 +348,18 @@ int bl_stream_eval(const bl_stream_config *cfg)
         if (!bl_host_knows_type(ws[0].h, cfg->type))
             fprintf(stderr, "bylaw: warning: no policy is bound to type '%s'; records pass through unchanged\n",
                     cfg->type);
-        for (int t = 1; t < nt; t++, started++)
-            if (pthread_create(&ws[t].tid, NULL, worker_main, &ws[t]) != 0)
-                break; /* fewer threads: the work still gets done */
         work(&ws[0]);
-        for (int t = 1; t <= started; t++)
-            pthread_join(ws[t].tid, NULL);
-        fflush(cfg->out);
-        if (s.failed)
-            rc = 1;
     }
+    for (int t = 1; t <= started; t++)
+        pthread_join(ws[t].tid, NULL);
+    fflush(cfg->out);
+    if (s.failed)
+        rc = 1;
+    for (int t = 0; t < nt; t++) /* the caller's errors, else the first helper's: once */
+        if (ws[t].load_error) {
+            fputs(ws[t].load_error, stderr);
+            break;
+        }
 
     long failures = 0, first_line = 0;
     const char *first = NULL;
@@ -351,15 +375,22 @@ int bl_stream_eval(const bl_stream_config *cfg)
     }
     for (int t = 0; t < nt; t++) {
         free(ws[t].first_error);
+        free(ws[t].load_error);
         bl_host_close(ws[t].h);
         bl_store_close(ws[t].store);
     }
     for (long i = 0; i < s.nring; i++)
         if (s.ring[i]) { /* left by a failure */
-            bl_buf_free(&s.ring[i]->out);
-            free(s.ring[i]->data);
-            free(s.ring[i]);
+            s.ring[i]->next = s.free;
+            s.free = s.ring[i];
         }
+    while (s.free) {
+        chunk *c = s.free;
+        s.free = c->next;
+        bl_buf_free(&c->out);
+        free(c->data);
+        free(c);
+    }
     free(s.ring);
     free(s.carry);
     free(ws);

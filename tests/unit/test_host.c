@@ -116,6 +116,23 @@ static void test_small_budget_exact(void **state)
     bl_host_close(h);
 }
 
+/* Garbage beyond the cap is collected, not an error: only memory the policies hold counts. */
+static void test_memory_garbage(void **state)
+{
+    bl_buf errors = {0};
+    bl_limits lim = BL_LIMITS_DEFAULT;
+    lim.memory = (size_t)3 << 20;
+    bl_host_t *h = open_dir("tests/fixtures/sandbox", lim, &errors);
+    assert_non_null(h);
+    char *err = NULL;
+    cJSON *out = NULL;
+    if (eval_type(h, "churn", &err, &out) != BL_OK)
+        fail_msg("churn: %s", err);
+    cJSON_Delete(out);
+    expect_failure(h, "hog", "escape.lua:4:", "ran out of memory: the policy set may use 3 MiB");
+    bl_host_close(h);
+}
+
 static void test_timeout(void **state)
 {
     bl_buf errors = {0};
@@ -200,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_limits),      cmocka_unit_test(test_timeout),     cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_hidden),      cmocka_unit_test(test_field_types), cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_limits_uncatchable), cmocka_unit_test(test_small_budget_exact),
+        cmocka_unit_test(test_memory_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
