@@ -104,6 +104,8 @@ static pthread_mutex_t wd_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wd_wake = PTHREAD_COND_INITIALIZER;
 static bl_guard **wd_guards; /* the guards to watch (under wd_mu) */
 static int wd_n, wd_cap, wd_started;
+static unsigned wd_gen;   /* a watchdog runs while this is the number it started with */
+static pthread_t wd_thread;
 static atomic_int wd_sleeping;
 static _Thread_local bl_guard *running; /* the guard whose call runs on this thread, if any */
 
@@ -148,12 +150,13 @@ static int wd_look(void)
     return any;
 }
 
+/* arg: the value of wd_gen when this watchdog was started (not read here: it may have moved on) */
 static void *wd_main(void *arg)
 {
-    (void)arg;
+    unsigned gen = (unsigned)(uintptr_t)arg;
     int idle = 0;
     pthread_mutex_lock(&wd_mu);
-    for (;;) {
+    while (gen == wd_gen) {
         if (wd_look()) {
             idle = 0;
         } else if (++idle >= IDLE_TICKS) {
@@ -161,7 +164,7 @@ static void *wd_main(void *arg)
              * this second look, or sees wd_sleeping set and wakes us (both sides are seq_cst). */
             atomic_store(&wd_sleeping, 1);
             if (!wd_look()) {
-                while (atomic_load(&wd_sleeping))
+                while (atomic_load(&wd_sleeping) && gen == wd_gen)
                     pthread_cond_wait(&wd_wake, &wd_mu);
             }
             atomic_store(&wd_sleeping, 0);
@@ -174,8 +177,9 @@ static void *wd_main(void *arg)
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000;
         }
-        pthread_cond_timedwait(&wd_wake, &wd_mu, &ts); /* woken early only by a call beginning */
+        pthread_cond_timedwait(&wd_wake, &wd_mu, &ts); /* woken early by a call beginning, or to stop */
     }
+    pthread_mutex_unlock(&wd_mu);
     return NULL;
 }
 
@@ -183,24 +187,20 @@ static void wd_register(bl_guard *g)
 {
     pthread_mutex_lock(&wd_mu);
     if (!wd_started) {
+        /* (A watchdog being stopped by wd_unregister sees wd_gen changed and leaves by itself.) */
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_kick;
         sa.sa_flags = SA_RESTART;
         sigemptyset(&sa.sa_mask);
         sigaction(KICK_SIGNAL, &sa, NULL);
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         /* the watchdog must not take signals meant for a policy's thread */
         sigset_t all, old;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
-        if (pthread_create(&t, &attr, wd_main, NULL) == 0)
+        if (pthread_create(&wd_thread, NULL, wd_main, (void *)(uintptr_t)wd_gen) == 0)
             wd_started = 1;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
-        pthread_attr_destroy(&attr);
     }
     if (wd_n == wd_cap) {
         wd_cap = wd_cap ? 2 * wd_cap : 8;
@@ -210,6 +210,7 @@ static void wd_register(bl_guard *g)
     pthread_mutex_unlock(&wd_mu);
 }
 
+/* Takes g off the watch; the last one out stops the watchdog (a new guard starts another). */
 static void wd_unregister(bl_guard *g)
 {
     pthread_mutex_lock(&wd_mu);
@@ -218,7 +219,21 @@ static void wd_unregister(bl_guard *g)
             wd_guards[i] = wd_guards[--wd_n];
             break;
         }
+    int stop = wd_n == 0 && wd_started;
+    pthread_t t = wd_thread;
+    if (stop) {
+        wd_gen++;
+        wd_started = 0;
+        pthread_cond_broadcast(&wd_wake);
+    }
+    if (wd_n == 0) {
+        free(wd_guards);
+        wd_guards = NULL;
+        wd_cap = 0;
+    }
     pthread_mutex_unlock(&wd_mu);
+    if (stop)
+        pthread_join(t, NULL);
 }
 
 /* The API -------------------------------------------------------------------------------------- */

@@ -39,6 +39,33 @@ has "--input: stderr counts the failures" '2 of 4 records failed' "$(cat "$WORK/
 cat "$WORK/in.jsonl" | "$BYLAW" eval client --input - > "$WORK/stdin.jsonl" 2>/dev/null
 check "--input - reads standard input" 4 "$(wc -l < "$WORK/stdin.jsonl")"
 
+# A stream long enough for many chunks on every thread: answers in input order, bad lines named by
+# their own numbers, the same output whatever the number of threads.
+lua5.4 -e '
+  for i = 1, 20000 do
+    if i % 4999 == 0 then print("{broken " .. i)
+    elseif i == 12345 then print("{\"id\":\"big\",\"annual_revenue\":1,\"note\":\"" .. string.rep("x", 200000) .. "\"}")
+    else print(string.format("{\"id\":\"c%d\",\"annual_revenue\":%d}", i, i * 37 % 6000000)) end
+  end' > "$WORK/many.jsonl"
+"$BYLAW" eval client --input "$WORK/many.jsonl" > "$WORK/many.out" 2> "$WORK/many.err"
+"$BYLAW" eval client --threads 1 --input "$WORK/many.jsonl" > "$WORK/many1.out" 2>/dev/null
+"$BYLAW" eval client --threads 3 --input - < "$WORK/many.jsonl" > "$WORK/many3.out" 2>/dev/null
+check "--input: 20,000 lines, 20,000 answers" 20000 "$(wc -l < "$WORK/many.out")"
+check "--input: answers in input order" "c19998" "$(sed -n 19998p "$WORK/many.out" | sed 's/.*"id":"\([^"]*\)".*/\1/')"
+check "--input: bad lines named by their own numbers" "4999 9998 14997 19996" \
+  "$(grep -o '"line":[0-9]*' "$WORK/many.out" | cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
+has "--input: a 200 KB line is one record" '"id":"big"' "$(sed -n 12345p "$WORK/many.out")"
+has "--input: the summary counts every line" '4 of 20000 records failed (first: line 4999:' "$(cat "$WORK/many.err")"
+check "--input: one thread or three, the same answers" "" "$(cmp "$WORK/many.out" "$WORK/many1.out"; cmp "$WORK/many.out" "$WORK/many3.out")"
+printf '{"id":"a","annual_revenue":10000}\r\n{"id":"b","annual_revenue":200000}' | "$BYLAW" eval client --input - > "$WORK/crlf.out"
+check "--input: CRLF line ends, and a last line without one" "2 vip gold" \
+  "$(wc -l < "$WORK/crlf.out" | tr -d ' ') $(sed -n 's/^{"record":{[^}]*"grade":"\([a-z]*\)".*/\1/p' "$WORK/crlf.out" | tr '\n' ' ' | sed 's/ $//')"
+# A pipe gets each answer as its line arrives, not when the input ends.
+first=$( { printf '{"id":"a","annual_revenue":10000}\n'; sleep 3; printf '{"id":"b","annual_revenue":1}\n'; } |
+  "$BYLAW" eval client --input - | { IFS= read -r l; echo "$(date +%s) $l"; cat > /dev/null; } )
+has "--input -: answers stream out as lines come in" '"grade":"vip"' "$first"
+check "--input -: the first answer came before the second line" 1 "$(( $(date +%s) - ${first%% *} >= 2 ))"
+
 "$BYLAW" eval client --db "$WORK/c.db" '{"id":"c1","annual_revenue":2000000}' > /dev/null
 "$BYLAW" eval client --db "$WORK/c.db" '{"id":"c1","annual_revenue":5000000}' > /dev/null
 check "--db stores every version" 2 "$(sqlite3 "$WORK/c.db" "SELECT count(*) FROM record_history WHERE id='c1'")"
