@@ -153,20 +153,29 @@ local function view_pairs(wrap)
   end
 end
 
-local FLAT = { __index = EMPTY, __newindex = ro_newindex, __pairs = view_pairs(false),
+local flat_pairs = view_pairs(false)
+local FLAT = { __index = EMPTY, __newindex = ro_newindex, __pairs = flat_pairs,
                __len = function() return 0 end, __metatable = false }
 local DEEP = {
   __index = function(_, k) local x = cur[k]; if type(x) == "table" then return readonly(x) end return x end,
   __newindex = ro_newindex, __pairs = view_pairs(true), __len = function() return 0 end, __metatable = false,
 }
 local flat_view, deep_view = setmetatable({}, FLAT), setmetatable({}, DEEP)
+local flat_is_deep = false -- FLAT reads like DEEP for the rest of this record (see deepen)
 
 -- Points the views at fields (a fresh table per record); returns the view to hand to policies.
 local function view_of(fields, nested)
   cur = fields
   if nested then return deep_view end
+  if flat_is_deep then FLAT.__pairs, flat_is_deep = flat_pairs, false end
   FLAT.__index = fields
   return flat_view
+end
+
+-- A policy proposed a table: from now on FLAT wraps tables read-only too, so that the policies
+-- after it cannot change that proposal through r.
+local function deepen()
+  FLAT.__index, FLAT.__pairs, flat_is_deep = DEEP.__index, DEEP.__pairs, true
 end
 
 local function view_done()
@@ -228,6 +237,7 @@ function D:set(field, value, because)
     if value ~= value or value == HUGE or value == -HUGE then argerr(2, "set", "numbers must be finite") end
   elseif t ~= "string" and t ~= "boolean" and t ~= "nil" then
     json_value(value, 2, "set")
+    if t == "table" then deepen() end
   end
   if because ~= nil then
     if self[REASONS] == nil and type(because) == "string" then self[REASONS] = because

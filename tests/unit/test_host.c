@@ -157,6 +157,7 @@ static void test_escapes(void **state)
     expect_failure(h, "libwrite", "escape.lua:11:", "read-only");
     expect_failure(h, "readonly", "escape.lua:20:", "d:set(\"grade\"");
     expect_failure(h, "yield", "escape.lua:21:", "yielded");
+    expect_failure(h, "tables", "escape.lua:46:", "read-only");
     bl_host_close(h);
 }
 
