@@ -341,6 +341,14 @@ static void put_list(lua_State *L, bl_host_t *h, bl_buf *b, int n, const char *k
     }
 }
 
+/* ,"policy":name} — the end of every point, event, deadline and cancel */
+static void put_policy_end(lua_State *L, bl_buf *b, int name)
+{
+    LIT(b, ",\"policy\":");
+    put_opt_str(L, b, name);
+    LIT(b, "}");
+}
+
 /* { subject, n, reason, period } */
 static void put_point(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
 {
@@ -361,9 +369,7 @@ static void put_point(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
     lua_pop(L, 1);
     LIT(b, ",\"reason\":");
     put_slot_str(L, b, e, 3);
-    LIT(b, ",\"policy\":");
-    put_opt_str(L, b, name);
-    LIT(b, "}");
+    put_policy_end(L, b, name);
 }
 
 /* ,"payload": e[i], a table, or {} */
@@ -384,9 +390,7 @@ static void put_event(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
     LIT(b, "{\"kind\":");
     put_slot_str(L, b, e, 1);
     put_payload(L, b, e, 2);
-    LIT(b, ",\"policy\":");
-    put_opt_str(L, b, name);
-    LIT(b, "}");
+    put_policy_end(L, b, name);
 }
 
 /* { name, due (seconds), payload } */
@@ -404,9 +408,7 @@ static void put_deadline(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
     LIT(b, ",\"due_ms\":");
     bl_json_put_num(b, floor(due));
     put_payload(L, b, e, 3);
-    LIT(b, ",\"policy\":");
-    put_opt_str(L, b, name);
-    LIT(b, "}");
+    put_policy_end(L, b, name);
 }
 
 /* name */
@@ -414,9 +416,7 @@ static void put_cancel(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
 {
     LIT(b, "{\"name\":");
     put_opt_str(L, b, e);
-    LIT(b, ",\"policy\":");
-    put_opt_str(L, b, name);
-    LIT(b, "}");
+    put_policy_end(L, b, name);
 }
 
 /* C.finish(fields, builders, n): the policies are done; writes the answer

@@ -4,6 +4,8 @@
  * The input is read in chunks of whole lines. Each thread, the caller's included, takes the next
  * chunk, evaluates its lines with its own Lua host into the chunk's own buffer, and hands the chunk
  * in; whichever thread finds the oldest unwritten chunk ready writes it, and any ready ones after it.
+ * Reading has its own lock, held across read(2): a thread waiting for input never keeps another
+ * from writing the answers it has.
  * No thread waits for its turn to write, and none idles while there is input: on two cores the two
  * threads stay busy. A chunk is what one read(2) returns (up to CHUNK bytes), cut at its last line
  * end, so a pipe or a terminal gets its answers as its lines arrive. With a store (--db) a single
@@ -12,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,16 +46,18 @@ typedef struct worker {
 
 typedef struct stream {
     const bl_stream_config *cfg;
-    pthread_mutex_t mu; /* everything below */
-    pthread_cond_t room;
-    /* reading */
+    atomic_int eof, failed; /* failed: reading failed or a host did not load */
+    atomic_long next_id;    /* chunks read so far */
+    /* reading, under rmu (held across read(2), so nothing else is) */
+    pthread_mutex_t rmu;
     size_t text_at;
     char *carry; /* the start of a line the last read cut */
     size_t carry_len;
-    long next_id, lines;
-    int eof, failed; /* failed: reading failed or a host did not load */
-    chunk *free; /* written chunks, their buffers kept for reuse (no page faults twice) */
-    /* writing */
+    long lines;
+    /* chunks and writing, under mu */
+    pthread_mutex_t mu;
+    pthread_cond_t room;
+    chunk *free;  /* written chunks, their buffers kept for reuse (no page faults twice) */
     chunk **ring; /* ready chunks, at id % nring */
     long nring, write_turn;
     int writing, flush;
@@ -143,19 +148,36 @@ static long count_lines(const char *p, size_t n)
     return k;
 }
 
-/* The next chunk of whole lines, or NULL at the end. Holds mu. */
+static void give_back(stream *s, chunk *c)
+{
+    pthread_mutex_lock(&s->mu);
+    c->next = s->free;
+    s->free = c;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* The next chunk of whole lines, or NULL at the end. */
 static chunk *take(stream *s)
 {
     const bl_stream_config *cfg = s->cfg;
+    pthread_mutex_lock(&s->mu);
     while (!s->eof && !s->failed && s->next_id - s->write_turn >= s->nring)
         pthread_cond_wait(&s->room, &s->mu); /* far ahead of the writer: wait for room */
-    if (s->eof || s->failed)
-        return NULL;
     chunk *c = s->free;
     if (c)
         s->free = c->next;
-    else
-        c = calloc(1, sizeof *c);
+    pthread_mutex_unlock(&s->mu);
+    if (c == NULL && (c = calloc(1, sizeof *c)) == NULL) {
+        fputs("bylaw: out of memory\n", stderr);
+        abort();
+    }
+
+    pthread_mutex_lock(&s->rmu);
+    if (s->eof || s->failed) {
+        pthread_mutex_unlock(&s->rmu);
+        give_back(s, c);
+        return NULL;
+    }
     size_t len = s->carry_len, cap = s->carry_len + CHUNK;
     if (c->cap < cap) {
         free(c->data);
@@ -197,8 +219,8 @@ static chunk *take(stream *s)
             if (got < 0) {
                 fprintf(stderr, "bylaw eval: cannot read the input: %s\n", strerror(errno));
                 s->failed = 1;
-                c->next = s->free;
-                s->free = c;
+                pthread_mutex_unlock(&s->rmu);
+                give_back(s, c);
                 return NULL;
             }
         }
@@ -219,8 +241,8 @@ static chunk *take(stream *s)
         memcpy(s->carry, buf + whole, s->carry_len);
     }
     if (whole == 0) {
-        c->next = s->free;
-        s->free = c;
+        pthread_mutex_unlock(&s->rmu);
+        give_back(s, c);
         return NULL;
     }
     c->id = s->next_id++;
@@ -228,6 +250,7 @@ static chunk *take(stream *s)
     c->out.len = 0;
     c->first_line = s->lines + 1;
     s->lines += count_lines(buf, whole) + (buf[whole - 1] != '\n');
+    pthread_mutex_unlock(&s->rmu);
     return c;
 }
 
@@ -263,9 +286,7 @@ static void work(worker *w)
 {
     stream *s = w->s;
     for (;;) {
-        pthread_mutex_lock(&s->mu);
         chunk *c = take(s);
-        pthread_mutex_unlock(&s->mu);
         if (c == NULL)
             return;
         eval_chunk(w, c);
@@ -310,6 +331,7 @@ int bl_stream_eval(const bl_stream_config *cfg)
         nt = 64;
     stream s = {.cfg = cfg, .nring = (long)nt * AHEAD};
     pthread_mutex_init(&s.mu, NULL);
+    pthread_mutex_init(&s.rmu, NULL);
     pthread_cond_init(&s.room, NULL);
     s.ring = calloc((size_t)s.nring, sizeof *s.ring);
     struct stat st;
@@ -395,6 +417,7 @@ int bl_stream_eval(const bl_stream_config *cfg)
     free(s.carry);
     free(ws);
     pthread_mutex_destroy(&s.mu);
+    pthread_mutex_destroy(&s.rmu);
     pthread_cond_destroy(&s.room);
     return rc;
 }

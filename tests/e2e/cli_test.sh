@@ -61,11 +61,13 @@ printf '{"id":"a","annual_revenue":10000}\r\n{"id":"b","annual_revenue":200000}'
 check "--input: CRLF line ends, and a last line without one" "2 vip gold" \
   "$(wc -l < "$WORK/crlf.out" | tr -d ' ') $(sed -n 's/^{"record":{[^}]*"grade":"\([a-z]*\)".*/\1/p' "$WORK/crlf.out" | tr '\n' ' ' | sed 's/ $//')"
 # A pipe gets each answer as its line arrives, not when the input ends: the second line is sent
-# only once the first answer is out (or after 20 s).
+# only once the first answer is out (or after 20 s). The first line comes a second late, when both
+# threads wait for input: the one left waiting must not hold up the other's answer.
 mkfifo "$WORK/fifo"
-"$BYLAW" eval client --input - < "$WORK/fifo" > "$WORK/stream.out" 2>/dev/null &
+"$BYLAW" eval client --threads 2 --input - < "$WORK/fifo" > "$WORK/stream.out" 2>/dev/null &
 bp=$!
 exec 7> "$WORK/fifo"
+sleep 1
 printf '{"id":"a","annual_revenue":10000}\n' >&7
 for _ in $(seq 200); do [ -s "$WORK/stream.out" ] && break; sleep 0.1; done
 before_end=$(wc -l < "$WORK/stream.out")

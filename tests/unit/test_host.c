@@ -57,6 +57,16 @@ static void expect_failure(bl_host_t *h, const char *type, const char *line, con
     cJSON_Delete(out);
 }
 
+/* Evaluates type; fails the test with the error unless that succeeds. */
+static void expect_ok(bl_host_t *h, const char *type)
+{
+    char *err = NULL;
+    cJSON *out = NULL;
+    if (eval_type(h, type, &err, &out) != BL_OK)
+        fail_msg("policy '%s': %s", type, err);
+    cJSON_Delete(out);
+}
+
 static bl_host_t *sandbox_host(void)
 {
     bl_buf errors = {0};
@@ -109,10 +119,7 @@ static void test_small_budget_exact(void **state)
     bl_host_close(h);
     lim.budget = 500000; /* and under a budget it fits, it runs */
     h = open_dir("tests/fixtures/sandbox", lim, &errors);
-    char *err = NULL;
-    cJSON *out = NULL;
-    assert_int_equal(eval_type(h, "short", &err, &out), BL_OK);
-    cJSON_Delete(out);
+    expect_ok(h, "short");
     bl_host_close(h);
 }
 
@@ -124,11 +131,7 @@ static void test_memory_garbage(void **state)
     lim.memory = (size_t)3 << 20;
     bl_host_t *h = open_dir("tests/fixtures/sandbox", lim, &errors);
     assert_non_null(h);
-    char *err = NULL;
-    cJSON *out = NULL;
-    if (eval_type(h, "churn", &err, &out) != BL_OK)
-        fail_msg("churn: %s", err);
-    cJSON_Delete(out);
+    expect_ok(h, "churn");
     expect_failure(h, "hog", "escape.lua:4:", "ran out of memory: the policy set may use 3 MiB");
     bl_host_close(h);
 }
