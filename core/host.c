@@ -577,7 +577,8 @@ int bl_host_eval_json(bl_host_t *h, const char *type, const cJSON *record, bl_st
         *err = bl_strdupf("a record must be a JSON object");
         return BL_INVALID;
     }
-    snprintf(h->who, sizeof h->who, "the engine");
+    if (strcmp(h->who, "the engine") != 0) /* not a snprintf per record */
+        snprintf(h->who, sizeof h->who, "the engine");
     lua_rawgeti(h->L, LUA_REGISTRYINDEX, h->eval_ref);
     lua_pushstring(h->L, type);
     return run_into(h, record, reads, 1, out, err);

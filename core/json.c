@@ -99,30 +99,6 @@ static int format_int(char *buf, long long v)
     return len;
 }
 
-/* Turns integral number nodes into raw text nodes (printed the same, without cJSON's slow path). */
-static void rawify(cJSON *c)
-{
-    for (; c; c = c->next) {
-        if (cJSON_IsNumber(c) && c->valuedouble == floor(c->valuedouble) && fabs(c->valuedouble) < EXACT_LIMIT) {
-            char *text = cJSON_malloc(24);
-            if (text == NULL)
-                continue;
-            format_int(text, (long long)c->valuedouble);
-            c->type = cJSON_Raw | (c->type & cJSON_StringIsConst); /* keep: a constant key is not freed */
-            c->valuestring = text;
-        } else if (c->child) {
-            rawify(c->child);
-        }
-    }
-}
-
-void bl_json_print_owned(cJSON *j, bl_buf *out)
-{
-    /* cJSON 1.7.15 prints every number with "%1.15g", then checks it with sscanf: slow on the hot path. */
-    rawify(j->child);
-    bl_json_print(j, out);
-}
-
 /* Writing JSON text --------------------------------------------------------------------------------
  * cJSON prints only whole trees, and yajl's generator calls back once per token: on the path of
  * `bylaw eval --input` either cost more than the policies themselves (cJSON: 1.4 µs to build and

@@ -17,9 +17,6 @@ cJSON *bl_json_parse(const char *s, size_t n, char *err, size_t errlen);
 
 /* Appends the compact JSON text of j to out. */
 void bl_json_print(const cJSON *j, bl_buf *out);
-/* Like bl_json_print, faster, for a tree the caller deletes right after: it may rewrite number
- * nodes as raw text (still printed the same). */
-void bl_json_print_owned(cJSON *j, bl_buf *out);
 /* The compact JSON text of j (malloc'd; free with free()). */
 char *bl_json_dump(const cJSON *j);
 

@@ -27,14 +27,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON *rec = bl_json_parse((const char *)data + 1, size - 1, err, sizeof err);
     if (rec == NULL)
         return 0;
-    cJSON *out = NULL;
+    bl_buf b = {0};
     char *msg = NULL;
-    if (bl_host_eval(host, types[data[0] % (sizeof types / sizeof types[0])], rec, NULL, &out, &msg) == BL_OK) {
-        bl_buf b = {0};
-        bl_json_print_owned(out, &b);
-        bl_buf_free(&b);
-        cJSON_Delete(out);
+    if (bl_host_eval_json(host, types[data[0] % (sizeof types / sizeof types[0])], rec, NULL, &b, &msg) == BL_OK) {
+        cJSON *back = bl_json_parse(b.data, b.len, err, sizeof err); /* the writer must write valid JSON */
+        if (back == NULL)
+            abort();
+        cJSON_Delete(back);
     }
+    bl_buf_free(&b);
     free(msg);
     cJSON_Delete(rec);
     return 0;
