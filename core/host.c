@@ -40,6 +40,11 @@ struct bl_host {
     } *touched;             /* the fields the decisions change */
     int ntouched, captouched;
     char month[8];          /* default period of points */
+    /* The record's table and its keys, kept from one record to the next (see push_fields). */
+    int fields_ref, keys_ref; /* registry references, 0 until first made */
+    const char **keys;        /* the keys in input order: strings the keys_ref table holds */
+    int nkeys, capkeys;
+    int fields_clean;         /* the last evaluation ended in C.finish without adding a field */
 };
 
 bl_host_t *bl_host_of(lua_State *L) { return (bl_host_t *)bl_guard_of(L); }
@@ -62,15 +67,67 @@ char *bl_source_version(const char *src, size_t len, char *buf)
 
 /* Primitives the runtime calls ------------------------------------------------------------------ */
 
-/* C.fields(checks) → fields, bad, nested: the record as a table; the number of the first field check
- * it fails (nil: none); whether any field holds an object or array. checks: nil, or the flat list
- * { name, kind, optional, ... } of R.seal, kind 1 number, 2 integer, 3 string, 4 boolean, 5 table.
- * JSON null counts as absent. */
+/* Stores the value on top of the stack (popped) at registry reference *ref, made when 0. */
+static void set_ref(lua_State *L, int *ref)
+{
+    if (*ref)
+        lua_rawseti(L, LUA_REGISTRYINDEX, *ref);
+    else
+        *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+/* Pushes the record's fields as a table, JSON null left out. The table and the strings of its keys
+ * are the host's, kept from one record to the next: when a record has the same keys in the same
+ * order as the one before (a stream's records usually do) and the evaluation before added no field
+ * (C.finish says so), the table is refilled in place, with no new table and no key hashed again.
+ * Policies never hold the table itself, only the views of _runtime.lua, so nothing sees it change. */
+static void push_fields(lua_State *L, bl_host_t *h)
+{
+    int n = 0, same = h->fields_clean;
+    for (const cJSON *c = h->input->child; c; c = c->next, n++)
+        same = same && n < h->nkeys && strcmp(c->string, h->keys[n]) == 0;
+    same = same && n == h->nkeys;
+    h->fields_clean = 0;
+    if (!same) {
+        if (n > h->capkeys) {
+            h->capkeys = n > 2 * h->capkeys ? n : 2 * h->capkeys;
+            h->keys = realloc(h->keys, (size_t)h->capkeys * sizeof *h->keys);
+        }
+        lua_createtable(L, n, 0);
+        int i = 0;
+        for (const cJSON *c = h->input->child; c; c = c->next) {
+            lua_pushstring(L, c->string);
+            h->keys[i] = lua_tostring(L, -1); /* the table below holds it */
+            lua_rawseti(L, -2, ++i);
+        }
+        h->nkeys = n;
+        set_ref(L, &h->keys_ref);
+        lua_createtable(L, 0, n + 1); /* one spare: a policy usually adds one field (d:set) */
+        set_ref(L, &h->fields_ref);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->fields_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->keys_ref);
+    int i = 0;
+    for (const cJSON *c = h->input->child; c; c = c->next) {
+        lua_rawgeti(L, -1, ++i);
+        if (cJSON_IsNull(c))
+            lua_pushnil(L);
+        else
+            bl_lua_pushjson(L, c, 1);
+        lua_rawset(L, -4);
+    }
+    lua_pop(L, 1);
+}
+
+/* C.fields(checks) → fields, bad, nested: the record as a table (push_fields); the number of the
+ * first field check it fails (nil: none); whether any field holds an object or array. checks: nil,
+ * or the flat list { name, kind, optional, ... } of R.seal, kind 1 number, 2 integer, 3 string,
+ * 4 boolean, 5 table. JSON null counts as absent. */
 static int c_fields(lua_State *L)
 {
     bl_host_t *h = bl_host_of(L);
     lua_settop(L, 1);
-    bl_lua_pushjson(L, h->input, 1); /* 2 */
+    push_fields(L, h); /* 2 */
     int nested = 0, bad = 0;
     for (const cJSON *c = h->input->child; c && !nested; c = c->next)
         nested = cJSON_IsObject(c) || cJSON_IsArray(c);
@@ -167,12 +224,13 @@ static int touched_find(const bl_host_t *h, const char *k)
     return -1;
 }
 
-/* One field of the record with its current value (fields at index 1), unless that is nil. */
-static void put_current(lua_State *L, bl_buf *b, const char *k, int *first)
+/* One field of the record with its current value (fields at index 1), unless that is nil; returns
+ * whether it wrote one. */
+static int put_current(lua_State *L, bl_buf *b, const char *k, int *first)
 {
     if (lua_getfield(L, 1, k) == LUA_TNIL) {
         lua_pop(L, 1);
-        return;
+        return 0;
     }
     if (!*first)
         LIT(b, ",");
@@ -180,10 +238,12 @@ static void put_current(lua_State *L, bl_buf *b, const char *k, int *first)
     bl_json_put_str(b, k, strlen(k));
     LIT(b, ":");
     put_top(L, b, k);
+    return 1;
 }
 
 /* "record": the input record, in its order, with each changed field's final value in place; removed
- * fields left out; new fields after, in the order first proposed. */
+ * fields left out; new fields after, in the order first proposed. The new fields are then taken out
+ * of the record's table again, which so holds only the input's keys (see push_fields). */
 static void put_record(lua_State *L, bl_host_t *h, bl_buf *b)
 {
     LIT(b, "{\"record\":{");
@@ -203,8 +263,10 @@ static void put_record(lua_State *L, bl_host_t *h, bl_buf *b)
         bl_json_put_value(b, c);
     }
     for (int t = 0; t < h->ntouched; t++)
-        if (!h->touched[t].seen)
-            put_current(L, b, h->touched[t].name, &first);
+        if (!h->touched[t].seen && put_current(L, b, h->touched[t].name, &first)) {
+            lua_pushnil(L);
+            lua_setfield(L, 1, h->touched[t].name);
+        }
     LIT(b, "}");
 }
 
@@ -419,8 +481,9 @@ static void put_cancel(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
     put_policy_end(L, b, name);
 }
 
-/* C.finish(fields, builders, n): the policies are done; writes the answer
- * {"record", "decisions", "points", "events"[, "deadlines"][, "cancels"]} to the host's output. */
+/* C.finish(fields, builders, n, listed): the policies are done; writes the answer
+ * {"record", "decisions", "points", "events"[, "deadlines"][, "cancels"]} to the host's output.
+ * listed: whether any builder has points, events, deadlines or cancels (else none is looked for). */
 static int c_finish(lua_State *L)
 {
     bl_host_t *h = bl_host_of(L);
@@ -444,11 +507,16 @@ static int c_finish(lua_State *L)
     LIT(&h->side, "]");
     put_record(L, h, out);
     bl_json_put(out, h->side.data, h->side.len);
-    put_list(L, h, out, n, "points", 6, put_point, 0);
-    put_list(L, h, out, n, "events", 7, put_event, 0);
-    put_list(L, h, out, n, "deadlines", 8, put_deadline, 1);
-    put_list(L, h, out, n, "cancels", 9, put_cancel, 1);
+    if (lua_toboolean(L, 4)) {
+        put_list(L, h, out, n, "points", 6, put_point, 0);
+        put_list(L, h, out, n, "events", 7, put_event, 0);
+        put_list(L, h, out, n, "deadlines", 8, put_deadline, 1);
+        put_list(L, h, out, n, "cancels", 9, put_cancel, 1);
+    } else {
+        LIT(out, ",\"points\":[],\"events\":[]");
+    }
     LIT(out, "}");
+    h->fields_clean = 1; /* the record's table holds only the input's keys: push_fields may reuse it */
     return 0;
 }
 
@@ -805,6 +873,7 @@ void bl_host_close(bl_host_t *h)
     bl_buf_free(&h->side);
     bl_buf_free(&h->scratch);
     free(h->touched);
+    free(h->keys);
     free(h->policy_dir);
     free(h->scripts_dir);
     free(h);

@@ -199,6 +199,18 @@ D.__metatable = false
 
 local function argerr(n, fname, msg) error(fmt("bad argument #%d to '%s' (%s)", n, fname, msg), 3) end
 
+-- The builder of the policy call running now. Builders are reused (one per policy), so a builder
+-- kept past its call must not reach the decision of a later one: methods check they are on OPEN.
+local OPEN = nil
+-- Whether a builder of this evaluation has points, events, deadlines or cancels: C.finish skips
+-- looking for them when none has.
+local LISTED = false
+
+local function closed(fname)
+  error(fmt("d:%s: this decision builder belongs to a policy call that has returned " ..
+            "(use the d your function receives, while it runs)", fname), 3)
+end
+
 local function add_reason(d, because, n, fname)
   if because == nil then return end
   if type(because) ~= "string" then argerr(n, fname, "reason must be a string, got " .. type(because)) end
@@ -230,6 +242,7 @@ end
 local HUGE = math.huge
 
 function D:set(field, value, because)
+  if self ~= OPEN then closed("set") end
   if type(field) ~= "string" or field == "" then argerr(1, "set", "field name must be a non-empty string") end
   if field == "id" or field == "type" then argerr(1, "set", "'" .. field .. "' cannot be changed") end
   local t = type(value)
@@ -258,6 +271,7 @@ function D:set(field, value, because)
 end
 
 function D:verdict(v, because)
+  if self ~= OPEN then closed("verdict") end
   if SEVERITY[v] == nil then
     argerr(1, "verdict", fmt("expected \"pass\", \"hold\" or \"reject\", got %s", type(v) == "string" and fmt("%q", v) or type(v)))
   end
@@ -267,11 +281,13 @@ function D:verdict(v, because)
 end
 
 function D:because(text)
+  if self ~= OPEN then closed("because") end
   if type(text) ~= "string" then argerr(1, "because", "expected a string, got " .. type(text)) end
   add_reason(self, text, 1, "because")
 end
 
 function D:points(subject, n, because, period)
+  if self ~= OPEN then closed("points") end
   if type(subject) ~= "string" or subject == "" then argerr(1, "points", "subject must be a non-empty string") end
   if mtype(n) ~= "integer" then
     if mtype(n) == "float" and n == math.floor(n) and n > -2^53 and n < 2^53 then n = math.tointeger(n)
@@ -283,18 +299,19 @@ function D:points(subject, n, because, period)
   end
   add_reason(self, because, 3, "points")
   local t = self[POINTS]
-  if not t then t = {}; self[POINTS] = t end
+  if not t then t = {}; self[POINTS] = t; LISTED = true end
   t[#t + 1] = { subject, n, because, period }
 end
 
 function D:emit(kind, payload)
+  if self ~= OPEN then closed("emit") end
   if type(kind) ~= "string" or kind == "" then argerr(1, "emit", "event kind must be a non-empty string") end
   if payload ~= nil then
     if type(payload) ~= "table" then argerr(2, "emit", "payload must be a table, got " .. type(payload)) end
     json_value(payload, 2, "emit")
   end
   local t = self[EVENTS]
-  if not t then t = {}; self[EVENTS] = t end
+  if not t then t = {}; self[EVENTS] = t; LISTED = true end
   t[#t + 1] = { kind, payload }
 end
 
@@ -318,6 +335,7 @@ local function due_of(when)
 end
 
 function D:deadline(name, when, payload)
+  if self ~= OPEN then closed("deadline") end
   if type(name) ~= "string" or not name:match(TIMER_NAME) then
     argerr(1, "deadline", "name must be letters, digits, '_', '-' or '.'")
   end
@@ -327,22 +345,30 @@ function D:deadline(name, when, payload)
     json_value(payload, 3, "deadline")
   end
   local t = self[DEADLINES]
-  if not t then t = {}; self[DEADLINES] = t end
+  if not t then t = {}; self[DEADLINES] = t; LISTED = true end
   t[#t + 1] = { name, due, payload }
   return due
 end
 
 function D:cancel(name)
+  if self ~= OPEN then closed("cancel") end
   if type(name) ~= "string" or not name:match(TIMER_NAME) then
     argerr(1, "cancel", "name must be letters, digits, '_', '-' or '.'")
   end
   local t = self[CANCELS]
-  if not t then t = {}; self[CANCELS] = t end
+  if not t then t = {}; self[CANCELS] = t; LISTED = true end
   t[#t + 1] = name
 end
 
 local function builder(p)
-  return setmetatable({ p.name, p.version, nil, nil, nil, nil, nil, nil, nil, nil }, D)
+  local d = p.builder
+  if d == nil then
+    d = setmetatable({ p.name, p.version, nil, nil, nil, nil, nil, nil, nil, nil }, D)
+    p.builder = d
+  else
+    d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10] = nil, nil, nil, nil, nil, nil, nil, nil
+  end
+  return d
 end
 
 -- Evaluation --------------------------------------------------------------------------------------
@@ -366,6 +392,7 @@ local DS = {} -- the builders of the evaluation running now, reused
 
 -- Evaluates the record C holds against the policies of rtype, in order; C.finish writes the answer.
 function R.evaluate(rtype)
+  OPEN, LISTED = nil, false -- a call that failed left its builder open
   local list = R.by_type[rtype]
   local fields, bad, nested = C.fields(flat_checks[rtype])
   if bad then field_error(checks_by_type[rtype][bad], fields) end
@@ -380,12 +407,14 @@ function R.evaluate(rtype)
         n = n + 1
         DS[n] = d
         C.begin(p.name)
+        OPEN = d
         decide(r, d)
       end
     end
+    OPEN = nil
     view_done()
   end
-  C.finish(fields, DS, n)
+  C.finish(fields, DS, n, LISTED)
 end
 
 -- Runs the handler of timer `tname` of policy `pname` on the record C holds. info: the timer as the
@@ -398,13 +427,16 @@ function R.fire(pname, tname, info)
     error({ field = "timer", msg = fmt("policy '%s' has no handler for timer '%s' (timers = { %s = function(r, d, t) ... end })",
       pname, tname, tname) }, 0)
   end
+  OPEN, LISTED = nil, false
   local fields, _, nested = C.fields(nil)
   local d = builder(p)
   DS[1] = d
   C.begin(p.name)
+  OPEN = d
   h(view_of(fields, nested), d, readonly(info))
+  OPEN = nil
   view_done()
-  C.finish(fields, DS, 1)
+  C.finish(fields, DS, 1, LISTED)
 end
 
 return R

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -215,13 +216,69 @@ static void test_load_errors(void **state)
     bl_buf_free(&errors);
 }
 
+/* Evaluates the JSON text rec as type; returns the answer's "record" printed, or "error: <message>". */
+static char *eval_text(bl_host_t *h, const char *type, const char *rec)
+{
+    cJSON *in = cJSON_Parse(rec), *out = NULL;
+    char *err = NULL, *s;
+    assert_non_null(in);
+    if (bl_host_eval(h, type, in, NULL, &out, &err) == BL_OK) {
+        s = cJSON_PrintUnformatted(cJSON_GetObjectItem(out, "record"));
+    } else {
+        size_t n = strlen(err) + 8;
+        s = malloc(n);
+        snprintf(s, n, "error: %s", err);
+    }
+    free(err);
+    cJSON_Delete(out);
+    cJSON_Delete(in);
+    return s;
+}
+
+static void expect_record(bl_host_t *h, const char *type, const char *rec, const char *want)
+{
+    char *got = eval_text(h, type, rec);
+    if (strstr(got, want) == NULL)
+        fail_msg("%s %s: expected '%s' in %s", type, rec, want, got);
+    free(got);
+}
+
+/* The host refills the record's table in place when records keep their keys, and reuses builders:
+ * fields added, removed or half-proposed by a failed call never reach the next record. */
+static void test_reuse(void **state)
+{
+    bl_buf errors = {0};
+    bl_host_t *h = open_dir("tests/fixtures/reuse", BL_LIMITS_DEFAULT, &errors);
+    if (h == NULL)
+        fail_msg("load: %s", errors.data);
+    const char *shape = "shape";
+    expect_record(h, shape, "{\"id\":\"a\",\"n\":1,\"add\":\"x\"}",
+                  "{\"id\":\"a\",\"n\":1,\"add\":\"x\",\"seen\":\"add,id,n\",\"extra\":\"x\"}");
+    expect_record(h, shape, "{\"id\":\"b\",\"n\":2,\"add\":null}", "{\"id\":\"b\",\"n\":2,\"add\":null,\"seen\":\"id,n\"}");
+    expect_record(h, shape, "{\"id\":\"c\",\"n\":3,\"add\":\"y\",\"fail\":true}", "reuse.lua:13: failing on purpose");
+    expect_record(h, shape, "{\"id\":\"d\",\"n\":4,\"add\":null,\"fail\":false}",
+                  "{\"id\":\"d\",\"n\":4,\"add\":null,\"fail\":false,\"seen\":\"fail,id,n\"}");
+    expect_record(h, shape, "{\"id\":\"e\",\"n\":5,\"add\":null,\"fail\":false,\"drop\":true}",
+                  "{\"id\":\"e\",\"add\":null,\"fail\":false,\"drop\":true,\"seen\":\"drop,fail,id,n\"}");
+    expect_record(h, shape, "{\"id\":\"f\",\"n\":6,\"add\":null,\"fail\":false,\"drop\":false}",
+                  "{\"id\":\"f\",\"n\":6,\"add\":null,\"fail\":false,\"drop\":false,\"seen\":\"drop,fail,id,n\"}");
+    expect_record(h, shape, "{\"n\":7,\"id\":\"g\"}", "{\"n\":7,\"id\":\"g\",\"seen\":\"id,n\"}");
+    expect_record(h, "stale", "{\"id\":\"s\"}", "reuse.lua:19: d:set: this decision builder belongs to a policy "
+                                                 "call that has returned");
+    /* type and math.type, replaced by faster ones, answer as Lua's */
+    expect_record(h, "types", "{\"id\":\"t\"}", "\"t\":\"nil number string table function\"");
+    expect_record(h, "types", "{\"id\":\"t\"}", "\"m\":\"integer float nil\"");
+    expect_record(h, "types", "{\"id\":\"t\"}", "\"e\":\"bad argument #1 to 'type' (value expected)\"");
+    bl_host_close(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_limits),      cmocka_unit_test(test_timeout),     cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_hidden),      cmocka_unit_test(test_field_types), cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_limits_uncatchable), cmocka_unit_test(test_small_budget_exact),
-        cmocka_unit_test(test_memory_garbage),
+        cmocka_unit_test(test_memory_garbage), cmocka_unit_test(test_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
