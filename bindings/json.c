@@ -47,7 +47,7 @@ void bl_lua_pushjson(lua_State *L, const cJSON *v, int null_as_nil)
             lua_rawseti(L, -2, ++i);
         }
     } else if (cJSON_IsString(v)) {
-        lua_pushstring(L, v->valuestring);
+        lua_pushlstring(L, v->valuestring, strlen(v->valuestring)); /* not pushstring: its cache costs a strcmp */
     } else if (cJSON_IsNumber(v)) {
         push_number(L, v->valuedouble);
     } else if (cJSON_IsBool(v)) {

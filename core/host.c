@@ -36,15 +36,31 @@ struct bl_host {
     bl_buf side, scratch;   /* the decisions while the record is written; joined reasons */
     struct touched {
         const char *name; /* held by a builder */
+        size_t len;
         int seen;
     } *touched;             /* the fields the decisions change */
     int ntouched, captouched;
     char month[8];          /* default period of points */
     /* The record's table and its keys, kept from one record to the next (see push_fields). */
     int fields_ref, keys_ref; /* registry references, 0 until first made */
-    const char **keys;        /* the keys in input order: strings the keys_ref table holds */
+    struct key {
+        const char *s;        /* a string the keys_ref table holds */
+        size_t len, off;      /* its length; where keytext has it as JSON, "key": */
+        const cJSON *item;    /* its value in the record under evaluation */
+    } *keys;                  /* in input order */
     int nkeys, capkeys;
+    unsigned shape;           /* counts the times the keys changed */
+    bl_buf keytext;
+    const cJSON *keyed;       /* the record the keys are of (while it is evaluated), or NULL */
     int fields_clean;         /* the last evaluation ended in C.finish without adding a field */
+    /* The field checks C.fields had last, resolved to positions among the keys (see check_fields). */
+    struct check {
+        int key;              /* index in keys, or -1: the record lacks the field */
+        int kind, optional;
+    } *checks;
+    int nchecks, capchecks, checks_ref;
+    const void *checks_of;    /* the checks' table, which checks_ref holds: no other table has its address */
+    unsigned checks_shape;    /* the shape they were resolved against */
 };
 
 bl_host_t *bl_host_of(lua_State *L) { return (bl_host_t *)bl_guard_of(L); }
@@ -76,16 +92,17 @@ static void set_ref(lua_State *L, int *ref)
         *ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
-/* Pushes the record's fields as a table, JSON null left out. The table and the strings of its keys
+/* Pushes the record's fields as a table, JSON null left out; returns whether a field holds an
+ * object or an array. The table and the strings of its keys
  * are the host's, kept from one record to the next: when a record has the same keys in the same
  * order as the one before (a stream's records usually do) and the evaluation before added no field
  * (C.finish says so), the table is refilled in place, with no new table and no key hashed again.
  * Policies never hold the table itself, only the views of _runtime.lua, so nothing sees it change. */
-static void push_fields(lua_State *L, bl_host_t *h)
+static int push_fields(lua_State *L, bl_host_t *h)
 {
     int n = 0, same = h->fields_clean;
     for (const cJSON *c = h->input->child; c; c = c->next, n++)
-        same = same && n < h->nkeys && strcmp(c->string, h->keys[n]) == 0;
+        same = same && n < h->nkeys && strcmp(c->string, h->keys[n].s) == 0;
     same = same && n == h->nkeys;
     h->fields_clean = 0;
     if (!same) {
@@ -94,29 +111,98 @@ static void push_fields(lua_State *L, bl_host_t *h)
             h->keys = realloc(h->keys, (size_t)h->capkeys * sizeof *h->keys);
         }
         lua_createtable(L, n, 0);
+        h->keytext.len = 0;
         int i = 0;
-        for (const cJSON *c = h->input->child; c; c = c->next) {
+        for (const cJSON *c = h->input->child; c; c = c->next, i++) {
+            struct key *k = &h->keys[i];
             lua_pushstring(L, c->string);
-            h->keys[i] = lua_tostring(L, -1); /* the table below holds it */
-            lua_rawseti(L, -2, ++i);
+            k->s = lua_tolstring(L, -1, &k->len); /* the table below holds it */
+            k->off = h->keytext.len;
+            bl_json_put_str(&h->keytext, k->s, k->len);
+            bl_json_put(&h->keytext, ":", 1);
+            lua_rawseti(L, -2, i + 1);
         }
         h->nkeys = n;
+        h->shape++;
         set_ref(L, &h->keys_ref);
         lua_createtable(L, 0, n + 1); /* one spare: a policy usually adds one field (d:set) */
         set_ref(L, &h->fields_ref);
     }
+    h->keyed = h->input;
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->fields_ref);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->keys_ref);
-    int i = 0;
-    for (const cJSON *c = h->input->child; c; c = c->next) {
-        lua_rawgeti(L, -1, ++i);
+    int i = 0, nested = 0;
+    for (const cJSON *c = h->input->child; c; c = c->next, i++) {
+        h->keys[i].item = c;
+        lua_rawgeti(L, -1, i + 1);
         if (cJSON_IsNull(c))
             lua_pushnil(L);
         else
             bl_lua_pushjson(L, c, 1);
         lua_rawset(L, -4);
+        nested = nested || cJSON_IsObject(c) || cJSON_IsArray(c);
     }
     lua_pop(L, 1);
+    return nested;
+}
+
+/* Reads the checks { name, kind, optional, ... } at index 1 into h->checks, each field found among
+ * the keys of the record push_fields pushed (the last of the same name, as in the table). */
+static void resolve_checks(lua_State *L, bl_host_t *h)
+{
+    int n = (int)(lua_rawlen(L, 1) / 3);
+    if (n > h->capchecks) {
+        h->capchecks = n;
+        h->checks = realloc(h->checks, (size_t)n * sizeof *h->checks);
+    }
+    for (int j = 0; j < n; j++) {
+        struct check *k = &h->checks[j];
+        size_t len;
+        lua_rawgeti(L, 1, 3 * j + 1);
+        const char *name = lua_tolstring(L, -1, &len);
+        k->key = -1;
+        for (int i = h->nkeys - 1; i >= 0 && k->key < 0 && name; i--)
+            if (h->keys[i].len == len && memcmp(h->keys[i].s, name, len) == 0)
+                k->key = i;
+        lua_rawgeti(L, 1, 3 * j + 2);
+        k->kind = (int)lua_tointeger(L, -1);
+        lua_rawgeti(L, 1, 3 * j + 3);
+        k->optional = lua_toboolean(L, -1);
+        lua_pop(L, 3);
+    }
+    h->nchecks = n;
+    lua_pushvalue(L, 1);
+    set_ref(L, &h->checks_ref);
+    h->checks_of = lua_topointer(L, 1);
+    h->checks_shape = h->shape;
+}
+
+/* The number of the first check of the table at index 1 the record fails (0: none), judged on the
+ * parsed record: kind 1 number, 2 integer, 3 string, 4 boolean, 5 table; JSON null counts as absent.
+ * The table is resolved against the keys once per table and shape of record. */
+static int check_fields(lua_State *L, bl_host_t *h)
+{
+    if (lua_topointer(L, 1) != h->checks_of || h->checks_shape != h->shape)
+        resolve_checks(L, h);
+    for (int j = 0; j < h->nchecks; j++) {
+        const struct check *k = &h->checks[j];
+        const cJSON *v = k->key >= 0 ? h->keys[k->key].item : NULL;
+        int ok;
+        if (v == NULL || cJSON_IsNull(v)) {
+            ok = k->optional;
+        } else {
+            switch (k->kind) {
+            case 1: ok = cJSON_IsNumber(v); break;
+            case 2: ok = cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble); break;
+            case 3: ok = cJSON_IsString(v); break;
+            case 4: ok = cJSON_IsBool(v); break;
+            default: ok = cJSON_IsObject(v) || cJSON_IsArray(v); break;
+            }
+        }
+        if (!ok)
+            return j + 1;
+    }
+    return 0;
 }
 
 /* C.fields(checks) → fields, bad, nested: the record as a table (push_fields); the number of the
@@ -127,31 +213,8 @@ static int c_fields(lua_State *L)
 {
     bl_host_t *h = bl_host_of(L);
     lua_settop(L, 1);
-    push_fields(L, h); /* 2 */
-    int nested = 0, bad = 0;
-    for (const cJSON *c = h->input->child; c && !nested; c = c->next)
-        nested = cJSON_IsObject(c) || cJSON_IsArray(c);
-    lua_Integer n = lua_istable(L, 1) ? luaL_len(L, 1) : 0;
-    for (lua_Integer i = 1; i + 2 <= n && !bad; i += 3) {
-        lua_rawgeti(L, 1, i);
-        int t = lua_rawget(L, 2), ok;
-        lua_rawgeti(L, 1, i + 1);
-        switch (lua_tointeger(L, -1)) {
-        case 1: ok = t == LUA_TNUMBER; break;
-        case 2: ok = t == LUA_TNUMBER && (lua_isinteger(L, -2) || floor(lua_tonumber(L, -2)) == lua_tonumber(L, -2)); break;
-        case 3: ok = t == LUA_TSTRING; break;
-        case 4: ok = t == LUA_TBOOLEAN; break;
-        default: ok = t == LUA_TTABLE; break;
-        }
-        if (t == LUA_TNIL) {
-            lua_rawgeti(L, 1, i + 2);
-            ok = lua_toboolean(L, -1);
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 2);
-        if (!ok)
-            bad = (int)(i / 3) + 1;
-    }
+    int nested = push_fields(L, h); /* 2 */
+    int bad = lua_istable(L, 1) ? check_fields(L, h) : 0;
     if (bad)
         lua_pushinteger(L, bad);
     else
@@ -202,26 +265,26 @@ static void put_slot_str(lua_State *L, bl_buf *b, int t, int i)
 }
 
 /* The fields the decisions change, each once, in the order first proposed. */
-static void touched_add(bl_host_t *h, const char *k)
+static int touched_find(const bl_host_t *h, const char *k, size_t len)
 {
     for (int i = 0; i < h->ntouched; i++)
-        if (strcmp(h->touched[i].name, k) == 0)
-            return;
+        if (h->touched[i].len == len && (h->touched[i].name == k || memcmp(h->touched[i].name, k, len) == 0))
+            return i;
+    return -1;
+}
+
+static void touched_add(bl_host_t *h, const char *k, size_t len)
+{
+    if (touched_find(h, k, len) >= 0)
+        return;
     if (h->ntouched == h->captouched) {
         h->captouched = h->captouched ? 2 * h->captouched : 16;
         h->touched = realloc(h->touched, (size_t)h->captouched * sizeof *h->touched);
     }
     h->touched[h->ntouched].name = k;
+    h->touched[h->ntouched].len = len;
     h->touched[h->ntouched].seen = 0;
     h->ntouched++;
-}
-
-static int touched_find(const bl_host_t *h, const char *k)
-{
-    for (int i = 0; i < h->ntouched; i++)
-        if (strcmp(h->touched[i].name, k) == 0)
-            return i;
-    return -1;
 }
 
 /* One field of the record with its current value (fields at index 1), unless that is nil; returns
@@ -247,19 +310,26 @@ static int put_current(lua_State *L, bl_buf *b, const char *k, int *first)
 static void put_record(lua_State *L, bl_host_t *h, bl_buf *b)
 {
     LIT(b, "{\"record\":{");
-    int first = 1;
-    for (const cJSON *c = h->input->child; c; c = c->next) {
-        int t = h->ntouched ? touched_find(h, c->string) : -1;
-        if (t >= 0) {
-            h->touched[t].seen = 1;
-            put_current(L, b, c->string, &first);
-            continue;
+    int first = 1, i = 0;
+    const struct key *keys = h->keyed == h->input ? h->keys : NULL; /* the keys as strings and JSON */
+    for (const cJSON *c = h->input->child; c; c = c->next, i++) {
+        if (h->ntouched) {
+            int t = keys ? touched_find(h, keys[i].s, keys[i].len) : touched_find(h, c->string, strlen(c->string));
+            if (t >= 0) {
+                h->touched[t].seen = 1;
+                put_current(L, b, c->string, &first);
+                continue;
+            }
         }
         if (!first)
             LIT(b, ",");
         first = 0;
-        bl_json_put_str(b, c->string, strlen(c->string));
-        LIT(b, ":");
+        if (keys) {
+            bl_json_put(b, h->keytext.data + keys[i].off, (c->next ? keys[i + 1].off : h->keytext.len) - keys[i].off);
+        } else {
+            bl_json_put_str(b, c->string, strlen(c->string));
+            LIT(b, ":");
+        }
         bl_json_put_value(b, c);
     }
     for (int t = 0; t < h->ntouched; t++)
@@ -278,7 +348,8 @@ static void put_changes(lua_State *L, bl_host_t *h, bl_buf *b, int ch)
     int firstout = 1;
     for (lua_Integer i = 1; i < n; i += 2) {
         lua_rawgeti(L, ch, i);
-        const char *k = lua_tostring(L, -1); /* held by the builder until the answer is written */
+        size_t kn;
+        const char *k = lua_tolstring(L, -1, &kn); /* held by the builder until the answer is written */
         lua_Integer last = i;
         int first = 1;
         for (lua_Integer j = 1; j < n && first; j += 2) {
@@ -299,7 +370,7 @@ static void put_changes(lua_State *L, bl_host_t *h, bl_buf *b, int ch)
             firstout = 0;
             bl_json_put_str(b, k, strlen(k));
             LIT(b, ":");
-            touched_add(h, k);
+            touched_add(h, k, kn);
             lua_rawgeti(L, ch, last + 1);
             put_top(L, b, k);
         }
@@ -351,10 +422,11 @@ static void put_decision(lua_State *L, bl_host_t *h, bl_buf *b, int d)
     LIT(b, ",\"changes\":{");
     t = lua_rawgeti(L, d, 3); /* the field of the one change, or the list of them */
     if (t == LUA_TSTRING) {
-        const char *k = lua_tostring(L, -1);
-        bl_json_put_str(b, k, strlen(k));
+        size_t kn;
+        const char *k = lua_tolstring(L, -1, &kn);
+        bl_json_put_str(b, k, kn);
         LIT(b, ":");
-        touched_add(h, k);
+        touched_add(h, k, kn);
         lua_rawgeti(L, d, 10);
         put_top(L, b, k);
     } else if (t == LUA_TTABLE) {
@@ -628,6 +700,7 @@ static int run_into(bl_host_t *h, const cJSON *record, bl_store_t *reads, int na
     h->out = out;
     int rc = worker_run(h, h->L, nargs, err);
     h->input = NULL;
+    h->keyed = NULL;
     h->store = NULL;
     h->out = NULL;
     if (rc != BL_OK) {
@@ -874,6 +947,8 @@ void bl_host_close(bl_host_t *h)
     bl_buf_free(&h->scratch);
     free(h->touched);
     free(h->keys);
+    free(h->checks);
+    bl_buf_free(&h->keytext);
     free(h->policy_dir);
     free(h->scripts_dir);
     free(h);

@@ -3,6 +3,7 @@
 #include "json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,13 +113,6 @@ static char *room(bl_buf *b, size_t n)
     return b->data + b->len;
 }
 
-void bl_json_put(bl_buf *b, const char *s, size_t n)
-{
-    memcpy(room(b, n), s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
 /* Bytes that need an escape in a JSON string: controls, '"' and '\'. */
 static const unsigned char escaped[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -126,11 +120,26 @@ static const unsigned char escaped[256] = {
 };
 static int needs_escape(unsigned char c) { return escaped[c]; }
 
+/* Whether any of the 8 bytes of w needs an escape (below 0x20, '"' or '\\'), 8 bytes at a time: with
+ * ONES = 0x0101..., (x - ONES * c) & ~x & 0x8080... is nonzero exactly when some byte of x is below c
+ * (c <= 0x80), and x ^ (ONES * c) has a zero byte where x has c. */
+static int word_needs_escape(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+    return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs ? 1 : 0;
+}
+
 void bl_json_put_str(bl_buf *b, const char *s, size_t n)
 {
-    size_t extra = 0;
-    for (size_t i = 0; i < n; i++)
-        if (needs_escape((unsigned char)s[i]))
+    size_t extra = 0, at = 0;
+    for (uint64_t w; at + 8 <= n; at += 8) { /* the usual string has nothing to escape */
+        memcpy(&w, s + at, 8);
+        if (word_needs_escape(w))
+            break;
+    }
+    for (; at < n; at++)
+        if (needs_escape((unsigned char)s[at]))
             extra += 5; /* at most \u00XX for one byte */
     char *p = room(b, n + extra + 2), *start = p;
     *p++ = '"';

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "common.h"
 
@@ -22,7 +23,6 @@ char *bl_json_dump(const cJSON *j);
 
 /* The writer: each call appends to b (NUL-terminated after it); the caller writes the punctuation
  * between values. */
-void bl_json_put(bl_buf *b, const char *s, size_t n);     /* n bytes as they are */
 void bl_json_put_str(bl_buf *b, const char *s, size_t n); /* a string, quoted and escaped */
 void bl_json_put_int(bl_buf *b, long long v);
 /* Integral values below 2^53 as integers, others in the shortest form that reads back the same
@@ -30,6 +30,16 @@ void bl_json_put_int(bl_buf *b, long long v);
 void bl_json_put_num(bl_buf *b, double d);
 void bl_json_put_value(bl_buf *b, const cJSON *j); /* j and everything under it */
 #define BL_JSON_LIT(b, lit) bl_json_put((b), (lit), sizeof(lit) - 1)
+
+/* n bytes as they are (inline: an answer is written in some twenty pieces, most of them literals) */
+static inline void bl_json_put(bl_buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        bl_buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
 
 /* Small accessors: NULL / default when absent or of another type. */
 const char *bl_json_str(const cJSON *obj, const char *key);

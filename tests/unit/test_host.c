@@ -265,6 +265,16 @@ static void test_reuse(void **state)
     expect_record(h, shape, "{\"n\":7,\"id\":\"g\"}", "{\"n\":7,\"id\":\"g\",\"seen\":\"id,n\"}");
     expect_record(h, "stale", "{\"id\":\"s\"}", "reuse.lua:19: d:set: this decision builder belongs to a policy "
                                                  "call that has returned");
+    const char *checked = "checked";
+    expect_record(h, checked, "{\"id\":\"a\",\"n\":1}", "\"ok\":true");
+    expect_record(h, checked, "{\"n\":\"x\",\"id\":\"a\"}", "field 'n' must be an integer, got string \"x\"");
+    expect_record(h, checked, "{\"id\":\"a\",\"s\":null,\"n\":2}", "\"ok\":true");
+    expect_record(h, checked, "{\"id\":\"a\",\"s\":null,\"n\":2.5}", "field 'n' must be an integer, got number 2.5");
+    expect_record(h, checked, "{\"id\":\"a\",\"s\":1,\"n\":2}", "field 's' must be a string, got integer 1");
+    expect_record(h, checked, "{\"id\":\"a\",\"t\":[1],\"n\":2}", "\"ok\":true");
+    expect_record(h, checked, "{\"id\":\"a\",\"t\":\"x\",\"n\":2}", "field 't' must be a table");
+    expect_record(h, checked, "{\"id\":\"a\",\"n\":3,\"n\":\"dup\"}", "field 'n' must be an integer, got string \"dup\"");
+    expect_record(h, checked, "{\"id\":\"a\"}", "field 'n' must be an integer, got nothing");
     /* type and math.type, replaced by faster ones, answer as Lua's */
     expect_record(h, "types", "{\"id\":\"t\"}", "\"t\":\"nil number string table function\"");
     expect_record(h, "types", "{\"id\":\"t\"}", "\"m\":\"integer float nil\"");
