@@ -25,6 +25,71 @@ static const char *check(const cJSON *j, int depth)
     return NULL;
 }
 
+/* Scratch trees --------------------------------------------------------------------------------
+ * A tree parsed by bl_json_parse_scratch comes from its thread's scratch block: one bump of a
+ * pointer per node and string instead of a malloc, and nothing to do when the tree is deleted (the
+ * free hook leaves the block's memory alone; bl_json_scratch_reset takes it all back at once). A
+ * stream of small records is parsed without malloc or free. Anything else cJSON allocates, on any
+ * thread, is malloc'd and freed as usual. */
+
+#define SCRATCH_SIZE (64 * 1024)
+
+static _Thread_local struct {
+    char *base, *next, *end;
+    int on; /* only while bl_json_parse_scratch parses */
+} scratch;
+
+static void *hook_malloc(size_t n)
+{
+    if (scratch.on) {
+        n = (n + 15) & ~(size_t)15;
+        if ((size_t)(scratch.end - scratch.next) >= n) {
+            void *p = scratch.next;
+            scratch.next += n;
+            return p;
+        }
+    }
+    return malloc(n);
+}
+
+static void hook_free(void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    if (a >= (uintptr_t)scratch.base && a < (uintptr_t)scratch.end)
+        return; /* the block's: taken back by bl_json_scratch_reset */
+    free(p);
+}
+
+void bl_json_init(void)
+{
+    cJSON_Hooks hooks = {hook_malloc, hook_free};
+    cJSON_InitHooks(&hooks);
+}
+
+cJSON *bl_json_parse_scratch(const char *s, size_t n, char *err, size_t errlen)
+{
+    if (scratch.base == NULL) {
+        scratch.base = scratch.next = malloc(SCRATCH_SIZE);
+        if (scratch.base == NULL) {
+            fputs("bylaw: out of memory\n", stderr);
+            abort();
+        }
+        scratch.end = scratch.base + SCRATCH_SIZE;
+    }
+    scratch.on = 1;
+    cJSON *j = bl_json_parse(s, n, err, errlen);
+    scratch.on = 0;
+    return j;
+}
+
+void bl_json_scratch_reset(void) { scratch.next = scratch.base; }
+
+void bl_json_scratch_free(void)
+{
+    free(scratch.base);
+    scratch.base = scratch.next = scratch.end = NULL;
+}
+
 cJSON *bl_json_parse(const char *s, size_t n, char *err, size_t errlen)
 {
     const char *end = NULL;

@@ -16,6 +16,15 @@
  * "invalid JSON at byte 17 (near '}')" or "JSON nested deeper than 64 levels". */
 cJSON *bl_json_parse(const char *s, size_t n, char *err, size_t errlen);
 
+/* Installs the allocation hooks bl_json_parse_scratch needs (once, before any thread uses cJSON). */
+void bl_json_init(void);
+/* bl_json_parse, with the tree in this thread's scratch block. The tree and everything else parsed
+ * into the block since the last bl_json_scratch_reset (on this thread) must be deleted, or no longer
+ * used, before the next reset. Without bl_json_init first, an ordinary bl_json_parse. */
+cJSON *bl_json_parse_scratch(const char *s, size_t n, char *err, size_t errlen);
+void bl_json_scratch_reset(void);
+void bl_json_scratch_free(void); /* gives this thread's block back (a thread ends) */
+
 /* Appends the compact JSON text of j to out. */
 void bl_json_print(const cJSON *j, bl_buf *out);
 /* The compact JSON text of j (malloc'd; free with free()). */

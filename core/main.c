@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "json.h"
 #include "store.h"
 #include "stream.h"
 #include "testrun.h"
@@ -278,6 +279,7 @@ static int cmd_test(int argc, char **argv, cli *c)
 int main(int argc, char **argv)
 {
     cli c = {.cfg = {.policy_dir = "policies", .scripts_dir = find_scripts(), .limits = BL_LIMITS_DEFAULT}};
+    bl_json_init(); /* before any thread parses */
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage_main, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -83,7 +83,9 @@ static void eval_line(worker *w, const char *text, size_t len, long line, bl_buf
 {
     const char *type = w->s->cfg->type;
     char perr[200];
-    cJSON *rec = bl_json_parse(text, len, perr, sizeof perr);
+    /* without --db nothing keeps the record past this line: it may live in the thread's scratch */
+    cJSON *rec = w->store ? bl_json_parse(text, len, perr, sizeof perr)
+                          : bl_json_parse_scratch(text, len, perr, sizeof perr);
     char *err = NULL;
     int rc = BL_INVALID;
     if (rec == NULL) {
@@ -112,6 +114,7 @@ static void eval_line(worker *w, const char *text, size_t len, long line, bl_buf
         }
     }
     cJSON_Delete(rec);
+    bl_json_scratch_reset();
     if (err) {
         error_line(out, line, kind_of(rc), err);
         if (w->failures++ == 0) {
@@ -294,6 +297,13 @@ static void work(worker *w)
     }
 }
 
+/* work, then the thread's scratch given back */
+static void work_all(worker *w)
+{
+    work(w);
+    bl_json_scratch_free();
+}
+
 /* Loads a host; on failure returns NULL with the errors in *errors (caller frees). */
 static bl_host_t *open_host(const bl_host_config *cfg, char **errors)
 {
@@ -316,7 +326,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&w->s->mu);
         return NULL;
     }
-    work(w);
+    work_all(w);
     return NULL;
 }
 
@@ -370,7 +380,7 @@ int bl_stream_eval(const bl_stream_config *cfg)
         if (!bl_host_knows_type(ws[0].h, cfg->type))
             fprintf(stderr, "bylaw: warning: no policy is bound to type '%s'; records pass through unchanged\n",
                     cfg->type);
-        work(&ws[0]);
+        work_all(&ws[0]);
     }
     for (int t = 1; t <= started; t++)
         pthread_join(ws[t].tid, NULL);
