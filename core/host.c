@@ -61,6 +61,15 @@ struct bl_host {
     int nchecks, capchecks, checks_ref;
     const void *checks_of;    /* the checks' table, which checks_ref holds: no other table has its address */
     unsigned checks_shape;    /* the shape they were resolved against */
+    /* Each policy's {"policy":NAME,"version":VERSION as JSON, made once (see c_begin), and the ones
+     * of the policies run in this evaluation, in order: the i-th decision is ran[i]'s. */
+    struct head {
+        const char *name, *version; /* strings heads_ref holds, so that no other string has their address */
+        size_t off, len;            /* the text in headtext */
+    } *heads;
+    int nheads, capheads, heads_ref;
+    bl_buf headtext;
+    int *ran, nran, capran;
 };
 
 bl_host_t *bl_host_of(lua_State *L) { return (bl_host_t *)bl_guard_of(L); }
@@ -213,6 +222,7 @@ static int c_fields(lua_State *L)
 {
     bl_host_t *h = bl_host_of(L);
     lua_settop(L, 1);
+    h->nran = 0; /* an evaluation starts */
     int nested = push_fields(L, h); /* 2 */
     int bad = lua_istable(L, 1) ? check_fields(L, h) : 0;
     if (bad)
@@ -223,14 +233,6 @@ static int c_fields(lua_State *L)
     return 3;
 }
 
-/* C.begin(name): the limits start afresh for policy `name`. */
-static int c_begin(lua_State *L)
-{
-    bl_host_t *h = bl_host_of(L);
-    h->policy_now = lua_tostring(L, 1);
-    bl_guard_begin(&h->guard, L);
-    return 0;
-}
 
 /* Writing the answer ----------------------------------------------------------------------------- */
 
@@ -262,6 +264,61 @@ static void put_slot_str(lua_State *L, bl_buf *b, int t, int i)
     lua_rawgeti(L, t, i);
     put_opt_str(L, b, -1);
     lua_pop(L, 1);
+}
+
+#define MAX_HEADS 256 /* then the heads are made afresh: policies may come and go in a long-lived host */
+
+/* The head of policy (name, version at indexes 1 and 2), made when first asked for. */
+static int policy_head(lua_State *L, bl_host_t *h)
+{
+    const char *name = lua_tostring(L, 1), *version = lua_tostring(L, 2);
+    for (int i = 0; i < h->nheads; i++)
+        if (h->heads[i].name == name && h->heads[i].version == version)
+            return i;
+    if (h->nheads == MAX_HEADS && h->nran == 0) { /* not while this evaluation's decisions point at them */
+        h->nheads = 0;
+        h->headtext.len = 0;
+    }
+    if (h->nheads == 0) {
+        lua_newtable(L);
+        set_ref(L, &h->heads_ref);
+    }
+    if (h->nheads == h->capheads) {
+        h->capheads = h->capheads ? 2 * h->capheads : 8;
+        h->heads = realloc(h->heads, (size_t)h->capheads * sizeof *h->heads);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->heads_ref);
+    lua_pushvalue(L, 1);
+    lua_rawseti(L, -2, 2 * h->nheads + 1);
+    lua_pushvalue(L, 2);
+    lua_rawseti(L, -2, 2 * h->nheads + 2);
+    lua_pop(L, 1);
+    struct head *e = &h->heads[h->nheads];
+    e->name = name;
+    e->version = version;
+    e->off = h->headtext.len;
+    LIT(&h->headtext, "{\"policy\":");
+    put_opt_str(L, &h->headtext, 1);
+    LIT(&h->headtext, ",\"version\":");
+    put_opt_str(L, &h->headtext, 2);
+    e->len = h->headtext.len - e->off;
+    return h->nheads++;
+}
+
+/* C.begin(name, version): policy `name` runs next; its limits start afresh. */
+static int c_begin(lua_State *L)
+{
+    bl_host_t *h = bl_host_of(L);
+    lua_settop(L, 2);
+    h->policy_now = lua_tostring(L, 1);
+    int head = policy_head(L, h);
+    if (h->nran == h->capran) {
+        h->capran = h->capran ? 2 * h->capran : 8;
+        h->ran = realloc(h->ran, (size_t)h->capran * sizeof *h->ran);
+    }
+    h->ran[h->nran++] = head;
+    bl_guard_begin(&h->guard, L);
+    return 0;
 }
 
 /* The fields the decisions change, each once, in the order first proposed. */
@@ -378,22 +435,31 @@ static void put_changes(lua_State *L, bl_host_t *h, bl_buf *b, int ch)
     }
 }
 
-/* One decision; the builder is at index d (see _runtime.lua: NAME, VERSION, CHANGES, ...). */
-static void put_decision(lua_State *L, bl_host_t *h, bl_buf *b, int d)
+/* Decision nth (from 1); the builder is at index d (see _runtime.lua: NAME, VERSION, CHANGES, ...). Its
+ * policy is the one C.begin named, whatever the builder's own slots say. */
+static void put_decision(lua_State *L, bl_host_t *h, bl_buf *b, int nth, int d)
 {
-    LIT(b, "{\"policy\":");
-    put_slot_str(L, b, d, 1);
-    LIT(b, ",\"version\":");
-    put_slot_str(L, b, d, 2);
+    if (nth <= h->nran) {
+        const struct head *e = &h->heads[h->ran[nth - 1]];
+        bl_json_put(b, h->headtext.data + e->off, e->len);
+    } else {
+        LIT(b, "{\"policy\":");
+        put_slot_str(L, b, d, 1);
+        LIT(b, ",\"version\":");
+        put_slot_str(L, b, d, 2);
+    }
     LIT(b, ",\"verdict\":");
     put_slot_str(L, b, d, 5);
 
     int t = lua_rawgeti(L, d, 4), rs = lua_gettop(L); /* one reason, or a list of them */
     LIT(b, ",\"explanation\":"); /* the reasons, joined with "; " */
-    if (t == LUA_TSTRING) {
+    if (t == LUA_TSTRING) { /* the same text twice: escaped once, then copied */
+        size_t at = b->len;
         put_opt_str(L, b, rs);
+        size_t n = b->len - at;
+        bl_buf_reserve(b, n + 16);
         LIT(b, ",\"reasons\":[");
-        put_opt_str(L, b, rs);
+        bl_json_put(b, b->data + at, n);
         LIT(b, "]");
     } else {
         lua_Integer nr = t == LUA_TTABLE ? luaL_len(L, rs) : 0;
@@ -573,7 +639,7 @@ static int c_finish(lua_State *L)
         if (i > 1)
             LIT(&h->side, ",");
         lua_rawgeti(L, 2, i);
-        put_decision(L, h, &h->side, lua_gettop(L));
+        put_decision(L, h, &h->side, i, lua_gettop(L));
         lua_pop(L, 1);
     }
     LIT(&h->side, "]");
@@ -948,6 +1014,9 @@ void bl_host_close(bl_host_t *h)
     free(h->touched);
     free(h->keys);
     free(h->checks);
+    free(h->heads);
+    free(h->ran);
+    bl_buf_free(&h->headtext);
     bl_buf_free(&h->keytext);
     free(h->policy_dir);
     free(h->scripts_dir);

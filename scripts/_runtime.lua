@@ -406,7 +406,7 @@ function R.evaluate(rtype)
         local d = builder(p)
         n = n + 1
         DS[n] = d
-        C.begin(p.name)
+        C.begin(p.name, p.version)
         OPEN = d
         decide(r, d)
       end
@@ -431,7 +431,7 @@ function R.fire(pname, tname, info)
   local fields, _, nested = C.fields(nil)
   local d = builder(p)
   DS[1] = d
-  C.begin(p.name)
+  C.begin(p.name, p.version)
   OPEN = d
   h(view_of(fields, nested), d, readonly(info))
   OPEN = nil

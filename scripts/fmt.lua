@@ -5,6 +5,9 @@
 --     other floats: Lua's own 14 significant digits, the integer part grouped (9000.5 → "9,000.5");
 --     nan, ±inf and floats too large for an integer print as Lua prints them ("1e+20", "inf").
 --
+--   fmt.around(before, n, after) → before .. fmt.number(n) .. after, in one concatenation for integers
+--     below a trillion (no string made for the number alone): how explanations are built.
+--
 -- Runs once per record on the hot path (every threshold explanation names the value), so it builds the
 -- result from precomputed three-digit groups with a single concatenation: no gsub loop, no format
 -- parsing. Values repeat too rarely (revenues, amounts) for a result cache to pay for itself.
@@ -49,6 +52,16 @@ function fmt.number(n)
   local sign, digits, rest = s:match("^(%-?)(%d+)([%.]%d*)$")
   if not digits then return s end -- nan, inf, or an exponent: keep Lua's spelling
   return sign .. group(tointeger(tonumber(digits))) .. rest
+end
+
+function fmt.around(before, n, after)
+  if mtype(n) == "integer" and n >= 0 and n < T then
+    if n < K then return before .. HEAD[n] .. after end
+    if n < M then return before .. HEAD[n // K] .. "," .. PAD[n % K] .. after end
+    if n < G then return before .. HEAD[n // M] .. "," .. PAD[n // K % K] .. "," .. PAD[n % K] .. after end
+    return before .. HEAD[n // G] .. "," .. PAD[n // M % K] .. "," .. PAD[n // K % K] .. "," .. PAD[n % K] .. after
+  end
+  return before .. fmt.number(n) .. after
 end
 
 return fmt

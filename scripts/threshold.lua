@@ -29,7 +29,8 @@
 -- concatenation. Bad arguments are errors at the caller's line, naming the bad entry.
 local fmt = require "fmt"
 
-local number, format, type, pairs, tostring, setmetatable = fmt.number, string.format, type, pairs, tostring, setmetatable
+local number, around, format, type, pairs, tostring, setmetatable =
+  fmt.number, fmt.around, string.format, type, pairs, tostring, setmetatable
 local mtype, floor, huge = math.type, math.floor, math.huge
 
 local threshold = {}
@@ -48,7 +49,8 @@ local function show(v)
   return type(v)
 end
 
--- Fills the texts of tier i of t from t.lowers[i] (and, when scaled, its factor and note).
+-- Fills the texts of tier i of t from t.lowers[i] (and, when scaled, its factor and note): an
+-- explanation is pre[i] .. value .. post[i] (post: the value's unit, the comparison, the bound).
 local function texts(t, i, factor, note)
   local u = t.unit_s
   local b = number(t.lowers[i]) .. u
@@ -56,8 +58,8 @@ local function texts(t, i, factor, note)
     b = b .. " (" .. t.base[i] .. u .. " × " .. number(factor) .. (note and (", " .. note) or "") .. ")"
   end
   t.pre[i] = t.label .. " " .. t.names[i] .. ": " .. t.field .. " "
-  t.post[i] = (t.excl[i] and " > " or " >= ") .. b
-  if i == t.n then t.below_post = (t.excl[i] and " <= " or " < ") .. b end
+  t.post[i] = u .. (t.excl[i] and " > " or " >= ") .. b
+  if i == t.n then t.below_post = u .. (t.excl[i] and " <= " or " < ") .. b end
 end
 
 function threshold.tiers(spec)
@@ -179,10 +181,10 @@ function Tiers:pick(value, scale, note)
   for i = 1, t.n do
     local b = lowers[i]
     if value > b or (value == b and not excl[i]) then
-      return t.names[i], t.pre[i] .. number(value) .. t.unit_s .. t.post[i]
+      return t.names[i], around(t.pre[i], value, t.post[i])
     end
   end
-  return nil, t.below_pre .. number(value) .. t.unit_s .. t.below_post
+  return nil, around(t.below_pre, value, t.below_post)
 end
 
 -- The lower bound of the named tier (scaled, on a scaled tiers), or nil.

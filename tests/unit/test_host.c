@@ -275,6 +275,14 @@ static void test_reuse(void **state)
     expect_record(h, checked, "{\"id\":\"a\",\"t\":\"x\",\"n\":2}", "field 't' must be a table");
     expect_record(h, checked, "{\"id\":\"a\",\"n\":3,\"n\":\"dup\"}", "field 'n' must be an integer, got string \"dup\"");
     expect_record(h, checked, "{\"id\":\"a\"}", "field 'n' must be an integer, got nothing");
+    cJSON *in = cJSON_Parse("{\"id\":\"i\"}"), *out = NULL;
+    char *err = NULL;
+    assert_int_equal(bl_host_eval(h, "impostor", in, NULL, &out, &err), BL_OK);
+    cJSON *dec = cJSON_GetArrayItem(cJSON_GetObjectItem(out, "decisions"), 0);
+    assert_string_equal(cJSON_GetObjectItem(dec, "policy")->valuestring, "impostor");
+    assert_int_equal((int)strlen(cJSON_GetObjectItem(dec, "version")->valuestring), 16);
+    cJSON_Delete(out);
+    cJSON_Delete(in);
     /* type and math.type, replaced by faster ones, answer as Lua's */
     expect_record(h, "types", "{\"id\":\"t\"}", "\"t\":\"nil number string table function\"");
     expect_record(h, "types", "{\"id\":\"t\"}", "\"m\":\"integer float nil\"");
