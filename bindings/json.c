@@ -25,37 +25,43 @@ static void push_number(lua_State *L, double d)
 
 void bl_lua_pushjson(lua_State *L, const cJSON *v, int null_as_nil)
 {
-    luaL_checkstack(L, 4, "JSON nested too deeply");
-    if (cJSON_IsObject(v)) {
+    switch (v->type & 0xff) { /* cJSON's type bits, read once (the cJSON_Is* calls cost a call each) */
+    case cJSON_Object:
+        luaL_checkstack(L, 4, "JSON nested too deeply");
         /* one slot spare: a record's table usually gets one field more (d:set), without a rehash */
         lua_createtable(L, 0, cJSON_GetArraySize(v) + 1);
         for (const cJSON *c = v->child; c; c = c->next) {
-            if (cJSON_IsNull(c) && null_as_nil)
+            if ((c->type & 0xff) == cJSON_NULL && null_as_nil)
                 continue;
             lua_pushlstring(L, c->string, strlen(c->string)); /* not setfield: its string cache costs a strcmp */
             bl_lua_pushjson(L, c, null_as_nil);
             lua_rawset(L, -3);
         }
-    } else if (cJSON_IsArray(v)) {
+        break;
+    case cJSON_Array: {
+        luaL_checkstack(L, 4, "JSON nested too deeply");
         lua_createtable(L, cJSON_GetArraySize(v), 0);
         lua_Integer i = 0;
         for (const cJSON *c = v->child; c; c = c->next) {
-            if (cJSON_IsNull(c))
+            if ((c->type & 0xff) == cJSON_NULL)
                 bl_lua_pushnull(L);
             else
                 bl_lua_pushjson(L, c, null_as_nil);
             lua_rawseti(L, -2, ++i);
         }
-    } else if (cJSON_IsString(v)) {
+        break;
+    }
+    case cJSON_String:
         lua_pushlstring(L, v->valuestring, strlen(v->valuestring)); /* not pushstring: its cache costs a strcmp */
-    } else if (cJSON_IsNumber(v)) {
-        push_number(L, v->valuedouble);
-    } else if (cJSON_IsBool(v)) {
-        lua_pushboolean(L, cJSON_IsTrue(v));
-    } else if (null_as_nil) {
-        lua_pushnil(L);
-    } else {
-        bl_lua_pushnull(L);
+        break;
+    case cJSON_Number: push_number(L, v->valuedouble); break;
+    case cJSON_True: lua_pushboolean(L, 1); break;
+    case cJSON_False: lua_pushboolean(L, 0); break;
+    default:
+        if (null_as_nil)
+            lua_pushnil(L);
+        else
+            bl_lua_pushnull(L);
     }
 }
 

@@ -144,12 +144,9 @@ static int push_fields(lua_State *L, bl_host_t *h)
     for (const cJSON *c = h->input->child; c; c = c->next, i++) {
         h->keys[i].item = c;
         lua_rawgeti(L, -1, i + 1);
-        if (cJSON_IsNull(c))
-            lua_pushnil(L);
-        else
-            bl_lua_pushjson(L, c, 1);
+        bl_lua_pushjson(L, c, 1); /* null: nil */
         lua_rawset(L, -4);
-        nested = nested || cJSON_IsObject(c) || cJSON_IsArray(c);
+        nested = nested || (c->type & (cJSON_Object | cJSON_Array));
     }
     lua_pop(L, 1);
     return nested;
