@@ -197,7 +197,21 @@ local D = {}
 D.__index = D
 D.__metatable = false
 
-local function argerr(n, fname, msg) error(fmt("bad argument #%d to '%s' (%s)", n, fname, msg), 3) end
+-- Errors blame the policy's line: the first caller outside this file, however deep the check that
+-- found the problem (add_reason, json_value).
+local HERE = debug.getinfo(1, "S").source
+
+local function blame(msg)
+  local level = 2 -- error()'s levels: 1 is blame, 2 its caller, ...
+  while true do
+    local info = debug.getinfo(level, "S")
+    if info == nil or info.source ~= HERE then break end
+    level = level + 1
+  end
+  error(msg, level)
+end
+
+local function argerr(n, fname, msg) blame(fmt("bad argument #%d to '%s' (%s)", n, fname, msg)) end
 
 -- The builder of the policy call running now. Builders are reused (one per policy), so a builder
 -- kept past its call must not reach the decision of a later one: methods check they are on OPEN.
@@ -207,8 +221,8 @@ local OPEN = nil
 local LISTED = false
 
 local function closed(fname)
-  error(fmt("d:%s: this decision builder belongs to a policy call that has returned " ..
-            "(use the d your function receives, while it runs)", fname), 3)
+  blame(fmt("d:%s: this decision builder belongs to a policy call that has returned " ..
+            "(use the d your function receives, while it runs)", fname))
 end
 
 local function add_reason(d, because, n, fname)

@@ -283,6 +283,10 @@ static void test_reuse(void **state)
     assert_int_equal((int)strlen(cJSON_GetObjectItem(dec, "version")->valuestring), 16);
     cJSON_Delete(out);
     cJSON_Delete(in);
+    expect_record(h, "badargs", "{\"id\":\"b\",\"n\":1}",
+                  "error: tests/fixtures/reuse/reuse.lua:52: bad argument #3 to 'set' (reason must be a string");
+    expect_record(h, "badargs", "{\"id\":\"b\",\"n\":2}",
+                  "error: tests/fixtures/reuse/reuse.lua:53: bad argument #2 to 'emit'");
     /* type and math.type, replaced by faster ones, answer as Lua's */
     expect_record(h, "types", "{\"id\":\"t\"}", "\"t\":\"nil number string table function\"");
     expect_record(h, "types", "{\"id\":\"t\"}", "\"m\":\"integer float nil\"");
