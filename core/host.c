@@ -52,7 +52,8 @@ struct bl_host {
     unsigned shape;           /* counts the times the keys changed */
     bl_buf keytext;
     const cJSON *keyed;       /* the record the keys are of (while it is evaluated), or NULL */
-    int fields_clean;         /* the last evaluation ended in C.finish without adding a field */
+    int fields_clean;         /* the last evaluation ended in C.finish, which took out the fields the
+                               * policies added (take_added) */
     /* The field checks C.fields had last, resolved to positions among the keys (see check_fields). */
     struct check {
         int key;              /* index in keys, or -1: the record lacks the field */
@@ -109,9 +110,11 @@ static void set_ref(lua_State *L, int *ref)
  * Policies never hold the table itself, only the views of _runtime.lua, so nothing sees it change. */
 static int push_fields(lua_State *L, bl_host_t *h)
 {
-    int n = 0, same = h->fields_clean;
-    for (const cJSON *c = h->input->child; c; c = c->next, n++)
+    int n = 0, same = h->fields_clean, nulls = 0;
+    for (const cJSON *c = h->input->child; c; c = c->next, n++) {
         same = same && n < h->nkeys && strcmp(c->string, h->keys[n].s) == 0;
+        nulls = nulls || (c->type & 0xff) == cJSON_NULL;
+    }
     same = same && n == h->nkeys;
     h->fields_clean = 0;
     if (!same) {
@@ -140,11 +143,22 @@ static int push_fields(lua_State *L, bl_host_t *h)
     h->keyed = h->input;
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->fields_ref);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->keys_ref);
+    /* the null fields first, then the others: of a key given twice, a value wins over a null */
     int i = 0, nested = 0;
+    for (const cJSON *c = h->input->child; c && nulls; c = c->next, i++) {
+        if ((c->type & 0xff) == cJSON_NULL) {
+            lua_rawgeti(L, -1, i + 1);
+            lua_pushnil(L);
+            lua_rawset(L, -4);
+        }
+    }
+    i = 0;
     for (const cJSON *c = h->input->child; c; c = c->next, i++) {
         h->keys[i].item = c;
+        if (nulls && (c->type & 0xff) == cJSON_NULL)
+            continue;
         lua_rawgeti(L, -1, i + 1);
-        bl_lua_pushjson(L, c, 1); /* null: nil */
+        bl_lua_pushjson(L, c, 1);
         lua_rawset(L, -4);
         nested = nested || (c->type & (cJSON_Object | cJSON_Array));
     }
@@ -193,6 +207,10 @@ static int check_fields(lua_State *L, bl_host_t *h)
     for (int j = 0; j < h->nchecks; j++) {
         const struct check *k = &h->checks[j];
         const cJSON *v = k->key >= 0 ? h->keys[k->key].item : NULL;
+        for (int i = k->key - 1; v && cJSON_IsNull(v) && i >= 0; i--) /* a key given twice: the value that counts */
+            if (h->keys[i].len == h->keys[k->key].len && memcmp(h->keys[i].s, h->keys[k->key].s, h->keys[i].len) == 0 &&
+                !cJSON_IsNull(h->keys[i].item))
+                v = h->keys[i].item;
         int ok;
         if (v == NULL || cJSON_IsNull(v)) {
             ok = k->optional;
@@ -343,24 +361,24 @@ static void touched_add(bl_host_t *h, const char *k, size_t len)
 
 /* One field of the record with its current value (fields at index 1), unless that is nil; returns
  * whether it wrote one. */
-static int put_current(lua_State *L, bl_buf *b, const char *k, int *first)
+static int put_current(lua_State *L, bl_buf *b, const char *k, size_t len, int *first)
 {
-    if (lua_getfield(L, 1, k) == LUA_TNIL) {
+    lua_pushlstring(L, k, len); /* k may hold a NUL */
+    if (lua_rawget(L, 1) == LUA_TNIL) {
         lua_pop(L, 1);
         return 0;
     }
     if (!*first)
         LIT(b, ",");
     *first = 0;
-    bl_json_put_str(b, k, strlen(k));
+    bl_json_put_str(b, k, len);
     LIT(b, ":");
     put_top(L, b, k);
     return 1;
 }
 
 /* "record": the input record, in its order, with each changed field's final value in place; removed
- * fields left out; new fields after, in the order first proposed. The new fields are then taken out
- * of the record's table again, which so holds only the input's keys (see push_fields). */
+ * fields left out; new fields after, in the order first proposed. */
 static void put_record(lua_State *L, bl_host_t *h, bl_buf *b)
 {
     LIT(b, "{\"record\":{");
@@ -371,7 +389,7 @@ static void put_record(lua_State *L, bl_host_t *h, bl_buf *b)
             int t = keys ? touched_find(h, keys[i].s, keys[i].len) : touched_find(h, c->string, strlen(c->string));
             if (t >= 0) {
                 h->touched[t].seen = 1;
-                put_current(L, b, c->string, &first);
+                put_current(L, b, c->string, strlen(c->string), &first);
                 continue;
             }
         }
@@ -387,10 +405,8 @@ static void put_record(lua_State *L, bl_host_t *h, bl_buf *b)
         bl_json_put_value(b, c);
     }
     for (int t = 0; t < h->ntouched; t++)
-        if (!h->touched[t].seen && put_current(L, b, h->touched[t].name, &first)) {
-            lua_pushnil(L);
-            lua_setfield(L, 1, h->touched[t].name);
-        }
+        if (!h->touched[t].seen)
+            put_current(L, b, h->touched[t].name, h->touched[t].len, &first);
     LIT(b, "}");
 }
 
@@ -511,7 +527,13 @@ static void put_list(lua_State *L, bl_host_t *h, bl_buf *b, int n, const char *k
     for (int i = 1; i <= n; i++) {
         lua_rawgeti(L, 2, i);
         int d = lua_gettop(L);
-        lua_rawgeti(L, d, 1); /* the policy's name */
+        if (i <= h->nran) { /* the name of the policy C.begin ran, as in its decision */
+            lua_rawgeti(L, LUA_REGISTRYINDEX, h->heads_ref);
+            lua_rawgeti(L, -1, 2 * h->ran[i - 1] + 1);
+            lua_remove(L, -2);
+        } else {
+            lua_rawgeti(L, d, 1);
+        }
         if (lua_rawgeti(L, d, slot) == LUA_TTABLE) {
             lua_Integer m = luaL_len(L, -1);
             for (lua_Integer j = 1; j <= m; j++) {
@@ -616,9 +638,34 @@ static void put_cancel(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
     put_policy_end(L, b, name);
 }
 
-/* C.finish(fields, builders, n, listed): the policies are done; writes the answer
+/* Takes the fields the policies added out of the record's table (at index 1) again, so that it holds
+ * only the input's keys for push_fields; sets: every field d:set named, nsets of them. Returns 0 when
+ * it cannot tell which keys are the input's. */
+static int take_added(lua_State *L, bl_host_t *h, int sets, lua_Integer nsets)
+{
+    if (h->keyed != h->input)
+        return 0;
+    for (lua_Integer i = 1; i <= nsets; i++) {
+        size_t len;
+        lua_rawgeti(L, sets, i);
+        const char *k = lua_tolstring(L, -1, &len);
+        int input = 0;
+        for (int j = 0; j < h->nkeys && !input && k; j++)
+            input = h->keys[j].len == len && (h->keys[j].s == k || memcmp(h->keys[j].s, k, len) == 0);
+        if (input || !k) {
+            lua_pop(L, 1);
+        } else {
+            lua_pushnil(L);
+            lua_rawset(L, 1);
+        }
+    }
+    return 1;
+}
+
+/* C.finish(fields, builders, n, listed, sets, nsets): the policies are done; writes the answer
  * {"record", "decisions", "points", "events"[, "deadlines"][, "cancels"]} to the host's output.
- * listed: whether any builder has points, events, deadlines or cancels (else none is looked for). */
+ * listed: whether any builder has points, events, deadlines or cancels (else none is looked for).
+ * Then takes the fields the policies added out of the record's table (take_added). */
 static int c_finish(lua_State *L)
 {
     bl_host_t *h = bl_host_of(L);
@@ -651,7 +698,7 @@ static int c_finish(lua_State *L)
         LIT(out, ",\"points\":[],\"events\":[]");
     }
     LIT(out, "}");
-    h->fields_clean = 1; /* the record's table holds only the input's keys: push_fields may reuse it */
+    h->fields_clean = lua_istable(L, 5) && take_added(L, h, 5, luaL_optinteger(L, 6, 0));
     return 0;
 }
 

@@ -140,6 +140,10 @@ R.readonly = readonly
 -- snapshot, so a policy may propose changes while it iterates.
 local EMPTY = {}
 local cur = EMPTY
+-- Every field d:set named in this evaluation (SETS[1..NSETS]): the host reuses the record's table
+-- for the next record with the same keys, so C.finish takes the fields that are not the input's out
+-- again once the answer is written.
+local SETS, NSETS = {}, 0
 
 local function view_pairs(wrap)
   return function()
@@ -201,11 +205,18 @@ D.__metatable = false
 -- found the problem (add_reason, json_value).
 local HERE = debug.getinfo(1, "S").source
 
+local OPEN -- the builder of the policy call running now (see below)
+
 local function blame(msg)
   local level = 2 -- error()'s levels: 1 is blame, 2 its caller, ...
   while true do
     local info = debug.getinfo(level, "S")
-    if info == nil or info.source ~= HERE then break end
+    if info == nil then
+      -- the policy's frame is gone: it ended with a tail call (return d:verdict(...)); name its file
+      local p = OPEN and R.by_name[OPEN[1]]
+      error(p and (p.file .. ": " .. msg .. " (in a tail call from the policy)") or msg, 0)
+    end
+    if info.source ~= HERE then break end
     level = level + 1
   end
   error(msg, level)
@@ -213,9 +224,9 @@ end
 
 local function argerr(n, fname, msg) blame(fmt("bad argument #%d to '%s' (%s)", n, fname, msg)) end
 
--- The builder of the policy call running now. Builders are reused (one per policy), so a builder
--- kept past its call must not reach the decision of a later one: methods check they are on OPEN.
-local OPEN = nil
+-- OPEN (declared above): the builder of the policy call running now. Builders are reused (one per
+-- policy), so a builder kept past its call must not reach the decision of another policy's call:
+-- methods check they are on OPEN.
 -- Whether a builder of this evaluation has points, events, deadlines or cancels: C.finish skips
 -- looking for them when none has.
 local LISTED = false
@@ -281,6 +292,8 @@ function D:set(field, value, because)
     local n = #ch
     ch[n + 1], ch[n + 2] = field, v
   end
+  NSETS = NSETS + 1
+  SETS[NSETS] = field
   cur[field] = value
 end
 
@@ -406,7 +419,7 @@ local DS = {} -- the builders of the evaluation running now, reused
 
 -- Evaluates the record C holds against the policies of rtype, in order; C.finish writes the answer.
 function R.evaluate(rtype)
-  OPEN, LISTED = nil, false -- a call that failed left its builder open
+  OPEN, LISTED, NSETS = nil, false, 0 -- a call that failed left its builder open
   local list = R.by_type[rtype]
   local fields, bad, nested = C.fields(flat_checks[rtype])
   if bad then field_error(checks_by_type[rtype][bad], fields) end
@@ -428,7 +441,7 @@ function R.evaluate(rtype)
     OPEN = nil
     view_done()
   end
-  C.finish(fields, DS, n, LISTED)
+  C.finish(fields, DS, n, LISTED, SETS, NSETS)
 end
 
 -- Runs the handler of timer `tname` of policy `pname` on the record C holds. info: the timer as the
@@ -441,7 +454,7 @@ function R.fire(pname, tname, info)
     error({ field = "timer", msg = fmt("policy '%s' has no handler for timer '%s' (timers = { %s = function(r, d, t) ... end })",
       pname, tname, tname) }, 0)
   end
-  OPEN, LISTED = nil, false
+  OPEN, LISTED, NSETS = nil, false, 0
   local fields, _, nested = C.fields(nil)
   local d = builder(p)
   DS[1] = d
@@ -450,7 +463,7 @@ function R.fire(pname, tname, info)
   h(view_of(fields, nested), d, readonly(info))
   OPEN = nil
   view_done()
-  C.finish(fields, DS, 1, LISTED)
+  C.finish(fields, DS, 1, LISTED, SETS, NSETS)
 end
 
 return R
