@@ -448,19 +448,12 @@ static void put_changes(lua_State *L, bl_host_t *h, bl_buf *b, int ch)
     }
 }
 
-/* Decision nth (from 1); the builder is at index d (see _runtime.lua: NAME, VERSION, CHANGES, ...). Its
+/* Decision nth (from 1); the builder is at index d (see _runtime.lua: CHANGES, REASONS, ...). Its
  * policy is the one C.begin named, whatever the builder's own slots say. */
 static void put_decision(lua_State *L, bl_host_t *h, bl_buf *b, int nth, int d)
 {
-    if (nth <= h->nran) {
-        const struct head *e = &h->heads[h->ran[nth - 1]];
-        bl_json_put(b, h->headtext.data + e->off, e->len);
-    } else {
-        LIT(b, "{\"policy\":");
-        put_slot_str(L, b, d, 1);
-        LIT(b, ",\"version\":");
-        put_slot_str(L, b, d, 2);
-    }
+    const struct head *e = &h->heads[h->ran[nth - 1]];
+    bl_json_put(b, h->headtext.data + e->off, e->len);
     LIT(b, ",\"verdict\":");
     put_slot_str(L, b, d, 5);
 
@@ -527,13 +520,9 @@ static void put_list(lua_State *L, bl_host_t *h, bl_buf *b, int n, const char *k
     for (int i = 1; i <= n; i++) {
         lua_rawgeti(L, 2, i);
         int d = lua_gettop(L);
-        if (i <= h->nran) { /* the name of the policy C.begin ran, as in its decision */
-            lua_rawgeti(L, LUA_REGISTRYINDEX, h->heads_ref);
-            lua_rawgeti(L, -1, 2 * h->ran[i - 1] + 1);
-            lua_remove(L, -2);
-        } else {
-            lua_rawgeti(L, d, 1);
-        }
+        lua_rawgeti(L, LUA_REGISTRYINDEX, h->heads_ref); /* the name C.begin had, as in the decision */
+        lua_rawgeti(L, -1, 2 * h->ran[i - 1] + 1);
+        lua_remove(L, -2);
         if (lua_rawgeti(L, d, slot) == LUA_TTABLE) {
             lua_Integer m = luaL_len(L, -1);
             for (lua_Integer j = 1; j <= m; j++) {
@@ -672,6 +661,8 @@ static int c_finish(lua_State *L)
     h->policy_now = NULL;
     bl_guard_end(&h->guard);
     int n = (int)luaL_checkinteger(L, 3);
+    if (n != h->nran) /* every decision's policy is known from C.begin */
+        return luaL_error(L, "internal error: %d decisions but %d policies begun", n, h->nran);
     bl_buf *out = h->out;
     h->ntouched = 0;
     h->month[0] = '\0'; /* the default period of points, made when first needed */
