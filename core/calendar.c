@@ -859,3 +859,5 @@ char *bl_cal_time_format(const bl_cal_t *c, int64_t ms, char *buf)
     snprintf(buf, BL_CAL_TIME_BUF, "%.31s", tmp);
     return buf;
 }
+
+int bl_cal_offset_minutes(const bl_cal_t *c) { return (int)(c->offset / MIN_MS); }

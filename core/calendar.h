@@ -103,5 +103,7 @@ int bl_cal_workdays_between(const bl_cal_t *cal, int64_t from, int64_t to, int64
 int bl_cal_time_parse(const bl_cal_t *cal, const char *text, int64_t *out, char **err);
 #define BL_CAL_TIME_BUF 32
 char *bl_cal_time_format(const bl_cal_t *cal, int64_t ms, char *buf);
+/* The calendar's offset from UTC in minutes (+480 for Asia/Shanghai). */
+int bl_cal_offset_minutes(const bl_cal_t *cal);
 
 #endif

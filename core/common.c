@@ -27,24 +27,40 @@ void bl_clock_set_virtual(int64_t now_ms) { virtual_now_ms = now_ms < 0 ? 0 : no
 void bl_clock_set_real(void) { virtual_now_ms = -1; }
 int bl_clock_is_virtual(void) { return virtual_now_ms >= 0; }
 
+static int display_offset_min = 480; /* Asia/Shanghai until a policy set's default calendar says otherwise */
+
+void bl_time_set_offset(int minutes) { display_offset_min = minutes; }
+int bl_time_offset(void) { return display_offset_min; }
+
+/* The local date and time of ms at the display offset. */
+static void local_tm(int64_t ms, struct tm *tm, int *frac)
+{
+    int64_t local = ms + (int64_t)display_offset_min * 60000;
+    time_t t = (time_t)(local >= 0 ? local / 1000 : (local - 999) / 1000);
+    *frac = (int)(local - (int64_t)t * 1000);
+    gmtime_r(&t, tm);
+}
+
 char *bl_time_format(int64_t ms, char *buf)
 {
-    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int frac = (int)(ms - (int64_t)t * 1000);
     struct tm tm;
-    gmtime_r(&t, &tm);
-    char tmp[96]; /* the fields are in range, but the compiler cannot know */
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+    int frac, off = display_offset_min < 0 ? -display_offset_min : display_offset_min;
+    local_tm(ms, &tm, &frac);
+    char tmp[128], ms3[8] = ""; /* the fields are in range, but the compiler cannot know */
+    if (frac)
+        snprintf(ms3, sizeof ms3, ".%03d", frac);
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms3, display_offset_min < 0 ? '-' : '+', off / 60,
+             off % 60);
     snprintf(buf, 32, "%.31s", tmp);
     return buf;
 }
 
 char *bl_time_month(int64_t ms, char *buf)
 {
-    time_t t = (time_t)(ms / 1000) + 8 * 3600; /* Asia/Shanghai has no DST: UTC+8 all year */
     struct tm tm;
-    gmtime_r(&t, &tm);
+    int frac;
+    local_tm(ms, &tm, &frac);
     char tmp[32];
     snprintf(tmp, sizeof tmp, "%04d-%02d", (tm.tm_year + 1900) % 10000, tm.tm_mon + 1);
     snprintf(buf, 8, "%.7s", tmp);

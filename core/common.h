@@ -26,9 +26,14 @@ int64_t bl_clock_real_ms(void);            /* the real time, whatever the engine
 void bl_clock_set_real(void);
 int bl_clock_is_virtual(void);
 
-/* "2026-11-23T07:35:09.123Z" into buf (at least 32 bytes); returns buf. */
+/* Times people read are local: the offset of the policy set's default calendar (UTC+8, Asia/Shanghai,
+ * until a policy set says otherwise). One per process; set when a policy set is activated. */
+void bl_time_set_offset(int minutes);
+int bl_time_offset(void);
+/* "2026-10-08T18:00:00+08:00" (".123" before the offset when the milliseconds are not 0) into buf (at
+ * least 32 bytes), at the display offset; returns buf. */
 char *bl_time_format(int64_t ms, char *buf);
-/* "YYYY-MM" of ms in the engine's default zone (Asia/Shanghai, UTC+8) into buf (at least 8 bytes). */
+/* "YYYY-MM" of ms at the display offset into buf (at least 8 bytes). */
 char *bl_time_month(int64_t ms, char *buf);
 
 /* A growable byte buffer (always NUL-terminated). */

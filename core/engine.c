@@ -19,6 +19,21 @@ static int64_t decision_of(cJSON *ids, const char *policy)
     return (int64_t)bl_json_num(ids, policy, 0);
 }
 
+/* Tells, on a proposed deadline of the answer, what became of it: "status" armed, pending (already,
+ * with this due), fired or cancelled (already, with this due: not again), and "at" when for the last two. */
+static void note_outcome(cJSON *t, bl_timer_outcome o, int64_t at)
+{
+    static const char *const status[] = {
+        [BL_TIMER_ARMED] = "armed", [BL_TIMER_KEPT] = "pending", [BL_TIMER_FIRED] = "fired",
+        [BL_TIMER_CANCELLED] = "cancelled",
+    };
+    bl_json_add_str(t, "status", status[o]);
+    if (o == BL_TIMER_FIRED || o == BL_TIMER_CANCELLED) {
+        char buf[32];
+        bl_json_add_str(t, "at", bl_time_format(at, buf));
+    }
+}
+
 /* Stores what an evaluation proposed besides the record: one decision row per policy, the points,
  * the events, cancelled and new deadlines. Adds decision ids and event numbers to res. */
 static int apply(bl_store_t *s, const char *type, const char *id, cJSON *res, int64_t version, const char *trigger,
@@ -76,10 +91,17 @@ static int apply(bl_store_t *s, const char *type, const char *id, cJSON *res, in
     }
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "deadlines"))
     {
-        if (bl_store_timer_set(s, type, id, bl_json_str(t, "name"), bl_json_str(t, "policy"),
-                               (int64_t)bl_json_num(t, "due_ms", 0), cJSON_GetObjectItemCaseSensitive(t, "payload"),
-                               now) != BL_OK)
+        bl_timer_spec ts = {
+            .type = type, .id = id, .name = bl_json_str(t, "name"), .policy = bl_json_str(t, "policy"),
+            .due_ms = (int64_t)bl_json_num(t, "due_ms", 0), .payload = cJSON_GetObjectItemCaseSensitive(t, "payload"),
+            .provisional = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "provisional")),
+            .spec = cJSON_GetObjectItemCaseSensitive(t, "spec"),
+        };
+        bl_timer_outcome o;
+        int64_t at;
+        if (bl_store_timer_set(s, &ts, now, &o, &at) != BL_OK)
             return BL_ERR;
+        note_outcome(t, o, at);
     }
     return BL_OK;
 }
@@ -199,6 +221,7 @@ static int fire_one(bl_host_t *h, bl_store_t *s, cJSON *timer, int64_t now, int 
     cJSON *info = cJSON_CreateObject();
     bl_json_add_str(info, "name", name);
     bl_json_add_str(info, "due", bl_json_str(timer, "due"));
+    bl_json_add_num(info, "due_ms", (double)due);
     bl_json_add_num(info, "late_ms", (double)(now > due ? now - due : 0));
     bl_json_add_num(info, "late", (double)(now > due ? now - due : 0) / 1000.0);
     bl_json_add(info, "payload", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(timer, "payload"), 1));

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lcalendar.h"
 #include "luajson.h"
 #include "sandbox.h"
 
@@ -1034,6 +1035,7 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     }
     lua_gc(L, LUA_GCCOLLECT);
     lua_gc(L, LUA_GCGEN, 0, 0); /* short-lived tables per record: generational mode suits them */
+    bl_time_set_offset(bl_cal_offset_minutes(bl_calendar_get(L, NULL))); /* times people read are local */
     return h;
 }
 

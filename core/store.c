@@ -36,6 +36,11 @@ static const char *const migrations[] = {
     " created_ms INTEGER NOT NULL, done_ms INTEGER, note TEXT);"
     "CREATE UNIQUE INDEX timers_pending_name ON timers(type, record_id, name) WHERE state = 'pending';"
     "CREATE INDEX timers_due ON timers(due_ms, id) WHERE state = 'pending';",
+    /* 3: one firing per (record, name, due); provisional deadlines (a calendar past its holiday
+     * schedule) keep how they were computed, to be computed again when the schedule is added */
+    "CREATE INDEX timers_key ON timers(type, record_id, name, due_ms);"
+    "ALTER TABLE timers ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE timers ADD COLUMN spec TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -43,7 +48,7 @@ enum {
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_GET, Q_PUT_NEW, Q_PUT_UPDATE, Q_HISTORY_ADD, Q_HISTORY, Q_DECISION_ADD, Q_DECISIONS, Q_POINTS_ADD,
     Q_POINTS_TOTAL, Q_POINTS_WINDOW, Q_LEDGER, Q_EVENT_ADD, Q_EVENTS, Q_POLICY_ADD, Q_POLICY_VERSIONS,
-    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_COUNT
+    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -80,8 +85,10 @@ static const char *const sql[Q_COUNT] = {
     [Q_POLICY_SOURCE] = "SELECT source FROM policy_versions WHERE name = ?1 AND version = ?2",
     [Q_TIMER_CANCEL] = "UPDATE timers SET state = ?5, done_ms = ?4 WHERE type = ?1 AND record_id = ?2 AND name = ?3"
                        " AND state = 'pending'",
-    [Q_TIMER_ADD] = "INSERT INTO timers(type, record_id, name, policy, due_ms, payload, created_ms)"
-                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_TIMER_FIND] = "SELECT state, coalesce(done_ms, created_ms) FROM timers WHERE type = ?1 AND record_id = ?2"
+                     " AND name = ?3 AND due_ms = ?4 AND state <> 'replaced' ORDER BY id DESC LIMIT 1",
+    [Q_TIMER_ADD] = "INSERT INTO timers(type, record_id, name, policy, due_ms, payload, created_ms, provisional, spec)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_TIMER_NEXT] = "SELECT min(due_ms) FROM timers WHERE state = 'pending'",
     [Q_TIMER_DUE] = "SELECT id, type, record_id, name, policy, due_ms, payload, due_ms FROM timers"
                     " WHERE state = 'pending' AND due_ms <= ?1 ORDER BY due_ms, id LIMIT ?2",
@@ -946,27 +953,69 @@ int bl_store_policy_source(bl_store_t *s, const char *name, const char *version,
 
 /* Timers ----------------------------------------------------------------------------------------- */
 
-int bl_store_timer_set(bl_store_t *s, const char *type, const char *id, const char *name, const char *policy,
-                       int64_t due_ms, cJSON *payload, int64_t now_ms)
+/* The latest row of (type, id, name) with this due that was not replaced: its state and when it got it. */
+static int timer_find(bl_store_t *s, const bl_timer_spec *t, char *state, size_t n, int64_t *at_ms)
 {
+    sqlite3_stmt *q = stmt(s, Q_TIMER_FIND);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, t->type);
+    bind_text(q, 2, t->id);
+    bind_text(q, 3, t->name);
+    sqlite3_bind_int64(q, 4, t->due_ms);
+    int rc = sqlite3_step(q);
+    state[0] = '\0';
+    if (rc == SQLITE_ROW) {
+        snprintf(state, n, "%s", (const char *)sqlite3_column_text(q, 0));
+        *at_ms = sqlite3_column_int64(q, 1);
+    } else if (rc != SQLITE_DONE) {
+        db_fail(s, "cannot read the timers");
+    }
+    done(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? BL_OK : BL_ERR;
+}
+
+int bl_store_timer_set(bl_store_t *s, const bl_timer_spec *t, int64_t now_ms, bl_timer_outcome *outcome,
+                       int64_t *at_ms)
+{
+    char state[16];
+    int64_t at = now_ms;
     int own, rc = own_begin(s, &own);
     if (rc == BL_OK)
-        rc = bl_store_timer_cancel(s, type, id, name, now_ms, "replaced");
-    sqlite3_stmt *q = rc == BL_OK ? stmt(s, Q_TIMER_ADD) : NULL;
+        rc = timer_find(s, t, state, sizeof state, &at);
+    bl_timer_outcome o = BL_TIMER_ARMED;
+    if (strcmp(state, "pending") == 0)
+        o = BL_TIMER_KEPT;
+    else if (strcmp(state, "done") == 0 || strcmp(state, "failed") == 0)
+        o = BL_TIMER_FIRED;
+    else if (strcmp(state, "cancelled") == 0)
+        o = BL_TIMER_CANCELLED;
+    /* a pending row with another due is out of date, whatever became of this one */
+    if (rc == BL_OK && o != BL_TIMER_KEPT)
+        rc = bl_store_timer_cancel(s, t->type, t->id, t->name, now_ms, "replaced");
+    sqlite3_stmt *q = rc == BL_OK && o == BL_TIMER_ARMED ? stmt(s, Q_TIMER_ADD) : NULL;
     if (q) {
         s->json.len = 0;
-        size_t p = json_text(s, payload, "{}");
-        bind_text(q, 1, type);
-        bind_text(q, 2, id);
-        bind_text(q, 3, name);
-        bind_text(q, 4, policy);
-        sqlite3_bind_int64(q, 5, due_ms);
+        size_t p = json_text(s, t->payload, "{}");
+        size_t sp = t->spec ? json_text(s, t->spec, "null") : 0;
+        bind_text(q, 1, t->type);
+        bind_text(q, 2, t->id);
+        bind_text(q, 3, t->name);
+        bind_text(q, 4, t->policy);
+        sqlite3_bind_int64(q, 5, t->due_ms);
         bind_text(q, 6, s->json.data + p);
         sqlite3_bind_int64(q, 7, now_ms);
-        rc = step_write(s, q, "cannot set timer '%s' of %s/%s", name ? name : "?", type ? type : "?", id ? id : "?");
-    } else if (rc == BL_OK) {
+        sqlite3_bind_int(q, 8, t->provisional != 0);
+        bind_text(q, 9, t->spec ? s->json.data + sp : NULL);
+        rc = step_write(s, q, "cannot set timer '%s' of %s/%s", t->name ? t->name : "?", t->type ? t->type : "?",
+                        t->id ? t->id : "?");
+    } else if (rc == BL_OK && o == BL_TIMER_ARMED) {
         rc = BL_ERR;
     }
+    if (outcome)
+        *outcome = o;
+    if (at_ms)
+        *at_ms = o == BL_TIMER_ARMED ? now_ms : at;
     return own_end(s, own, rc);
 }
 

@@ -88,10 +88,25 @@ int bl_store_add_policy_version(bl_store_t *s, const char *name, const char *ver
 int bl_store_policy_versions(bl_store_t *s, const char *name, cJSON **out); /* newest first, no source */
 int bl_store_policy_source(bl_store_t *s, const char *name, const char *version, char **source_out);
 
-/* Durable timers (deadlines) of records. At most one pending timer per (type, id, name): setting one
- * replaces it. state: "pending", "done", "failed", "cancelled", "replaced". */
-int bl_store_timer_set(bl_store_t *s, const char *type, const char *id, const char *name, const char *policy,
-                       int64_t due_ms, cJSON *payload, int64_t now_ms);
+/* Durable timers (deadlines) of records. At most one pending timer per (type, id, name), and one firing
+ * per (type, id, name, due): proposing a deadline again with the due it has changes nothing, whatever
+ * its state. state: "pending", "done", "failed", "cancelled", "replaced". */
+typedef struct bl_timer_spec {
+    const char *type, *id, *name, *policy;
+    int64_t due_ms;
+    cJSON *payload;  /* may be NULL: {} */
+    int provisional; /* counted past the calendar's holiday schedule */
+    cJSON *spec;     /* how due was computed ({"after":..,"from":..,"calendar":..}), kept when provisional */
+} bl_timer_spec;
+typedef enum bl_timer_outcome {
+    BL_TIMER_ARMED,     /* new, or its due changed: pending from now (a pending one of another due is replaced) */
+    BL_TIMER_KEPT,      /* pending already with this due: unchanged */
+    BL_TIMER_FIRED,     /* fired already with this due (done or failed): it does not fire again */
+    BL_TIMER_CANCELLED, /* cancelled with this due: stays cancelled until proposed with another due */
+} bl_timer_outcome;
+/* *outcome says which; *at_ms when it got that state (armed: now). Either may be NULL. */
+int bl_store_timer_set(bl_store_t *s, const bl_timer_spec *t, int64_t now_ms, bl_timer_outcome *outcome,
+                       int64_t *at_ms);
 int bl_store_timer_cancel(bl_store_t *s, const char *type, const char *id, const char *name, int64_t now_ms,
                           const char *state);
 int bl_store_timer_next(bl_store_t *s, int64_t *due_ms); /* -1 when none is pending */

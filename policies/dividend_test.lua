@@ -1,20 +1,20 @@
 test("the return visit is due 30 days before the payout date", function()
   local out = eval("dividend", { id = "d1", payout_date = "2026-11-20" })
   eq(out.deadlines[1].name, "return_visit")
-  eq(out.deadlines[1].due, "2026-10-21T01:00:00.000Z") -- 21 October 09:00 +08:00
+  eq(out.deadlines[1].due, "2026-10-21T09:00:00+08:00") -- 21 October 09:00 +08:00
 end)
 
 test("the computation is due 5 working days after the visit, over the holiday", function()
   local out = eval("dividend", { id = "d1", payout_date = "2026-11-20", visited_at = "2026-09-29T15:00:00+08:00" })
   -- Wed 30 Sep, then Thu 8, Fri 9, Sat 10 (make-up), Mon 12 Oct: due 12 October 18:00
   eq(out.deadlines[1].name, "computation")
-  eq(out.deadlines[1].due, "2026-10-12T10:00:00.000Z")
+  eq(out.deadlines[1].due, "2026-10-12T18:00:00+08:00")
 end)
 
 test("the finance check is due 2 working days after the computation", function()
   local out = eval("dividend", { id = "d1", payout_date = "2026-11-20", visited_at = "2026-10-12T10:00:00+08:00",
     computed_at = "2026-10-16T16:00:00+08:00" })
-  eq(out.deadlines[1].due, "2026-10-20T10:00:00.000Z") -- Mon 19, Tue 20 October
+  eq(out.deadlines[1].due, "2026-10-20T18:00:00+08:00") -- Mon 19, Tue 20 October
 end)
 
 test("each step done cancels its deadline and sets the next", function()

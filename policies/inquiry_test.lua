@@ -1,6 +1,6 @@
 test("24 clock hours, holidays included", function()
   local out = eval("inquiry", { id = "q1", received_at = "2026-09-30T17:55:00+08:00" })
-  eq(out.deadlines[1].due, "2026-10-01T09:55:00.000Z") -- 1 October 17:55, a holiday: clock hours
+  eq(out.deadlines[1].due, "2026-10-01T17:55:00+08:00") -- 1 October 17:55, a holiday: clock hours
 end)
 
 test("an unanswered inquiry escalates once its 24 hours pass", function()

@@ -1,7 +1,7 @@
 test("3 working days from a visit on Friday 18 September, over the make-up Sunday", function()
   local out = eval("return_visit", { id = "v1", visited_at = "2026-09-18T10:00:00+08:00", issues_found = true })
   -- Sun 20 (make-up), Mon 21, Tue 22: due Tue 22 September 18:00
-  eq(out.deadlines[1].due, "2026-09-22T10:00:00.000Z")
+  eq(out.deadlines[1].due, "2026-09-22T18:00:00+08:00")
 end)
 
 test("no issues, no deadline", function()

@@ -25,7 +25,7 @@ has "eval prints points" '"points":[{"subject":"wang","points":-4,"period":"2026
 out=$("$BYLAW" eval contract_submission '{"id":"k","adviser":"wang","round":4,"defective":1}')
 has "eval prints events" '"events":[{"kind":"escalation"' "$out"
 out=$("$BYLAW" eval complaint '{"id":"k","received_at":"2026-09-30T17:55:00+08:00","handler":"li","status":"open"}')
-has "eval prints deadlines" '"deadlines":[{"name":"investigate","due":"2026-10-08T10:00:00.000Z"' "$out"
+has "eval prints deadlines" '"deadlines":[{"name":"investigate","due":"2026-10-08T18:00:00+08:00"' "$out"
 
 printf '%s\n' '{"id":"a","annual_revenue":10000}' 'not json' '{"id":"b","annual_revenue":"x"}' '{"id":"c","annual_revenue":200000}' \
   > "$WORK/in.jsonl"

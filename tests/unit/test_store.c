@@ -273,10 +273,10 @@ static void test_put_versions_and_history(void **state)
     assert_int_equal(cJSON_GetArraySize(h), 2);
     cJSON *v1 = cJSON_GetArrayItem(h, 0), *v2 = cJSON_GetArrayItem(h, 1);
     assert_int_equal((int)num(v1, "version"), 1);
-    assert_string_equal(str(v1, "at"), "2023-11-14T22:13:20.000Z");
+    assert_string_equal(str(v1, "at"), "2023-11-15T06:13:20+08:00");
     assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(v1, "fields"), "grade"), "vip");
     assert_int_equal((int)num(v2, "version"), 2);
-    assert_string_equal(str(v2, "at"), "2023-11-14T22:13:21.500Z");
+    assert_string_equal(str(v2, "at"), "2023-11-15T06:13:21.500+08:00");
     assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(v2, "fields"), "grade"), "gold");
     cJSON_Delete(h);
 
@@ -536,11 +536,11 @@ static void test_decisions(void **state)
     assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(a, "changes"), "grade"), "gold");
     assert_int_equal((int)num(a, "record_version"), 1);
     assert_string_equal(str(a, "trigger"), "write");
-    assert_string_equal(str(a, "at"), "2023-11-14T22:13:20.000Z");
+    assert_string_equal(str(a, "at"), "2023-11-15T06:13:20+08:00");
     assert_int_equal((int64_t)num(b, "id"), id2);
     assert_string_equal(str(b, "verdict"), "hold");
     assert_string_equal(str(b, "trigger"), "timer:investigate");
-    assert_string_equal(str(b, "at"), "2023-11-14T22:13:20.001Z");
+    assert_string_equal(str(b, "at"), "2023-11-15T06:13:20.001+08:00");
     cJSON_Delete(out);
 
     assert_int_equal(bl_store_decisions(f->s, "client", "c9", &out), BL_OK);
@@ -584,7 +584,7 @@ static void test_ledger(void **state)
     assert_string_equal(str(e0, "reason"), "late twice");
     assert_string_equal(str(e0, "policy"), "lateness");
     assert_int_equal((int)num(e0, "decision"), 7);
-    assert_string_equal(str(e0, "at"), "2023-11-14T22:13:20.000Z");
+    assert_string_equal(str(e0, "at"), "2023-11-15T06:13:20+08:00");
     assert_int_equal((int)num(e1, "points"), -2);
     assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(e1, "decision")));
     cJSON_Delete(l);
@@ -612,7 +612,7 @@ static void test_events(void **state)
     assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(e, "payload"), "to"), "ann");
     assert_string_equal(str(e, "policy"), "client_grade");
     assert_int_equal((int)num(e, "decision"), 3);
-    assert_string_equal(str(e, "at"), "2023-11-14T22:13:20.000Z");
+    assert_string_equal(str(e, "at"), "2023-11-15T06:13:20+08:00");
     e = cJSON_GetArrayItem(out, 1);
     assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(e, "payload")));
     assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(e, "decision")));
@@ -649,10 +649,10 @@ static void test_policy_versions(void **state)
     cJSON *newest = cJSON_GetArrayItem(out, 0), *oldest = cJSON_GetArrayItem(out, 1);
     assert_string_equal(str(newest, "version"), "bbbb");
     assert_string_equal(str(newest, "file"), "policies/g.lua");
-    assert_string_equal(str(newest, "first_active"), "2023-11-14T22:13:21.000Z");
+    assert_string_equal(str(newest, "first_active"), "2023-11-15T06:13:21+08:00");
     assert_null(cJSON_GetObjectItemCaseSensitive(newest, "source"));
     assert_string_equal(str(oldest, "version"), "aaaa");
-    assert_string_equal(str(oldest, "first_active"), "2023-11-14T22:13:20.000Z");
+    assert_string_equal(str(oldest, "first_active"), "2023-11-15T06:13:20+08:00");
     cJSON_Delete(out);
 
     char *src = NULL;
@@ -750,6 +750,77 @@ static void test_durable_switch(void **state)
 
 /* Timers ----------------------------------------------------------------------------------------- */
 
+static int set_timer_o(bl_store_t *s, const char *type, const char *id, const char *name, const char *policy,
+                       int64_t due, cJSON *payload, int64_t now, bl_timer_outcome *o, int64_t *at)
+{
+    bl_timer_spec t = {.type = type, .id = id, .name = name, .policy = policy, .due_ms = due, .payload = payload};
+    return bl_store_timer_set(s, &t, now, o, at);
+}
+
+static int set_timer(bl_store_t *s, const char *type, const char *id, const char *name, const char *policy,
+                     int64_t due, cJSON *payload, int64_t now)
+{
+    return set_timer_o(s, type, id, name, policy, due, payload, now, NULL, NULL);
+}
+
+static int64_t pending_count(bl_store_t *s)
+{
+    cJSON *list = NULL;
+    assert_int_equal(bl_store_timers(s, NULL, NULL, -1, 1000, &list), BL_OK);
+    int64_t n = cJSON_GetArraySize(list);
+    cJSON_Delete(list);
+    return n;
+}
+
+/* One firing per (record, name, due): proposing it again changes nothing, whatever its state; another
+ * due arms a new one (issue 9: a re-saved overdue complaint was penalised again). */
+static void test_timer_fires_once_per_due(void **state)
+{
+    fx *f = *state;
+    bl_store_t *s = f->s;
+    bl_timer_outcome o;
+    int64_t at = 0;
+    assert_int_equal(set_timer_o(s, "complaint", "k3", "investigate", "complaint", T0 + 100, NULL, T0, &o, &at), BL_OK);
+    assert_int_equal(o, BL_TIMER_ARMED);
+    assert_int_equal(at, T0);
+    assert_int_equal(set_timer_o(s, "complaint", "k3", "investigate", "complaint", T0 + 100, NULL, T0 + 1, &o, &at), BL_OK);
+    assert_int_equal(o, BL_TIMER_KEPT); /* the same due again: unchanged */
+    assert_int_equal(pending_count(s), 1);
+
+    cJSON *due = NULL;
+    assert_int_equal(bl_store_timer_due(s, T0 + 100, 10, &due), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(due), 1);
+    int64_t tid = (int64_t)num(cJSON_GetArrayItem(due, 0), "timer");
+    cJSON_Delete(due);
+    assert_int_equal(bl_store_timer_done(s, tid, "done", T0 + 150, NULL), BL_OK);
+
+    /* saved again with the same due after it fired: not armed again */
+    assert_int_equal(set_timer_o(s, "complaint", "k3", "investigate", "complaint", T0 + 100, NULL, T0 + 200, &o, &at), BL_OK);
+    assert_int_equal(o, BL_TIMER_FIRED);
+    assert_int_equal(at, T0 + 150);
+    assert_int_equal(pending_count(s), 0);
+
+    /* the record's date was corrected: another due is armed, the fired one stays in the history */
+    assert_int_equal(set_timer_o(s, "complaint", "k3", "investigate", "complaint", T0 + 900, NULL, T0 + 300, &o, &at), BL_OK);
+    assert_int_equal(o, BL_TIMER_ARMED);
+    assert_int_equal(pending_count(s), 1);
+    /* back to the first due, which fired: the pending one is out of date and goes, nothing fires again */
+    assert_int_equal(set_timer_o(s, "complaint", "k3", "investigate", "complaint", T0 + 100, NULL, T0 + 400, &o, &at), BL_OK);
+    assert_int_equal(o, BL_TIMER_FIRED);
+    assert_int_equal(pending_count(s), 0);
+
+    /* cancelled stays cancelled until proposed with a new due */
+    assert_int_equal(set_timer(s, "complaint", "k4", "reply", "complaint", T0 + 500, NULL, T0), BL_OK);
+    assert_int_equal(bl_store_timer_cancel(s, "complaint", "k4", "reply", T0 + 10, "cancelled"), BL_OK);
+    assert_int_equal(set_timer_o(s, "complaint", "k4", "reply", "complaint", T0 + 500, NULL, T0 + 20, &o, &at), BL_OK);
+    assert_int_equal(o, BL_TIMER_CANCELLED);
+    assert_int_equal(at, T0 + 10);
+    assert_int_equal(pending_count(s), 0);
+    assert_int_equal(set_timer_o(s, "complaint", "k4", "reply", "complaint", T0 + 600, NULL, T0 + 30, &o, &at), BL_OK);
+    assert_int_equal(o, BL_TIMER_ARMED);
+    assert_int_equal(pending_count(s), 1);
+}
+
 static void test_timers(void **state)
 {
     fx *f = *state;
@@ -758,10 +829,10 @@ static void test_timers(void **state)
     assert_int_equal(bl_store_timer_next(s, &next), BL_OK);
     assert_int_equal(next, -1);
     cJSON *p = js("{\"step\":1}");
-    assert_int_equal(bl_store_timer_set(s, "complaint", "k1", "investigate", "triage", T0 + 500, p, T0), BL_OK);
-    assert_int_equal(bl_store_timer_set(s, "complaint", "k1", "investigate", "triage", T0 + 300, p, T0), BL_OK);
-    assert_int_equal(bl_store_timer_set(s, "complaint", "k2", "investigate", "triage", T0 + 400, NULL, T0), BL_OK);
-    assert_int_equal(bl_store_timer_set(s, "complaint", "k2", "close", "triage", T0 + 900, NULL, T0), BL_OK);
+    assert_int_equal(set_timer(s, "complaint", "k1", "investigate", "triage", T0 + 500, p, T0), BL_OK);
+    assert_int_equal(set_timer(s, "complaint", "k1", "investigate", "triage", T0 + 300, p, T0), BL_OK);
+    assert_int_equal(set_timer(s, "complaint", "k2", "investigate", "triage", T0 + 400, NULL, T0), BL_OK);
+    assert_int_equal(set_timer(s, "complaint", "k2", "close", "triage", T0 + 900, NULL, T0), BL_OK);
     cJSON_Delete(p);
     assert_int_equal(bl_store_timer_next(s, &next), BL_OK);
     assert_int_equal(next, T0 + 300); /* the replaced one (T0 + 500) is gone */
@@ -773,7 +844,7 @@ static void test_timers(void **state)
     assert_string_equal(str(t, "id"), "k1");
     assert_string_equal(str(t, "name"), "investigate");
     assert_int_equal((int64_t)num(t, "due_ms"), T0 + 300);
-    assert_string_equal(str(t, "due"), "2023-11-14T22:13:20.300Z");
+    assert_string_equal(str(t, "due"), "2023-11-15T06:13:20.300+08:00");
     assert_int_equal((int)num(cJSON_GetObjectItemCaseSensitive(t, "payload"), "step"), 1);
     int64_t tid = (int64_t)num(t, "timer");
     cJSON_Delete(due);
@@ -825,6 +896,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nested_rollback_undoes_only_inner, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_switch, file_setup, teardown),
         cmocka_unit_test_setup_teardown(test_timers, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timer_fires_once_per_due, mem_setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
