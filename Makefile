@@ -1,10 +1,10 @@
 # bylaw — build, test and run. `make` builds ./bylaw, `make test` runs every test,
 # `make run` starts the service on the defaults, `make deps` installs the Debian packages.
 
-PKGS      := lua5.4 libuv sqlite3 libmicrohttpd libcjson libedit nettle
+PKGS      := lua5.4 libuv sqlite3 libmicrohttpd libcjson libedit nettle libseccomp
 TEST_PKGS := cmocka libcurl
 DEB_PKGS  := build-essential pkg-config liblua5.4-dev libuv1-dev libsqlite3-dev libmicrohttpd-dev \
-             libcjson-dev libedit-dev nettle-dev libcmocka-dev libcurl4-openssl-dev curl \
+             libcjson-dev libedit-dev nettle-dev libseccomp-dev libcmocka-dev libcurl4-openssl-dev curl \
              sqlite3 lua5.4 bc wrk valgrind clang libclang-rt-14-dev
 
 # Install the libraries by themselves when pkg-config cannot find one (fresh machine).

@@ -2,8 +2,48 @@
  * policy and its line, and the engine clock. */
 #include <lauxlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "host.h"
+
+/* The default sink: one line on stderr, control characters escaped so that a message cannot forge
+ * a line of its own. */
+static void stderr_sink(void *ud, const char *level, const char *policy, const char *where, const char *msg,
+                        size_t len)
+{
+    bl_buf b = {0};
+    bl_buf_printf(&b, "%s policy=%s at=%s: ", level, policy ? policy : "-", where);
+    bl_log_escape(&b, msg, len);
+    bl_buf_add(&b, "\n", 1);
+    fwrite(b.data, 1, b.len, stderr);
+    bl_buf_free(&b);
+}
+
+static bl_log_sink sink = stderr_sink;
+static void *sink_ud;
+
+void bl_log_set_sink(bl_log_sink fn, void *ud)
+{
+    sink = fn ? fn : stderr_sink;
+    sink_ud = ud;
+}
+
+void bl_log_escape(bl_buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n')
+            bl_buf_add(b, "\\n", 2);
+        else if (c == '\r')
+            bl_buf_add(b, "\\r", 2);
+        else if (c == '\t')
+            bl_buf_add(b, "\\t", 2);
+        else if (c < 0x20 || c == 0x7f)
+            bl_buf_printf(b, "\\x%02x", c);
+        else
+            bl_buf_add(b, (const char *)&s[i], 1);
+    }
+}
 
 static int log_line(lua_State *L, const char *level)
 {
@@ -22,7 +62,9 @@ static int log_line(lua_State *L, const char *level)
         luaL_addvalue(&b);
     }
     luaL_pushresult(&b);
-    fprintf(stderr, "%s policy=%s at=%s: %s\n", level, policy ? policy : "-", where, lua_tostring(L, -1));
+    size_t len;
+    const char *msg = lua_tolstring(L, -1, &len);
+    sink(sink_ud, level, policy, where, msg, len > 4096 ? 4096 : len); /* a line, not a dump */
     return 0;
 }
 

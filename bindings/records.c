@@ -1,12 +1,13 @@
-/* records.c — the `records` module: policies read other records (get, find, count, sum) from the
- * store, inside the evaluation's transaction. Without a store, nothing is found. */
+/* records.c — the `records` module: policies read other records (get, find, count, sum) through the
+ * host's reader (core/reads.h): the store, inside the evaluation's transaction. Without a reader,
+ * nothing is found. */
 #include <lauxlib.h>
+#include <stdlib.h>
 
 #include "host.h"
 #include "luajson.h"
 
-static bl_store_t *store_of(lua_State *L) { return bl_host_store(bl_host_of(L)); }
-
+/* The filter at idx as JSON, raw (no metamethod of the policy's table runs); NULL when nil. */
 static cJSON *check_filter(lua_State *L, int idx)
 {
     if (lua_isnoneornil(L, idx))
@@ -21,78 +22,82 @@ static cJSON *check_filter(lua_State *L, int idx)
     return f;
 }
 
-static int store_fail(lua_State *L, bl_store_t *s, cJSON *filter)
+/* Asks the host's reader; pushes the answer's `key` (nil when there is no reader: dflt is pushed). */
+static int ask(lua_State *L, cJSON *req, const char *key, void (*dflt)(lua_State *L))
 {
-    cJSON_Delete(filter);
-    return luaL_error(L, "records: %s", bl_store_errmsg(s));
+    cJSON *answer = NULL;
+    char *err = NULL;
+    int rc = bl_host_read(bl_host_of(L), req, &answer, &err);
+    cJSON_Delete(req);
+    if (rc == BL_NOTFOUND) { /* no reader: nothing is stored */
+        dflt(L);
+        return 1;
+    }
+    if (rc != BL_OK) {
+        lua_pushfstring(L, "records: %s", err ? err : "the read failed");
+        free(err);
+        return lua_error(L);
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(answer, key);
+    if (v == NULL || cJSON_IsNull(v))
+        dflt(L);
+    else
+        bl_lua_pushjson(L, v, 1);
+    cJSON_Delete(answer);
+    return 1;
+}
+
+static void push_nil(lua_State *L) { lua_pushnil(L); }
+static void push_table(lua_State *L) { lua_newtable(L); }
+static void push_zero(lua_State *L) { lua_pushinteger(L, 0); }
+
+static cJSON *request(lua_State *L, const char *op)
+{
+    cJSON *req = cJSON_CreateObject();
+    bl_json_add_str(req, "op", op);
+    bl_json_add_str(req, "type", luaL_checkstring(L, 1));
+    return req;
 }
 
 static int r_get(lua_State *L)
 {
-    const char *type = luaL_checkstring(L, 1);
     const char *id = luaL_checkstring(L, 2);
-    bl_store_t *s = store_of(L);
-    if (s == NULL)
-        return lua_pushnil(L), 1;
-    bl_record r = {0};
-    int rc = bl_store_get(s, type, id, &r);
-    if (rc == BL_NOTFOUND)
-        return lua_pushnil(L), 1;
-    if (rc != BL_OK)
-        return store_fail(L, s, NULL);
-    bl_lua_pushjson(L, r.fields, 1);
-    bl_record_clear(&r);
-    return 1;
+    cJSON *req = request(L, "get");
+    bl_json_add_str(req, "id", id);
+    return ask(L, req, "record", push_nil);
 }
 
 static int r_find(lua_State *L)
 {
-    const char *type = luaL_checkstring(L, 1);
     lua_Integer limit = luaL_optinteger(L, 3, 100);
     luaL_argcheck(L, limit > 0 && limit <= 10000, 3, "limit must be between 1 and 10000");
-    cJSON *filter = check_filter(L, 2);
-    bl_store_t *s = store_of(L);
-    if (s == NULL) {
-        cJSON_Delete(filter);
-        lua_newtable(L);
-        return 1;
-    }
-    cJSON *out = NULL;
-    if (bl_store_find(s, type, filter, NULL, (int)limit, &out) != BL_OK)
-        return store_fail(L, s, filter);
-    cJSON_Delete(filter);
-    bl_lua_pushjson(L, out, 1);
-    cJSON_Delete(out);
-    return 1;
+    cJSON *filter = check_filter(L, 2), *req = request(L, "find");
+    bl_json_add(req, "filter", filter);
+    bl_json_add_num(req, "limit", (double)limit);
+    return ask(L, req, "records", push_table);
 }
 
 static int r_count(lua_State *L)
 {
-    const char *type = luaL_checkstring(L, 1);
-    cJSON *filter = check_filter(L, 2);
-    bl_store_t *s = store_of(L);
-    int64_t n = 0;
-    if (s != NULL && bl_store_count(s, type, filter, &n) != BL_OK)
-        return store_fail(L, s, filter);
-    cJSON_Delete(filter);
-    lua_pushinteger(L, (lua_Integer)n);
-    return 1;
+    cJSON *filter = check_filter(L, 2), *req = request(L, "count");
+    bl_json_add(req, "filter", filter);
+    return ask(L, req, "n", push_zero);
 }
 
 static int r_sum(lua_State *L)
 {
-    const char *type = luaL_checkstring(L, 1);
     const char *field = luaL_checkstring(L, 2);
-    cJSON *filter = check_filter(L, 3);
-    bl_store_t *s = store_of(L);
-    double sum = 0;
-    if (s != NULL && bl_store_sum(s, type, field, filter, &sum) != BL_OK)
-        return store_fail(L, s, filter);
-    cJSON_Delete(filter);
-    if (sum == (double)(lua_Integer)sum)
-        lua_pushinteger(L, (lua_Integer)sum);
-    else
-        lua_pushnumber(L, sum);
+    cJSON *filter = check_filter(L, 3), *req = request(L, "sum");
+    bl_json_add_str(req, "field", field);
+    bl_json_add(req, "filter", filter);
+    ask(L, req, "sum", push_zero);
+    if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1)) { /* a whole sum reads as an integer */
+        lua_Number x = lua_tonumber(L, -1);
+        if (x >= -9007199254740992.0 && x <= 9007199254740992.0 && x == (lua_Number)(lua_Integer)x) {
+            lua_pop(L, 1);
+            lua_pushinteger(L, (lua_Integer)x);
+        }
+    }
     return 1;
 }
 

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "lcalendar.h"
 #include "service.h"
 
 #define MAX_SEGMENTS 8
@@ -159,17 +157,6 @@ static int64_t parse_int(const char *s, int64_t dflt, int64_t min, int64_t max, 
 
 /* Records ---------------------------------------------------------------------------------------- */
 
-static void count_outcome(bl_service *svc, cJSON *res)
-{
-    cJSON *d;
-    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(res, "decisions"))
-    {
-        const char *v = bl_json_str(d, "verdict");
-        int i = v == NULL ? 3 : strcmp(v, "pass") == 0 ? 0 : strcmp(v, "hold") == 0 ? 1 : 2;
-        svc->metrics.decisions[i]++;
-    }
-}
-
 static void put_record(bl_service *svc, const bl_req *req, bl_resp *resp, const char *type, const char *id,
                        int created)
 {
@@ -202,36 +189,8 @@ static void put_record(bl_service *svc, const bl_req *req, bl_resp *resp, const 
             return;
         }
     }
-    char *err = NULL;
-    if (bl_service_batch(svc, &err) != BL_OK) {
-        bl_api_error(resp, 503, "cannot write now: %s", err);
-        free(err);
-        cJSON_Delete(fields);
-        return;
-    }
-    cJSON *res = NULL;
-    int rc = bl_engine_put(svc->host, svc->store, type, id, fields, expect, "write", &res, &err);
-    cJSON_Delete(fields);
-    if (rc == BL_OK) {
-        count_outcome(svc, res);
-        snprintf(resp->etag, sizeof resp->etag, "\"%lld\"", (long long)bl_json_num(res, "version", 0));
-        bl_api_json(resp, created ? 201 : 200, res);
-        bl_service_hold(svc, req, resp); /* answered once the batch is durable */
-        return;
-    }
-    if (rc == BL_CONFLICT) {
-        bl_api_error(resp, 409, "%s", err);
-    } else if (rc == BL_INVALID) {
-        svc->metrics.invalid++;
-        bl_api_error(resp, 422, "%s", err);
-    } else {
-        svc->metrics.policy_errors++;
-        if (strstr(err, "ran past its") || strstr(err, "ran out of memory"))
-            svc->metrics.budget_kills++;
-        bl_log(svc, "error", "%s/%s: %s", type, id, err);
-        bl_api_error(resp, 500, "%s", err);
-    }
-    free(err);
+    resp->pending = 1; /* the policies run in a worker; the answer goes out once the write is durable */
+    bl_service_write(svc, req, type, id, fields, expect, created);
 }
 
 static void new_id(char *buf, size_t n)
@@ -330,65 +289,24 @@ static int valid_policy_name(const char *s)
 }
 
 
-/* The policy files of the active set: {name: {"file", "version", "policies": [...]}}. */
-static cJSON *policy_files(bl_service *svc)
-{
-    cJSON *files = cJSON_CreateObject();
-    cJSON *list = bl_host_policies(svc->host), *p;
-    cJSON_ArrayForEach(p, list)
-    {
-        const char *file = bl_json_str(p, "file");
-        const char *base = strrchr(file, '/');
-        char name[256];
-        snprintf(name, sizeof name, "%s", base ? base + 1 : file);
-        char *dot = strrchr(name, '.');
-        if (dot)
-            *dot = '\0';
-        cJSON *f = cJSON_GetObjectItemCaseSensitive(files, name);
-        if (f == NULL) {
-            f = cJSON_AddObjectToObject(files, name);
-            bl_json_add_str(f, "file", file);
-            bl_json_add_str(f, "version", bl_json_str(p, "version"));
-            cJSON_AddArrayToObject(f, "policies");
-        }
-        cJSON *entry = cJSON_CreateObject();
-        bl_json_add_str(entry, "name", bl_json_str(p, "name"));
-        bl_json_add_str(entry, "type", bl_json_str(p, "type"));
-        bl_json_add_num(entry, "order", bl_json_num(p, "order", 100));
-        bl_json_add_num(entry, "line", bl_json_num(p, "line", 0));
-        cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(f, "policies"), entry);
-    }
-    cJSON_Delete(list);
-    return files;
-}
-
 static void get_policy(bl_service *svc, bl_resp *resp, const char *name)
 {
-    cJSON *files = policy_files(svc);
+    cJSON *files = bl_service_policy_files(svc, 1); /* the source that runs, whatever the file says now */
     cJSON *f = cJSON_DetachItemFromObjectCaseSensitive(files, name);
     cJSON_Delete(files);
     if (f == NULL) {
         bl_api_error(resp, 404, "no policy file '%s' in %s", name, svc->cfg.policy_dir);
         return;
     }
-    char *src = bl_read_file(bl_json_str(f, "file"), NULL);
     bl_json_add_str(f, "name", name);
-    bl_json_add_str(f, "source", src ? src : "");
-    free(src);
     bl_api_json(resp, 200, f);
 }
 
 static void put_policy(bl_service *svc, const bl_req *req, bl_resp *resp, const char *name, const char *source,
                        size_t len)
 {
-    char *err = NULL;
-    int rc = bl_service_install(svc, name, source, len, &err);
-    if (rc != BL_OK) {
-        bl_api_error(resp, rc == BL_INVALID ? 422 : 500, "%s", err);
-        free(err);
-        return;
-    }
-    get_policy(svc, resp, name);
+    resp->pending = 1; /* validated and tested in a worker first */
+    bl_service_install(svc, req, name, source, len);
 }
 
 static void rollback_policy(bl_service *svc, const bl_req *req, bl_resp *resp, const char *name)
@@ -411,7 +329,7 @@ static void rollback_policy(bl_service *svc, const bl_req *req, bl_resp *resp, c
             store_error(svc, resp, "cannot read the versions");
             return;
         }
-        cJSON *files = policy_files(svc);
+        cJSON *files = bl_service_policy_files(svc, 0);
         const char *active = bl_json_str(cJSON_GetObjectItemCaseSensitive(files, name), "version");
         cJSON *v;
         int seen_active = 0;
@@ -464,9 +382,12 @@ void bl_api_handle(bl_service *svc, const bl_req *req, bl_resp *resp)
         cJSON *o = cJSON_CreateObject();
         bl_json_add_str(o, "status", svc->stopping ? "stopping" : "ok");
         bl_json_add_str(o, "version", BL_VERSION);
-        cJSON *list = bl_host_policies(svc->host);
-        bl_json_add_num(o, "policies", cJSON_GetArraySize(list));
-        cJSON_Delete(list);
+        bl_json_add_num(o, "policies",
+                        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(svc->active.info, "policies")));
+        bl_json_add(o, "workers_ready", cJSON_CreateBool(bl_pool_ready(svc->pool)));
+        int64_t backlog = bl_service_backlog(svc);
+        if (backlog >= 0)
+            bl_json_add_num(o, "deadlines_due", (double)backlog); /* due and not yet fired */
         bl_json_add(o, "virtual_clock", cJSON_CreateBool(svc->virtual_clock));
         bl_api_json(resp, 200, o);
         return;
@@ -627,7 +548,7 @@ void bl_api_handle(bl_service *svc, const bl_req *req, bl_resp *resp)
         const char *db = req->query(req, "due_before");
         if (db) {
             char *err = NULL;
-            if (bl_cal_time_parse(bl_calendar_get(bl_host_state(svc->host), NULL), db, &before, &err) != BL_OK) {
+            if (bl_cal_time_parse(svc->active.zone, db, &before, &err) != BL_OK) {
                 bl_api_error(resp, 400, "due_before: %s", err);
                 free(err);
                 return;
@@ -652,21 +573,13 @@ void bl_api_handle(bl_service *svc, const bl_req *req, bl_resp *resp)
         }
         if (!authorize(svc, req, is(req, "GET") ? BL_ROLE_READER : BL_ROLE_ADMIN, resp))
             return;
-        cJSON *body = NULL, *out = NULL;
-        char *err = NULL;
-        if (is(req, "POST")) {
-            if ((body = body_object(req, resp)) == NULL)
-                return;
-        }
-        int rc = bl_service_clock(svc, body ? bl_json_str(body, "set") : NULL,
-                                  body ? bl_json_str(body, "advance") : "0 minutes", &out, &err);
-        cJSON_Delete(body);
-        if (rc != BL_OK) {
-            bl_api_error(resp, rc == BL_INVALID ? 400 : 500, "%s", err);
-            free(err);
+        cJSON *body = NULL;
+        if (is(req, "POST") && (body = body_object(req, resp)) == NULL)
             return;
-        }
-        bl_api_json(resp, 200, out);
+        resp->pending = 1; /* answered once the deadlines on the way have fired */
+        bl_service_clock(svc, req, body ? bl_json_str(body, "set") : NULL,
+                         body ? bl_json_str(body, "advance") : "0 minutes");
+        cJSON_Delete(body);
         return;
     }
 
@@ -678,7 +591,7 @@ void bl_api_handle(bl_service *svc, const bl_req *req, bl_resp *resp)
             }
             if (authorize(svc, req, BL_ROLE_READER, resp)) {
                 cJSON *o = cJSON_CreateObject();
-                bl_json_add(o, "policies", policy_files(svc));
+                bl_json_add(o, "policies", bl_service_policy_files(svc, 0));
                 bl_api_json(resp, 200, o);
             }
             return;

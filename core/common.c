@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int64_t virtual_now_ms = -1; /* < 0: real time */
 
@@ -166,4 +169,25 @@ char *bl_read_file(const char *path, size_t *len)
     if (len)
         *len = b.len;
     return b.data;
+}
+
+void bl_remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *a = bl_strdupf("%s/%s", dir, e->d_name);
+            struct stat st;
+            if (lstat(a, &st) == 0 && S_ISDIR(st.st_mode))
+                bl_remove_tree(a);
+            else
+                unlink(a);
+            free(a);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
 }

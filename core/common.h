@@ -54,5 +54,7 @@ char *bl_vstrdupf(const char *fmt, va_list ap);
 /* The whole file at path, NUL-terminated, malloc'd; *len its length (may be NULL). NULL if unreadable. */
 char *bl_read_file(const char *path, size_t *len);
 void *bl_xmalloc(size_t n);
+/* Removes dir and everything under it (symbolic links are removed, not followed). */
+void bl_remove_tree(const char *dir);
 
 #endif

@@ -106,6 +106,41 @@ static int apply(bl_store_t *s, const char *type, const char *id, cJSON *res, in
     return BL_OK;
 }
 
+cJSON *bl_engine_record(const char *type, const char *id, const cJSON *fields)
+{
+    cJSON *rec = cJSON_CreateObject(); /* id and type first, then the fields as given */
+    cJSON_AddStringToObject(rec, "id", id);
+    cJSON_AddStringToObject(rec, "type", type);
+    for (const cJSON *f = fields->child; f; f = f->next)
+        if (strcmp(f->string, "id") != 0 && strcmp(f->string, "type") != 0)
+            cJSON_AddItemToObject(rec, f->string, cJSON_Duplicate(f, 1));
+    return rec;
+}
+
+int bl_engine_commit(bl_store_t *s, const char *type, const char *id, cJSON *res, int64_t expect_version,
+                     const char *trigger, int64_t now, char **err)
+{
+    *err = NULL;
+    if (bl_store_begin(s) != BL_OK) {
+        *err = bl_strdupf("cannot start a transaction: %s", bl_store_errmsg(s));
+        return BL_ERR;
+    }
+    int64_t version = 0;
+    cJSON *record = cJSON_GetObjectItemCaseSensitive(res, "record");
+    int rc = bl_store_put(s, type, id, record, expect_version, now, &version);
+    if (rc != BL_OK) {
+        if (rc == BL_CONFLICT)
+            *err = bl_strdupf("%s", bl_store_errmsg(s));
+        return fail(s, err, rc, "cannot store the record");
+    }
+    bl_json_add_num(res, "version", (double)version);
+    if (apply(s, type, id, res, version, trigger, now) != BL_OK)
+        return fail(s, err, BL_ERR, "cannot store the decision");
+    if (bl_store_commit(s) != BL_OK)
+        return fail(s, err, BL_ERR, "cannot commit");
+    return BL_OK;
+}
+
 int bl_engine_put(bl_host_t *h, bl_store_t *s, const char *type, const char *id, const cJSON *fields,
                   int64_t expect_version, const char *trigger, cJSON **out, char **err)
 {
@@ -115,42 +150,25 @@ int bl_engine_put(bl_host_t *h, bl_store_t *s, const char *type, const char *id,
         *err = bl_strdupf("a record must be a JSON object");
         return BL_INVALID;
     }
-    cJSON *rec = cJSON_CreateObject(); /* id and type first, then the fields as given */
-    cJSON_AddStringToObject(rec, "id", id);
-    cJSON_AddStringToObject(rec, "type", type);
-    for (const cJSON *f = fields->child; f; f = f->next)
-        if (strcmp(f->string, "id") != 0 && strcmp(f->string, "type") != 0)
-            cJSON_AddItemToObject(rec, f->string, cJSON_Duplicate(f, 1));
-    if (bl_store_begin(s) != BL_OK) {
+    cJSON *rec = bl_engine_record(type, id, fields);
+    if (bl_store_begin(s) != BL_OK) { /* the policies read inside the transaction the record goes in */
         cJSON_Delete(rec);
         *err = bl_strdupf("cannot start a transaction: %s", bl_store_errmsg(s));
         return BL_ERR;
     }
+    bl_store_reader sr;
     cJSON *res = NULL;
-    int rc = bl_host_eval(h, type, rec, s, &res, err);
+    int rc = bl_host_eval(h, type, rec, bl_store_reader_init(&sr, s), &res, err);
     cJSON_Delete(rec);
-    if (rc != BL_OK) {
+    if (rc == BL_OK)
+        rc = bl_engine_commit(s, type, id, res, expect_version, trigger, bl_clock_now_ms(), err);
+    if (rc == BL_OK)
+        rc = bl_store_commit(s) == BL_OK ? BL_OK : fail(s, err, BL_ERR, "cannot commit");
+    else
         bl_store_rollback(s);
-        return rc;
-    }
-    int64_t now = bl_clock_now_ms(), version = 0;
-    cJSON *record = cJSON_GetObjectItemCaseSensitive(res, "record");
-    rc = bl_store_put(s, type, id, record, expect_version, now, &version);
     if (rc != BL_OK) {
-        if (rc == BL_CONFLICT)
-            *err = bl_strdupf("%s", bl_store_errmsg(s));
         cJSON_Delete(res);
-        return fail(s, err, rc, "cannot store the record");
-    }
-    bl_json_add_num(res, "version", (double)version);
-
-    if (apply(s, type, id, res, version, trigger, now) != BL_OK) {
-        cJSON_Delete(res);
-        return fail(s, err, BL_ERR, "cannot store the decision");
-    }
-    if (bl_store_commit(s) != BL_OK) {
-        cJSON_Delete(res);
-        return fail(s, err, BL_ERR, "cannot commit");
+        return rc;
     }
     *out = res;
     return BL_OK;
@@ -166,100 +184,123 @@ static void file_stem(const char *file, char *out, size_t n)
         *dot = '\0';
 }
 
-int bl_engine_register_policies(bl_host_t *h, bl_store_t *s, char **err)
+int bl_engine_register_policies(bl_store_t *s, const cJSON *list, char **err)
 {
     *err = NULL;
-    cJSON *list = bl_host_policies(h);
     if (bl_store_begin(s) != BL_OK) {
-        cJSON_Delete(list);
         *err = bl_strdupf("cannot start a transaction: %s", bl_store_errmsg(s));
         return BL_ERR;
     }
-    cJSON *p;
+    const cJSON *p;
     int64_t now = bl_clock_now_ms();
     cJSON_ArrayForEach(p, list)
     {
-        const char *file = bl_json_str(p, "file");
+        const char *file = bl_json_str(p, "file"), *source = bl_json_str(p, "source");
         char stem[256];
-        file_stem(file, stem, sizeof stem);
-        char *src = bl_read_file(file, NULL);
-        int rc = bl_store_add_policy_version(s, stem, bl_json_str(p, "version"), file, src ? src : "", now);
+        file_stem(file ? file : "", stem, sizeof stem);
+        char *src = source ? NULL : bl_read_file(file, NULL);
+        int rc = bl_store_add_policy_version(s, stem, bl_json_str(p, "version"), file,
+                                             source ? source : src ? src : "", now);
         free(src);
-        if (rc != BL_OK) {
-            cJSON_Delete(list);
+        if (rc != BL_OK)
             return fail(s, err, BL_ERR, "cannot record the policy versions");
-        }
     }
-    cJSON_Delete(list);
     if (bl_store_commit(s) != BL_OK)
         return fail(s, err, BL_ERR, "cannot commit");
     return BL_OK;
 }
 
-/* Fires one due timer inside the open transaction: runs its handler on the current record and stores
- * what it proposes with the timer marked done, in one savepoint. A failing handler marks the timer
- * failed (with the message) so it does not fire again and again; nothing else changes. */
-static int fire_one(bl_host_t *h, bl_store_t *s, cJSON *timer, int64_t now, int *fired, char **log)
+int bl_engine_fire_prepare(bl_store_t *s, const cJSON *timer, int64_t now, bl_record *rec, cJSON **info)
 {
-    const char *type = bl_json_str(timer, "type"), *id = bl_json_str(timer, "id");
-    const char *name = bl_json_str(timer, "name"), *policy = bl_json_str(timer, "policy");
-    int64_t tid = (int64_t)bl_json_num(timer, "timer", 0), due = (int64_t)bl_json_num(timer, "due_ms", 0);
-    char trigger[300];
-    snprintf(trigger, sizeof trigger, "timer:%s", name);
-    if (bl_store_begin(s) != BL_OK)
-        return BL_ERR;
-    bl_record rec = {0};
-    int rc = bl_store_get(s, type, id, &rec);
-    char *err = NULL;
-    cJSON *res = NULL;
-    if (rc == BL_NOTFOUND) {
-        rc = bl_store_timer_done(s, tid, "failed", now, "the record no longer exists");
-        goto done;
-    }
+    *info = NULL;
+    int rc = bl_store_get(s, bl_json_str(timer, "type"), bl_json_str(timer, "id"), rec);
     if (rc != BL_OK)
-        goto done;
-    cJSON *info = cJSON_CreateObject();
-    bl_json_add_str(info, "name", name);
-    bl_json_add_str(info, "due", bl_json_str(timer, "due"));
-    bl_json_add_num(info, "due_ms", (double)due);
-    bl_json_add_num(info, "late_ms", (double)(now > due ? now - due : 0));
-    bl_json_add_num(info, "late", (double)(now > due ? now - due : 0) / 1000.0);
-    bl_json_add(info, "payload", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(timer, "payload"), 1));
-    rc = bl_host_fire(h, type, rec.fields, policy, name, info, s, &res, &err);
-    cJSON_Delete(info);
-    if (rc != BL_OK) {
-        /* the handler changed nothing; the timer is done for good, with the reason */
-        if (*log == NULL)
-            *log = bl_strdupf("timer %s of %s/%s: %s", name, type, id, err);
-        rc = bl_store_timer_done(s, tid, "failed", now, err);
-        goto done;
+        return rc;
+    int64_t due = (int64_t)bl_json_num(timer, "due_ms", 0), late = now > due ? now - due : 0;
+    cJSON *i = cJSON_CreateObject();
+    bl_json_add_str(i, "name", bl_json_str(timer, "name"));
+    bl_json_add_str(i, "due", bl_json_str(timer, "due"));
+    bl_json_add_num(i, "due_ms", (double)due);
+    bl_json_add_num(i, "late_ms", (double)late);
+    bl_json_add_num(i, "late", (double)late / 1000.0);
+    bl_json_add(i, "payload", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(timer, "payload"), 1));
+    *info = i;
+    return BL_OK;
+}
+
+int bl_engine_fire_commit(bl_store_t *s, const cJSON *timer, int64_t version, cJSON *res, int64_t now, char **err)
+{
+    *err = NULL;
+    const char *type = bl_json_str(timer, "type"), *id = bl_json_str(timer, "id");
+    char trigger[300];
+    snprintf(trigger, sizeof trigger, "timer:%s", bl_json_str(timer, "name"));
+    if (bl_store_begin(s) != BL_OK) {
+        *err = bl_strdupf("cannot start a transaction: %s", bl_store_errmsg(s));
+        return BL_ERR;
     }
-    int64_t version = rec.version;
-    cJSON *changes_any = NULL;
+    /* first, so that a handler re-proposing its own name wins; a timer no longer pending (cancelled by a
+     * write meanwhile) does not fire */
+    int rc = bl_store_timer_done(s, (int64_t)bl_json_num(timer, "timer", 0), "done", now, NULL);
+    if (rc != BL_OK)
+        return fail(s, err, BL_CONFLICT, "the timer is no longer pending");
+    int changed = 0;
     cJSON *d;
     cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(res, "decisions"))
     {
         cJSON *ch = cJSON_GetObjectItemCaseSensitive(d, "changes");
-        if (ch && ch->child)
-            changes_any = ch;
+        changed = changed || (ch && ch->child);
     }
-    if (changes_any)
-        rc = bl_store_put(s, type, id, cJSON_GetObjectItemCaseSensitive(res, "record"), rec.version, now, &version);
-    if (rc == BL_OK)
-        rc = bl_store_timer_done(s, tid, "done", now, NULL); /* first: a handler re-proposing its own name wins */
-    if (rc == BL_OK)
-        rc = apply(s, type, id, res, version, trigger, now);
-    if (rc == BL_OK)
-        (*fired)++;
-done:
+    if (changed) {
+        rc = bl_store_put(s, type, id, cJSON_GetObjectItemCaseSensitive(res, "record"), version, now, &version);
+        if (rc != BL_OK)
+            return fail(s, err, rc, "cannot store the record");
+    }
+    bl_json_add_num(res, "version", (double)version);
+    if (apply(s, type, id, res, version, trigger, now) != BL_OK)
+        return fail(s, err, BL_ERR, "cannot store what the timer's handler proposed");
+    if (bl_store_commit(s) != BL_OK)
+        return fail(s, err, BL_ERR, "cannot commit");
+    return BL_OK;
+}
+
+int bl_engine_fire_fail(bl_store_t *s, const cJSON *timer, int64_t now, const char *reason)
+{
+    return bl_store_timer_done(s, (int64_t)bl_json_num(timer, "timer", 0), "failed", now, reason);
+}
+
+/* Fires one due timer in this process: its handler runs on the current record, and what it proposes is
+ * stored with the timer marked done, in one savepoint. A failing handler marks the timer failed (with
+ * the message) so it does not fire again and again; nothing else changes. */
+static int fire_one(bl_host_t *h, bl_store_t *s, cJSON *timer, int64_t now, int *fired, char **log)
+{
+    bl_record rec = {0};
+    cJSON *info = NULL, *res = NULL;
+    char *err = NULL;
+    int rc = bl_engine_fire_prepare(s, timer, now, &rec, &info);
+    if (rc == BL_NOTFOUND)
+        return bl_engine_fire_fail(s, timer, now, "the record no longer exists");
+    if (rc != BL_OK)
+        return BL_ERR;
+    bl_store_reader sr;
+    rc = bl_host_fire(h, bl_json_str(timer, "type"), rec.fields, bl_json_str(timer, "policy"),
+                      bl_json_str(timer, "name"), info, bl_store_reader_init(&sr, s), &res, &err);
+    cJSON_Delete(info);
+    if (rc != BL_OK) { /* the handler changed nothing; the timer is done for good, with the reason */
+        if (*log == NULL)
+            *log = bl_strdupf("timer %s of %s/%s: %s", bl_json_str(timer, "name"), bl_json_str(timer, "type"),
+                              bl_json_str(timer, "id"), err);
+        rc = bl_engine_fire_fail(s, timer, now, err);
+    } else {
+        char *cerr = NULL;
+        rc = bl_engine_fire_commit(s, timer, rec.version, res, now, &cerr);
+        free(cerr);
+        if (rc == BL_OK)
+            (*fired)++;
+    }
     free(err);
     cJSON_Delete(res);
     bl_record_clear(&rec);
-    if (rc != BL_OK) {
-        bl_store_rollback(s);
-        return BL_ERR;
-    }
-    return bl_store_commit(s);
+    return rc;
 }
 
 int bl_engine_fire_due(bl_host_t *h, bl_store_t *s, int64_t now, int limit, int *fired, char **err)

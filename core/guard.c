@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define HOOK_STEP 10000 /* instructions between two checks: cheap, and fine-grained enough */
 #define TICK_NS 1000000 /* the watchdog's look: every millisecond */
@@ -77,7 +78,10 @@ static void guard_hook(lua_State *L, lua_Debug *ar)
     bl_guard *g = bl_guard_of(L);
     if (!atomic_load_explicit(&g->armed, memory_order_relaxed))
         return;
-    if (g->tripped == BL_TRIP_NONE) {
+    if (g->tripped == BL_TRIP_NONE && atomic_load_explicit(&g->expired, memory_order_relaxed)) {
+        g->tripped = BL_TRIP_TIME; /* the watchdog saw the time limit pass (inside a long C call, maybe) */
+        note_where(L, g);
+    } else if (g->tripped == BL_TRIP_NONE) {
         g->count += g->step;
         uint64_t now = mono_ns();
         if (g->deadline_ns == 0) /* the first check of this call: the clock starts here (see begin) */
@@ -107,25 +111,73 @@ static int wd_n, wd_cap, wd_started;
 static unsigned wd_gen;   /* a watchdog runs while this is the number it started with */
 static pthread_t wd_thread;
 static atomic_int wd_sleeping;
-static _Thread_local bl_guard *running; /* the guard whose call runs on this thread, if any */
+static bl_guard *_Atomic kick_target; /* the guard the watchdog signals (one at a time, under wd_mu) */
 
-/* On the thread of a call the watchdog found running long: hook it, if it is still that call. */
+/* On the thread of a call the watchdog found running long: hook it, if it is still that call; once its
+ * time has passed, at every instruction, so that it trips as soon as a long C call returns. */
 static void on_kick(int sig)
 {
     (void)sig;
     int saved = errno;
-    bl_guard *g = running;
-    if (g && atomic_load(&g->armed) && atomic_load(&g->gen) == atomic_load(&g->kick_gen) && !g->hooked) {
-        lua_sethook(g->co, guard_hook, LUA_MASKCOUNT, g->step);
+    bl_guard *g = atomic_load(&kick_target);
+    if (g && atomic_load(&g->armed) && atomic_load(&g->gen) == atomic_load(&g->kick_gen) &&
+        pthread_equal(g->thread, pthread_self())) {
+        lua_Hook hook = g->hook ? g->hook : guard_hook;
+        if (atomic_load(&g->expired))
+            lua_sethook(g->co, hook, LUA_MASKCOUNT, 1);
+        else if (!g->hooked)
+            lua_sethook(g->co, hook, LUA_MASKCOUNT, g->step);
         atomic_store(&g->hooked, 1);
     }
     errno = saved;
 }
 
-/* One look at every guard; returns whether any call was running. Holds wd_mu. */
+static void (*stuck_fn)(const char *msg);
+
+void bl_guard_on_stuck(void (*fn)(const char *msg)) { stuck_fn = fn; }
+
+static void report_stuck(const bl_guard *g)
+{
+    char msg[600], who[300];
+    const char *policy = atomic_load(&g->policy);
+    if (policy)
+        snprintf(who, sizeof who, "policy '%.200s'", policy);
+    else
+        snprintf(who, sizeof who, "%s", g->label[0] ? g->label : "a policy call");
+    snprintf(msg, sizeof msg,
+             "%s ran past its time limit of %d ms (%s) inside a library call (such as string.find "
+             "with a pattern that backtracks, or string.rep on a huge text), where it cannot be stopped",
+             who, g->lim.timeout_ms, g->option ? g->option : "--timeout-ms");
+    if (stuck_fn)
+        stuck_fn(msg);
+    if (ftrylockfile(stdout) == 0) { /* what was printed so far, unless the stuck thread is printing */
+        fflush(stdout);
+        funlockfile(stdout);
+    }
+    fprintf(stderr, "bylaw: %s: stopping\n", msg);
+    _exit(1);
+}
+
+/* Signals g's thread so that on_kick runs there, unless its call (gen) has ended meanwhile: end waits
+ * while `kicking` is set, so the thread is still there to receive the signal. */
+static void kick(bl_guard *g, unsigned gen)
+{
+    atomic_store(&g->kicking, 1);
+    if (atomic_load(&g->armed) && atomic_load(&g->gen) == gen) {
+        atomic_store(&g->kick_gen, gen);
+        atomic_store(&kick_target, g);
+        pthread_kill(g->thread, KICK_SIGNAL);
+    }
+    atomic_store(&g->kicking, 0);
+}
+
+/* One look at every guard; returns whether any call was running. Holds wd_mu. A call seen at two looks
+ * in a row is hooked (counted and timed from then on); one past its time limit trips at its next
+ * instruction; one still running BL_GUARD_GRACE_MS later is stuck in C (report_stuck). */
 static int wd_look(void)
 {
     int any = 0;
+    uint64_t now = mono_ns();
     for (int i = 0; i < wd_n; i++) {
         bl_guard *g = wd_guards[i];
         if (!atomic_load(&g->armed))
@@ -134,18 +186,21 @@ static int wd_look(void)
         unsigned gen = atomic_load(&g->gen);
         if (gen != g->wd_seen) { /* a new call since the last look */
             g->wd_seen = gen;
+            g->wd_seen_ns = now;
+            g->wd_expired = g->wd_told = 0;
             continue;
         }
-        if (g->hooked)
-            continue;
-        /* the same call as a millisecond ago: kick its thread, unless the call ends meanwhile (end
-         * waits while `kicking` is set, so the thread is still there to receive the signal) */
-        atomic_store(&g->kicking, 1);
-        if (atomic_load(&g->armed) && atomic_load(&g->gen) == gen) {
-            atomic_store(&g->kick_gen, gen);
-            pthread_kill(g->thread, KICK_SIGNAL);
+        uint64_t ran_ms = (now - g->wd_seen_ns) / 1000000u;
+        if (!g->hooked) {
+            kick(g, gen);
+        } else if (!g->wd_expired && ran_ms >= (uint64_t)g->lim.timeout_ms) {
+            g->wd_expired = 1;
+            atomic_store(&g->expired, 1);
+            kick(g, gen);
+        } else if (g->wd_expired && !g->wd_told && ran_ms >= (uint64_t)g->lim.timeout_ms + BL_GUARD_GRACE_MS) {
+            g->wd_told = 1;
+            report_stuck(g);
         }
-        atomic_store(&g->kicking, 0);
     }
     return any;
 }
@@ -254,6 +309,12 @@ lua_State *bl_guard_newstate(bl_guard *g)
     return L;
 }
 
+void bl_guard_watch(bl_guard *g)
+{
+    wd_register(g);
+    g->watched = 1;
+}
+
 void bl_guard_close(bl_guard *g)
 {
     if (g->watched)
@@ -266,6 +327,7 @@ bl_guard *bl_guard_of(lua_State *L) { return *(bl_guard **)lua_getextraspace(L);
 void bl_guard_begin(bl_guard *g, lua_State *co)
 {
     g->count = 0;
+    atomic_store_explicit(&g->expired, 0, memory_order_relaxed);
     g->tripped = BL_TRIP_NONE;
     g->where[0] = '\0';
     /* The clock starts at the hook's first check, not here: that saves a clock read per call; the
@@ -283,7 +345,6 @@ void bl_guard_begin(bl_guard *g, lua_State *co)
         atomic_store(&g->hooked, 1);
     }
     g->thread = pthread_self();
-    running = g;
     atomic_fetch_add(&g->gen, 1);
     atomic_store(&g->armed, 1);
     if (atomic_load(&wd_sleeping)) {
@@ -299,8 +360,6 @@ void bl_guard_end(bl_guard *g)
     atomic_store(&g->armed, 0);
     while (atomic_load(&g->kicking)) /* the watchdog is signalling this thread: let it finish */
         ;
-    if (running == g)
-        running = NULL;
     if (g->hooked && !eager(g)) { /* the next call starts unhooked (no kick can land now: unarmed) */
         lua_sethook(g->co, NULL, 0, 0);
         atomic_store(&g->hooked, 0);

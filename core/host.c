@@ -28,8 +28,8 @@ struct bl_host {
     lua_State *L;
     lua_State *co; /* the worker thread every policy call runs on */
     int co_ref, rt_ref, eval_ref;
-    char *policy_dir, *scripts_dir;
-    bl_store_t *store;
+    char *policy_dir, *scripts_dir, *display_dir;
+    bl_reader *reader;      /* where reads of other records go now, or NULL */
     const char *policy_now; /* name of the running policy (a string the runtime holds) */
     char who[300];          /* what runs when no policy is named: "loading policies/x.lua" */
     const cJSON *input;     /* the record under evaluation (borrowed) */
@@ -72,11 +72,20 @@ struct bl_host {
     int nheads, capheads, heads_ref;
     bl_buf headtext;
     int *ran, nran, capran;
+    int last_trip;            /* BL_TRIP_* of the last call: a limit it passed, if any */
 };
 
 bl_host_t *bl_host_of(lua_State *L) { return (bl_host_t *)bl_guard_of(L); }
 lua_State *bl_host_state(bl_host_t *h) { return h->L; }
-bl_store_t *bl_host_store(bl_host_t *h) { return h->store; }
+int bl_host_tripped(bl_host_t *h) { return h->last_trip; }
+int bl_host_read(bl_host_t *h, const cJSON *req, cJSON **answer, char **err)
+{
+    *answer = NULL;
+    *err = NULL;
+    if (h->reader == NULL)
+        return BL_NOTFOUND;
+    return h->reader->read(h->reader, req, answer, err);
+}
 const char *bl_host_policy_now(bl_host_t *h) { return h->policy_now; }
 void bl_host_push_runtime(bl_host_t *h) { lua_rawgeti(h->L, LUA_REGISTRYINDEX, h->rt_ref); }
 
@@ -333,6 +342,7 @@ static int c_begin(lua_State *L)
         h->ran = realloc(h->ran, (size_t)h->capran * sizeof *h->ran);
     }
     h->ran[h->nran++] = head;
+    atomic_store_explicit(&h->guard.policy, h->policy_now, memory_order_relaxed);
     bl_guard_begin(&h->guard, L);
     return 0;
 }
@@ -727,6 +737,7 @@ static int worker_run(bl_host_t *h, lua_State *from, int nargs, char **err)
     int nres = 0;
     int st = lua_resume(co, from, nargs, &nres);
     bl_guard_end(&h->guard);
+    h->last_trip = BL_TRIP_NONE;
     if (st == LUA_OK) {
         lua_settop(co, 0);
         h->policy_now = NULL;
@@ -741,8 +752,8 @@ static int worker_run(bl_host_t *h, lua_State *from, int nargs, char **err)
         snprintf(whobuf, sizeof whobuf, "%s", h->who);
     char where[300] = "", inpolicy[300] = "";
     if (!frame_where(co, NULL, where, sizeof where))
-        snprintf(where, sizeof where, "%s", h->policy_dir);
-    int has_policy_frame = frame_where(co, h->policy_dir, inpolicy, sizeof inpolicy);
+        snprintf(where, sizeof where, "%s", h->display_dir);
+    int has_policy_frame = frame_where(co, h->display_dir, inpolicy, sizeof inpolicy);
 
     if (st == LUA_YIELD) {
         *err = bl_strdupf("%s: %s yielded outside a coroutine (coroutine.yield at the top of a policy)", where,
@@ -778,6 +789,7 @@ static int worker_run(bl_host_t *h, lua_State *from, int nargs, char **err)
             *err = bl_strdupf("%s", m);
     }
     int memtrip = st == LUA_ERRMEM || h->guard.tripped == BL_TRIP_MEMORY;
+    h->last_trip = h->guard.tripped != BL_TRIP_NONE ? h->guard.tripped : st == LUA_ERRMEM ? BL_TRIP_MEMORY : BL_TRIP_NONE;
     /* A fresh worker: an error thrown from the hook leaves the old thread with hooks disallowed
      * (Lua restores allowhook only in pcall, not in resume), so it cannot be reused. */
     lua_resetthread(co);
@@ -794,16 +806,16 @@ static int worker_run(bl_host_t *h, lua_State *from, int nargs, char **err)
 
 /* Runs the function and nargs arguments on top of L, which end with C.finish writing the answer to
  * out; on failure out is as it was. */
-static int run_into(bl_host_t *h, const cJSON *record, bl_store_t *reads, int nargs, bl_buf *out, char **err)
+static int run_into(bl_host_t *h, const cJSON *record, bl_reader *reads, int nargs, bl_buf *out, char **err)
 {
     size_t mark = out->len;
     h->input = record;
-    h->store = reads;
+    h->reader = reads;
     h->out = out;
     int rc = worker_run(h, h->L, nargs, err);
     h->input = NULL;
     h->keyed = NULL;
-    h->store = NULL;
+    h->reader = NULL;
     h->out = NULL;
     if (rc != BL_OK) {
         out->len = mark;
@@ -813,7 +825,7 @@ static int run_into(bl_host_t *h, const cJSON *record, bl_store_t *reads, int na
     return rc;
 }
 
-int bl_host_eval_json(bl_host_t *h, const char *type, const cJSON *record, bl_store_t *reads, bl_buf *out, char **err)
+int bl_host_eval_json(bl_host_t *h, const char *type, const cJSON *record, bl_reader *reads, bl_buf *out, char **err)
 {
     *err = NULL;
     if (!cJSON_IsObject(record)) {
@@ -842,7 +854,7 @@ static int answer_tree(int rc, bl_buf *b, cJSON **out, char **err)
     return rc;
 }
 
-int bl_host_eval(bl_host_t *h, const char *type, const cJSON *record, bl_store_t *reads, cJSON **out, char **err)
+int bl_host_eval(bl_host_t *h, const char *type, const cJSON *record, bl_reader *reads, cJSON **out, char **err)
 {
     bl_buf b = {0};
     *out = NULL;
@@ -850,21 +862,28 @@ int bl_host_eval(bl_host_t *h, const char *type, const cJSON *record, bl_store_t
 }
 
 int bl_host_fire(bl_host_t *h, const char *type, const cJSON *record, const char *policy, const char *timer,
-                 const cJSON *info, bl_store_t *reads, cJSON **out, char **err)
+                 const cJSON *info, bl_reader *reads, cJSON **out, char **err)
 {
+    bl_buf b = {0};
     *out = NULL;
+    return answer_tree(bl_host_fire_json(h, type, record, policy, timer, info, reads, &b, err), &b, out, err);
+}
+
+int bl_host_fire_json(bl_host_t *h, const char *type, const cJSON *record, const char *policy, const char *timer,
+                      const cJSON *info, bl_reader *reads, bl_buf *out, char **err)
+{
     *err = NULL;
     lua_State *L = h->L;
     snprintf(h->who, sizeof h->who, "timer '%s' of policy '%s'", timer, policy);
+    snprintf(h->guard.label, sizeof h->guard.label, "%.120s", h->who);
     bl_host_push_runtime(h);
     lua_getfield(L, -1, "fire");
     lua_remove(L, -2);
     lua_pushstring(L, policy);
     lua_pushstring(L, timer);
     bl_lua_pushjson(L, info, 1);
-    bl_buf b = {0};
     (void)type;
-    return answer_tree(run_into(h, record, reads, 3, &b, err), &b, out, err);
+    return run_into(h, record, reads, 3, out, err);
 }
 
 /* Loading ---------------------------------------------------------------------------------------- */
@@ -916,7 +935,8 @@ static void load_policy_file(bl_host_t *h, const char *path, bl_buf *errors)
     }
     char version[17], chunkname[1100];
     bl_source_version(src, len, version);
-    snprintf(chunkname, sizeof chunkname, "@%s", path);
+    const char *base = strrchr(path, '/');
+    snprintf(chunkname, sizeof chunkname, "@%s/%s", h->display_dir, base ? base + 1 : path);
     int st = luaL_loadbufferx(L, src, len, chunkname, "t");
     free(src);
     if (st != LUA_OK) {
@@ -927,7 +947,7 @@ static void load_policy_file(bl_host_t *h, const char *path, bl_buf *errors)
     bl_sandbox_push_env(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->rt_ref);
     lua_getfield(L, -1, "declarer");
-    lua_pushstring(L, path);
+    lua_pushstring(L, chunkname + 1);
     lua_pushstring(L, version);
     lua_call(L, 2, 1);
     lua_pushliteral(L, "policy");
@@ -935,7 +955,9 @@ static void load_policy_file(bl_host_t *h, const char *path, bl_buf *errors)
     lua_rawset(L, -4); /* env.policy = the declarer bound to this file (env refuses plain sets) */
     lua_pop(L, 1);
     lua_setupvalue(L, -2, 1);
-    snprintf(h->who, sizeof h->who, "loading %s", path);
+    snprintf(h->who, sizeof h->who, "loading %.280s", chunkname + 1);
+    snprintf(h->guard.label, sizeof h->guard.label, "%.120s", h->who);
+    atomic_store(&h->guard.policy, NULL);
     bl_guard_begin(&h->guard, h->co);
     char *err = NULL;
     if (worker_run(h, L, 0, &err) != BL_OK) {
@@ -950,15 +972,22 @@ static void add_module(lua_State *L, const char *name, lua_CFunction open)
     bl_sandbox_set(L, name);
 }
 
+static void trim_slashes(char *dir)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        dir[--n] = '\0';
+}
+
 bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
 {
     bl_host_t *h = calloc(1, sizeof *h);
     h->guard.lim = cfg->limits;
     h->policy_dir = bl_strdupf("%s", cfg->policy_dir);
     h->scripts_dir = bl_strdupf("%s", cfg->scripts_dir);
-    size_t pl = strlen(h->policy_dir);
-    while (pl > 1 && h->policy_dir[pl - 1] == '/')
-        h->policy_dir[--pl] = '\0';
+    h->display_dir = bl_strdupf("%s", cfg->display_dir ? cfg->display_dir : cfg->policy_dir);
+    trim_slashes(h->policy_dir);
+    trim_slashes(h->display_dir);
     lua_State *L = h->L = bl_guard_newstate(&h->guard);
     if (L == NULL) {
         bl_buf_printf(errors, "cannot create a Lua state (memory cap %zu bytes)\n", cfg->limits.memory);
@@ -968,7 +997,7 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     /* The runtime (trusted) sees the whole state's globals, with debug; policies see the sandbox. */
     luaL_requiref(L, "debug", luaopen_debug, 1);
     lua_pop(L, 1);
-    bl_sandbox_open(L, h->scripts_dir, h->policy_dir);
+    bl_sandbox_open(L, h->scripts_dir, h->policy_dir, h->display_dir);
     add_module(L, "json", luaopen_bylaw_json);
     add_module(L, "records", luaopen_bylaw_records);
     add_module(L, "ledger", luaopen_bylaw_ledger);
@@ -1056,6 +1085,7 @@ void bl_host_close(bl_host_t *h)
     bl_buf_free(&h->headtext);
     bl_buf_free(&h->keytext);
     free(h->policy_dir);
+    free(h->display_dir);
     free(h->scripts_dir);
     free(h);
 }

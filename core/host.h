@@ -8,12 +8,14 @@
 
 #include "common.h"
 #include "guard.h"
-#include "store.h"
+#include "reads.h"
 
 typedef struct bl_host bl_host_t;
 
 typedef struct bl_host_config {
     const char *policy_dir;  /* the policy files (*.lua, not *_test.lua) */
+    const char *display_dir; /* the directory messages name (file:line), when policy_dir is a copy of it;
+                              * NULL: policy_dir */
     const char *scripts_dir; /* the engine's Lua library (scripts/) */
     bl_limits limits;
 } bl_host_config;
@@ -24,21 +26,28 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors);
 void bl_host_close(bl_host_t *h);
 
 /* Evaluates record (a JSON object; borrowed) of the given type against the policies bound to it.
- * Reads of other records go to `reads` (may be NULL: nothing found). On success *out is
+ * Reads of other records go to `reads` (may be NULL: nothing is found). On success *out is
  * {"record":{...},"decisions":[...],"points":[...],"events":[...]} (caller decrefs). On failure
  * returns BL_INVALID (the record is wrong: *err names the field) or BL_ERR (a policy failed: *err
  * starts with file:line), *err malloc'd; nothing is changed and the host stays usable. */
-int bl_host_eval(bl_host_t *h, const char *type, const cJSON *record, bl_store_t *reads, cJSON **out, char **err);
+int bl_host_eval(bl_host_t *h, const char *type, const cJSON *record, bl_reader *reads, cJSON **out, char **err);
 
 /* Like bl_host_eval, but appends the answer to out as compact JSON text (no newline), without
  * building a tree: the fast path of `bylaw eval --input`. On failure out is left as it was. */
-int bl_host_eval_json(bl_host_t *h, const char *type, const cJSON *record, bl_store_t *reads, bl_buf *out,
+int bl_host_eval_json(bl_host_t *h, const char *type, const cJSON *record, bl_reader *reads, bl_buf *out,
                       char **err);
 
 /* Runs the handler `timer` of `policy` on record (borrowed); info is what the handler gets as t
  * ({"name","due","late_ms","payload"}). Results and failures as bl_host_eval. */
 int bl_host_fire(bl_host_t *h, const char *type, const cJSON *record, const char *policy, const char *timer,
-                 const cJSON *info, bl_store_t *reads, cJSON **out, char **err);
+                 const cJSON *info, bl_reader *reads, cJSON **out, char **err);
+
+/* bl_host_fire, writing the answer as bl_host_eval_json does. */
+int bl_host_fire_json(bl_host_t *h, const char *type, const cJSON *record, const char *policy, const char *timer,
+                      const cJSON *info, bl_reader *reads, bl_buf *out, char **err);
+/* The limit the last call passed (BL_TRIP_BUDGET, _TIME, _MEMORY), or BL_TRIP_NONE. The policy set's
+ * state may then hold what the stopped call left half done: a worker process starts afresh. */
+int bl_host_tripped(bl_host_t *h);
 
 /* The loaded policies: [{"name","type","order","file","line","version"}] (caller decrefs). */
 cJSON *bl_host_policies(bl_host_t *h);
@@ -48,9 +57,19 @@ int bl_host_knows_type(bl_host_t *h, const char *type);
 /* For the bindings and the test runner. */
 bl_host_t *bl_host_of(lua_State *L);
 lua_State *bl_host_state(bl_host_t *h);
-bl_store_t *bl_host_store(bl_host_t *h);           /* the store reads go to now, or NULL */
+/* A read of the running policy (core/reads.h) through the reader of the running evaluation; BL_NOTFOUND
+ * when it has none (nothing is stored). */
+int bl_host_read(bl_host_t *h, const cJSON *req, cJSON **answer, char **err);
 const char *bl_host_policy_now(bl_host_t *h);      /* the policy running now, or NULL */
 void bl_host_push_runtime(bl_host_t *h);           /* pushes the runtime table R */
+
+/* Where the log lines of policies go (log.info, log.warn, print; bindings/log.c): process-wide; NULL
+ * sets the default, one line on stderr. msg is len bytes and may hold any byte. */
+typedef void (*bl_log_sink)(void *ud, const char *level, const char *policy, const char *where, const char *msg,
+                            size_t len);
+void bl_log_set_sink(bl_log_sink fn, void *ud);
+/* Appends s with control characters written as \n, \r, \t or \xNN: a log line stays one line. */
+void bl_log_escape(bl_buf *b, const char *s, size_t n);
 
 /* Version of a source text: the first 16 hex digits of its SHA-256. buf: at least 17 bytes. */
 char *bl_source_version(const char *src, size_t len, char *buf);

@@ -15,6 +15,7 @@
 #include "store.h"
 #include "stream.h"
 #include "testrun.h"
+#include "worker.h"
 
 int bl_serve_main(int argc, char **argv, const bl_host_config *cfg); /* serve.c */
 
@@ -36,6 +37,7 @@ static const char *usage_main =
     "  --budget N         Lua instructions one policy call may run (default 10000000)\n"
     "  --timeout-ms MS    wall-clock time one policy call may take (default 250)\n"
     "  --memory-mb MB     memory the whole policy set may use (default 32)\n"
+    "  --test-timeout-ms MS  wall-clock time one test of a *_test.lua file may take (default 10000)\n"
     "  -h, --help         this help\n"
     "\n"
     "Exit status: 0 success, 1 a record, policy or test failed, 2 the command line is wrong.\n"
@@ -78,13 +80,14 @@ static const char *usage_test =
     "with 'N passed, N failed'. Exit status 1 when anything failed. Test API: docs/policies.md.\n"
     "  plus the options every command takes (bylaw --help).\n";
 
-enum { OPT_POLICIES = 256, OPT_SCRIPTS, OPT_BUDGET, OPT_TIMEOUT, OPT_MEMORY, OPT_INPUT, OPT_DB, OPT_THREADS };
+enum { OPT_POLICIES = 256, OPT_SCRIPTS, OPT_BUDGET, OPT_TIMEOUT, OPT_MEMORY, OPT_INPUT, OPT_DB, OPT_THREADS, OPT_TEST_TIMEOUT };
 
 static const struct option common_opts[] = {
     {"policies", required_argument, 0, OPT_POLICIES}, {"scripts", required_argument, 0, OPT_SCRIPTS},
     {"budget", required_argument, 0, OPT_BUDGET},     {"timeout-ms", required_argument, 0, OPT_TIMEOUT},
     {"memory-mb", required_argument, 0, OPT_MEMORY},  {"input", required_argument, 0, OPT_INPUT},
     {"db", required_argument, 0, OPT_DB},             {"threads", required_argument, 0, OPT_THREADS},
+    {"test-timeout-ms", required_argument, 0, OPT_TEST_TIMEOUT},
     {"help", no_argument, 0, 'h'},                    {0, 0, 0, 0},
 };
 
@@ -164,6 +167,10 @@ static int parse_opts(int argc, char **argv, cli *c, const char *usage)
         case OPT_MEMORY:
             if (parse_long("--memory-mb", optarg, 1, 65536, &v)) return 2;
             c->cfg.limits.memory = (size_t)v << 20;
+            break;
+        case OPT_TEST_TIMEOUT:
+            if (parse_long("--test-timeout-ms", optarg, 1, 3600000, &v)) return 2;
+            c->cfg.limits.test_timeout_ms = (int)v;
             break;
         case OPT_INPUT: c->input = optarg; break;
         case OPT_DB: c->db = optarg; break;
@@ -308,6 +315,8 @@ int main(int argc, char **argv)
         return cmd_test(argc - 1, argv + 1, &c);
     if (strcmp(cmd, "serve") == 0)
         return bl_serve_main(argc - 1, argv + 1, &c.cfg);
+    if (strcmp(cmd, "__worker") == 0) /* started by `bylaw serve` (core/pool.c), not by people */
+        return bl_worker_main(argc - 1, argv + 1, &c.cfg);
     fprintf(stderr, "bylaw: unknown command '%s'\n\n%s", cmd, usage_main);
     return 2;
 }

@@ -1,6 +1,7 @@
-/* reload.c — policy sets in the service: a new set is staged, loaded, tested and only then activated
- * (PUT /policies, rollback, edits in the policy directory); a set that fails keeps the old one
- * running. Every activated version is recorded with its source. */
+/* reload.c — policy sets in the service: a set is copied from the policy directory (with an edit, for
+ * PUT /policies), loaded and tested by a one-shot worker process, and only then activated: the
+ * workers start on the copy, and the versions are recorded with their sources. A set that fails keeps
+ * the old one running. One validation runs at a time; the others wait their turn. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,29 +12,38 @@
 
 #include "engine.h"
 #include "service.h"
-#include "testrun.h"
 
-/* Policies: install and reload --------------------------------------------------------------------- */
+#define VALIDATE_GRACE_MS 5000 /* a validation may take the tests' own limits and this much more */
+
+typedef struct op {
+    bl_service *svc;
+    bl_pending req;    /* install: the request */
+    char *name;        /* install: the file NAME.lua... */
+    char *source;      /* ...and its new source */
+    size_t len;
+    char *set_dir;
+    void (*cb)(bl_service *svc, int ok, const char *err); /* reload at start-up */
+    struct op *next;
+} op;
+
+typedef struct bl_reload {
+    op *head, **tail;
+    int running;
+} bl_reload;
+
+/* Files ---------------------------------------------------------------------------------------------- */
 
 static int copy_file(const char *from, const char *to)
 {
-    FILE *in = fopen(from, "rb");
-    if (in == NULL)
+    size_t n;
+    char *text = bl_read_file(from, &n);
+    if (text == NULL)
         return -1;
     FILE *out = fopen(to, "wb");
-    if (out == NULL) {
-        fclose(in);
-        return -1;
-    }
-    char buf[8192];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n)
-            rc = -1;
-    fclose(in);
-    if (fclose(out) != 0)
+    int rc = out && fwrite(text, 1, n, out) == n ? 0 : -1;
+    if (out && fclose(out) != 0)
         rc = -1;
+    free(text);
     return rc;
 }
 
@@ -64,191 +74,322 @@ static int copy_tree(const char *dir, const char *to)
     return rc;
 }
 
-static void remove_tree(const char *dir)
+/* Writes len bytes to path atomically (a temporary file renamed over it, synced). */
+static int write_atomic(const char *path, const char *tmp, const char *data, size_t len)
 {
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char *a = bl_strdupf("%s/%s", dir, e->d_name);
-            struct stat st;
-            if (lstat(a, &st) == 0 && S_ISDIR(st.st_mode))
-                remove_tree(a);
-            else
-                unlink(a);
-            free(a);
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL || fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
+        rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+/* The active set -------------------------------------------------------------------------------------- */
+
+/* "policies/client_grade.lua" -> "client_grade" */
+static void file_stem(const char *file, char *out, size_t n)
+{
+    const char *base = strrchr(file, '/');
+    snprintf(out, n, "%s", base ? base + 1 : file);
+    char *dot = strrchr(out, '.');
+    if (dot)
+        *dot = '\0';
+}
+
+cJSON *bl_service_policy_files(bl_service *svc, int with_source)
+{
+    cJSON *files = cJSON_CreateObject(), *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(svc->active.info, "policies"))
+    {
+        const char *file = bl_json_str(p, "file");
+        char name[256];
+        file_stem(file ? file : "", name, sizeof name);
+        cJSON *f = cJSON_GetObjectItemCaseSensitive(files, name);
+        if (f == NULL) {
+            f = cJSON_AddObjectToObject(files, name);
+            bl_json_add_str(f, "file", file);
+            bl_json_add_str(f, "version", bl_json_str(p, "version"));
+            if (with_source)
+                bl_json_add_str(f, "source", bl_json_str(p, "source"));
+            cJSON_AddArrayToObject(f, "policies");
         }
-        closedir(d);
+        cJSON *entry = cJSON_CreateObject();
+        bl_json_add_str(entry, "name", bl_json_str(p, "name"));
+        bl_json_add_str(entry, "type", bl_json_str(p, "type"));
+        bl_json_add_num(entry, "order", bl_json_num(p, "order", 100));
+        bl_json_add_num(entry, "line", bl_json_num(p, "line", 0));
+        cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(f, "policies"), entry);
     }
-    rmdir(dir);
+    return files;
 }
 
-/* Replaces every occurrence of `from` in text by `to` (messages from a staging copy name the real dir). */
-static char *replace_all(const char *text, const char *from, const char *to)
+/* Whether the set validation reported has the same policies and versions as the running one. */
+static int same_as_active(bl_service *svc, const cJSON *result)
 {
-    bl_buf b = {0};
-    size_t fl = strlen(from);
-    const char *p = text, *q;
-    while ((q = strstr(p, from)) != NULL) {
-        bl_buf_add(&b, p, (size_t)(q - p));
-        bl_buf_adds(&b, to);
-        p = q + fl;
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(svc->active.info, "policies");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(result, "policies");
+    if (a == NULL || cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+        return 0;
+    for (const cJSON *x = a->child, *y = b->child; x && y; x = x->next, y = y->next) {
+        const char *n1 = bl_json_str(x, "name"), *n2 = bl_json_str(y, "name");
+        const char *v1 = bl_json_str(x, "version"), *v2 = bl_json_str(y, "version");
+        if (!n1 || !n2 || !v1 || !v2 || strcmp(n1, n2) || strcmp(v1, v2))
+            return 0;
     }
-    bl_buf_adds(&b, p);
-    return b.data;
+    return 1;
 }
 
-/* Loads dir as a policy set and runs its tests. Returns the host, or NULL with *err. */
-static bl_host_t *validate(bl_service *svc, const char *dir, char **err)
-{
-    bl_host_config cfg = svc->cfg;
-    cfg.policy_dir = dir;
-    bl_buf errors = {0};
-    bl_host_t *h = bl_host_open(&cfg, &errors);
-    if (h == NULL) {
-        if (errors.len && errors.data[errors.len - 1] == '\n')
-            errors.data[--errors.len] = '\0';
-        *err = bl_strdupf("the policies do not load: %s", errors.data ? errors.data : "");
-        bl_buf_free(&errors);
-        return NULL;
-    }
-    char *out = NULL;
-    size_t outlen = 0;
-    FILE *f = open_memstream(&out, &outlen);
-    int passed = 0, failed = 0;
-    int64_t clock = bl_clock_is_virtual() ? bl_clock_now_ms() : -1;
-    bl_test_run(dir, &cfg, f, &passed, &failed);
-    if (clock >= 0)
-        bl_clock_set_virtual(clock); /* the tests moved the clock: put the service's back */
-    else
-        bl_clock_set_real();
-    fclose(f);
-    if (failed) {
-        /* keep the failures (and the file each sits in), not the lines of the tests that pass */
-        bl_buf fails = {0};
-        for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
-            if (strncmp(line, "  ok ", 5) != 0)
-                bl_buf_printf(&fails, "%s\n", line);
-        free(out);
-        out = fails.data;
-        *err = bl_strdupf("the policy tests fail (%d passed, %d failed):\n%s", passed, failed, out ? out : "");
-        free(out);
-        bl_host_close(h);
-        return NULL;
-    }
-    free(out);
-    return h;
-}
-
-/* Makes h the active policy set and records its versions. */
-void bl_service_activate(bl_service *svc, bl_host_t *h)
+/* Makes the validated set in set_dir (taken) the one that runs. */
+static void activate(bl_service *svc, char *set_dir, const cJSON *result)
 {
     bl_service_flush(svc);
-    if (svc->host != h)
-        bl_host_close(svc->host);
-    svc->host = h;
     char *err = NULL;
-    if (bl_engine_register_policies(h, svc->store, &err) != BL_OK) {
+    if (bl_engine_register_policies(svc->store, cJSON_GetObjectItemCaseSensitive(result, "policies"), &err) != BL_OK) {
         bl_log(svc, "error", "cannot record the policy versions: %s", err);
         free(err);
     }
-    cJSON *list = bl_host_policies(h), *p;
+    int minutes = (int)bl_json_num(result, "zone_minutes", 480);
+    char zone[16];
+    snprintf(zone, sizeof zone, "%c%02d:%02d", minutes < 0 ? '-' : '+', abs(minutes) / 60, abs(minutes) % 60);
+    bl_cal_t *cal = bl_cal_new();
+    bl_cal_set_zone(cal, zone, NULL);
+    bl_cal_free(svc->active.zone);
+    svc->active.zone = cal;
+    bl_time_set_offset(minutes);
+    cJSON_Delete(svc->active.info);
+    svc->active.info = cJSON_Duplicate(result, 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(svc->active.info, "report");
+    char *old = svc->active.set_dir;
+    svc->active.set_dir = set_dir;
+    bl_pool_load(svc->pool, set_dir, svc->cfg.policy_dir);
+    if (old) {
+        bl_remove_tree(old); /* the workers of the old set have loaded it: the copy is no longer needed */
+        free(old);
+    }
     bl_buf names = {0};
-    cJSON_ArrayForEach(p, list) bl_buf_printf(&names, "%s%s@%s", names.len ? ", " : "", bl_json_str(p, "name"),
-                                              bl_json_str(p, "version"));
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(result, "policies"))
+        bl_buf_printf(&names, "%s%s@%s", names.len ? ", " : "", bl_json_str(p, "name"), bl_json_str(p, "version"));
     bl_log(svc, "info", "policies active: %s", names.data ? names.data : "(none)");
     bl_buf_free(&names);
-    cJSON_Delete(list);
 }
 
-int bl_service_install(bl_service *svc, const char *name, const char *source, size_t len, char **err)
+/* Validation ------------------------------------------------------------------------------------------ */
+
+static void run_next(bl_service *svc);
+
+/* The plain-language reason a validation result refuses the set, or NULL when it is valid. */
+static char *refusal(const cJSON *result, const char *error)
 {
-    *err = NULL;
-    if (source == NULL) { /* reload the directory as it is */
-        bl_host_t *h = validate(svc, svc->cfg.policy_dir, err);
-        if (h == NULL)
-            return BL_INVALID;
-        bl_service_activate(svc, h);
-        return BL_OK;
+    if (result == NULL)
+        return bl_strdupf("the policies could not be tested: %s", error ? error : "the worker process failed");
+    const char *errors = bl_json_str(result, "errors");
+    if (errors) {
+        size_t n = strlen(errors);
+        while (n > 0 && errors[n - 1] == '\n')
+            n--;
+        return bl_strdupf("the policies do not load: %.*s", (int)n, errors);
     }
-    if (memchr(source, '\0', len)) {
-        *err = bl_strdupf("the policy source must be Lua text");
-        return BL_INVALID;
-    }
-    char stage[] = "/tmp/bylaw-stage-XXXXXX";
-    if (mkdtemp(stage) == NULL) {
-        *err = bl_strdupf("cannot make a staging directory: %s", strerror(errno));
-        return BL_ERR;
-    }
-    char *file = bl_strdupf("%s/%s.lua", stage, name);
-    int rc = BL_OK;
-    if (copy_tree(svc->cfg.policy_dir, stage) != 0) {
-        *err = bl_strdupf("cannot copy %s for staging: %s", svc->cfg.policy_dir, strerror(errno));
-        rc = BL_ERR;
+    int passed = (int)bl_json_num(result, "passed", 0), failed = (int)bl_json_num(result, "failed", 0);
+    if (failed == 0)
+        return NULL;
+    /* the failures (and the file each sits in), not the lines of the tests that pass */
+    bl_buf fails = {0};
+    char *report = bl_strdupf("%s", bl_json_str(result, "report") ? bl_json_str(result, "report") : "");
+    for (char *save = NULL, *line = strtok_r(report, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        if (strncmp(line, "  ok ", 5) != 0)
+            bl_buf_printf(&fails, "%s\n", line);
+    free(report);
+    char *msg = bl_strdupf("the policy tests fail (%d passed, %d failed):\n%s", passed, failed,
+                           fails.data ? fails.data : "");
+    bl_buf_free(&fails);
+    return msg;
+}
+
+static void op_free(op *o)
+{
+    free(o->name);
+    free(o->source);
+    free(o->set_dir);
+    free(o);
+}
+
+static void answer_install(bl_service *svc, op *o, int status, const char *err)
+{
+    bl_resp resp = {0};
+    if (err) {
+        bl_api_error(&resp, status, "%s", err);
     } else {
-        FILE *f = fopen(file, "wb");
-        if (f == NULL || fwrite(source, 1, len, f) != len || fclose(f) != 0) {
-            *err = bl_strdupf("cannot write the staged policy: %s", strerror(errno));
-            rc = BL_ERR;
-        }
+        cJSON *files = bl_service_policy_files(svc, 1);
+        cJSON *f = cJSON_DetachItemFromObjectCaseSensitive(files, o->name);
+        cJSON_Delete(files);
+        if (f == NULL)
+            f = cJSON_CreateObject();
+        bl_json_add_str(f, "name", o->name);
+        bl_api_json(&resp, status, f);
     }
-    bl_host_t *staged = rc == BL_OK ? validate(svc, stage, err) : NULL;
-    if (rc == BL_OK && staged == NULL) {
-        char *msg = replace_all(*err, stage, svc->cfg.policy_dir);
-        free(*err);
-        *err = msg;
-        rc = BL_INVALID;
-    }
-    bl_host_close(staged);
-    remove_tree(stage);
-    free(file);
-    if (rc != BL_OK)
-        return rc;
-    /* Valid: write it in place atomically, then load from the real directory (its file names). */
-    char *real = bl_strdupf("%s/%s.lua", svc->cfg.policy_dir, name);
-    char *tmp = bl_strdupf("%s/.%s.lua.new", svc->cfg.policy_dir, name);
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL || fwrite(source, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
-        rename(tmp, real) != 0) {
-        *err = bl_strdupf("cannot write %s: %s", real, strerror(errno));
-        unlink(tmp);
+    bl_pending_answer(&o->req, &resp);
+}
+
+static void on_validated(void *ud, const cJSON *result, const char *error)
+{
+    op *o = ud;
+    bl_service *svc = o->svc;
+    svc->reload->running = 0;
+    char *why = refusal(result, error);
+    if (why == NULL && o->name) { /* valid: write the file in place, then run the copy */
+        char *real = bl_strdupf("%s/%s.lua", svc->cfg.policy_dir, o->name);
+        char *tmp = bl_strdupf("%s/.%s.lua.new", svc->cfg.policy_dir, o->name);
+        if (write_atomic(real, tmp, o->source, o->len) != 0)
+            why = bl_strdupf("cannot write %s: %s", real, strerror(errno));
         free(real);
         free(tmp);
-        return BL_ERR;
+        if (why) {
+            answer_install(svc, o, 500, why);
+            o->name[0] = '\0';
+        }
     }
-    free(real);
-    free(tmp);
-    bl_host_t *h = validate(svc, svc->cfg.policy_dir, err);
-    if (h == NULL)
-        return BL_ERR; /* cannot happen unless the directory changed under us */
-    bl_service_activate(svc, h);
-    svc->metrics.reloads++;
-    return BL_OK;
-}
-
-void bl_service_reload(bl_service *svc)
-{
-    cJSON *before = bl_host_policies(svc->host);
-    char *err = NULL;
-    bl_host_t *h = validate(svc, svc->cfg.policy_dir, &err);
-    if (h == NULL) {
+    int same = why == NULL && svc->active.info && same_as_active(svc, result);
+    if (why == NULL && !same) {
+        activate(svc, o->set_dir, result);
+        o->set_dir = NULL;
+        if (o->cb == NULL)
+            svc->metrics.reloads++;
+    }
+    if (why && !o->name && o->cb == NULL) {
         svc->metrics.reload_failures++;
-        bl_log(svc, "error", "policy edit rejected, the old policies keep running: %s", err);
-        free(err);
-        cJSON_Delete(before);
-        return;
+        bl_log(svc, "error", "policy edit rejected, the old policies keep running: %s", why);
     }
-    cJSON *after = bl_host_policies(h);
-    int same = cJSON_Compare(before, after, 1);
-    cJSON_Delete(before);
-    cJSON_Delete(after);
-    if (same) {
-        bl_host_close(h);
-        return;
-    }
-    bl_service_activate(svc, h);
-    svc->metrics.reloads++;
+    if (o->name && o->name[0])
+        answer_install(svc, o, why ? 422 : 200, why);
+    if (o->cb)
+        o->cb(svc, why == NULL, why);
+    if (o->set_dir)
+        bl_remove_tree(o->set_dir);
+    free(why);
+    op_free(o);
+    run_next(svc);
 }
 
+/* A fresh copy of the policy directory, for a set to validate; NULL with *err. */
+static char *new_set(bl_service *svc, char **err)
+{
+    char *dir = bl_strdupf("%s/%d", svc->sets_dir, ++svc->set_seq);
+    if (mkdir(dir, 0700) != 0 || copy_tree(svc->cfg.policy_dir, dir) != 0) {
+        *err = bl_strdupf("cannot copy %s to test it: %s", svc->cfg.policy_dir, strerror(errno));
+        bl_remove_tree(dir);
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+static void run_next(bl_service *svc)
+{
+    bl_reload *r = svc->reload;
+    if (r->running || r->head == NULL || svc->stopping)
+        return;
+    op *o = r->head;
+    r->head = o->next;
+    if (r->head == NULL)
+        r->tail = &r->head;
+    char *err = NULL;
+    o->set_dir = new_set(svc, &err);
+    if (o->set_dir && o->name) {
+        char *file = bl_strdupf("%s/%s.lua", o->set_dir, o->name);
+        FILE *f = fopen(file, "wb");
+        if (f == NULL || fwrite(o->source, 1, o->len, f) != o->len || fclose(f) != 0)
+            err = bl_strdupf("cannot write the policy to test it: %s", strerror(errno));
+        free(file);
+    }
+    if (err) {
+        if (o->name)
+            answer_install(svc, o, 500, err);
+        else
+            bl_log(svc, "error", "%s", err);
+        if (o->cb)
+            o->cb(svc, 0, err);
+        free(err);
+        if (o->set_dir)
+            bl_remove_tree(o->set_dir);
+        op_free(o);
+        run_next(svc);
+        return;
+    }
+    r->running = 1;
+    /* every policy file and test may take its limits; a set that does not finish is refused */
+    int64_t limit = (int64_t)svc->cfg.limits.test_timeout_ms * 4 + VALIDATE_GRACE_MS;
+    bl_pool_validate(svc->pool, o->set_dir, svc->cfg.policy_dir, limit, on_validated, o);
+}
+
+static void enqueue(bl_service *svc, op *o)
+{
+    bl_reload *r = svc->reload;
+    *r->tail = o;
+    r->tail = &o->next;
+    run_next(svc);
+}
+
+void bl_service_reload(bl_service *svc, void (*cb)(bl_service *svc, int ok, const char *err))
+{
+    bl_reload *r = svc->reload;
+    if (cb == NULL) /* edits come in bursts: one queued reload reads them all */
+        for (op *o = r->head; o; o = o->next)
+            if (o->name == NULL && o->cb == NULL)
+                return;
+    op *o = calloc(1, sizeof *o);
+    o->svc = svc;
+    o->cb = cb;
+    enqueue(svc, o);
+}
+
+void bl_service_install(bl_service *svc, const bl_req *req, const char *name, const char *source, size_t len)
+{
+    op *o = calloc(1, sizeof *o);
+    o->svc = svc;
+    bl_pending_init(&o->req, svc, req);
+    if (source == NULL || memchr(source, '\0', len)) {
+        bl_resp resp = {0};
+        bl_api_error(&resp, 422, "the policy source must be Lua text");
+        bl_pending_answer(&o->req, &resp);
+        free(o);
+        return;
+    }
+    o->name = bl_strdupf("%s", name);
+    o->source = bl_xmalloc(len + 1);
+    memcpy(o->source, source, len);
+    o->source[len] = '\0';
+    o->len = len;
+    enqueue(svc, o);
+}
+
+void bl_reload_init(bl_service *svc)
+{
+    bl_reload *r = calloc(1, sizeof *r);
+    r->tail = &r->head;
+    svc->reload = r;
+}
+
+void bl_reload_close(bl_service *svc)
+{
+    bl_reload *r = svc->reload;
+    while (r->head) {
+        op *o = r->head;
+        r->head = o->next;
+        if (o->name)
+            answer_install(svc, o, 503, "the service is stopping");
+        op_free(o);
+    }
+    free(r);
+    svc->reload = NULL;
+    if (svc->active.set_dir)
+        bl_remove_tree(svc->active.set_dir);
+    free(svc->active.set_dir);
+    cJSON_Delete(svc->active.info);
+    bl_cal_free(svc->active.zone);
+    memset(&svc->active, 0, sizeof svc->active);
+}

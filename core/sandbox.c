@@ -65,7 +65,7 @@ static void push_trap(lua_State *L, const char *name)
 }
 
 static const char BASE_KEY = 'b';   /* registry: the base environment (a plain table) */
-static const char DIRS_KEY = 'd';   /* registry: {scripts_dir, policy_dir} */
+static const char DIRS_KEY = 'd';   /* registry: {scripts_dir, policy_dir, display_dir} */
 static const char LOADED_KEY = 'l'; /* registry: modules already required */
 static const char ENVMT_KEY = 'e';  /* registry: metatable of file environments */
 
@@ -170,15 +170,17 @@ static int valid_module_name(const char *s)
     return 1;
 }
 
-int bl_sandbox_loadfile(lua_State *L, const char *path)
+int bl_sandbox_loadfile(lua_State *L, const char *path) { return bl_sandbox_loadfile_as(L, path, path); }
+
+int bl_sandbox_loadfile_as(lua_State *L, const char *path, const char *name)
 {
     size_t len;
     char *src = bl_read_file(path, &len);
     if (src == NULL) {
-        lua_pushfstring(L, "%s: cannot read the file", path);
+        lua_pushfstring(L, "%s: cannot read the file", name);
         return LUA_ERRFILE;
     }
-    lua_pushfstring(L, "@%s", path);
+    lua_pushfstring(L, "@%s", name);
     int rc = luaL_loadbufferx(L, src, len, lua_tostring(L, -1), "t");
     free(src);
     lua_remove(L, -2);
@@ -205,7 +207,10 @@ static int sb_require(lua_State *L)
         if (*p == '.')
             *p = '/';
     lua_rawgetp(L, LUA_REGISTRYINDEX, &DIRS_KEY);
-    char tried[2][1100];
+    char tried[2][1100], shown[1100];
+    lua_rawgeti(L, -1, 3);
+    snprintf(shown, sizeof shown, "%s/%s.lua", lua_tostring(L, -1), rel); /* the policy directory's name */
+    lua_pop(L, 1);
     for (int i = 0; i < 2; i++) {
         lua_rawgeti(L, -1, i + 1);
         snprintf(tried[i], sizeof tried[i], "%s/%s.lua", lua_tostring(L, -1), rel);
@@ -214,7 +219,7 @@ static int sb_require(lua_State *L)
         if (f == NULL)
             continue;
         fclose(f);
-        if (bl_sandbox_loadfile(L, tried[i]) != LUA_OK)
+        if (bl_sandbox_loadfile_as(L, tried[i], i == 1 ? shown : tried[i]) != LUA_OK)
             return lua_error(L);
         lua_pushstring(L, name);
         lua_call(L, 1, 1);
@@ -229,7 +234,7 @@ static int sb_require(lua_State *L)
     return luaL_error(L,
                       "module '%s' not found: policies may require only modules in the engine's scripts "
                       "or the policy directory (looked for %s and %s)",
-                      name, tried[0], tried[1]);
+                      name, tried[0], shown);
 }
 
 
@@ -321,7 +326,7 @@ void bl_sandbox_set(lua_State *L, const char *name)
     lua_pop(L, 1);
 }
 
-void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_dir)
+void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_dir, const char *display_dir)
 {
     static const luaL_Reg open[] = {
         {"_G", luaopen_base},          {"string", luaopen_string}, {"table", luaopen_table},
@@ -434,11 +439,13 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
     lua_setfield(L, -2, "__metatable");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &ENVMT_KEY);
 
-    lua_createtable(L, 2, 0);
+    lua_createtable(L, 3, 0);
     lua_pushstring(L, scripts_dir);
     lua_rawseti(L, -2, 1);
     lua_pushstring(L, policy_dir);
     lua_rawseti(L, -2, 2);
+    lua_pushstring(L, display_dir ? display_dir : policy_dir);
+    lua_rawseti(L, -2, 3);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &DIRS_KEY);
     lua_newtable(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);

@@ -6,8 +6,9 @@
 #include <lua.h>
 
 /* Opens the safe libraries in L and builds the sandbox's base environment (kept in the registry).
- * scripts_dir and policy_dir are where `require` looks (in that order). */
-void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_dir);
+ * scripts_dir and policy_dir are where `require` looks (in that order); a module found in policy_dir
+ * is named display_dir/NAME.lua in messages (policy_dir may be a copy of display_dir). */
+void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_dir, const char *display_dir);
 
 /* Adds the value on top of the stack to the base environment as global `name` (pops it). */
 void bl_sandbox_set(lua_State *L, const char *name);
@@ -20,6 +21,8 @@ void bl_sandbox_push_env(lua_State *L);
  * returns non-zero. The chunk name is "@" .. path, so errors read "path:line: ...". If env_out is
  * not NULL the environment is also pushed (below nothing: on top, after the chunk). */
 int bl_sandbox_loadfile(lua_State *L, const char *path);
+/* The same, naming the chunk "@" .. name. */
+int bl_sandbox_loadfile_as(lua_State *L, const char *path, const char *name);
 
 
 #endif

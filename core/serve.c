@@ -1,7 +1,7 @@
 /* serve.c — `bylaw serve`: one libuv loop owns the HTTP server (core/http.c: libmicrohttpd on the
- * loop), the store, the Lua host and the policy watcher. Writes of one loop iteration share one commit
- * (group commit) and are answered once it is durable. Also the config file, tokens, hot reload,
- * long polls, logging and a graceful stop. */
+ * loop), the store, the worker processes that run the policies (core/pool.c) and the policy watcher.
+ * Writes of one loop iteration share one commit (group commit) and are answered once it is durable.
+ * Also the config file, tokens, long polls, logging and a graceful stop. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -12,9 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
 #include "http.h"
-#include "lcalendar.h"
+#include "reads.h"
 #include "service.h"
 
 #define MAX_BODY (1024 * 1024)
@@ -22,6 +21,7 @@
 static const char *usage_serve =
     "Usage: bylaw serve [--db FILE] [--policies DIR] [--listen HOST:PORT] [--config FILE]\n"
     "                   [--durability full|normal] [--log-format text|json] [--virtual-clock START]\n"
+    "                   [--workers N]\n"
     "\n"
     "Runs the HTTP/JSON service (API: README.md). Defaults: --db bylaw.db, --policies policies,\n"
     "--listen 127.0.0.1:8080. Editing a policy file reloads it (validate, test, then swap); a broken\n"
@@ -35,6 +35,8 @@ static const char *usage_serve =
     "  --durability MODE   full (default): a write is answered after its commit reached the disk;\n"
     "                      normal: after the commit (a power cut may lose the last writes)\n"
     "  --log-format FMT    text (default) or json: one line per event on stderr\n"
+    "  --workers N         worker processes that run the policies (default: one per core, at\n"
+    "                      least 2): policy code never runs in the service's own process\n"
     "  --virtual-clock START  run on a clock that starts at START (ISO 8601) and moves only by\n"
     "                      POST /clock {\"advance\": \"2 working days\"} or {\"set\": \"...\"}; due\n"
     "                      deadlines fire as it passes them. Without it, POST /clock does not exist.\n"
@@ -47,7 +49,6 @@ typedef struct server {
     bl_service svc;
     bl_http_server *http;
     uv_timer_t reload_timer, lag_timer, stop_timer, ckpt_timer;
-    uv_timer_t fire_timer; /* the one libuv timer for every deadline: armed for the earliest */
     uv_work_t ckpt;
     int ckpt_running;
     char *ckpt_err;
@@ -55,12 +56,17 @@ typedef struct server {
     uv_idle_t idle; /* runs while a batch is open, so the loop's poll does not block before its commit */
     uv_signal_t sigint, sigterm;
     uv_fs_event_t watch;
-    int active;   /* requests handled but not answered */
     int durable;  /* answer writes only once they are on disk */
     int wal_fd;   /* the WAL file, fsynced on a worker thread after each group commit; -1: not yet open */
     int fsyncing; /* an fsync is in flight: writers committed meanwhile wait for the next one */
     bl_waiting *next_sync, **next_sync_tail;
     int64_t lag_expect_ns;
+    int pool_closed;
+    uint64_t batch_ns;       /* when the open batch began */
+    uv_timer_t batch_timer;  /* commits a batch nobody waits on, in time */
+    int workers;  /* worker processes */
+    int started;  /* the first policy set: 0 validating, 1 active, -1 refused */
+    char *exe;    /* this program, which the workers run */
 } server;
 
 static server *server_of(bl_service *svc) { return (server *)svc; }
@@ -124,7 +130,7 @@ static void on_http(void *ud, bl_http_req *hr)
     bl_resp resp;
     bl_api_handle(&s->svc, &req, &resp);
     if (resp.pending)
-        s->active++; /* answered later: respond_later, or the client left (a cancel callback) */
+        s->svc.active_requests++; /* answered later, or the client left (a cancel callback) */
     else
         send_resp(hr, &resp);
 }
@@ -139,8 +145,32 @@ static void on_http_log(void *ud, const char *line) { bl_log(ud, "http", "%s", l
 /* Answers a request whose handler kept it. */
 static void respond_later(server *s, bl_http_req *hr, bl_resp *resp)
 {
+    bl_http_on_cancel(hr, NULL, NULL);
     send_resp(hr, resp);
-    s->active--;
+    s->svc.active_requests--;
+}
+
+static void on_pending_gone(bl_http_req *hr, void *ud)
+{
+    bl_pending *p = ud;
+    p->hr = NULL;
+    p->svc->active_requests--;
+}
+
+void bl_pending_init(bl_pending *p, bl_service *svc, const bl_req *req)
+{
+    p->svc = svc;
+    p->hr = req->impl;
+    bl_http_on_cancel(p->hr, on_pending_gone, p);
+}
+
+void bl_pending_answer(bl_pending *p, bl_resp *resp)
+{
+    if (p->hr)
+        respond_later(server_of(p->svc), p->hr, resp);
+    else
+        free(resp->body);
+    p->hr = NULL;
 }
 
 /* Group commit ----------------------------------------------------------------------------------- */
@@ -156,6 +186,7 @@ int bl_service_batch(bl_service *svc, char **err)
         return BL_ERR;
     }
     svc->batch_open = 1;
+    server_of(svc)->batch_ns = uv_hrtime();
     uv_idle_start(&server_of(svc)->idle, on_idle);
     return BL_OK;
 }
@@ -165,15 +196,25 @@ static void on_writer_gone(bl_http_req *hr, void *ud)
 {
     bl_waiting *w = ud;
     w->req = NULL;
-    server_of(w->svc)->active--;
+    w->svc->active_requests--;
 }
 
-void bl_service_hold(bl_service *svc, const bl_req *req, bl_resp *resp)
+void bl_pending_hold(bl_pending *p, bl_resp *resp)
 {
+    if (p->hr == NULL) {
+        free(resp->body);
+        return;
+    }
+    bl_service *svc = p->svc;
+    if (!svc->batch_open) { /* nothing it wrote waits for a commit */
+        bl_pending_answer(p, resp);
+        return;
+    }
     bl_waiting *w = calloc(1, sizeof *w);
-    w->req = req->impl;
+    w->req = p->hr;
     w->svc = svc;
-    bl_http_on_cancel(req->impl, on_writer_gone, w);
+    p->hr = NULL;
+    bl_http_on_cancel(w->req, on_writer_gone, w);
     w->resp = *resp;
     *svc->waiting_tail = w;
     svc->waiting_tail = &w->next;
@@ -182,7 +223,6 @@ void bl_service_hold(bl_service *svc, const bl_req *req, bl_resp *resp)
 }
 
 static void wake_pollers(bl_service *svc, int closing);
-static void arm_timers(server *s);
 
 /* A committed batch whose answers wait for the WAL to reach the disk. */
 typedef struct fsync_batch {
@@ -201,7 +241,6 @@ static void answer_all(server *s, bl_waiting *w, int ok, const char *why)
             w = next;
             continue;
         }
-        bl_http_on_cancel(w->req, NULL, NULL);
         if (!ok) {
             free(w->resp.body);
             memset(&w->resp, 0, sizeof w->resp);
@@ -249,6 +288,8 @@ static void on_fsynced(uv_fs_t *req)
     wake_pollers(&s->svc, 0);
 }
 
+void bl_service_wake_pollers(bl_service *svc) { wake_pollers(svc, 0); }
+
 void bl_service_flush(bl_service *svc)
 {
     server *s = server_of(svc);
@@ -279,7 +320,7 @@ void bl_service_flush(bl_service *svc)
             w = w->next;
         s->next_sync_tail = &w->next;
         start_fsync(s);
-        arm_timers(s);
+        bl_service_timers(svc); /* a write may have proposed an earlier deadline */
         return;
     }
     if (ok && s->durable && s->wal_fd < 0)
@@ -287,116 +328,34 @@ void bl_service_flush(bl_service *svc)
     answer_all(s, w, ok, ok ? NULL : bl_store_errmsg(svc->store));
     if (ok) {
         wake_pollers(svc, 0);
-        arm_timers(s); /* a write may have proposed an earlier deadline */
+        bl_service_timers(svc); /* a write may have proposed an earlier deadline */
     }
 }
+
+/* A batch nobody waits on (deadlines firing, with no writer to answer) may gather the work of several
+ * loop iterations: one commit writes each page it touches once, where a commit per answer would write
+ * it again and again. It commits once a writer waits, after BATCH_MAX_MS, or when no worker has more
+ * to say. */
+#define BATCH_MAX_MS 20
+
+static void on_batch_timer(uv_timer_t *t) { bl_service_flush(t->data); }
 
 /* After each loop iteration's I/O: commit what the iteration wrote, then answer. */
-static void on_check(uv_check_t *h) { bl_service_flush(h->data); }
-
-/* Deadlines ------------------------------------------------------------------------------------- */
-
-#define FIRE_BATCH 500
-
-/* Fires what is due now, then re-arms for the next. */
-static void on_fire(uv_timer_t *t)
+static void on_check(uv_check_t *h)
 {
-    server *s = t->data;
-    bl_service *svc = &s->svc;
-    bl_service_flush(svc);
-    int64_t now = bl_clock_now_ms();
-    int fired = 0;
-    char *err = NULL;
-    int64_t next_before = -1;
-    bl_store_timer_next(svc->store, &next_before);
-    int due = bl_engine_fire_due(svc->host, svc->store, now, FIRE_BATCH, &fired, &err);
-    if (next_before >= 0 && fired > 0 && (double)(now - next_before) > svc->metrics.timer_late_max_ms)
-        svc->metrics.timer_late_max_ms = (double)(now - next_before);
-    svc->metrics.timers_fired += (uint64_t)fired;
-    if (due > fired)
-        svc->metrics.timer_failures += (uint64_t)(due - fired);
-    if (err) {
-        bl_log(svc, due < 0 ? "error" : "warn", "%s", err);
-        free(err);
-    }
-    if (fired)
-        wake_pollers(svc, 0);
-    if (due >= FIRE_BATCH)
-        uv_timer_start(t, on_fire, 0, 0); /* more are due: next loop iteration */
-    else
-        arm_timers(s);
-}
-
-static void arm_timers(server *s)
-{
-    bl_service *svc = &s->svc;
-    if (svc->virtual_clock || svc->stopping)
-        return; /* on a virtual clock, only POST /clock moves time */
-    int64_t next;
-    if (bl_store_timer_next(svc->store, &next) != BL_OK || next < 0) {
-        uv_timer_stop(&s->fire_timer);
+    bl_service *svc = h->data;
+    server *s = server_of(svc);
+    if (!svc->batch_open)
+        return;
+    uint64_t age_ms = (uv_hrtime() - s->batch_ns) / 1000000u;
+    if (svc->waiting || age_ms >= BATCH_MAX_MS || bl_pool_busy(svc->pool) == 0 || svc->stopping) {
+        uv_timer_stop(&s->batch_timer);
+        bl_service_flush(svc);
         return;
     }
-    int64_t delay = next - bl_clock_now_ms();
-    if (delay < 0)
-        delay = 0;
-    if (delay > 3600000)
-        delay = 3600000; /* look again within the hour: the wall clock may have jumped */
-    uv_timer_start(&s->fire_timer, on_fire, (uint64_t)delay, 0);
-}
-
-int bl_service_clock(bl_service *svc, const char *set, const char *advance, cJSON **out, char **err)
-{
-    *out = NULL;
-    *err = NULL;
-    bl_service_flush(svc);
-    bl_cal_t *cal = bl_calendar_get(bl_host_state(svc->host), NULL);
-    int64_t now = bl_clock_now_ms(), target = now;
-    if (set) {
-        if (bl_cal_time_parse(cal, set, &target, err) != BL_OK)
-            return BL_INVALID;
-        if (target < now) {
-            *err = bl_strdupf("the clock only moves forward: %s is before now", set);
-            return BL_INVALID;
-        }
-    } else if (advance && strcmp(advance, "next") == 0) {
-        if (bl_store_timer_next(svc->store, &target) != BL_OK) {
-            *err = bl_strdupf("%s", bl_store_errmsg(svc->store));
-            return BL_ERR;
-        }
-        if (target < now)
-            target = now;
-    } else if (advance) {
-        bl_cal_dur d;
-        if (bl_cal_dur_parse(advance, &d, err) != BL_OK)
-            return BL_INVALID;
-        if (bl_cal_add(cal, now, d, &target) != BL_OK || target < now) {
-            *err = bl_strdupf("advance must move the clock forward, got '%s'", advance);
-            return BL_INVALID;
-        }
-    } else {
-        *err = bl_strdupf("send {\"advance\": \"2 working days\"}, {\"advance\": \"next\"} or {\"set\": \"2026-10-08T09:00:00+08:00\"}");
-        return BL_INVALID;
-    }
-    int fired = 0;
-    char *ferr = NULL;
-    int rc = bl_engine_advance(svc->host, svc->store, target, &fired, &ferr);
-    svc->metrics.timers_fired += (uint64_t)fired;
-    if (ferr) {
-        bl_log(svc, "warn", "%s", ferr);
-        if (rc != BL_OK) {
-            *err = ferr;
-            return BL_ERR;
-        }
-        free(ferr);
-    }
-    wake_pollers(svc, 0);
-    char buf[BL_CAL_TIME_BUF];
-    cJSON *o = cJSON_CreateObject();
-    bl_json_add_str(o, "now", bl_cal_time_format(cal, bl_clock_now_ms(), buf));
-    bl_json_add_num(o, "fired", fired);
-    *out = o;
-    return BL_OK;
+    uv_idle_stop(&s->idle); /* poll may wait for the workers: the timer commits in time */
+    if (!uv_is_active((uv_handle_t *)&s->batch_timer))
+        uv_timer_start(&s->batch_timer, on_batch_timer, BATCH_MAX_MS - age_ms, 0);
 }
 
 /* Long polls -------------------------------------------------------------------------------------- */
@@ -456,7 +415,7 @@ static void wake_pollers(bl_service *svc, int closing)
 static void on_poller_gone(bl_http_req *hr, void *ud)
 {
     bl_poller *p = ud;
-    server_of(p->svc)->active--;
+    p->svc->active_requests--;
     poller_remove(p->svc, p);
 }
 
@@ -478,7 +437,7 @@ void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limi
 /* Policies: the directory changed ------------------------------------------------------------------- */
 
 /* Reload after things settle (editors write in several steps). */
-static void on_reload(uv_timer_t *t) { bl_service_reload(t->data); }
+static void on_reload(uv_timer_t *t) { bl_service_reload(t->data, NULL); }
 
 static void on_watch(uv_fs_event_t *w, const char *filename, int events, int status)
 {
@@ -536,7 +495,7 @@ static void on_stop_tick(uv_timer_t *t)
 {
     server *s = t->data;
     bl_service_flush(&s->svc);
-    if (s->active > 0) /* in-flight requests finish first */
+    if (s->svc.active_requests > 0 || bl_pool_busy(s->svc.pool) > 0) /* in-flight requests finish first */
         return;
     uv_timer_stop(t);
     uv_stop(s->svc.loop);
@@ -549,7 +508,7 @@ static void on_signal(uv_signal_t *sig, int signum)
         return;
     s->svc.stopping = 1;
     bl_log(&s->svc, "info", "%s: no new connections; finishing %d request(s) in flight",
-           signum == SIGINT ? "SIGINT" : "SIGTERM", s->active);
+           signum == SIGINT ? "SIGINT" : "SIGTERM", s->svc.active_requests);
     bl_http_stop(s->http, NULL, NULL);
     wake_pollers(&s->svc, 1); /* long polls answer now with what there is */
     uv_timer_start(&s->stop_timer, on_stop_tick, 0, 10);
@@ -649,6 +608,101 @@ static int read_config(const char *path, settings *st, bl_service *svc, cJSON **
 }
 
 
+/* Worker processes -------------------------------------------------------------------------------- */
+
+static int pool_read(void *ud, const cJSON *req, cJSON **answer, char **err)
+{
+    return bl_reads_answer(((bl_service *)ud)->store, req, answer, err);
+}
+
+static void pool_policy_log(void *ud, const cJSON *line)
+{
+    const char *level = bl_json_str(line, "level");
+    bl_log(ud, level && strcmp(level, "warn") == 0 ? "warn" : "info", "policy=%s at=%s: %s",
+           bl_json_str(line, "policy") ? bl_json_str(line, "policy") : "-",
+           bl_json_str(line, "where") ? bl_json_str(line, "where") : "?",
+           bl_json_str(line, "msg") ? bl_json_str(line, "msg") : "");
+}
+
+static void pool_log(void *ud, const char *level, const char *msg) { bl_log(ud, level, "%s", msg); }
+
+static void pool_ready(void *ud, const cJSON *info)
+{
+    bl_service *svc = ud;
+    const char *errors = bl_json_str(info, "errors");
+    if (errors) {
+        bl_log(svc, "error", "a worker process cannot load the active policies: %s", errors);
+        return;
+    }
+    bl_service_timers(svc); /* deadlines wait for the workers */
+}
+
+static void on_started(bl_service *svc, int ok, const char *err)
+{
+    server *s = server_of(svc);
+    s->started = ok ? 1 : -1;
+    if (!ok)
+        fprintf(stderr, "bylaw serve: %s\n", err ? err : "the policies do not load");
+}
+
+/* A private directory for the policy sets' copies, the worker processes, and the first set, validated
+ * (loaded and tested in a worker) before the service listens. Returns 0, or -1 after saying why. */
+static int start_workers(server *s)
+{
+    bl_service *svc = &s->svc;
+    const char *tmp = getenv("TMPDIR");
+    char *dir = bl_strdupf("%s/bylaw-sets-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(dir) == NULL) {
+        fprintf(stderr, "bylaw serve: cannot make a directory for the policy sets (%s): %s\n", dir, strerror(errno));
+        free(dir);
+        return -1;
+    }
+    svc->sets_dir = dir;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        fprintf(stderr, "bylaw serve: cannot find its own program (/proc/self/exe) to start workers\n");
+        return -1;
+    }
+    exe[n] = '\0';
+    s->exe = bl_strdupf("%s", exe);
+    bl_pool_config pc = {
+        .loop = svc->loop, .exe = s->exe, .scripts_dir = svc->cfg.scripts_dir, .limits = svc->cfg.limits,
+        .workers = s->workers, .ud = svc, .read = pool_read, .policy_log = pool_policy_log, .log = pool_log,
+        .ready = pool_ready,
+    };
+    svc->pool = bl_pool_new(&pc);
+    bl_dispatch_init(svc);
+    bl_reload_init(svc);
+    bl_service_reload(svc, on_started);
+    while (s->started == 0)
+        uv_run(svc->loop, UV_RUN_ONCE);
+    return s->started > 0 ? 0 : -1;
+}
+
+static void on_pool_closed(void *ud) { ((server *)ud)->pool_closed = 1; }
+
+/* Ends the workers and removes the sets' directory. */
+static void stop_workers(server *s)
+{
+    bl_service *svc = &s->svc;
+    if (svc->reload)
+        bl_reload_close(svc);
+    if (svc->dispatch)
+        bl_dispatch_close(svc);
+    if (svc->pool) {
+        bl_pool_close(svc->pool, on_pool_closed, s);
+        svc->pool = NULL;
+        uv_run(svc->loop, UV_RUN_DEFAULT); /* until the workers are gone */
+    }
+    if (svc->sets_dir)
+        bl_remove_tree(svc->sets_dir);
+    free(svc->sets_dir);
+    svc->sets_dir = NULL;
+    free(s->exe);
+    s->exe = NULL;
+}
+
 int bl_serve_main(int argc, char **argv, const bl_host_config *base)
 {
     static server srv;
@@ -656,6 +710,8 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     bl_service *svc = &s->svc;
     svc->cfg = *base;
     svc->waiting_tail = &svc->waiting;
+    unsigned cores = uv_available_parallelism();
+    s->workers = cores < 2 ? 2 : cores > 16 ? 16 : (int)cores;
     settings st = {.listen = "127.0.0.1:8080", .db = "bylaw.db", .durability = "full", .log_format = "text",
                    .max_connections = 256, .idle_timeout_s = 30};
     const char *config = NULL, *o_listen = NULL, *o_db = NULL, *o_dur = NULL, *o_log = NULL, *o_pol = NULL;
@@ -665,7 +721,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
         {"listen", required_argument, 0, 'l'},     {"config", required_argument, 0, 'c'},
         {"durability", required_argument, 0, 'u'}, {"log-format", required_argument, 0, 'f'},
         {"scripts", required_argument, 0, 's'},    {"help", no_argument, 0, 'h'},
-        {"virtual-clock", required_argument, 0, 'v'},
+        {"virtual-clock", required_argument, 0, 'v'}, {"workers", required_argument, 0, 'w'},
         {0, 0, 0, 0},
     };
     optind = 1;
@@ -681,6 +737,16 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
         case 'f': o_log = optarg; break;
         case 's': svc->cfg.scripts_dir = optarg; break;
         case 'v': o_vclock = optarg; break;
+        case 'w': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 64) {
+                fprintf(stderr, "bylaw serve: --workers takes a whole number from 1 to 64, got '%s'\n", optarg);
+                return 2;
+            }
+            s->workers = (int)v;
+            break;
+        }
         case 'h': fputs(usage_serve, stdout); return 0;
         default:
             fprintf(stderr, "bylaw serve: option '%s' is unknown or lacks its value\n%s", argv[optind - 1], usage_serve);
@@ -729,53 +795,48 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     s->next_sync_tail = &s->next_sync;
     bl_store_set_durable(svc->store, 0); /* durability comes from the fsync after each group commit */
     bl_store_autocheckpoint(svc->store, 0);
-    bl_buf errors = {0};
-    svc->host = bl_host_open(&svc->cfg, &errors);
-    if (svc->host == NULL) {
-        fprintf(stderr, "bylaw serve: the policies in %s do not load:\n%s", svc->cfg.policy_dir,
-                errors.data ? errors.data : "");
-        bl_buf_free(&errors);
+    svc->loop = uv_default_loop();
+    signal(SIGPIPE, SIG_IGN);
+    if (start_workers(s) != 0) {
+        stop_workers(s);
         bl_store_close(svc->store);
         return 1;
     }
     if (o_vclock) {
         int64_t start;
         char *verr = NULL;
-        if (bl_cal_time_parse(bl_calendar_get(bl_host_state(svc->host), NULL), o_vclock, &start, &verr) != BL_OK) {
+        if (bl_cal_time_parse(svc->active.zone, o_vclock, &start, &verr) != BL_OK) {
             fprintf(stderr, "bylaw serve: --virtual-clock: %s\n", verr);
             free(verr);
-            bl_host_close(svc->host);
+            stop_workers(s);
             bl_store_close(svc->store);
             return 2;
         }
         bl_clock_set_virtual(start);
         svc->virtual_clock = 1;
     }
-    svc->loop = uv_default_loop();
-    signal(SIGPIPE, SIG_IGN);
     bl_http_config hc = {.max_connections = (unsigned)st.max_connections, .idle_timeout_s = (unsigned)st.idle_timeout_s,
                          .log = on_http_log, .on_response = on_http_response};
     if (bl_http_start(svc->loop, host, port, &hc, on_http, s, &s->http, &err) != BL_OK) {
         fprintf(stderr, "bylaw serve: cannot listen on %s: %s\n", st.listen, err);
         free(err);
-        bl_host_close(svc->host);
+        stop_workers(s);
         bl_store_close(svc->store);
         return 1;
     }
-    bl_service_activate(svc, svc->host);
     uv_timer_init(svc->loop, &s->reload_timer);
     s->reload_timer.data = svc;
     uv_timer_init(svc->loop, &s->lag_timer);
     s->lag_timer.data = s;
     uv_timer_init(svc->loop, &s->stop_timer);
     s->stop_timer.data = s;
-    uv_timer_init(svc->loop, &s->fire_timer);
-    s->fire_timer.data = s;
     uv_timer_init(svc->loop, &s->ckpt_timer);
     s->ckpt_timer.data = s;
     uv_timer_start(&s->ckpt_timer, on_ckpt_timer, 500, 500);
     uv_timer_start(&s->lag_timer, on_lag, 100, 100);
     uv_idle_init(svc->loop, &s->idle);
+    uv_timer_init(svc->loop, &s->batch_timer);
+    s->batch_timer.data = svc;
     uv_check_init(svc->loop, &s->check);
     s->check.data = svc;
     uv_check_start(&s->check, on_check);
@@ -796,7 +857,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     int64_t missed = -1;
     if (bl_store_timer_next(svc->store, &missed) == BL_OK && missed >= 0 && missed <= bl_clock_now_ms())
         bl_log(svc, "info", "deadlines fell due while the service was down: firing them now, oldest first");
-    arm_timers(s);
+    bl_service_timers(svc);
     uv_run(svc->loop, UV_RUN_DEFAULT);
 
     /* stopped: answer what is left, commit, close */
@@ -806,18 +867,17 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     uv_close((uv_handle_t *)&s->lag_timer, NULL);
     uv_close((uv_handle_t *)&s->stop_timer, NULL);
     uv_close((uv_handle_t *)&s->ckpt_timer, NULL);
-    uv_close((uv_handle_t *)&s->fire_timer, NULL);
     uv_close((uv_handle_t *)&s->check, NULL);
     uv_close((uv_handle_t *)&s->idle, NULL);
+    uv_close((uv_handle_t *)&s->batch_timer, NULL);
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->watch, NULL);
-    uv_run(svc->loop, UV_RUN_DEFAULT);
+    stop_workers(s);
     uv_loop_close(svc->loop);
     if (s->wal_fd >= 0)
         close(s->wal_fd);
     bl_store_close(svc->store); /* checkpoints the WAL */
-    bl_host_close(svc->host);
     for (int i = 0; i < svc->ntokens; i++)
         free(svc->tokens[i].token);
     free(svc->db_path);

@@ -1,5 +1,7 @@
 /* service.h — the state `bylaw serve` shares between its modules: serve.c (loop, HTTP, lifecycle,
- * group commit, reload), api.c (routes) and metrics.c (counters). One loop thread touches it. */
+ * group commit, long polls, config), dispatch.c (writes, deadlines and the clock, evaluated by the
+ * worker processes of pool.c), reload.c (policy sets: validate, test, activate), api.c (routes) and
+ * metrics.c (counters). One loop thread touches it; policy code never runs in this process. */
 #ifndef BL_SERVICE_H
 #define BL_SERVICE_H
 
@@ -7,7 +9,9 @@
 #include <uv.h>
 
 #include "api.h"
+#include "calendar.h"
 #include "host.h"
+#include "pool.h"
 #include "store.h"
 
 #define BL_MAX_TOKENS 64
@@ -50,12 +54,23 @@ typedef struct bl_metrics {
     double loop_lag_ms, loop_lag_max_ms;
 } bl_metrics;
 
+/* The policy set that runs: what its validation reported ({"policies":[{"name","type","order","file",
+ * "line","version","source"}],"zone_minutes"}), and where its copy lies. */
+typedef struct bl_active {
+    cJSON *info;
+    char *set_dir;
+    bl_cal_t *zone; /* a calendar with the set's zone only: reads times people send (holidays: a worker) */
+} bl_active;
+
 struct bl_service {
     uv_loop_t *loop;
     bl_host_config cfg;      /* policy_dir, scripts_dir, limits */
     char *db_path;
     bl_store_t *store;
-    bl_host_t *host;         /* the active policy set */
+    bl_pool *pool;           /* the worker processes that run the policies */
+    bl_active active;
+    char *sets_dir;          /* copies of policy sets, validated and run from there (a private temp dir) */
+    int set_seq;
     bl_token tokens[BL_MAX_TOKENS];
     int ntokens;             /* 0: open mode, loopback only */
     bl_metrics metrics;
@@ -65,31 +80,68 @@ struct bl_service {
     int log_json;
     int virtual_clock;       /* POST /clock exists */
     int stopping;
+    int active_requests;     /* requests handled but not answered yet */
+    struct bl_dispatch *dispatch; /* dispatch.c's state */
+    struct bl_reload *reload;     /* reload.c's state */
 };
 
-/* Logs one line on stderr: `level msg` or a JSON object with --log-format json. */
+/* serve.c ------------------------------------------------------------------------------------------ */
+
+/* Logs one line on stderr: `time level msg` or a JSON object with --log-format json. */
 void bl_log(bl_service *svc, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Opens the batch transaction if none is open (writes join it; it commits at the end of this loop
  * iteration, then the held answers go out). */
 int bl_service_batch(bl_service *svc, char **err);
-/* Holds an answer until the batch commits. */
-void bl_service_hold(bl_service *svc, const bl_req *req, bl_resp *resp);
 /* Commits the open batch now (reads must not see uncommitted writes) and releases held answers. */
 void bl_service_flush(bl_service *svc);
+/* A request the API left pending (resp->pending), answered later by the work it started; that work
+ * embeds one. If its client leaves first, hr becomes NULL: the work goes on, nobody is answered. */
+typedef struct bl_pending {
+    bl_service *svc;
+    void *hr; /* the HTTP layer's request (bl_req.impl) */
+} bl_pending;
+void bl_pending_init(bl_pending *p, bl_service *svc, const bl_req *req);
+/* Answers now; or, hold, once the batch it wrote in is durable. Takes resp's body. */
+void bl_pending_answer(bl_pending *p, bl_resp *resp);
+void bl_pending_hold(bl_pending *p, bl_resp *resp);
 /* Parks a GET /events until events arrive or the wait ends. */
 void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limit, int wait_s);
-/* Makes h the active policy set (closing the old one) and records its versions (reload.c). */
-void bl_service_activate(bl_service *svc, bl_host_t *h);
-/* Reloads the policy directory: validate, test, swap; a failure is logged and the old set stays. */
-void bl_service_reload(bl_service *svc);
-/* Validates, tests and activates new source for policy file `name`; on failure returns BL_INVALID
- * with *err (file:line) and changes nothing. source NULL: reload the directory as it is on disk. */
-int bl_service_install(bl_service *svc, const char *name, const char *source, size_t len, char **err);
+/* Answers the long polls that have events now (after a commit). */
+void bl_service_wake_pollers(bl_service *svc);
 
-/* POST /clock (only with --virtual-clock): set the clock to `set` (ISO 8601) or advance it by
- * `advance` (a duration, or "next": to the next due timer), firing due timers in order. */
-int bl_service_clock(bl_service *svc, const char *set, const char *advance, cJSON **out, char **err);
+/* dispatch.c --------------------------------------------------------------------------------------- */
+
+void bl_dispatch_init(bl_service *svc);
+void bl_dispatch_close(bl_service *svc);
+/* PUT/POST of a record: its policies run in a worker, what they propose commits in the batch, and the
+ * answer goes out once durable. fields is taken. expect_version as bl_engine_commit. */
+void bl_service_write(bl_service *svc, const bl_req *req, const char *type, const char *id, cJSON *fields,
+                      int64_t expect_version, int created);
+/* The deadlines: fires what is due (in workers, a bounded number at once) and arms one libuv timer for
+ * the next. Call after anything that may have added an earlier deadline. */
+void bl_service_timers(bl_service *svc);
+/* POST /clock (only with --virtual-clock): set the clock to `set` (ISO 8601) or advance it by `advance`
+ * (a duration, or "next": to the next due timer), firing due timers in order; answered when done. */
+void bl_service_clock(bl_service *svc, const bl_req *req, const char *set, const char *advance);
+/* Pending deadlines due now and not yet fired (the backlog), or -1. */
+int64_t bl_service_backlog(bl_service *svc);
+
+/* reload.c ----------------------------------------------------------------------------------------- */
+
+void bl_reload_init(bl_service *svc);
+void bl_reload_close(bl_service *svc);
+/* Validates the policy directory as it is on disk (in a worker: load, tests) and, when it is valid and
+ * differs from the running set, activates it; start-up calls it with cb, which gets whether a set is
+ * active. A failure is logged and the running set stays. */
+void bl_service_reload(bl_service *svc, void (*cb)(bl_service *svc, int ok, const char *err));
+/* PUT /policies/NAME and rollback: validates the set with this source for file NAME.lua, then writes
+ * the file and activates the set; answers the request with the policy, or 422 with file:line. */
+void bl_service_install(bl_service *svc, const bl_req *req, const char *name, const char *source, size_t len);
+/* The active policies grouped by file: {NAME: {"file","version","source","policies":[...]}}. */
+cJSON *bl_service_policy_files(bl_service *svc, int with_source);
+
+/* metrics.c ---------------------------------------------------------------------------------------- */
 
 /* Prometheus text of the metrics (malloc'd). */
 char *bl_metrics_text(bl_service *svc);

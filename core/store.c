@@ -48,7 +48,7 @@ enum {
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_GET, Q_PUT_NEW, Q_PUT_UPDATE, Q_HISTORY_ADD, Q_HISTORY, Q_DECISION_ADD, Q_DECISIONS, Q_POINTS_ADD,
     Q_POINTS_TOTAL, Q_POINTS_WINDOW, Q_LEDGER, Q_EVENT_ADD, Q_EVENTS, Q_POLICY_ADD, Q_POLICY_VERSIONS,
-    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_COUNT
+    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_TIMER_COUNT, Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -91,8 +91,10 @@ static const char *const sql[Q_COUNT] = {
                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_TIMER_NEXT] = "SELECT min(due_ms) FROM timers WHERE state = 'pending'",
     [Q_TIMER_DUE] = "SELECT id, type, record_id, name, policy, due_ms, payload, due_ms FROM timers"
-                    " WHERE state = 'pending' AND due_ms <= ?1 ORDER BY due_ms, id LIMIT ?2",
+                    " WHERE state = 'pending' AND due_ms <= ?1 AND (due_ms > ?3 OR (due_ms = ?3 AND id > ?4))"
+                    " ORDER BY due_ms, id LIMIT ?2",
     [Q_TIMER_DONE] = "UPDATE timers SET state = ?2, done_ms = ?3, note = ?4 WHERE id = ?1 AND state = 'pending'",
+    [Q_TIMER_COUNT] = "SELECT count(*) FROM timers WHERE state = 'pending' AND due_ms < ?1",
 };
 
 /* Queries built at run time (record filters, timer listings) are cached by their text too: their text
@@ -380,7 +382,7 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
     } else {
         sqlite3_busy_timeout(s->db, 5000);
         if ((s->memory || exec(s, "PRAGMA journal_mode = WAL") == BL_OK) && /* no WAL in memory */
-            exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON") == BL_OK)
+            exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768") == BL_OK)
             rc = migrate(s);
     }
     if (rc != BL_OK) {
@@ -1057,12 +1059,20 @@ static const col timer_cols[] = {
 
 int bl_store_timer_due(bl_store_t *s, int64_t now_ms, int limit, cJSON **out)
 {
+    return bl_store_timer_due_after(s, now_ms, INT64_MIN, 0, limit, out);
+}
+
+int bl_store_timer_due_after(bl_store_t *s, int64_t now_ms, int64_t after_due, int64_t after_id, int limit,
+                             cJSON **out)
+{
     *out = NULL;
     sqlite3_stmt *q = stmt(s, Q_TIMER_DUE);
     if (q == NULL)
         return BL_ERR;
     sqlite3_bind_int64(q, 1, now_ms);
     sqlite3_bind_int(q, 2, limit);
+    sqlite3_bind_int64(q, 3, after_due);
+    sqlite3_bind_int64(q, 4, after_id);
     return rows(s, q, timer_cols, out, "cannot read the due timers");
 }
 
@@ -1106,4 +1116,14 @@ int bl_store_timers(bl_store_t *s, const char *type, const char *id, int64_t due
         sqlite3_bind_int64(q, 3, due_before);
     sqlite3_bind_int(q, 4, limit);
     return rows(s, q, timer_cols, out, "cannot list the timers");
+}
+
+int bl_store_timers_count(bl_store_t *s, int64_t due_before, int64_t *out)
+{
+    *out = 0;
+    sqlite3_stmt *q = stmt(s, Q_TIMER_COUNT);
+    if (q == NULL)
+        return BL_ERR;
+    sqlite3_bind_int64(q, 1, due_before < 0 ? INT64_MAX : due_before);
+    return scalar(s, q, out, "cannot count the timers");
 }

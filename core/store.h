@@ -112,8 +112,13 @@ int bl_store_timer_cancel(bl_store_t *s, const char *type, const char *id, const
 int bl_store_timer_next(bl_store_t *s, int64_t *due_ms); /* -1 when none is pending */
 /* Pending timers due at now_ms, oldest first: [{"timer","type","id","name","policy","due_ms","due","payload"}]. */
 int bl_store_timer_due(bl_store_t *s, int64_t now_ms, int limit, cJSON **out);
+/* The same, only those after (after_due, after_id) in that order: the next ones to hand out. */
+int bl_store_timer_due_after(bl_store_t *s, int64_t now_ms, int64_t after_due, int64_t after_id, int limit,
+                             cJSON **out);
 /* Marks a pending timer done (or failed, with a note); fails if it was not pending. */
 int bl_store_timer_done(bl_store_t *s, int64_t timer_id, const char *state, int64_t now_ms, const char *note);
+/* How many timers are pending with a due before due_before (-1: all). */
+int bl_store_timers_count(bl_store_t *s, int64_t due_before, int64_t *out);
 /* Pending timers, filtered (NULL / -1: no filter), oldest first. */
 int bl_store_timers(bl_store_t *s, const char *type, const char *id, int64_t due_before, int limit, cJSON **out);
 

@@ -370,7 +370,10 @@ int bl_stream_eval(const bl_stream_config *cfg)
     }
     if (rc == 0 && ws[0].store) {
         char *err = NULL;
-        if (bl_engine_register_policies(ws[0].h, ws[0].store, &err) != BL_OK) {
+        cJSON *plist = bl_host_policies(ws[0].h);
+        int reg = bl_engine_register_policies(ws[0].store, plist, &err);
+        cJSON_Delete(plist);
+        if (reg != BL_OK) {
             fprintf(stderr, "bylaw: %s\n", err);
             free(err);
             rc = 1;

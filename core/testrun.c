@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "engine.h"
 #include "lcalendar.h"
@@ -19,9 +20,76 @@ typedef struct runner {
     bl_host_t *h;
     bl_store_t *store;
     FILE *out;
+    const char *file; /* the test file, as shown */
 } runner;
 
 static runner *runner_of(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
+
+/* Each test (and each test file's top level) runs under a wall-clock limit, --test-timeout-ms: a count
+ * hook on the test's thread, and the guard's watchdog for a test stuck inside a C function. */
+static _Thread_local bl_guard *test_guard;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void test_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    bl_guard *g = test_guard;
+    if (g == NULL || !atomic_load(&g->armed))
+        return;
+    if (!atomic_load(&g->expired) && now_ns() < g->deadline_ns)
+        return;
+    atomic_store(&g->expired, 1); /* and raise again at every check after, whatever catches it */
+    luaL_error(L, "%s ran past its time limit of %d ms (--test-timeout-ms)", g->label, g->lim.timeout_ms);
+}
+
+static void test_begin(lua_State *L, const char *what, const char *name, const char *file)
+{
+    bl_guard *g = test_guard;
+    if (name[0])
+        snprintf(g->label, sizeof g->label, "%s '%.60s' of %.60s", what, name, file);
+    else
+        snprintf(g->label, sizeof g->label, "%s of %.100s", what, file);
+    atomic_store(&g->policy, NULL);
+    bl_guard_begin(g, L);
+    g->deadline_ns = now_ns() + (uint64_t)g->lim.timeout_ms * 1000000u;
+    lua_sethook(L, test_hook, LUA_MASKCOUNT, 10000);
+}
+
+static void test_end(lua_State *L)
+{
+    lua_sethook(L, NULL, 0, 0);
+    bl_guard_end(test_guard);
+}
+
+/* C.run_test(name, fn) -> true | false, error: runs fn on a thread of its own under the test limit (the
+ * runner's own code, which reports, runs without it). */
+static int t_run_test(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 2);
+    lua_xmove(L, co, 1);
+    test_begin(co, "test", name, runner_of(L)->file);
+    int nres = 0, st = lua_resume(co, L, 0, &nres);
+    test_end(co);
+    if (st == LUA_OK) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    lua_pushboolean(L, 0);
+    if (st == LUA_YIELD)
+        lua_pushliteral(L, "the test yielded (coroutine.yield outside a coroutine of its own)");
+    else
+        lua_xmove(co, L, 1);
+    return 2;
+}
 
 static cJSON *check_fields(lua_State *L, int idx)
 {
@@ -68,7 +136,8 @@ static int t_eval(lua_State *L)
     cJSON *rec = check_fields(L, 2);
     cJSON *out = NULL;
     char *err = NULL;
-    int rc = bl_host_eval(r->h, type, rec, r->store, &out, &err);
+    bl_store_reader sr;
+    int rc = bl_host_eval(r->h, type, rec, bl_store_reader_init(&sr, r->store), &out, &err);
     cJSON_Delete(rec);
     return push_result_or_raise(L, rc, out, err);
 }
@@ -240,30 +309,39 @@ static int t_encode(lua_State *L)
     return 1;
 }
 
-/* Runs one test file; adds to the counts. */
-static void run_file(const char *path, const bl_host_config *cfg, FILE *out, int *passed, int *failed)
+/* The directory of path into dir. */
+static void dir_of(const char *path, char *dir, size_t n)
 {
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s", path);
+    snprintf(dir, n, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash)
         *slash = '\0';
     else
-        snprintf(dir, sizeof dir, ".");
-    fprintf(out, "%s\n", path);
+        snprintf(dir, n, ".");
+}
+
+/* Runs one test file (named `shown` in messages); adds to the counts. */
+static void run_file(const char *path, const char *shown, const bl_host_config *cfg, FILE *out, int *passed,
+                     int *failed)
+{
+    char dir[1024], display[1024];
+    dir_of(path, dir, sizeof dir);
+    dir_of(shown, display, sizeof display);
+    fprintf(out, "%s\n", shown);
     bl_host_config c = *cfg;
     c.policy_dir = dir;
+    c.display_dir = display;
     bl_buf errors = {0};
     bl_host_t *h = bl_host_open(&c, &errors);
     if (h == NULL) {
-        fprintf(out, "  FAIL  the policies in %s do not load:\n        %s", dir, errors.data ? errors.data : "?\n");
+        fprintf(out, "  FAIL  the policies in %s do not load:\n        %s", display, errors.data ? errors.data : "?\n");
         bl_buf_free(&errors);
         (*failed)++;
         return;
     }
     bl_buf_free(&errors);
     lua_State *L = bl_host_state(h);
-    runner r = {h, NULL, out};
+    runner r = {h, NULL, out, shown};
     char *err = NULL;
     if (bl_store_open(":memory:", &r.store, &err) != BL_OK) {
         fprintf(out, "  FAIL  %s\n", err);
@@ -279,7 +357,8 @@ static void run_file(const char *path, const bl_host_config *cfg, FILE *out, int
         fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
         goto done_fail;
     }
-    static const luaL_Reg prims[] = {{"reset", t_reset}, {"out", t_out}, {"encode", t_encode}, {NULL, NULL}};
+    static const luaL_Reg prims[] = {{"reset", t_reset},         {"out", t_out},         {"encode", t_encode},
+                                     {"run_test", t_run_test}, {NULL, NULL}};
     luaL_newlibtable(L, prims);
     lua_pushlightuserdata(L, &r);
     luaL_setfuncs(L, prims, 1);
@@ -289,7 +368,7 @@ static void run_file(const char *path, const bl_host_config *cfg, FILE *out, int
     }
     int T = lua_gettop(L);
 
-    if (bl_sandbox_loadfile(L, path) != LUA_OK) {
+    if (bl_sandbox_loadfile_as(L, path, shown) != LUA_OK) {
         fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
         lua_settop(L, 0);
         goto done_fail;
@@ -322,13 +401,16 @@ static void run_file(const char *path, const bl_host_config *cfg, FILE *out, int
     luaL_setfuncs(L, clock, 1);
     lua_rawset(L, env);
     lua_pop(L, 1);
-    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
-        fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
+    test_begin(L, "the top level", "", shown);
+    int st = lua_pcall(L, 0, 0, 0);
+    test_end(L);
+    if (st != LUA_OK) {
+        fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error object is not a string)");
         lua_settop(L, 0);
         goto done_fail;
     }
     lua_getfield(L, T, "run");
-    lua_pushstring(L, path);
+    lua_pushstring(L, shown);
     if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
         fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
         lua_settop(L, 0);
@@ -396,12 +478,22 @@ int bl_test_run(const char *dir, const bl_host_config *cfg, FILE *out, int *pass
     while (rl > 1 && root[rl - 1] == '/')
         root[--rl] = '\0';
     collect(root, &files, &n, &cap);
+    bl_guard g = {.lim = {.budget = 1LL << 62, .timeout_ms = cfg->limits.test_timeout_ms > 0 ? cfg->limits.test_timeout_ms
+                                                                                              : 10000},
+                  .hook = test_hook, .option = "--test-timeout-ms"};
+    test_guard = &g;
+    bl_guard_watch(&g);
     if (n)
         qsort(files, (size_t)n, sizeof *files, cmp_str);
+    const char *display = cfg->display_dir ? cfg->display_dir : root;
     for (int i = 0; i < n; i++) {
-        run_file(files[i], cfg, out, passed, failed);
+        char *shown = bl_strdupf("%s%s", display, files[i] + rl); /* files[i] starts with root */
+        run_file(files[i], shown, cfg, out, passed, failed);
+        free(shown);
         free(files[i]);
     }
     free(files);
+    bl_guard_close(&g);
+    test_guard = NULL;
     return BL_OK;
 }

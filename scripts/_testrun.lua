@@ -67,7 +67,8 @@ function T.run(file)
   local passed, failed = 0, 0
   for _, t in ipairs(T.tests) do
     C.reset()
-    local ok, err = xpcall(t.fn, handler)
+    local ok, err = C.run_test(t.name, t.fn)
+    if not ok then err = handler(err) end
     if ok then
       passed = passed + 1
       C.out(fmt("  ok    %s\n", t.name))
