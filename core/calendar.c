@@ -1,5 +1,6 @@
-/* calendar.c — business calendars: which days and hours are worked, deadline arithmetic, durations, local times. */
+/* calendar.c — business calendars: which days and hours are worked, deadline arithmetic, local times. */
 #include "calendar.h"
+#include "calunits.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,16 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define SEC_MS INT64_C(1000)
-#define MIN_MS INT64_C(60000)
-#define HOUR_MS INT64_C(3600000)
-#define DAY_MS INT64_C(86400000)
-
-/* Years 1..9999 keep dates four digits wide and bound every day-by-day walk below (a calendar has at
- * least one working weekday, so only a run of holidays can make a walk long, and it stops here). */
-#define DAY_FIRST INT64_C(-719162) /* 0001-01-01 */
-#define DAY_LAST INT64_C(2932896)  /* 9999-12-31 */
-#define SPAN_DAYS (DAY_LAST - DAY_FIRST + 1)
 /* Far enough past the year range that the sums below cannot overflow, near enough to reject nonsense. */
 #define MS_BOUND (INT64_C(1) << 50)
 
@@ -47,9 +38,7 @@ static const struct {
     {"Z", 0},
 };
 
-static const char DUR_EXPECTED[] = "expected e.g. '3 working days', '24 hours', '30 days' or ISO 8601 'P3D'";
-
-__attribute__((format(printf, 2, 3))) static int fail(char **err, const char *fmt, ...)
+int bl_cal_fail(char **err, const char *fmt, ...)
 {
     if (err != NULL) {
         char msg[512];
@@ -299,10 +288,10 @@ int bl_cal_set_zone(bl_cal_t *c, const char *zone, char **err)
             found = 1;
         }
     if (!found)
-        return fail(err,
-                    "unknown time zone '%.60s': expected 'Asia/Shanghai', 'UTC' or a fixed offset such as "
-                    "'+08:00' (zones that change their clocks for summer time are not supported)",
-                    zone ? zone : "");
+        return bl_cal_fail(err,
+                           "unknown time zone '%.60s': expected 'Asia/Shanghai', 'UTC' or a fixed offset such as "
+                           "'+08:00' (zones that change their clocks for summer time are not supported)",
+                           zone ? zone : "");
     c->offset = minutes * MIN_MS;
     return BL_OK;
 }
@@ -310,9 +299,9 @@ int bl_cal_set_zone(bl_cal_t *c, const char *zone, char **err)
 int bl_cal_set_weekend(bl_cal_t *c, unsigned days, char **err)
 {
     if (days & ~0x7fu)
-        return fail(err, "weekend 0x%x: use BL_CAL_SUN .. BL_CAL_SAT", days);
+        return bl_cal_fail(err, "weekend 0x%x: use BL_CAL_SUN .. BL_CAL_SAT", days);
     if (days == 0x7fu)
-        return fail(err, "every day of the week is a weekend day: at least one weekday must be worked");
+        return bl_cal_fail(err, "every day of the week is a weekend day: at least one weekday must be worked");
     c->weekend = days;
     return BL_OK;
 }
@@ -326,13 +315,13 @@ int bl_cal_set_hours(bl_cal_t *c, const char *open, const char *close, char **er
 {
     int64_t o = read_hhmm(open), e = read_hhmm(close);
     if (o < 0 || e < 0 || o >= e)
-        return fail(err, "working hours '%.20s'-'%.20s': expected opening and closing times such as '09:00' "
-                    "and '18:00', the opening first", open ? open : "", close ? close : "");
+        return bl_cal_fail(err, "working hours '%.20s'-'%.20s': expected opening and closing times such as '09:00' "
+                           "and '18:00', the opening first", open ? open : "", close ? close : "");
     if (c->brk_from != c->brk_to && !(o < c->brk_from && c->brk_to < e)) {
         char f[8], t[8];
         fmt_hhmm(c->brk_from, f), fmt_hhmm(c->brk_to, t);
-        return fail(err, "working hours %.20s-%.20s would not contain the break %s-%s: change the break first",
-                    open, close, f, t);
+        return bl_cal_fail(err, "working hours %.20s-%.20s would not contain the break %s-%s: change the break first",
+                           open, close, f, t);
     }
     c->open = o, c->close = e;
     return BL_OK;
@@ -348,8 +337,8 @@ int bl_cal_set_break(bl_cal_t *c, const char *from, const char *to, char **err)
     if (f < 0 || t < 0 || f >= t || f <= c->open || t >= c->close) {
         char o[8], e[8];
         fmt_hhmm(c->open, o), fmt_hhmm(c->close, e);
-        return fail(err, "break '%.20s'-'%.20s': expected times such as '12:00' and '13:00' strictly within "
-                    "the working hours %s-%s", from ? from : "", to ? to : "", o, e);
+        return bl_cal_fail(err, "break '%.20s'-'%.20s': expected times such as '12:00' and '13:00' strictly within "
+                           "the working hours %s-%s", from ? from : "", to ? to : "", o, e);
     }
     c->brk_from = f, c->brk_to = t;
     return BL_OK;
@@ -366,11 +355,11 @@ static int add_dates(bl_cal_t *c, const char *text, bl_cal_day kind, char **err)
         ok = read_date(&p, &b);
     }
     if (!ok || *p != '\0')
-        return fail(err, "cannot read date '%.60s': expected 'YYYY-MM-DD' (a real date) or a range "
-                    "'YYYY-MM-DD..YYYY-MM-DD'", text ? text : "");
+        return bl_cal_fail(err, "cannot read date '%.60s': expected 'YYYY-MM-DD' (a real date) or a range "
+                           "'YYYY-MM-DD..YYYY-MM-DD'", text ? text : "");
     if (b < a || b - a >= 366)
-        return fail(err, "date range '%.60s': the first date must not be after the last, and a range spans "
-                    "at most 366 days", text);
+        return bl_cal_fail(err, "date range '%.60s': the first date must not be after the last, and a range spans "
+                           "at most 366 days", text);
     for (int64_t d = a; d <= b; d++)
         override_put(c, d, kind);
     return BL_OK;
@@ -578,226 +567,6 @@ int bl_cal_workdays_between(const bl_cal_t *c, int64_t from, int64_t to, int64_t
     }
 }
 
-/* Durations ---------------------------------------------------------------------------------------- */
-
-/* Unit words after the number. plural: the word also takes an "s". Chinese words may follow "个". */
-static const struct {
-    const char *word;
-    bl_cal_unit unit;
-    int64_t mult;
-    int plural;
-} UNIT_WORDS[] = {
-    {"working day", BL_CAL_WORKDAYS, 1, 1},           {"work day", BL_CAL_WORKDAYS, 1, 1},
-    {"workday", BL_CAL_WORKDAYS, 1, 1},               {"business day", BL_CAL_WORKDAYS, 1, 1},
-    {"working hour", BL_CAL_WORKTIME, HOUR_MS, 1},    {"work hour", BL_CAL_WORKTIME, HOUR_MS, 1},
-    {"business hour", BL_CAL_WORKTIME, HOUR_MS, 1},   {"working minute", BL_CAL_WORKTIME, MIN_MS, 1},
-    {"business minute", BL_CAL_WORKTIME, MIN_MS, 1},  {"working second", BL_CAL_WORKTIME, SEC_MS, 1},
-    {"calendar day", BL_CAL_DAYS, 1, 1},              {"day", BL_CAL_DAYS, 1, 1},
-    {"week", BL_CAL_DAYS, 7, 1},                      {"month", BL_CAL_MONTHS, 1, 1},
-    {"year", BL_CAL_MONTHS, 12, 1},                   {"hour", BL_CAL_TIME, HOUR_MS, 1},
-    {"hr", BL_CAL_TIME, HOUR_MS, 1},                  {"h", BL_CAL_TIME, HOUR_MS, 0},
-    {"minute", BL_CAL_TIME, MIN_MS, 1},               {"min", BL_CAL_TIME, MIN_MS, 1},
-    {"second", BL_CAL_TIME, SEC_MS, 1},               {"sec", BL_CAL_TIME, SEC_MS, 1},
-    {"s", BL_CAL_TIME, SEC_MS, 0},                    {"millisecond", BL_CAL_TIME, 1, 1},
-    {"ms", BL_CAL_TIME, 1, 0},                        {"工作日", BL_CAL_WORKDAYS, 1, 0},
-    {"工作小时", BL_CAL_WORKTIME, HOUR_MS, 0},        {"小时", BL_CAL_TIME, HOUR_MS, 0},
-    {"分钟", BL_CAL_TIME, MIN_MS, 0},                 {"秒", BL_CAL_TIME, SEC_MS, 0},
-    {"天", BL_CAL_DAYS, 1, 0},                        {"日", BL_CAL_DAYS, 1, 0},
-    {"周", BL_CAL_DAYS, 7, 0},                        {"星期", BL_CAL_DAYS, 7, 0},
-    {"月", BL_CAL_MONTHS, 1, 0},                      {"年", BL_CAL_MONTHS, 12, 0},
-};
-
-/* The largest amount of each unit: about 10,000 years, so every sum stays far inside int64. */
-static int64_t unit_limit(bl_cal_unit u)
-{
-    if (u == BL_CAL_MONTHS)
-        return 12 * 10000;
-    return u == BL_CAL_WORKDAYS || u == BL_CAL_DAYS ? SPAN_DAYS : SPAN_DAYS * DAY_MS;
-}
-
-/* A decimal number "123" or "1.5" at *p (advancing it): whole part, fraction digits and their count. */
-static int read_number(const char **p, int64_t *whole, int64_t *frac, int *nfrac)
-{
-    const char *s = *p;
-    *whole = *frac = 0, *nfrac = 0;
-    for (; **p >= '0' && **p <= '9'; (*p)++)
-        if ((*whole = *whole * 10 + (**p - '0')) > INT64_C(1000000000000000))
-            return 0;
-    if (*p == s)
-        return 0;
-    if ((**p == '.' || **p == ',') && (*p)[1] >= '0' && (*p)[1] <= '9') {
-        for ((*p)++; **p >= '0' && **p <= '9'; (*p)++) {
-            if (++*nfrac > 9)
-                return 0;
-            *frac = *frac * 10 + (**p - '0');
-        }
-    }
-    return 1;
-}
-
-/* whole.frac times mult, exactly, into *out; BL_INVALID (with *err) when it is too large or not a
- * whole number of the unit's smallest step. */
-static int scale(const char *text, int64_t whole, int64_t frac, int nfrac, int64_t mult, bl_cal_unit unit,
-                 int64_t *out, char **err)
-{
-    int64_t pow10 = 1;
-    for (int i = 0; i < nfrac; i++)
-        pow10 *= 10;
-    if (nfrac > 0 && unit != BL_CAL_TIME && unit != BL_CAL_WORKTIME)
-        return fail(err, "cannot read duration '%.60s': days, working days, weeks, months and years must be "
-                    "whole numbers", text);
-    if (nfrac > 0 && (frac * mult) % pow10 != 0)
-        return fail(err, "cannot read duration '%.60s': the smallest step is one millisecond", text);
-    if (whole > unit_limit(unit) / mult)
-        return fail(err, "duration '%.60s' is too long: at most 10000 years", text);
-    *out = whole * mult + frac * mult / pow10;
-    if (*out > unit_limit(unit))
-        return fail(err, "duration '%.60s' is too long: at most 10000 years", text);
-    return BL_OK;
-}
-
-/* "P1Y2M3W4DT5H6M7.5S" after the sign; years and months cannot be mixed with days or time. */
-static int parse_iso(const char *text, const char *p, bl_cal_dur *out, char **err)
-{
-    static const char ORDER[] = "YMWDHMS";
-    int64_t months = 0, days = 0, ms = 0;
-    int next = 0, any = 0, in_time = 0, time_parts = 0, frac_seen = 0;
-    for (p++; *p; any = 1) {
-        if ((*p == 'T' || *p == 't') && !in_time) {
-            in_time = 1, next = 4, p++;
-            continue;
-        }
-        int64_t whole, frac;
-        int nfrac;
-        if (frac_seen || !read_number(&p, &whole, &frac, &nfrac))
-            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
-        char des = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-        const char *at_des = des ? strchr(ORDER + next, des) : NULL;
-        if (at_des == NULL || in_time != (at_des - ORDER >= 4))
-            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
-        int idx = (int)(at_des - ORDER);
-        static const int64_t MULT[] = {12, 1, 7, 1, HOUR_MS, MIN_MS, SEC_MS};
-        bl_cal_unit u = idx < 2 ? BL_CAL_MONTHS : idx < 4 ? BL_CAL_DAYS : BL_CAL_TIME;
-        int64_t v;
-        if (scale(text, whole, frac, nfrac, MULT[idx], u, &v, err) != BL_OK)
-            return BL_INVALID;
-        if (idx < 2)
-            months += v;
-        else if (idx < 4)
-            days += v;
-        else
-            ms += v, time_parts++;
-        frac_seen = nfrac > 0, next = idx + 1, p++;
-    }
-    if (!any || (in_time && time_parts == 0))
-        return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
-    if (months != 0 && (days != 0 || ms != 0))
-        return fail(err, "cannot read duration '%.60s': years and months cannot be mixed with weeks, days or "
-                    "hours in one duration", text);
-    if (months > unit_limit(BL_CAL_MONTHS) || days > SPAN_DAYS || ms + days * DAY_MS > unit_limit(BL_CAL_TIME))
-        return fail(err, "duration '%.60s' is too long: at most 10000 years", text);
-    if (months != 0)
-        *out = (bl_cal_dur){BL_CAL_MONTHS, months};
-    else if (time_parts == 0)
-        *out = (bl_cal_dur){BL_CAL_DAYS, days};
-    else /* a fixed-offset zone makes every day 24 hours, so days can join the time part */
-        *out = (bl_cal_dur){BL_CAL_TIME, days * DAY_MS + ms};
-    return BL_OK;
-}
-
-int bl_cal_dur_parse(const char *text, bl_cal_dur *out, char **err)
-{
-    if (text == NULL)
-        return fail(err, "no duration given: %s", DUR_EXPECTED);
-    const char *p = text;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    int neg = *p == '-';
-    if (*p == '-' || *p == '+')
-        p++;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    bl_cal_dur d;
-    if (*p == 'P' || *p == 'p') {
-        char trimmed[128];
-        size_t n = strlen(p);
-        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-            n--;
-        if (n >= sizeof trimmed)
-            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
-        memcpy(trimmed, p, n);
-        trimmed[n] = '\0';
-        if (parse_iso(text, trimmed, &d, err) != BL_OK)
-            return BL_INVALID;
-    } else {
-        int64_t whole, frac;
-        int nfrac;
-        if (!read_number(&p, &whole, &frac, &nfrac))
-            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
-        /* The unit, lowercased, with runs of blanks made one space; an optional "个" goes. */
-        char word[64];
-        size_t n = 0;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (strncmp(p, "个", strlen("个")) == 0)
-            p += strlen("个");
-        for (; *p && n + 1 < sizeof word; p++) {
-            if (*p == ' ' || *p == '\t') {
-                if (n > 0 && word[n - 1] != ' ')
-                    word[n++] = ' ';
-            } else
-                word[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        }
-        while (n > 0 && word[n - 1] == ' ')
-            n--;
-        word[n] = '\0';
-        size_t i = 0, count = sizeof UNIT_WORDS / sizeof *UNIT_WORDS;
-        for (; i < count; i++) {
-            size_t len = strlen(UNIT_WORDS[i].word);
-            if (strncmp(word, UNIT_WORDS[i].word, len) == 0 &&
-                (word[len] == '\0' || (UNIT_WORDS[i].plural && word[len] == 's' && word[len + 1] == '\0')))
-                break;
-        }
-        if (*p != '\0' || i == count)
-            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
-        d.unit = UNIT_WORDS[i].unit;
-        if (scale(text, whole, frac, nfrac, UNIT_WORDS[i].mult, d.unit, &d.amount, err) != BL_OK)
-            return BL_INVALID;
-    }
-    if (neg)
-        d.amount = -d.amount;
-    *out = d;
-    return BL_OK;
-}
-
-char *bl_cal_dur_format(bl_cal_dur d, char *buf)
-{
-    const char *word = "?";
-    long long a = d.amount < 0 ? -(long long)d.amount : (long long)d.amount, step = 1;
-    int work = d.unit == BL_CAL_WORKTIME;
-    if (d.unit == BL_CAL_WORKDAYS)
-        word = "working day";
-    else if (d.unit == BL_CAL_DAYS)
-        word = "day";
-    else if (d.unit == BL_CAL_MONTHS)
-        word = "month";
-    else if (work || d.unit == BL_CAL_TIME) {
-        step = a % HOUR_MS == 0 ? HOUR_MS : a % MIN_MS == 0 ? MIN_MS : SEC_MS;
-        word = step == HOUR_MS ? (work ? "working hour" : "hour")
-               : step == MIN_MS ? (work ? "working minute" : "minute") : (work ? "working second" : "second");
-    }
-    char tmp[96], frac[8] = "";
-    if (a % step != 0) { /* milliseconds: a decimal fraction of seconds, without trailing zeros */
-        snprintf(frac, sizeof frac, ".%03d", (int)(a % step));
-        for (int i = 3; frac[i] == '0'; i--)
-            frac[i] = '\0';
-    }
-    snprintf(tmp, sizeof tmp, "%s%lld%s %s%s", d.amount < 0 ? "-" : "", a / step, frac, word,
-             a == step && !frac[0] ? "" : "s");
-    snprintf(buf, BL_CAL_DUR_BUF, "%.47s", tmp);
-    return buf;
-}
-
 /* Local times ------------------------------------------------------------------------------------- */
 
 int bl_cal_time_parse(const bl_cal_t *c, const char *text, int64_t *out, char **err)
@@ -831,8 +600,8 @@ int bl_cal_time_parse(const bl_cal_t *c, const char *text, int64_t *out, char **
     }
     int64_t ms = ok ? day * DAY_MS + tod - offset : 0, d2, t2;
     if (!ok || *p != '\0' || !split(c, ms, &d2, &t2))
-        return fail(err, "cannot read time '%.60s': expected e.g. '2026-10-08', '2026-10-08 18:00' or "
-                    "'2026-10-08T18:00:00+08:00'", text ? text : "");
+        return bl_cal_fail(err, "cannot read time '%.60s': expected e.g. '2026-10-08', '2026-10-08 18:00' or "
+                           "'2026-10-08T18:00:00+08:00'", text ? text : "");
     *out = ms;
     return BL_OK;
 }
