@@ -10,6 +10,7 @@
 
 /* Far enough past the year range that the sums below cannot overflow, near enough to reject nonsense. */
 #define MS_BOUND (INT64_C(1) << 50)
+#define NO_DAY INT64_MIN /* covers: not set */
 
 typedef struct override {
     int64_t day;     /* days since 1970-01-01, local */
@@ -23,6 +24,8 @@ struct bl_cal {
     int64_t brk_from, brk_to; /* equal: no break */
     override *days;           /* sorted by day, one entry per date */
     size_t ndays, capdays;
+    int64_t covers;           /* the last covered day set by bl_cal_set_covers_until, or NO_DAY */
+    char zone[40];            /* the zone's name, or its offset "+05:30" */
 };
 
 /* Zones accepted by name: no daylight-saving time today, so one offset serves every date. */
@@ -263,7 +266,7 @@ bl_cal_t *bl_cal_new(void)
 {
     bl_cal_t *c = bl_xmalloc(sizeof *c);
     *c = (bl_cal_t){.offset = 8 * HOUR_MS, .weekend = BL_CAL_SAT | BL_CAL_SUN, .open = 9 * HOUR_MS,
-                    .close = 18 * HOUR_MS};
+                    .close = 18 * HOUR_MS, .covers = NO_DAY, .zone = "Asia/Shanghai"};
     return c;
 }
 
@@ -282,9 +285,11 @@ int bl_cal_set_zone(bl_cal_t *c, const char *zone, char **err)
     if ((strncasecmp(p, "UTC", 3) == 0 || strncasecmp(p, "GMT", 3) == 0) && (p[3] == '+' || p[3] == '-'))
         p += 3;
     int found = read_offset(&p, &minutes) && *p == '\0';
+    const char *name = NULL;
     for (size_t i = 0; !found && i < sizeof NAMED_ZONES / sizeof *NAMED_ZONES; i++)
         if (strcasecmp(zone ? zone : "", NAMED_ZONES[i].name) == 0) {
             minutes = NAMED_ZONES[i].minutes;
+            name = NAMED_ZONES[i].name;
             found = 1;
         }
     if (!found)
@@ -293,6 +298,11 @@ int bl_cal_set_zone(bl_cal_t *c, const char *zone, char **err)
                            "'+08:00' (zones that change their clocks for summer time are not supported)",
                            zone ? zone : "");
     c->offset = minutes * MIN_MS;
+    if (name)
+        snprintf(c->zone, sizeof c->zone, "%s", name);
+    else
+        snprintf(c->zone, sizeof c->zone, "%c%02d:%02d", minutes < 0 ? '-' : '+', abs(minutes) / 60,
+                 abs(minutes) % 60);
     return BL_OK;
 }
 
@@ -367,6 +377,62 @@ static int add_dates(bl_cal_t *c, const char *text, bl_cal_day kind, char **err)
 
 int bl_cal_add_holiday(bl_cal_t *c, const char *date, char **err) { return add_dates(c, date, BL_CAL_HOLIDAY, err); }
 int bl_cal_add_workday(bl_cal_t *c, const char *date, char **err) { return add_dates(c, date, BL_CAL_MAKEUP, err); }
+
+int bl_cal_set_covers_until(bl_cal_t *c, const char *date, char **err)
+{
+    const char *p = date ? date : "";
+    int64_t day;
+    if (!read_date(&p, &day) || *p != '\0')
+        return bl_cal_fail(err, "cannot read the coverage end '%.60s': expected a date 'YYYY-MM-DD' such as '2027-12-31'",
+                    date ? date : "");
+    c->covers = day;
+    return BL_OK;
+}
+
+void bl_cal_get_info(const bl_cal_t *c, bl_cal_info *out)
+{
+    *out = (bl_cal_info){.offset_minutes = (int)(c->offset / MIN_MS), .weekend = c->weekend,
+                         .covers_until = bl_cal_covers_until(c), .covers_set = c->covers != NO_DAY};
+    snprintf(out->zone, sizeof out->zone, "%s", c->zone);
+    fmt_hhmm(c->open, out->open);
+    fmt_hhmm(c->close, out->close);
+    if (c->brk_from != c->brk_to) {
+        fmt_hhmm(c->brk_from, out->break_from);
+        fmt_hhmm(c->brk_to, out->break_to);
+    }
+    for (size_t i = 0; i < c->ndays; i++)
+        if (c->days[i].kind == BL_CAL_HOLIDAY)
+            out->holidays++;
+        else
+            out->workdays++;
+}
+
+/* Coverage ---------------------------------------------------------------------------------------- */
+
+/* The last local day the holiday schedule covers, or INT64_MAX: no end (see bl_cal_set_covers_until). */
+static int64_t last_covered(const bl_cal_t *c)
+{
+    if (c->covers != NO_DAY)
+        return c->covers;
+    if (c->ndays == 0)
+        return INT64_MAX;
+    int y, m, d;
+    civil_from_days(c->days[c->ndays - 1].day, &y, &m, &d);
+    return days_from_civil(y, 12, 31);
+}
+
+int64_t bl_cal_covers_until(const bl_cal_t *c)
+{
+    int64_t last = last_covered(c);
+    return last == INT64_MAX ? BL_CAL_UNLIMITED : at(c, last + 1, 0);
+}
+
+int bl_cal_covers(const bl_cal_t *c, int64_t ms)
+{
+    int64_t day, tod;
+    return split(c, ms, &day, &tod) && day <= last_covered(c);
+}
+
 
 /* Queries ------------------------------------------------------------------------------------------ */
 
@@ -567,7 +633,211 @@ int bl_cal_workdays_between(const bl_cal_t *c, int64_t from, int64_t to, int64_t
     }
 }
 
+/* Provisional counts: each _cov function knows the latest day whose kind its count read. */
+
+/* The local day of an instant already known to be in range. */
+static int64_t day_of(const bl_cal_t *c, int64_t ms) { return floordiv(ms + c->offset, DAY_MS); }
+
+/* Sets *provisional (when not NULL) to whether seen, the latest day a count read, is past the coverage
+ * end; passes rc on. */
+static int seen_until(const bl_cal_t *c, int rc, int64_t seen, int *provisional)
+{
+    if (provisional)
+        *provisional = (rc == BL_OK || rc == BL_NOTFOUND) && seen > last_covered(c);
+    return rc;
+}
+
+/* The latest day a count backwards from ms reads: the day of ms only when its time of day is past
+ * `after` (else the day's kind cannot matter), otherwise the day before. */
+static int64_t seen_back(const bl_cal_t *c, int64_t ms, int64_t after)
+{
+    int64_t day, tod;
+    if (!split(c, ms, &day, &tod))
+        return INT64_MIN;
+    return tod > after ? day : day - 1;
+}
+
+int bl_cal_add_cov(const bl_cal_t *c, int64_t ms, bl_cal_dur d, int64_t *out, int *provisional)
+{
+    int64_t r = 0, seen = INT64_MIN;
+    int rc = bl_cal_add(c, ms, d, &r);
+    if (rc == BL_OK && d.amount != 0 && (d.unit == BL_CAL_WORKDAYS || d.unit == BL_CAL_WORKTIME))
+        seen = d.amount > 0 ? day_of(c, r - 1) /* forwards, the result ends the last day read */
+                            : seen_back(c, ms, d.unit == BL_CAL_WORKDAYS ? c->close - 1 : c->open);
+    if (rc == BL_OK)
+        *out = r;
+    return seen_until(c, rc, seen, provisional);
+}
+
+int bl_cal_next_workday_cov(const bl_cal_t *c, int64_t ms, int64_t *out, int *provisional)
+{
+    int rc = bl_cal_next_workday(c, ms, out);
+    return seen_until(c, rc, rc == BL_OK ? day_of(c, *out) : INT64_MIN, provisional);
+}
+
+int bl_cal_nth_workday_cov(const bl_cal_t *c, int year, int month, int n, bl_cal_edge edge, int64_t *out,
+                           int *provisional)
+{
+    int rc = bl_cal_nth_workday(c, year, month, n, edge, out);
+    int64_t seen = INT64_MIN;
+    if (rc == BL_OK && n > 0)
+        seen = day_of(c, edge == BL_CAL_CLOSE ? *out - 1 : *out);
+    else if (rc == BL_OK || rc == BL_NOTFOUND) /* backwards, or not found: the whole month's end was read */
+        seen = days_from_civil(year, month, days_in_month(year, month));
+    return seen_until(c, rc, seen, provisional);
+}
+
+int bl_cal_workdays_between_cov(const bl_cal_t *c, int64_t from, int64_t to, int64_t *out, int *provisional)
+{
+    int64_t seen = INT64_MIN, end;
+    int rc = bl_cal_workdays_between(c, from, to, out);
+    if (rc == BL_OK && *out > 0 && add_workdays(c, from, *out, &end) == BL_OK)
+        seen = day_of(c, end - 1); /* the last working day counted */
+    else if (rc == BL_OK && *out < 0)
+        seen = seen_back(c, from, c->close - 1);
+    return seen_until(c, rc, seen, provisional);
+}
+
+/* Days that end at their close ---------------------------------------------------------------------- */
+
+int bl_cal_end_of_day(const bl_cal_t *c, int64_t ms, int64_t *out)
+{
+    int64_t day, tod, next;
+    if (!split(c, ms, &day, &tod) || !split(c, next = at(c, day + 1, 0), &day, &tod))
+        return BL_INVALID;
+    *out = next;
+    return BL_OK;
+}
+
+int bl_cal_close_of(const bl_cal_t *c, int64_t ms, int64_t *out, int *provisional)
+{
+    int64_t day, tod, r = 0, d2;
+    int rc = BL_INVALID;
+    if (split(c, ms, &day, &tod) && (works(c, day) || step_workday(c, &day, 1)) &&
+        split(c, r = at(c, day, c->close), &d2, &tod))
+        rc = BL_OK;
+    if (rc == BL_OK)
+        *out = r;
+    return seen_until(c, rc, day, provisional);
+}
+
+int bl_cal_weekday(const bl_cal_t *c, int64_t ms)
+{
+    int64_t day, tod;
+    return split(c, ms, &day, &tod) ? weekday(day) : -1;
+}
+
+/* The note on a span of days ---------------------------------------------------------------------- */
+
+static const char *const MONTHS[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* Text being written into buf[n]: like snprintf, len counts what did not fit too. */
+typedef struct note {
+    char *buf;
+    size_t n, len;
+} note;
+
+__attribute__((format(printf, 2, 3))) static void note_add(note *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(w->len < w->n ? w->buf + w->len : NULL, w->len < w->n ? w->n - w->len : 0, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        w->len += (size_t)k;
+}
+
+/* Days a to b as "10 Oct", "1–7 Oct", "30 Sep–7 Oct" or "31 Dec 2026–3 Jan 2027"; years: always
+ * name the year. */
+static void note_run(note *w, int64_t a, int64_t b, int years)
+{
+    int ya, ma, da, yb, mb, db;
+    civil_from_days(a, &ya, &ma, &da);
+    civil_from_days(b, &yb, &mb, &db);
+    if (ya != yb)
+        note_add(w, "%d %s %d–%d %s %d", da, MONTHS[ma - 1], ya, db, MONTHS[mb - 1], yb);
+    else if (a == b)
+        note_add(w, "%d %s", da, MONTHS[ma - 1]);
+    else if (ma == mb)
+        note_add(w, "%d–%d %s", da, db, MONTHS[mb - 1]);
+    else
+        note_add(w, "%d %s–%d %s", da, MONTHS[ma - 1], db, MONTHS[mb - 1]);
+    if (years && ya == yb)
+        note_add(w, " %d", yb);
+}
+
+/* The next run of consecutive listed days of kind k from entry *i on, up to day hi, into a..b. */
+static int next_run(const bl_cal_t *c, size_t *i, int64_t hi, bl_cal_day k, int64_t *a, int64_t *b)
+{
+    while (*i < c->ndays && c->days[*i].day <= hi && kind_of(c, c->days[*i].day) != k)
+        (*i)++;
+    if (*i == c->ndays || c->days[*i].day > hi)
+        return 0;
+    *a = *b = c->days[(*i)++].day;
+    while (*i < c->ndays && c->days[*i].day == *b + 1 && *b + 1 <= hi && kind_of(c, *b + 1) == k)
+        *b = c->days[(*i)++].day;
+    return 1;
+}
+
+/* "1–7 Oct and 10 Oct are holidays": the days of kind k among the listed ones from entry first to day hi. */
+static void note_kind(const bl_cal_t *c, note *w, size_t first, int64_t hi, bl_cal_day k, int years,
+                      const char *one, const char *many)
+{
+    size_t i = first;
+    int64_t a, b, days = 0;
+    int runs = 0;
+    while (next_run(c, &i, hi, k, &a, &b))
+        runs++, days += b - a + 1;
+    if (runs == 0)
+        return;
+    note_add(w, "%s", w->len ? "; " : "");
+    i = first;
+    for (int r = 0; next_run(c, &i, hi, k, &a, &b); r++) {
+        note_add(w, "%s", r == 0 ? "" : r == runs - 1 ? " and " : ", ");
+        note_run(w, a, b, years);
+    }
+    note_add(w, " %s", days == 1 ? one : many);
+}
+
+int bl_cal_span_note(const bl_cal_t *c, int64_t from, int64_t to, char *buf, size_t n)
+{
+    int64_t lo_ms = from < to ? from : to, hi_ms = from < to ? to : from, lo, hi, tod;
+    note w = {buf, n, 0};
+    if (n > 0)
+        buf[0] = '\0';
+    if (!split(c, lo_ms, &lo, &tod) || !split(c, hi_ms, &hi, &tod))
+        return -1;
+    if (lo_ms == hi_ms)
+        return 0;
+    hi = day_of(c, hi_ms - 1); /* a day is in the span when part of it is */
+    int ylo, yhi, m, d;
+    civil_from_days(lo, &ylo, &m, &d);
+    civil_from_days(hi, &yhi, &m, &d);
+    size_t first;
+    override_find(c, lo, &first);
+    note_kind(c, &w, first, hi, BL_CAL_HOLIDAY, ylo != yhi, "is a holiday", "are holidays");
+    note_kind(c, &w, first, hi, BL_CAL_MAKEUP, ylo != yhi, "is a make-up working day", "are make-up working days");
+    int64_t last = last_covered(c);
+    if (hi > last) {
+        civil_from_days(last, &ylo, &m, &d);
+        note_add(&w, "%sthe holiday schedule ends %d %s %d", w.len ? "; " : "", d, MONTHS[m - 1], ylo);
+    }
+    return w.len > INT32_MAX ? INT32_MAX : (int)w.len;
+}
+
 /* Local times ------------------------------------------------------------------------------------- */
+
+char *bl_cal_date_format(const bl_cal_t *c, int64_t ms, char *buf)
+{
+    int64_t day, tod;
+    int y, m, d;
+    if (!split(c, ms, &day, &tod))
+        return strcpy(buf, "(out of range)");
+    civil_from_days(day, &y, &m, &d);
+    snprintf(buf, BL_CAL_DATE_BUF, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+    return buf;
+}
 
 int bl_cal_time_parse(const bl_cal_t *c, const char *text, int64_t *out, char **err)
 {
