@@ -31,6 +31,7 @@ struct bl_host {
     bl_store_t *store;
     const char *policy_now; /* name of the running policy (a string the runtime holds) */
     char who[300];          /* what runs when no policy is named: "loading policies/x.lua" */
+    int loading;            /* bl_host_open is loading the policy files */
     const cJSON *input;     /* the record under evaluation (borrowed) */
     bl_buf *out;            /* where C.finish writes the answer */
     bl_buf side, scratch;   /* the decisions while the record is written; joined reasons */
@@ -77,6 +78,7 @@ bl_host_t *bl_host_of(lua_State *L) { return (bl_host_t *)bl_guard_of(L); }
 lua_State *bl_host_state(bl_host_t *h) { return h->L; }
 bl_store_t *bl_host_store(bl_host_t *h) { return h->store; }
 const char *bl_host_policy_now(bl_host_t *h) { return h->policy_now; }
+int bl_host_loading(bl_host_t *h) { return h->loading; }
 void bl_host_push_runtime(bl_host_t *h) { lua_rawgeti(h->L, LUA_REGISTRYINDEX, h->rt_ref); }
 
 char *bl_source_version(const char *src, size_t len, char *buf)
@@ -1019,10 +1021,12 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
         else
             closedir(d);
     }
+    h->loading = 1;
     for (int i = 0; i < n; i++) {
         load_policy_file(h, files[i], errors);
         free(files[i]);
     }
+    h->loading = 0;
     free(files);
     bl_host_push_runtime(h);
     lua_getfield(L, -1, "seal");

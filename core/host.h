@@ -50,6 +50,7 @@ bl_host_t *bl_host_of(lua_State *L);
 lua_State *bl_host_state(bl_host_t *h);
 bl_store_t *bl_host_store(bl_host_t *h);           /* the store reads go to now, or NULL */
 const char *bl_host_policy_now(bl_host_t *h);      /* the policy running now, or NULL */
+int bl_host_loading(bl_host_t *h);                 /* 1 while bl_host_open loads the policy files */
 void bl_host_push_runtime(bl_host_t *h);           /* pushes the runtime table R */
 
 /* Version of a source text: the first 16 hex digits of its SHA-256. buf: at least 17 bytes. */
