@@ -48,7 +48,7 @@ int bl_cal_add_holiday(bl_cal_t *cal, const char *date, char **err);
 int bl_cal_add_workday(bl_cal_t *cal, const char *date, char **err);
 
 /* Coverage. A holiday schedule is known only for the years it was given: past its end, working days
- * are plain weekdays, and a count that looked at such a day is provisional (docs/calendar.md, section 2a).
+ * are plain weekdays, and a count that looked at such a day is provisional (docs/calendar.md, section 10).
  * The end is the date set here, else 31 December of the latest year with a holiday or make-up working
  * day, else none: a calendar without holidays is a plain weekday calendar and never provisional. The
  * date may be earlier than a listed date (dates listed past it still count, as provisional ones). */

@@ -645,7 +645,7 @@ static void test_config_errors(void **state)
     bl_cal_free(c);
 }
 
-/* Coverage and provisional results (docs/calendar.md §2a) ------------------------------------------------ */
+/* Coverage and provisional results (docs/calendar.md §10) ------------------------------------------------ */
 
 static void test_coverage_end(void **state)
 {
