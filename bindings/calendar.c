@@ -75,26 +75,24 @@ bl_cal_t *bl_calendar_get(lua_State *L, const char *name)
     return *box;
 }
 
-static int cmp_decl(const void *a, const void *b)
-{
-    return strcmp(((const bl_calendar_decl *)a)->name, ((const bl_calendar_decl *)b)->name);
-}
-
 int bl_calendar_list(lua_State *L, bl_calendar_decl *out, int max)
 {
     int n = 0;
     push_cals(L);
     for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1), n++) {
-        if (n >= max)
+        const char *name = lua_tostring(L, -2);
+        int at = n < max ? n : max; /* insertion into the sorted first max: where this name goes */
+        while (at > 0 && strcmp(name, out[at - 1].name) < 0)
+            at--;
+        if (at == max)
             continue;
+        memmove(out + at + 1, out + at, (size_t)((n < max ? n : max - 1) - at) * sizeof *out);
         bl_cal_t **box = lua_touserdata(L, -1);
         lua_getiuservalue(L, -1, 1);
-        out[n] = (bl_calendar_decl){lua_tostring(L, -3), lua_tostring(L, -1), *box};
+        out[at] = (bl_calendar_decl){name, lua_tostring(L, -1), *box};
         lua_pop(L, 1); /* the key and the box's user value keep both strings */
     }
     lua_pop(L, 1);
-    if ((n < max ? n : max) > 1)
-        qsort(out, (size_t)(n < max ? n : max), sizeof *out, cmp_decl);
     return n;
 }
 

@@ -17,8 +17,8 @@ typedef struct bl_calendar_decl {
     const char *where; /* where `calendar { ... }` was called: "policies/calendar.lua:7" */
     const bl_cal_t *cal;
 } bl_calendar_decl;
-/* The declared calendars, sorted by name, into out (at most max); returns how many there are. The
- * built-in default is not one. */
+/* The declared calendars, sorted by name, into out: the first max of them by name; returns how many
+ * there are (out may be NULL when max is 0). The built-in default is not one. */
 int bl_calendar_list(lua_State *L, bl_calendar_decl *out, int max);
 int luaopen_bylaw_calendar(lua_State *L);
 

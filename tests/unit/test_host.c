@@ -324,8 +324,13 @@ static void test_calendar_list(void **state)
     assert_string_equal(d[0].where, "tests/calendar/calendars.lua:12");
     assert_ptr_equal(d[0].cal, bl_calendar_get(L, NULL));
     assert_string_equal(d[3].name, "through2027");
-    assert_int_equal(bl_calendar_list(L, d, 1), 4);
+    assert_string_equal(d[1].name, "plain");
+    assert_string_equal(d[2].name, "raw");
+    assert_int_equal(bl_calendar_list(L, d, 1), 4); /* room for fewer: the first by name */
     assert_string_equal(d[0].name, "default");
+    assert_int_equal(bl_calendar_list(L, d, 2), 4);
+    assert_string_equal(d[0].name, "default");
+    assert_string_equal(d[1].name, "plain");
     assert_int_equal(bl_calendar_list(L, NULL, 0), 4);
     bl_host_close(h);
     h = open_dir("tests/fixtures/engine", BL_LIMITS_DEFAULT, &errors);
