@@ -225,8 +225,23 @@ static void check_keys(lua_State *L, int spec, const char *name)
     }
 }
 
+/* zone = "Asia/Shanghai" or covers_until = "2027-12-31": text given to set. */
+static void read_text(lua_State *L, bl_cal_t *c, int spec, const char *name, const char *key,
+                      int (*set)(bl_cal_t *, const char *, char **), const char *want)
+{
+    if (raw_field(L, spec, key) != LUA_TNIL) {
+        char *err = NULL;
+        if (lua_type(L, -1) != LUA_TSTRING)
+            wrong_type(L, name, key, 0, want);
+        if (set(c, lua_tostring(L, -1), &err) != BL_OK)
+            spec_fail_core(L, name, key, 0, err);
+    }
+    lua_pop(L, 1);
+}
+
 /* hours = {"09:00", "18:00"} or lunch = {"12:00", "13:00"}. */
-static void read_pair(lua_State *L, bl_cal_t *c, int spec, const char *name, const char *key)
+static void read_pair(lua_State *L, bl_cal_t *c, int spec, const char *name, const char *key,
+                      int (*set)(bl_cal_t *, const char *, const char *, char **))
 {
     int t = raw_field(L, spec, key);
     if (t == LUA_TTABLE) {
@@ -234,9 +249,7 @@ static void read_pair(lua_State *L, bl_cal_t *c, int spec, const char *name, con
         lua_rawgeti(L, -2, 2);
         const char *a = text_at(L, -2), *b = text_at(L, -1);
         char *err = NULL;
-        int rc = strcmp(key, "hours") == 0 ? bl_cal_set_hours(c, a ? a : "?", b ? b : "?", &err)
-                                           : bl_cal_set_break(c, a ? a : "?", b ? b : "?", &err);
-        if (rc != BL_OK)
+        if (set(c, a ? a : "?", b ? b : "?", &err) != BL_OK)
             spec_fail_core(L, name, key, 0, err);
         lua_pop(L, 2);
     } else if (t != LUA_TNIL)
@@ -321,26 +334,13 @@ static int c_define(lua_State *L)
     }
     lua_pop(L, 1);
     bl_cal_t *c = push_box(L); /* 4 */
-    char *err = NULL;
-    if (raw_field(L, 1, "zone") != LUA_TNIL) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            wrong_type(L, name, "zone", 0, "text such as 'Asia/Shanghai' or '+08:00'");
-        if (bl_cal_set_zone(c, lua_tostring(L, -1), &err) != BL_OK)
-            spec_fail_core(L, name, "zone", 0, err);
-    }
-    lua_pop(L, 1);
-    read_pair(L, c, 1, name, "hours");
-    read_pair(L, c, 1, name, "lunch");
+    read_text(L, c, 1, name, "zone", bl_cal_set_zone, "text such as 'Asia/Shanghai' or '+08:00'");
+    read_pair(L, c, 1, name, "hours", bl_cal_set_hours);
+    read_pair(L, c, 1, name, "lunch", bl_cal_set_break);
     read_weekend(L, c, 1, name);
     read_dates(L, c, 1, name, "holidays");
     read_dates(L, c, 1, name, "workdays");
-    if (raw_field(L, 1, "covers_until") != LUA_TNIL) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            wrong_type(L, name, "covers_until", 0, "a date such as '2027-12-31'");
-        if (bl_cal_set_covers_until(c, lua_tostring(L, -1), &err) != BL_OK)
-            spec_fail_core(L, name, "covers_until", 0, err);
-    }
-    lua_pop(L, 1);
+    read_text(L, c, 1, name, "covers_until", bl_cal_set_covers_until, "a date such as '2027-12-31'");
     push_where(L);
     lua_setiuservalue(L, 4, 1);
     lua_setfield(L, 3, name);
