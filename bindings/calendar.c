@@ -154,8 +154,8 @@ static const char *push_where(lua_State *L)
     lua_Debug ar;
     for (int level = 1; lua_getstack(L, level, &ar); level++) {
         lua_getinfo(L, "Sl", &ar);
-        if (ar.currentline > 0)
-            return lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
+        if (ar.currentline > 0) /* the whole file name, which short_src may cut */
+            return lua_pushfstring(L, "%s:%d", ar.source[0] == '@' ? ar.source + 1 : ar.short_src, ar.currentline);
     }
     return lua_pushliteral(L, "?");
 }
@@ -286,7 +286,8 @@ static void read_weekend(lua_State *L, bl_cal_t *c, int spec, const char *name)
 }
 
 /* holidays = {...} or workdays = {...}: dates and ranges. */
-static void read_dates(lua_State *L, bl_cal_t *c, int spec, const char *name, const char *key)
+static void read_dates(lua_State *L, bl_cal_t *c, int spec, const char *name, const char *key,
+                       int (*add)(bl_cal_t *, const char *, char **))
 {
     int t = raw_field(L, spec, key);
     if (t == LUA_TTABLE) {
@@ -297,7 +298,7 @@ static void read_dates(lua_State *L, bl_cal_t *c, int spec, const char *name, co
             if (d == NULL)
                 wrong_type(L, name, key, i, "a date such as '2026-10-01' or '2026-10-01..2026-10-07'");
             char *err = NULL;
-            if ((strcmp(key, "holidays") == 0 ? bl_cal_add_holiday : bl_cal_add_workday)(c, d, &err) != BL_OK)
+            if (add(c, d, &err) != BL_OK)
                 spec_fail_core(L, name, key, i, err);
             lua_pop(L, 1);
         }
@@ -338,8 +339,8 @@ static int c_define(lua_State *L)
     read_pair(L, c, 1, name, "hours", bl_cal_set_hours);
     read_pair(L, c, 1, name, "lunch", bl_cal_set_break);
     read_weekend(L, c, 1, name);
-    read_dates(L, c, 1, name, "holidays");
-    read_dates(L, c, 1, name, "workdays");
+    read_dates(L, c, 1, name, "holidays", bl_cal_add_holiday);
+    read_dates(L, c, 1, name, "workdays", bl_cal_add_workday);
     read_text(L, c, 1, name, "covers_until", bl_cal_set_covers_until, "a date such as '2027-12-31'");
     push_where(L);
     lua_setiuservalue(L, 4, 1);
@@ -410,7 +411,8 @@ static int c_between(lua_State *L) /* -> n, provisional */
     return 2;
 }
 
-static int c_nth(lua_State *L) /* calendar.nth_workday(year, month, n [, name]) -> close of that day or nil, provisional */
+/* calendar.nth_workday(year, month, n [, name]) -> the close of that day or nil, provisional */
+static int c_nth(lua_State *L)
 {
     bl_cal_t *c = check_cal(L, 4);
     int64_t out = 0;

@@ -383,8 +383,8 @@ int bl_cal_set_covers_until(bl_cal_t *c, const char *date, char **err)
     const char *p = date ? date : "";
     int64_t day;
     if (!read_date(&p, &day) || *p != '\0')
-        return bl_cal_fail(err, "cannot read the coverage end '%.60s': expected a date 'YYYY-MM-DD' such as '2027-12-31'",
-                    date ? date : "");
+        return bl_cal_fail(err, "cannot read the coverage end '%.60s': expected a date 'YYYY-MM-DD' such as "
+                           "'2027-12-31'", date ? date : "");
     c->covers = day;
     return BL_OK;
 }
