@@ -433,7 +433,6 @@ int bl_cal_covers(const bl_cal_t *c, int64_t ms)
     return split(c, ms, &day, &tod) && day <= last_covered(c);
 }
 
-
 /* Queries ------------------------------------------------------------------------------------------ */
 
 bl_cal_day bl_cal_day_kind(const bl_cal_t *c, int64_t ms)
@@ -633,7 +632,9 @@ int bl_cal_workdays_between(const bl_cal_t *c, int64_t from, int64_t to, int64_t
     }
 }
 
-/* Provisional counts: each _cov function knows the latest day whose kind its count read. */
+/* Provisional counts ------------------------------------------------------------------------------ */
+
+/* Each _cov function finds the latest day whose kind its count read, and compares it with the end. */
 
 /* The local day of an instant already known to be in range. */
 static int64_t day_of(const bl_cal_t *c, int64_t ms) { return floordiv(ms + c->offset, DAY_MS); }
@@ -711,7 +712,7 @@ int bl_cal_end_of_day(const bl_cal_t *c, int64_t ms, int64_t *out)
 
 int bl_cal_close_of(const bl_cal_t *c, int64_t ms, int64_t *out, int *provisional)
 {
-    int64_t day, tod, r = 0, d2;
+    int64_t day = 0, tod, r = 0, d2;
     int rc = BL_INVALID;
     if (split(c, ms, &day, &tod) && (works(c, day) || step_workday(c, &day, 1)) &&
         split(c, r = at(c, day, c->close), &d2, &tod))
