@@ -1,5 +1,6 @@
-/* calendar.c — business calendars: which days and hours are worked, deadline arithmetic, durations, local times. */
+/* calendar.c — business calendars: which days and hours are worked, deadline arithmetic, local times. */
 #include "calendar.h"
+#include "calunits.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,18 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define SEC_MS INT64_C(1000)
-#define MIN_MS INT64_C(60000)
-#define HOUR_MS INT64_C(3600000)
-#define DAY_MS INT64_C(86400000)
-
-/* Years 1..9999 keep dates four digits wide and bound every day-by-day walk below (a calendar has at
- * least one working weekday, so only a run of holidays can make a walk long, and it stops here). */
-#define DAY_FIRST INT64_C(-719162) /* 0001-01-01 */
-#define DAY_LAST INT64_C(2932896)  /* 9999-12-31 */
-#define SPAN_DAYS (DAY_LAST - DAY_FIRST + 1)
 /* Far enough past the year range that the sums below cannot overflow, near enough to reject nonsense. */
 #define MS_BOUND (INT64_C(1) << 50)
+#define NO_DAY INT64_MIN /* covers: not set */
 
 typedef struct override {
     int64_t day;     /* days since 1970-01-01, local */
@@ -32,6 +24,8 @@ struct bl_cal {
     int64_t brk_from, brk_to; /* equal: no break */
     override *days;           /* sorted by day, one entry per date */
     size_t ndays, capdays;
+    int64_t covers;           /* the last covered day set by bl_cal_set_covers_until, or NO_DAY */
+    char zone[40];            /* the zone's name, or its offset "+05:30" */
 };
 
 /* Zones accepted by name: no daylight-saving time today, so one offset serves every date. */
@@ -47,9 +41,7 @@ static const struct {
     {"Z", 0},
 };
 
-static const char DUR_EXPECTED[] = "expected e.g. '3 working days', '24 hours', '30 days' or ISO 8601 'P3D'";
-
-__attribute__((format(printf, 2, 3))) static int fail(char **err, const char *fmt, ...)
+int bl_cal_fail(char **err, const char *fmt, ...)
 {
     if (err != NULL) {
         char msg[512];
@@ -274,7 +266,7 @@ bl_cal_t *bl_cal_new(void)
 {
     bl_cal_t *c = bl_xmalloc(sizeof *c);
     *c = (bl_cal_t){.offset = 8 * HOUR_MS, .weekend = BL_CAL_SAT | BL_CAL_SUN, .open = 9 * HOUR_MS,
-                    .close = 18 * HOUR_MS};
+                    .close = 18 * HOUR_MS, .covers = NO_DAY, .zone = "Asia/Shanghai"};
     return c;
 }
 
@@ -293,26 +285,33 @@ int bl_cal_set_zone(bl_cal_t *c, const char *zone, char **err)
     if ((strncasecmp(p, "UTC", 3) == 0 || strncasecmp(p, "GMT", 3) == 0) && (p[3] == '+' || p[3] == '-'))
         p += 3;
     int found = read_offset(&p, &minutes) && *p == '\0';
+    const char *name = NULL;
     for (size_t i = 0; !found && i < sizeof NAMED_ZONES / sizeof *NAMED_ZONES; i++)
         if (strcasecmp(zone ? zone : "", NAMED_ZONES[i].name) == 0) {
             minutes = NAMED_ZONES[i].minutes;
+            name = NAMED_ZONES[i].name;
             found = 1;
         }
     if (!found)
-        return fail(err,
-                    "unknown time zone '%.60s': expected 'Asia/Shanghai', 'UTC' or a fixed offset such as "
-                    "'+08:00' (zones that change their clocks for summer time are not supported)",
-                    zone ? zone : "");
+        return bl_cal_fail(err,
+                           "unknown time zone '%.60s': expected 'Asia/Shanghai', 'UTC' or a fixed offset such as "
+                           "'+08:00' (zones that change their clocks for summer time are not supported)",
+                           zone ? zone : "");
     c->offset = minutes * MIN_MS;
+    if (name)
+        snprintf(c->zone, sizeof c->zone, "%s", name);
+    else
+        snprintf(c->zone, sizeof c->zone, "%c%02d:%02d", minutes < 0 ? '-' : '+', abs(minutes) / 60,
+                 abs(minutes) % 60);
     return BL_OK;
 }
 
 int bl_cal_set_weekend(bl_cal_t *c, unsigned days, char **err)
 {
     if (days & ~0x7fu)
-        return fail(err, "weekend 0x%x: use BL_CAL_SUN .. BL_CAL_SAT", days);
+        return bl_cal_fail(err, "weekend 0x%x: use BL_CAL_SUN .. BL_CAL_SAT", days);
     if (days == 0x7fu)
-        return fail(err, "every day of the week is a weekend day: at least one weekday must be worked");
+        return bl_cal_fail(err, "every day of the week is a weekend day: at least one weekday must be worked");
     c->weekend = days;
     return BL_OK;
 }
@@ -326,13 +325,13 @@ int bl_cal_set_hours(bl_cal_t *c, const char *open, const char *close, char **er
 {
     int64_t o = read_hhmm(open), e = read_hhmm(close);
     if (o < 0 || e < 0 || o >= e)
-        return fail(err, "working hours '%.20s'-'%.20s': expected opening and closing times such as '09:00' "
-                    "and '18:00', the opening first", open ? open : "", close ? close : "");
+        return bl_cal_fail(err, "working hours '%.20s'-'%.20s': expected opening and closing times such as '09:00' "
+                           "and '18:00', the opening first", open ? open : "", close ? close : "");
     if (c->brk_from != c->brk_to && !(o < c->brk_from && c->brk_to < e)) {
         char f[8], t[8];
         fmt_hhmm(c->brk_from, f), fmt_hhmm(c->brk_to, t);
-        return fail(err, "working hours %.20s-%.20s would not contain the break %s-%s: change the break first",
-                    open, close, f, t);
+        return bl_cal_fail(err, "working hours %.20s-%.20s would not contain the break %s-%s: change the break first",
+                           open, close, f, t);
     }
     c->open = o, c->close = e;
     return BL_OK;
@@ -348,8 +347,8 @@ int bl_cal_set_break(bl_cal_t *c, const char *from, const char *to, char **err)
     if (f < 0 || t < 0 || f >= t || f <= c->open || t >= c->close) {
         char o[8], e[8];
         fmt_hhmm(c->open, o), fmt_hhmm(c->close, e);
-        return fail(err, "break '%.20s'-'%.20s': expected times such as '12:00' and '13:00' strictly within "
-                    "the working hours %s-%s", from ? from : "", to ? to : "", o, e);
+        return bl_cal_fail(err, "break '%.20s'-'%.20s': expected times such as '12:00' and '13:00' strictly within "
+                           "the working hours %s-%s", from ? from : "", to ? to : "", o, e);
     }
     c->brk_from = f, c->brk_to = t;
     return BL_OK;
@@ -366,11 +365,11 @@ static int add_dates(bl_cal_t *c, const char *text, bl_cal_day kind, char **err)
         ok = read_date(&p, &b);
     }
     if (!ok || *p != '\0')
-        return fail(err, "cannot read date '%.60s': expected 'YYYY-MM-DD' (a real date) or a range "
-                    "'YYYY-MM-DD..YYYY-MM-DD'", text ? text : "");
+        return bl_cal_fail(err, "cannot read date '%.60s': expected 'YYYY-MM-DD' (a real date) or a range "
+                           "'YYYY-MM-DD..YYYY-MM-DD'", text ? text : "");
     if (b < a || b - a >= 366)
-        return fail(err, "date range '%.60s': the first date must not be after the last, and a range spans "
-                    "at most 366 days", text);
+        return bl_cal_fail(err, "date range '%.60s': the first date must not be after the last, and a range spans "
+                           "at most 366 days", text);
     for (int64_t d = a; d <= b; d++)
         override_put(c, d, kind);
     return BL_OK;
@@ -378,6 +377,61 @@ static int add_dates(bl_cal_t *c, const char *text, bl_cal_day kind, char **err)
 
 int bl_cal_add_holiday(bl_cal_t *c, const char *date, char **err) { return add_dates(c, date, BL_CAL_HOLIDAY, err); }
 int bl_cal_add_workday(bl_cal_t *c, const char *date, char **err) { return add_dates(c, date, BL_CAL_MAKEUP, err); }
+
+int bl_cal_set_covers_until(bl_cal_t *c, const char *date, char **err)
+{
+    const char *p = date ? date : "";
+    int64_t day;
+    if (!read_date(&p, &day) || *p != '\0')
+        return bl_cal_fail(err, "cannot read the coverage end '%.60s': expected a date 'YYYY-MM-DD' such as "
+                           "'2027-12-31'", date ? date : "");
+    c->covers = day;
+    return BL_OK;
+}
+
+void bl_cal_get_info(const bl_cal_t *c, bl_cal_info *out)
+{
+    *out = (bl_cal_info){.offset_minutes = (int)(c->offset / MIN_MS), .weekend = c->weekend,
+                         .covers_until = bl_cal_covers_until(c), .covers_set = c->covers != NO_DAY};
+    snprintf(out->zone, sizeof out->zone, "%s", c->zone);
+    fmt_hhmm(c->open, out->open);
+    fmt_hhmm(c->close, out->close);
+    if (c->brk_from != c->brk_to) {
+        fmt_hhmm(c->brk_from, out->break_from);
+        fmt_hhmm(c->brk_to, out->break_to);
+    }
+    for (size_t i = 0; i < c->ndays; i++)
+        if (c->days[i].kind == BL_CAL_HOLIDAY)
+            out->holidays++;
+        else
+            out->workdays++;
+}
+
+/* Coverage ---------------------------------------------------------------------------------------- */
+
+/* The last local day the holiday schedule covers, or INT64_MAX: no end (see bl_cal_set_covers_until). */
+static int64_t last_covered(const bl_cal_t *c)
+{
+    if (c->covers != NO_DAY)
+        return c->covers;
+    if (c->ndays == 0)
+        return INT64_MAX;
+    int y, m, d;
+    civil_from_days(c->days[c->ndays - 1].day, &y, &m, &d);
+    return days_from_civil(y, 12, 31);
+}
+
+int64_t bl_cal_covers_until(const bl_cal_t *c)
+{
+    int64_t last = last_covered(c);
+    return last == INT64_MAX ? BL_CAL_UNLIMITED : at(c, last + 1, 0);
+}
+
+int bl_cal_covers(const bl_cal_t *c, int64_t ms)
+{
+    int64_t day, tod;
+    return split(c, ms, &day, &tod) && day <= last_covered(c);
+}
 
 /* Queries ------------------------------------------------------------------------------------------ */
 
@@ -578,227 +632,213 @@ int bl_cal_workdays_between(const bl_cal_t *c, int64_t from, int64_t to, int64_t
     }
 }
 
-/* Durations ---------------------------------------------------------------------------------------- */
+/* Provisional counts ------------------------------------------------------------------------------ */
 
-/* Unit words after the number. plural: the word also takes an "s". Chinese words may follow "个". */
-static const struct {
-    const char *word;
-    bl_cal_unit unit;
-    int64_t mult;
-    int plural;
-} UNIT_WORDS[] = {
-    {"working day", BL_CAL_WORKDAYS, 1, 1},           {"work day", BL_CAL_WORKDAYS, 1, 1},
-    {"workday", BL_CAL_WORKDAYS, 1, 1},               {"business day", BL_CAL_WORKDAYS, 1, 1},
-    {"working hour", BL_CAL_WORKTIME, HOUR_MS, 1},    {"work hour", BL_CAL_WORKTIME, HOUR_MS, 1},
-    {"business hour", BL_CAL_WORKTIME, HOUR_MS, 1},   {"working minute", BL_CAL_WORKTIME, MIN_MS, 1},
-    {"business minute", BL_CAL_WORKTIME, MIN_MS, 1},  {"working second", BL_CAL_WORKTIME, SEC_MS, 1},
-    {"calendar day", BL_CAL_DAYS, 1, 1},              {"day", BL_CAL_DAYS, 1, 1},
-    {"week", BL_CAL_DAYS, 7, 1},                      {"month", BL_CAL_MONTHS, 1, 1},
-    {"year", BL_CAL_MONTHS, 12, 1},                   {"hour", BL_CAL_TIME, HOUR_MS, 1},
-    {"hr", BL_CAL_TIME, HOUR_MS, 1},                  {"h", BL_CAL_TIME, HOUR_MS, 0},
-    {"minute", BL_CAL_TIME, MIN_MS, 1},               {"min", BL_CAL_TIME, MIN_MS, 1},
-    {"second", BL_CAL_TIME, SEC_MS, 1},               {"sec", BL_CAL_TIME, SEC_MS, 1},
-    {"s", BL_CAL_TIME, SEC_MS, 0},                    {"millisecond", BL_CAL_TIME, 1, 1},
-    {"ms", BL_CAL_TIME, 1, 0},                        {"工作日", BL_CAL_WORKDAYS, 1, 0},
-    {"工作小时", BL_CAL_WORKTIME, HOUR_MS, 0},        {"小时", BL_CAL_TIME, HOUR_MS, 0},
-    {"分钟", BL_CAL_TIME, MIN_MS, 0},                 {"秒", BL_CAL_TIME, SEC_MS, 0},
-    {"天", BL_CAL_DAYS, 1, 0},                        {"日", BL_CAL_DAYS, 1, 0},
-    {"周", BL_CAL_DAYS, 7, 0},                        {"星期", BL_CAL_DAYS, 7, 0},
-    {"月", BL_CAL_MONTHS, 1, 0},                      {"年", BL_CAL_MONTHS, 12, 0},
-};
+/* Each _cov function finds the latest day whose kind its count read, and compares it with the end. */
 
-/* The largest amount of each unit: about 10,000 years, so every sum stays far inside int64. */
-static int64_t unit_limit(bl_cal_unit u)
+/* The local day of an instant already known to be in range. */
+static int64_t day_of(const bl_cal_t *c, int64_t ms) { return floordiv(ms + c->offset, DAY_MS); }
+
+/* Sets *provisional (when not NULL) to whether seen, the latest day a count read, is past the coverage
+ * end; passes rc on. */
+static int seen_until(const bl_cal_t *c, int rc, int64_t seen, int *provisional)
 {
-    if (u == BL_CAL_MONTHS)
-        return 12 * 10000;
-    return u == BL_CAL_WORKDAYS || u == BL_CAL_DAYS ? SPAN_DAYS : SPAN_DAYS * DAY_MS;
+    if (provisional)
+        *provisional = (rc == BL_OK || rc == BL_NOTFOUND) && seen > last_covered(c);
+    return rc;
 }
 
-/* A decimal number "123" or "1.5" at *p (advancing it): whole part, fraction digits and their count. */
-static int read_number(const char **p, int64_t *whole, int64_t *frac, int *nfrac)
+/* The latest day a count backwards from ms reads: the day of ms only when its time of day is past
+ * `after` (else the day's kind cannot matter), otherwise the day before. */
+static int64_t seen_back(const bl_cal_t *c, int64_t ms, int64_t after)
 {
-    const char *s = *p;
-    *whole = *frac = 0, *nfrac = 0;
-    for (; **p >= '0' && **p <= '9'; (*p)++)
-        if ((*whole = *whole * 10 + (**p - '0')) > INT64_C(1000000000000000))
-            return 0;
-    if (*p == s)
+    int64_t day, tod;
+    if (!split(c, ms, &day, &tod))
+        return INT64_MIN;
+    return tod > after ? day : day - 1;
+}
+
+int bl_cal_add_cov(const bl_cal_t *c, int64_t ms, bl_cal_dur d, int64_t *out, int *provisional)
+{
+    int64_t r = 0, seen = INT64_MIN;
+    int rc = bl_cal_add(c, ms, d, &r);
+    if (rc == BL_OK && d.amount != 0 && (d.unit == BL_CAL_WORKDAYS || d.unit == BL_CAL_WORKTIME))
+        seen = d.amount > 0 ? day_of(c, r - 1) /* forwards, the result ends the last day read */
+                            : seen_back(c, ms, d.unit == BL_CAL_WORKDAYS ? c->close - 1 : c->open);
+    if (rc == BL_OK)
+        *out = r;
+    return seen_until(c, rc, seen, provisional);
+}
+
+int bl_cal_next_workday_cov(const bl_cal_t *c, int64_t ms, int64_t *out, int *provisional)
+{
+    int rc = bl_cal_next_workday(c, ms, out);
+    return seen_until(c, rc, rc == BL_OK ? day_of(c, *out) : INT64_MIN, provisional);
+}
+
+int bl_cal_nth_workday_cov(const bl_cal_t *c, int year, int month, int n, bl_cal_edge edge, int64_t *out,
+                           int *provisional)
+{
+    int rc = bl_cal_nth_workday(c, year, month, n, edge, out);
+    int64_t seen = INT64_MIN;
+    if (rc == BL_OK && n > 0)
+        seen = day_of(c, edge == BL_CAL_CLOSE ? *out - 1 : *out);
+    else if (rc == BL_OK || rc == BL_NOTFOUND) /* backwards, or not found: the whole month's end was read */
+        seen = days_from_civil(year, month, days_in_month(year, month));
+    return seen_until(c, rc, seen, provisional);
+}
+
+int bl_cal_workdays_between_cov(const bl_cal_t *c, int64_t from, int64_t to, int64_t *out, int *provisional)
+{
+    int64_t seen = INT64_MIN, end;
+    int rc = bl_cal_workdays_between(c, from, to, out);
+    if (rc == BL_OK && *out > 0 && add_workdays(c, from, *out, &end) == BL_OK)
+        seen = day_of(c, end - 1); /* the last working day counted */
+    else if (rc == BL_OK && *out < 0)
+        seen = seen_back(c, from, c->close - 1);
+    return seen_until(c, rc, seen, provisional);
+}
+
+/* Days that end at their close ---------------------------------------------------------------------- */
+
+int bl_cal_end_of_day(const bl_cal_t *c, int64_t ms, int64_t *out)
+{
+    int64_t day, tod, next;
+    if (!split(c, ms, &day, &tod) || !split(c, next = at(c, day + 1, 0), &day, &tod))
+        return BL_INVALID;
+    *out = next;
+    return BL_OK;
+}
+
+int bl_cal_close_of(const bl_cal_t *c, int64_t ms, int64_t *out, int *provisional)
+{
+    int64_t day = 0, tod, r = 0, d2;
+    int rc = BL_INVALID;
+    if (split(c, ms, &day, &tod) && (works(c, day) || step_workday(c, &day, 1)) &&
+        split(c, r = at(c, day, c->close), &d2, &tod))
+        rc = BL_OK;
+    if (rc == BL_OK)
+        *out = r;
+    return seen_until(c, rc, day, provisional);
+}
+
+int bl_cal_weekday(const bl_cal_t *c, int64_t ms)
+{
+    int64_t day, tod;
+    return split(c, ms, &day, &tod) ? weekday(day) : -1;
+}
+
+/* The note on a span of days ---------------------------------------------------------------------- */
+
+static const char *const MONTHS[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* Text being written into buf[n]: like snprintf, len counts what did not fit too. */
+typedef struct note {
+    char *buf;
+    size_t n, len;
+} note;
+
+__attribute__((format(printf, 2, 3))) static void note_add(note *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(w->len < w->n ? w->buf + w->len : NULL, w->len < w->n ? w->n - w->len : 0, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        w->len += (size_t)k;
+}
+
+/* Days a to b as "10 Oct", "1–7 Oct", "30 Sep–7 Oct" or "31 Dec 2026–3 Jan 2027"; years: always
+ * name the year. */
+static void note_run(note *w, int64_t a, int64_t b, int years)
+{
+    int ya, ma, da, yb, mb, db;
+    civil_from_days(a, &ya, &ma, &da);
+    civil_from_days(b, &yb, &mb, &db);
+    if (ya != yb)
+        note_add(w, "%d %s %d–%d %s %d", da, MONTHS[ma - 1], ya, db, MONTHS[mb - 1], yb);
+    else if (a == b)
+        note_add(w, "%d %s", da, MONTHS[ma - 1]);
+    else if (ma == mb)
+        note_add(w, "%d–%d %s", da, db, MONTHS[mb - 1]);
+    else
+        note_add(w, "%d %s–%d %s", da, MONTHS[ma - 1], db, MONTHS[mb - 1]);
+    if (years && ya == yb)
+        note_add(w, " %d", yb);
+}
+
+/* The next run of consecutive listed days of kind k from entry *i on, up to day hi, into a..b. */
+static int next_run(const bl_cal_t *c, size_t *i, int64_t hi, bl_cal_day k, int64_t *a, int64_t *b)
+{
+    while (*i < c->ndays && c->days[*i].day <= hi && kind_of(c, c->days[*i].day) != k)
+        (*i)++;
+    if (*i == c->ndays || c->days[*i].day > hi)
         return 0;
-    if ((**p == '.' || **p == ',') && (*p)[1] >= '0' && (*p)[1] <= '9') {
-        for ((*p)++; **p >= '0' && **p <= '9'; (*p)++) {
-            if (++*nfrac > 9)
-                return 0;
-            *frac = *frac * 10 + (**p - '0');
-        }
-    }
+    *a = *b = c->days[(*i)++].day;
+    while (*i < c->ndays && c->days[*i].day == *b + 1 && *b + 1 <= hi && kind_of(c, *b + 1) == k)
+        *b = c->days[(*i)++].day;
     return 1;
 }
 
-/* whole.frac times mult, exactly, into *out; BL_INVALID (with *err) when it is too large or not a
- * whole number of the unit's smallest step. */
-static int scale(const char *text, int64_t whole, int64_t frac, int nfrac, int64_t mult, bl_cal_unit unit,
-                 int64_t *out, char **err)
+/* "1–7 Oct and 10 Oct are holidays": the days of kind k among the listed ones from entry first to day hi. */
+static void note_kind(const bl_cal_t *c, note *w, size_t first, int64_t hi, bl_cal_day k, int years,
+                      const char *one, const char *many)
 {
-    int64_t pow10 = 1;
-    for (int i = 0; i < nfrac; i++)
-        pow10 *= 10;
-    if (nfrac > 0 && unit != BL_CAL_TIME && unit != BL_CAL_WORKTIME)
-        return fail(err, "cannot read duration '%.60s': days, working days, weeks, months and years must be "
-                    "whole numbers", text);
-    if (nfrac > 0 && (frac * mult) % pow10 != 0)
-        return fail(err, "cannot read duration '%.60s': the smallest step is one millisecond", text);
-    if (whole > unit_limit(unit) / mult)
-        return fail(err, "duration '%.60s' is too long: at most 10000 years", text);
-    *out = whole * mult + frac * mult / pow10;
-    if (*out > unit_limit(unit))
-        return fail(err, "duration '%.60s' is too long: at most 10000 years", text);
-    return BL_OK;
+    size_t i = first;
+    int64_t a, b, days = 0;
+    int runs = 0;
+    while (next_run(c, &i, hi, k, &a, &b))
+        runs++, days += b - a + 1;
+    if (runs == 0)
+        return;
+    note_add(w, "%s", w->len ? "; " : "");
+    i = first;
+    for (int r = 0; next_run(c, &i, hi, k, &a, &b); r++) {
+        note_add(w, "%s", r == 0 ? "" : r == runs - 1 ? " and " : ", ");
+        note_run(w, a, b, years);
+    }
+    note_add(w, " %s", days == 1 ? one : many);
 }
 
-/* "P1Y2M3W4DT5H6M7.5S" after the sign; years and months cannot be mixed with days or time. */
-static int parse_iso(const char *text, const char *p, bl_cal_dur *out, char **err)
+int bl_cal_span_note(const bl_cal_t *c, int64_t from, int64_t to, char *buf, size_t n)
 {
-    static const char ORDER[] = "YMWDHMS";
-    int64_t months = 0, days = 0, ms = 0;
-    int next = 0, any = 0, in_time = 0, time_parts = 0, frac_seen = 0;
-    for (p++; *p; any = 1) {
-        if ((*p == 'T' || *p == 't') && !in_time) {
-            in_time = 1, next = 4, p++;
-            continue;
-        }
-        int64_t whole, frac;
-        int nfrac;
-        if (frac_seen || !read_number(&p, &whole, &frac, &nfrac))
-            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
-        char des = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-        const char *at_des = des ? strchr(ORDER + next, des) : NULL;
-        if (at_des == NULL || in_time != (at_des - ORDER >= 4))
-            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
-        int idx = (int)(at_des - ORDER);
-        static const int64_t MULT[] = {12, 1, 7, 1, HOUR_MS, MIN_MS, SEC_MS};
-        bl_cal_unit u = idx < 2 ? BL_CAL_MONTHS : idx < 4 ? BL_CAL_DAYS : BL_CAL_TIME;
-        int64_t v;
-        if (scale(text, whole, frac, nfrac, MULT[idx], u, &v, err) != BL_OK)
-            return BL_INVALID;
-        if (idx < 2)
-            months += v;
-        else if (idx < 4)
-            days += v;
-        else
-            ms += v, time_parts++;
-        frac_seen = nfrac > 0, next = idx + 1, p++;
+    int64_t lo_ms = from < to ? from : to, hi_ms = from < to ? to : from, lo, hi, tod;
+    note w = {buf, n, 0};
+    if (n > 0)
+        buf[0] = '\0';
+    if (!split(c, lo_ms, &lo, &tod) || !split(c, hi_ms, &hi, &tod))
+        return -1;
+    if (lo_ms == hi_ms)
+        return 0;
+    hi = day_of(c, hi_ms - 1); /* a day is in the span when part of it is */
+    int ylo, yhi, m, d;
+    civil_from_days(lo, &ylo, &m, &d);
+    civil_from_days(hi, &yhi, &m, &d);
+    size_t first;
+    override_find(c, lo, &first);
+    note_kind(c, &w, first, hi, BL_CAL_HOLIDAY, ylo != yhi, "is a holiday", "are holidays");
+    note_kind(c, &w, first, hi, BL_CAL_MAKEUP, ylo != yhi, "is a make-up working day", "are make-up working days");
+    int64_t last = last_covered(c);
+    if (hi > last) {
+        civil_from_days(last, &ylo, &m, &d);
+        note_add(&w, "%sthe holiday schedule ends %d %s %d", w.len ? "; " : "", d, MONTHS[m - 1], ylo);
     }
-    if (!any || (in_time && time_parts == 0))
-        return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
-    if (months != 0 && (days != 0 || ms != 0))
-        return fail(err, "cannot read duration '%.60s': years and months cannot be mixed with weeks, days or "
-                    "hours in one duration", text);
-    if (months > unit_limit(BL_CAL_MONTHS) || days > SPAN_DAYS || ms + days * DAY_MS > unit_limit(BL_CAL_TIME))
-        return fail(err, "duration '%.60s' is too long: at most 10000 years", text);
-    if (months != 0)
-        *out = (bl_cal_dur){BL_CAL_MONTHS, months};
-    else if (time_parts == 0)
-        *out = (bl_cal_dur){BL_CAL_DAYS, days};
-    else /* a fixed-offset zone makes every day 24 hours, so days can join the time part */
-        *out = (bl_cal_dur){BL_CAL_TIME, days * DAY_MS + ms};
-    return BL_OK;
-}
-
-int bl_cal_dur_parse(const char *text, bl_cal_dur *out, char **err)
-{
-    if (text == NULL)
-        return fail(err, "no duration given: %s", DUR_EXPECTED);
-    const char *p = text;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    int neg = *p == '-';
-    if (*p == '-' || *p == '+')
-        p++;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    bl_cal_dur d;
-    if (*p == 'P' || *p == 'p') {
-        char trimmed[128];
-        size_t n = strlen(p);
-        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-            n--;
-        if (n >= sizeof trimmed)
-            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
-        memcpy(trimmed, p, n);
-        trimmed[n] = '\0';
-        if (parse_iso(text, trimmed, &d, err) != BL_OK)
-            return BL_INVALID;
-    } else {
-        int64_t whole, frac;
-        int nfrac;
-        if (!read_number(&p, &whole, &frac, &nfrac))
-            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
-        /* The unit, lowercased, with runs of blanks made one space; an optional "个" goes. */
-        char word[64];
-        size_t n = 0;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (strncmp(p, "个", strlen("个")) == 0)
-            p += strlen("个");
-        for (; *p && n + 1 < sizeof word; p++) {
-            if (*p == ' ' || *p == '\t') {
-                if (n > 0 && word[n - 1] != ' ')
-                    word[n++] = ' ';
-            } else
-                word[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        }
-        while (n > 0 && word[n - 1] == ' ')
-            n--;
-        word[n] = '\0';
-        size_t i = 0, count = sizeof UNIT_WORDS / sizeof *UNIT_WORDS;
-        for (; i < count; i++) {
-            size_t len = strlen(UNIT_WORDS[i].word);
-            if (strncmp(word, UNIT_WORDS[i].word, len) == 0 &&
-                (word[len] == '\0' || (UNIT_WORDS[i].plural && word[len] == 's' && word[len + 1] == '\0')))
-                break;
-        }
-        if (*p != '\0' || i == count)
-            return fail(err, "cannot read duration '%.60s': %s", text, DUR_EXPECTED);
-        d.unit = UNIT_WORDS[i].unit;
-        if (scale(text, whole, frac, nfrac, UNIT_WORDS[i].mult, d.unit, &d.amount, err) != BL_OK)
-            return BL_INVALID;
-    }
-    if (neg)
-        d.amount = -d.amount;
-    *out = d;
-    return BL_OK;
-}
-
-char *bl_cal_dur_format(bl_cal_dur d, char *buf)
-{
-    const char *word = "?";
-    long long a = d.amount < 0 ? -(long long)d.amount : (long long)d.amount, step = 1;
-    int work = d.unit == BL_CAL_WORKTIME;
-    if (d.unit == BL_CAL_WORKDAYS)
-        word = "working day";
-    else if (d.unit == BL_CAL_DAYS)
-        word = "day";
-    else if (d.unit == BL_CAL_MONTHS)
-        word = "month";
-    else if (work || d.unit == BL_CAL_TIME) {
-        step = a % HOUR_MS == 0 ? HOUR_MS : a % MIN_MS == 0 ? MIN_MS : SEC_MS;
-        word = step == HOUR_MS ? (work ? "working hour" : "hour")
-               : step == MIN_MS ? (work ? "working minute" : "minute") : (work ? "working second" : "second");
-    }
-    char tmp[96], frac[8] = "";
-    if (a % step != 0) { /* milliseconds: a decimal fraction of seconds, without trailing zeros */
-        snprintf(frac, sizeof frac, ".%03d", (int)(a % step));
-        for (int i = 3; frac[i] == '0'; i--)
-            frac[i] = '\0';
-    }
-    snprintf(tmp, sizeof tmp, "%s%lld%s %s%s", d.amount < 0 ? "-" : "", a / step, frac, word,
-             a == step && !frac[0] ? "" : "s");
-    snprintf(buf, BL_CAL_DUR_BUF, "%.47s", tmp);
-    return buf;
+    return w.len > INT32_MAX ? INT32_MAX : (int)w.len;
 }
 
 /* Local times ------------------------------------------------------------------------------------- */
+
+char *bl_cal_date_format(const bl_cal_t *c, int64_t ms, char *buf)
+{
+    int64_t day, tod;
+    int y, m, d;
+    if (!split(c, ms, &day, &tod))
+        return strcpy(buf, "(out of range)");
+    civil_from_days(day, &y, &m, &d);
+    snprintf(buf, BL_CAL_DATE_BUF, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+    return buf;
+}
 
 int bl_cal_time_parse(const bl_cal_t *c, const char *text, int64_t *out, char **err)
 {
@@ -831,8 +871,8 @@ int bl_cal_time_parse(const bl_cal_t *c, const char *text, int64_t *out, char **
     }
     int64_t ms = ok ? day * DAY_MS + tod - offset : 0, d2, t2;
     if (!ok || *p != '\0' || !split(c, ms, &d2, &t2))
-        return fail(err, "cannot read time '%.60s': expected e.g. '2026-10-08', '2026-10-08 18:00' or "
-                    "'2026-10-08T18:00:00+08:00'", text ? text : "");
+        return bl_cal_fail(err, "cannot read time '%.60s': expected e.g. '2026-10-08', '2026-10-08 18:00' or "
+                           "'2026-10-08T18:00:00+08:00'", text ? text : "");
     *out = ms;
     return BL_OK;
 }

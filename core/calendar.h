@@ -47,6 +47,20 @@ int bl_cal_set_break(bl_cal_t *cal, const char *from, const char *to, char **err
 int bl_cal_add_holiday(bl_cal_t *cal, const char *date, char **err);
 int bl_cal_add_workday(bl_cal_t *cal, const char *date, char **err);
 
+/* Coverage. A holiday schedule is known only for the years it was given: past its end, working days
+ * are plain weekdays, and a count that looked at such a day is provisional (docs/calendar.md, section 10).
+ * The end is the date set here, else 31 December of the latest year with a holiday or make-up working
+ * day, else none: a calendar without holidays is a plain weekday calendar and never provisional. The
+ * date may be earlier than a listed date (dates listed past it still count, as provisional ones). */
+int bl_cal_set_covers_until(bl_cal_t *cal, const char *date, char **err);
+/* The end of coverage: the first instant after it (00:00 of the day after the last covered day), or
+ * BL_CAL_UNLIMITED. */
+#define BL_CAL_UNLIMITED INT64_MAX
+int64_t bl_cal_covers_until(const bl_cal_t *cal);
+/* 1: the local date of ms is covered, so its day kind (bl_cal_day_kind, bl_cal_is_workday) is not
+ * provisional. Also answers for bl_cal_next_worktime: its result is provisional when not covered. */
+int bl_cal_covers(const bl_cal_t *cal, int64_t ms);
+
 /* What the local date of an instant is. 0 when the instant is out of range. */
 typedef enum bl_cal_day {
     BL_CAL_WORKDAY = 1, /* an ordinary working day */
@@ -96,6 +110,48 @@ int bl_cal_nth_workday(const bl_cal_t *cal, int year, int month, int n, bl_cal_e
  * to <= from + n working days (when to < from: minus the smallest n with to >= from - n working days).
  * So "done within N working days" is exactly *out <= N. */
 int bl_cal_workdays_between(const bl_cal_t *cal, int64_t from, int64_t to, int64_t *out);
+
+/* The same four, also saying whether the count is provisional: *provisional = 1 when it looked at the
+ * kind of a day past the coverage end (bl_cal_covers_until), else 0. Days, months and clock time never
+ * are. provisional may be NULL. */
+int bl_cal_add_cov(const bl_cal_t *cal, int64_t ms, bl_cal_dur d, int64_t *out, int *provisional);
+int bl_cal_next_workday_cov(const bl_cal_t *cal, int64_t ms, int64_t *out, int *provisional);
+int bl_cal_nth_workday_cov(const bl_cal_t *cal, int year, int month, int n, bl_cal_edge edge, int64_t *out,
+                           int *provisional);
+int bl_cal_workdays_between_cov(const bl_cal_t *cal, int64_t from, int64_t to, int64_t *out, int *provisional);
+
+/* Days that end at their close. The end of the local day of ms: 00:00 of the next day (24:00 of that
+ * day, which prints as the next day's T00:00:00). */
+int bl_cal_end_of_day(const bl_cal_t *cal, int64_t ms, int64_t *out);
+/* The close of business of the local day of ms if it is a working day (even when ms is past it),
+ * otherwise of the next working day. provisional as for the _cov functions (may be NULL). */
+int bl_cal_close_of(const bl_cal_t *cal, int64_t ms, int64_t *out, int *provisional);
+/* The local weekday of ms, 0 = Sunday .. 6 = Saturday (as struct tm); -1 when out of range. */
+int bl_cal_weekday(const bl_cal_t *cal, int64_t ms);
+/* The local date of ms, "2026-10-08" (or "(out of range)"); returns buf. */
+#define BL_CAL_DATE_BUF 16
+char *bl_cal_date_format(const bl_cal_t *cal, int64_t ms, char *buf);
+
+/* A note for explanations on the days between two instants (in either order) that are neither ordinary
+ * working days nor ordinary weekend days: "1–7 Oct are holidays; 10 Oct is a make-up working day",
+ * "30 Sep–7 Oct are holidays", and "the holiday schedule ends 31 Dec 2026" when the span passes the
+ * coverage end. A day is between when part of it is: [from, to) in local days. Writes at most n bytes
+ * with a NUL as snprintf does, and returns the length of the whole note: 0 when nothing is special;
+ * -1 when an instant is out of range. */
+int bl_cal_span_note(const bl_cal_t *cal, int64_t from, int64_t to, char *buf, size_t n);
+
+/* What a calendar was configured with, for reports (`/health`, `bylaw check`). */
+typedef struct bl_cal_info {
+    char zone[40];                              /* "Asia/Shanghai", "UTC" or "+05:30" */
+    int offset_minutes;                         /* east of UTC */
+    char open[8], close[8];                     /* "09:00", "18:00" */
+    char break_from[8], break_to[8];            /* "" when there is no break */
+    unsigned weekend;                           /* BL_CAL_SUN.. bits */
+    size_t holidays, workdays;                  /* dates listed as holidays, as make-up working days */
+    int64_t covers_until;                       /* as bl_cal_covers_until */
+    int covers_set;                             /* 1: set by bl_cal_set_covers_until */
+} bl_cal_info;
+void bl_cal_get_info(const bl_cal_t *cal, bl_cal_info *out);
 
 /* Local time as text. Parse reads "YYYY-MM-DD" (midnight), "YYYY-MM-DD HH:MM[:SS[.mmm]]" (or with a
  * 'T'), optionally ending in "Z" or "+08:00", which then overrides the calendar's zone. Format writes

@@ -32,6 +32,7 @@ struct bl_host {
     bl_reader *reader;      /* where reads of other records go now, or NULL */
     const char *policy_now; /* name of the running policy (a string the runtime holds) */
     char who[300];          /* what runs when no policy is named: "loading policies/x.lua" */
+    int loading;            /* bl_host_open is loading the policy files */
     const cJSON *input;     /* the record under evaluation (borrowed) */
     bl_buf *out;            /* where C.finish writes the answer */
     bl_buf side, scratch;   /* the decisions while the record is written; joined reasons */
@@ -87,6 +88,7 @@ int bl_host_read(bl_host_t *h, const cJSON *req, cJSON **answer, char **err)
     return h->reader->read(h->reader, req, answer, err);
 }
 const char *bl_host_policy_now(bl_host_t *h) { return h->policy_now; }
+int bl_host_loading(bl_host_t *h) { return h->loading; }
 void bl_host_push_runtime(bl_host_t *h) { lua_rawgeti(h->L, LUA_REGISTRYINDEX, h->rt_ref); }
 
 char *bl_source_version(const char *src, size_t len, char *buf)
@@ -1049,10 +1051,12 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
         else
             closedir(d);
     }
+    h->loading = 1;
     for (int i = 0; i < n; i++) {
         load_policy_file(h, files[i], errors);
         free(files[i]);
     }
+    h->loading = 0;
     free(files);
     bl_host_push_runtime(h);
     lua_getfield(L, -1, "seal");

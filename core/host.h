@@ -61,6 +61,7 @@ lua_State *bl_host_state(bl_host_t *h);
  * when it has none (nothing is stored). */
 int bl_host_read(bl_host_t *h, const cJSON *req, cJSON **answer, char **err);
 const char *bl_host_policy_now(bl_host_t *h);      /* the policy running now, or NULL */
+int bl_host_loading(bl_host_t *h);                 /* 1 while bl_host_open loads the policy files */
 void bl_host_push_runtime(bl_host_t *h);           /* pushes the runtime table R */
 
 /* Where the log lines of policies go (log.info, log.warn, print; bindings/log.c): process-wide; NULL

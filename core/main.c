@@ -12,6 +12,7 @@
 
 #include "host.h"
 #include "json.h"
+#include "lcalendar.h"
 #include "store.h"
 #include "stream.h"
 #include "testrun.h"
@@ -70,6 +71,7 @@ static const char *usage_check =
     "\n"
     "Loads and compiles every policy file of the policy directory and prints every error as\n"
     "file:line: message. Prints the loaded policies when all is well. Exit status 1 on any error.\n"
+    "Warns (exit status 0) about a calendar whose holiday schedule ends within 60 days.\n"
     "  plus the options every command takes (bylaw --help).\n";
 
 static const char *usage_test =
@@ -227,6 +229,39 @@ static int cmd_eval(int argc, char **argv, cli *c)
 
 /* check, test ------------------------------------------------------------------------------------ */
 
+/* Warns about each calendar whose holiday schedule ends within 60 days of now, or has ended; returns
+ * how many. */
+static int warn_calendar_ends(bl_host_t *h)
+{
+    const int64_t day_ms = 86400000, soon_ms = 60 * day_ms;
+    lua_State *L = bl_host_state(h);
+    int n = bl_calendar_list(L, NULL, 0), warned = 0;
+    bl_calendar_decl *decls = bl_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *decls);
+    bl_calendar_list(L, decls, n);
+    int64_t now = bl_clock_now_ms(), today_end;
+    for (int i = 0; i < n; i++) {
+        const bl_cal_t *cal = decls[i].cal;
+        int64_t end = bl_cal_covers_until(cal);
+        if (end == BL_CAL_UNLIMITED || end - now > soon_ms || bl_cal_end_of_day(cal, now, &today_end) != BL_OK)
+            continue;
+        char last[BL_CAL_DATE_BUF], when[48];
+        bl_cal_date_format(cal, end - 1, last);
+        long long days = (long long)((end - today_end) / day_ms); /* from today to the last covered day */
+        if (days >= 0)
+            snprintf(when, sizeof when, days == 0 ? "ends today" : "in %lld day%s", days, days == 1 ? "" : "s");
+        else
+            snprintf(when, sizeof when, "ended %lld day%s ago", -days, days == -1 ? "" : "s");
+        const char *where = decls[i].where ? decls[i].where : "the policy files";
+        const char *colon = strrchr(where, ':');
+        printf("warning: calendar '%s' covers holidays only until %s (%s): add %d's schedule to %.*s "
+               "(docs/calendar.md §9)\n",
+               decls[i].name, last, when, atoi(last) + 1, colon ? (int)(colon - where) : (int)strlen(where), where);
+        warned++;
+    }
+    free(decls);
+    return warned;
+}
+
 static int cmd_check(int argc, char **argv, cli *c)
 {
     int rc = parse_opts(argc, argv, c, usage_check);
@@ -256,7 +291,11 @@ static int cmd_check(int argc, char **argv, cli *c)
         printf("%-28s type %-20s %s:%d  version %s\n", bl_json_str(p, "name"), bl_json_str(p, "type"),
                bl_json_str(p, "file"), (int)bl_json_num(p, "line", 0), bl_json_str(p, "version"));
     }
-    printf("%d policies loaded from %s, no errors\n", cJSON_GetArraySize(list), c->cfg.policy_dir);
+    int warnings = warn_calendar_ends(h);
+    printf("%d policies loaded from %s, no errors", cJSON_GetArraySize(list), c->cfg.policy_dir);
+    if (warnings)
+        printf(", %d warning%s", warnings, warnings == 1 ? "" : "s");
+    printf("\n");
     cJSON_Delete(list);
     bl_host_close(h);
     return 0;

@@ -116,6 +116,8 @@ static void push_readonly(lua_State *L)
     lua_replace(L, t);
 }
 
+void bl_sandbox_readonly(lua_State *L) { push_readonly(L); }
+
 static void push_base(lua_State *L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &BASE_KEY); }
 
 static int env_newindex(lua_State *L)

@@ -13,6 +13,10 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
 /* Adds the value on top of the stack to the base environment as global `name` (pops it). */
 void bl_sandbox_set(lua_State *L, const char *name);
 
+/* Replaces the table on top of the stack with a read-only view of it: reads and pairs see the table,
+ * writes are errors (what the engine's libraries are to policies). */
+void bl_sandbox_readonly(lua_State *L);
+
 /* Pushes a fresh environment for one file: reads fall through to the base, setting a global is an
  * error naming the variable. */
 void bl_sandbox_push_env(lua_State *L);

@@ -93,6 +93,24 @@ check "check fails on a broken policy" 1 "$rc"
 has "check names file:line" "$WORK/bad/x.lua:1:" "$out"
 "$BYLAW" test "$WORK/bad" > /dev/null 2>&1
 check "test fails when the policies do not load" 1 "$?"
+# A calendar whose holiday schedule ends within 60 days is a warning, not an error (the end here is set
+# from today, so the test does not age).
+mkdir -p "$WORK/cal"
+printf 'calendar { name = "soon", zone = "UTC", holidays = { "2026-10-01" }, covers_until = "%s" }\n' "$(date -u -d '+30 days' +%F)" \
+  > "$WORK/cal/calendar.lua"
+printf 'calendar { name = "later", holidays = { "2026-10-01" }, covers_until = "%s" }\n' "$(date -u -d '+90 days' +%F)" \
+  >> "$WORK/cal/calendar.lua"
+printf 'calendar { name = "plain" }\n' >> "$WORK/cal/calendar.lua"
+out=$("$BYLAW" check --policies "$WORK/cal" 2>&1); rc=$?
+check "check: a calendar ending soon is a warning (exit 0)" 0 "$rc"
+has "check: names the calendar, its end and what to do" \
+  "warning: calendar 'soon' covers holidays only until $(date -u -d '+30 days' +%F) (in 30 days): add $(date -u -d '+30 days' +%Y | awk '{print $1 + 1}')'s schedule to $WORK/cal/calendar.lua (docs/calendar.md §9)" "$out"
+check "check: one warning, not for a calendar ending later nor one without holidays" 1 "$(echo "$out" | grep -c '^warning')"
+has "check: counts it" "no errors, 1 warning" "$out"
+printf 'calendar { name = "soon" }\n' > "$WORK/cal/other.lua"
+out=$("$BYLAW" check --policies "$WORK/cal" 2>&1); rc=$?
+check "check: a calendar defined twice is an error" 1 "$rc"
+has "check: ... naming both places" "$WORK/cal/other.lua:1: calendar 'soon' is defined twice: here and at $WORK/cal/calendar.lua:1" "$out"
 "$BYLAW" eval 2>/dev/null; check "a wrong command line exits 2" 2 "$?"
 has "help names every command" 'serve' "$("$BYLAW" --help)"
 has "per-command help" 'Usage: bylaw serve' "$("$BYLAW" help serve)"

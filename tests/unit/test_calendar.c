@@ -645,6 +645,330 @@ static void test_config_errors(void **state)
     bl_cal_free(c);
 }
 
+/* Coverage and provisional results (docs/calendar.md §10) ------------------------------------------------ */
+
+static void test_coverage_end(void **state)
+{
+    bl_cal_t *c = *state, *plain = bl_cal_new();
+    assert_int_equal(bl_cal_covers_until(c), T(c, "2027-01-01")); /* the end of 31 December 2026 */
+    assert_true(bl_cal_covers(c, T(c, "2026-12-31 23:59:59.999")));
+    assert_false(bl_cal_covers(c, T(c, "2027-01-01")));
+    assert_false(bl_cal_covers(c, INT64_MAX));
+    /* No holidays: a plain Monday-Friday calendar by design, never provisional. */
+    assert_int_equal(bl_cal_covers_until(plain), BL_CAL_UNLIMITED);
+    assert_true(bl_cal_covers(plain, T(plain, "9999-12-31")));
+    int64_t out;
+    int prov = -1;
+    assert_int_equal(bl_cal_add_cov(plain, T(plain, "2026-12-31 17:55"), (bl_cal_dur){BL_CAL_WORKDAYS, 1}, &out, &prov),
+                     BL_OK);
+    assert_int_equal(prov, 0);
+    /* The latest year named counts, make-up working days too. */
+    assert_int_equal(bl_cal_add_workday(plain, "2028-01-02", NULL), BL_OK);
+    assert_int_equal(bl_cal_covers_until(plain), T(plain, "2029-01-01"));
+    bl_cal_free(plain);
+}
+
+/* from + dur in c lands at want, provisional or not. */
+static void expect_add_cov(const bl_cal_t *c, const char *from, const char *dur, const char *want, int provisional)
+{
+    bl_cal_dur d;
+    char *err = NULL, what[160];
+    if (bl_cal_dur_parse(dur, &d, &err) != BL_OK)
+        fail_msg("duration '%s': %s", dur, err);
+    int64_t out = 0, plain = 0;
+    int prov = -1;
+    snprintf(what, sizeof what, "%s + %s", from, dur);
+    if (bl_cal_add_cov(c, T(c, from), d, &out, &prov) != BL_OK || bl_cal_add(c, T(c, from), d, &plain) != BL_OK)
+        fail_msg("%s: not BL_OK", what);
+    expect_time(c, out, want, what);
+    assert_int_equal(out, plain);
+    if (prov != provisional)
+        fail_msg("%s = %s: provisional %d, want %d", what, want, prov, provisional);
+}
+
+static void test_provisional_add(void **state)
+{
+    bl_cal_t *c = *state;
+    static const struct {
+        const char *from, *dur, *want;
+        int provisional;
+    } CASES[] = {
+        /* The issue: received 31 Dec 17:55, due on New Year's Day of a year without a schedule. */
+        {"2026-12-31 17:55", "1 working day", "2027-01-01 18:00", 1},
+        {"2026-12-31 18:00", "1 working day", "2027-01-01 18:00", 1},
+        {"2026-12-31 08:00", "1 working day", "2026-12-31 18:00", 0},
+        {"2026-12-30 10:00", "1 working day", "2026-12-31 18:00", 0},
+        {"2026-12-30 17:55", "2 working days", "2027-01-01 18:00", 1}, /* 31 Dec, then into 2027 */
+        {"2026-12-30 08:00", "2 working days", "2026-12-31 18:00", 0},
+        {"2027-03-01 10:00", "0 working days", "2027-03-01 10:00", 0}, /* nothing is counted */
+        {"2026-12-31 16:00", "1 working hour", "2026-12-31 17:00", 0},
+        {"2026-12-31 17:00", "1 working hour", "2026-12-31 18:00", 0}, /* lands on the close */
+        {"2026-12-31 17:00", "61 working minutes", "2027-01-01 09:01", 1},
+        /* Backwards: a count from 2027 reads 2027's days, unless the day has not yet closed (or opened). */
+        {"2027-01-04 12:00", "-1 working day", "2027-01-01 09:00", 1},
+        {"2027-01-01 00:00", "-1 working day", "2026-12-31 09:00", 0},
+        {"2027-01-01 18:00", "-1 working day", "2027-01-01 09:00", 1},
+        {"2027-01-01 09:00", "-1 working hour", "2026-12-31 17:00", 0},
+        {"2027-01-01 09:30", "-1 working hour", "2026-12-31 17:30", 1},
+        /* Calendar days, months and clock time never are provisional. */
+        {"2026-12-31 17:55", "3 days", "2027-01-03 17:55", 0},
+        {"2026-12-31 17:55", "1 month", "2027-01-31 17:55", 0},
+        {"2026-12-31 17:55", "24 hours", "2027-01-01 17:55", 0},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++)
+        expect_add_cov(c, CASES[i].from, CASES[i].dur, CASES[i].want, CASES[i].provisional);
+    /* Closing at 24:00: the close of 31 December is 1 January 00:00, and 31 December is covered. */
+    bl_cal_t *late = cn2026();
+    assert_int_equal(bl_cal_set_hours(late, "09:00", "24:00", NULL), BL_OK);
+    expect_add_cov(late, "2026-12-31 08:00", "1 working day", "2027-01-01 00:00", 0);
+    expect_add_cov(late, "2026-12-31 23:00", "1 working hour", "2027-01-01 00:00", 0);
+    expect_add_cov(late, "2026-12-31 23:00", "2 working hours", "2027-01-01 10:00", 1);
+    bl_cal_free(late);
+}
+
+static void test_provisional_queries(void **state)
+{
+    bl_cal_t *c = *state;
+    int64_t out, n;
+    int prov = -1;
+    assert_int_equal(bl_cal_next_workday_cov(c, T(c, "2026-12-30 10:00"), &out, &prov), BL_OK);
+    expect_time(c, out, "2026-12-31 09:00", "next working day after 30 Dec");
+    assert_int_equal(prov, 0);
+    assert_int_equal(bl_cal_next_workday_cov(c, T(c, "2026-12-31 10:00"), &out, &prov), BL_OK);
+    expect_time(c, out, "2027-01-01 09:00", "next working day after 31 Dec");
+    assert_int_equal(prov, 1);
+    /* The n-th working day of January of a year without a schedule: New Year's Day, provisionally. */
+    assert_int_equal(bl_cal_nth_workday_cov(c, 2027, 1, 1, BL_CAL_CLOSE, &out, &prov), BL_OK);
+    expect_time(c, out, "2027-01-01 18:00", "1st working day of January 2027");
+    assert_int_equal(prov, 1);
+    assert_int_equal(bl_cal_nth_workday_cov(c, 2026, 12, -1, BL_CAL_CLOSE, &out, &prov), BL_OK);
+    expect_time(c, out, "2026-12-31 18:00", "last working day of December 2026");
+    assert_int_equal(prov, 0);
+    assert_int_equal(bl_cal_nth_workday_cov(c, 2026, 12, 1, BL_CAL_OPEN, &out, &prov), BL_OK);
+    assert_int_equal(prov, 0);
+    assert_int_equal(bl_cal_nth_workday_cov(c, 2027, 2, 25, BL_CAL_OPEN, &out, &prov), BL_NOTFOUND);
+    assert_int_equal(prov, 1);
+    assert_int_equal(bl_cal_nth_workday_cov(c, 2026, 2, 25, BL_CAL_OPEN, &out, &prov), BL_NOTFOUND);
+    assert_int_equal(prov, 0);
+    /* Working days used. */
+    assert_int_equal(bl_cal_workdays_between_cov(c, T(c, "2026-12-31 17:55"), T(c, "2027-01-01 10:00"), &n, &prov),
+                     BL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(prov, 1);
+    assert_int_equal(bl_cal_workdays_between_cov(c, T(c, "2026-12-30 10:00"), T(c, "2026-12-31 17:00"), &n, &prov),
+                     BL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(prov, 0);
+    assert_int_equal(bl_cal_workdays_between_cov(c, T(c, "2027-01-01"), T(c, "2026-12-30 12:00"), &n, &prov), BL_OK);
+    assert_int_equal(n, -2);
+    assert_int_equal(prov, 0);
+    assert_int_equal(bl_cal_workdays_between_cov(c, T(c, "2027-01-04 10:00"), T(c, "2026-12-31 10:00"), &n, &prov),
+                     BL_OK);
+    assert_int_equal(n, -2); /* 1 January 2027 counts as a working day, provisionally */
+    assert_int_equal(prov, 1);
+    assert_int_equal(bl_cal_workdays_between_cov(c, T(c, "2027-01-04 10:00"), T(c, "2027-01-04 10:00"), &n, &prov),
+                     BL_OK);
+    assert_int_equal(prov, 0);
+    /* A day's kind past the end: bl_cal_covers says so. */
+    assert_true(bl_cal_is_workday(c, T(c, "2027-01-01")));
+    assert_false(bl_cal_covers(c, T(c, "2027-01-01")));
+    /* Failures leave *out alone; NULL is fine for provisional. */
+    out = 42;
+    assert_int_equal(bl_cal_add_cov(c, INT64_MAX, (bl_cal_dur){BL_CAL_WORKDAYS, 1}, &out, NULL), BL_INVALID);
+    assert_int_equal(bl_cal_next_workday_cov(c, INT64_MIN, &out, &prov), BL_INVALID);
+    assert_int_equal(prov, 0);
+    assert_int_equal(out, 42);
+}
+
+/* A result that is not provisional cannot change when the next year's schedule is added. */
+static void test_provisional_is_sound(void **state)
+{
+    bl_cal_t *a = cn2026(), *b = cn2026();
+    static const char *NEXT[] = {"2027-01-01..2027-01-03", "2027-01-05", "2027-01-07..2027-01-08"};
+    for (size_t i = 0; i < sizeof NEXT / sizeof *NEXT; i++)
+        assert_int_equal(bl_cal_add_holiday(b, NEXT[i], NULL), BL_OK);
+    assert_int_equal(bl_cal_add_workday(b, "2027-01-09", NULL), BL_OK);
+    int changed = 0;
+    for (int64_t t = T(a, "2026-12-24"); t < T(a, "2027-01-12"); t += 97 * 60000) {
+        for (int n = -4; n <= 4; n++) {
+            bl_cal_dur ds[2] = {{BL_CAL_WORKDAYS, n}, {BL_CAL_WORKTIME, n * 3 * 3600000LL}};
+            for (int k = 0; k < 2; k++) {
+                int64_t ra, rb;
+                int prov;
+                assert_int_equal(bl_cal_add_cov(a, t, ds[k], &ra, &prov), BL_OK);
+                assert_int_equal(bl_cal_add(b, t, ds[k], &rb), BL_OK);
+                if (!prov && ra != rb)
+                    fail_msg("%s + %d (unit %d) = %s, not provisional, but %s with 2027's dates", S(a, t), n,
+                             (int)ds[k].unit, S(a, ra), S(b, rb));
+                changed += ra != rb;
+            }
+            int64_t to = t + n * 20 * 3600000LL, wa, wb;
+            int prov;
+            assert_int_equal(bl_cal_workdays_between_cov(a, t, to, &wa, &prov), BL_OK);
+            assert_int_equal(bl_cal_workdays_between(b, t, to, &wb), BL_OK);
+            if (!prov && wa != wb)
+                fail_msg("from %s to %s: %lld working days, not provisional, but %lld with 2027's dates", S(a, t),
+                         S(a, to), (long long)wa, (long long)wb);
+        }
+    }
+    assert_true(changed > 0); /* the test can fail */
+    bl_cal_free(a);
+    bl_cal_free(b);
+}
+
+static void test_covers_until_explicit(void **state)
+{
+    bl_cal_t *c = cn2026();
+    char *err = NULL;
+    /* Later than the schedule: the company says 2027 has no holidays (for it). */
+    assert_int_equal(bl_cal_set_covers_until(c, "2027-12-31", NULL), BL_OK);
+    assert_int_equal(bl_cal_covers_until(c), T(c, "2028-01-01"));
+    expect_add_cov(c, "2026-12-31 17:55", "1 working day", "2027-01-01 18:00", 0);
+    expect_add_cov(c, "2027-12-31 17:55", "1 working day", "2028-01-03 18:00", 1);
+    /* Earlier than a listed date: the dates past it still count, provisionally. */
+    assert_int_equal(bl_cal_set_covers_until(c, "2026-06-30", NULL), BL_OK);
+    expect_add_cov(c, "2026-09-30 17:55", "1 working day", "2026-10-08 18:00", 1);
+    expect_add_cov(c, "2026-06-29 10:00", "1 working day", "2026-06-30 18:00", 0);
+    bl_cal_info info;
+    bl_cal_get_info(c, &info);
+    assert_int_equal(info.covers_set, 1);
+    assert_int_equal(info.covers_until, T(c, "2026-07-01"));
+    CONFIG_ERROR(bl_cal_set_covers_until(c, "2027-13-01", &err), "cannot read the coverage end '2027-13-01'");
+    CONFIG_ERROR(bl_cal_set_covers_until(c, "2027-12-31..2028-01-01", &err), "'YYYY-MM-DD'");
+    CONFIG_ERROR(bl_cal_set_covers_until(c, NULL, &err), "coverage end");
+    assert_int_equal(bl_cal_covers_until(c), T(c, "2026-07-01")); /* unchanged */
+    /* A calendar without holidays with an end: past it, provisional too. */
+    bl_cal_t *plain = bl_cal_new();
+    assert_int_equal(bl_cal_set_covers_until(plain, "2026-12-31", NULL), BL_OK);
+    expect_add_cov(plain, "2026-12-31 17:55", "1 working day", "2027-01-01 18:00", 1);
+    bl_cal_free(plain);
+    bl_cal_free(c);
+}
+
+/* Days that end at their close ------------------------------------------------------------------------- */
+
+static void test_end_of_day_and_close(void **state)
+{
+    bl_cal_t *c = *state;
+    int64_t out;
+    int prov = -1;
+    char buf[BL_CAL_DATE_BUF];
+    assert_int_equal(bl_cal_end_of_day(c, T(c, "2026-10-15 10:00"), &out), BL_OK);
+    expect_time(c, out, "2026-10-16 00:00", "end of 15 Oct");
+    assert_string_equal(S(c, out), "2026-10-16T00:00:00+08:00"); /* 24:00 on the 15th prints as the 16th */
+    assert_int_equal(bl_cal_end_of_day(c, T(c, "2026-10-15"), &out), BL_OK);
+    expect_time(c, out, "2026-10-16 00:00", "end of 15 Oct from its first instant");
+    assert_int_equal(bl_cal_end_of_day(c, T(c, "2026-10-15 23:59:59.999"), &out), BL_OK);
+    expect_time(c, out, "2026-10-16 00:00", "end of 15 Oct from its last instant");
+    assert_int_equal(bl_cal_end_of_day(c, T(c, "9999-12-31 10:00"), &out), BL_INVALID);
+    static const struct {
+        const char *at, *want;
+        int provisional;
+    } CLOSE[] = {
+        {"2026-10-15 10:00", "2026-10-15 18:00", 0}, /* a working day */
+        {"2026-10-15 20:00", "2026-10-15 18:00", 0}, /* the same day's close, although past */
+        {"2026-10-03 10:00", "2026-10-08 18:00", 0}, /* a holiday: the next working day's */
+        {"2026-10-10 07:00", "2026-10-10 18:00", 0}, /* a make-up Saturday */
+        {"2026-10-17 11:00", "2026-10-19 18:00", 0}, /* an ordinary Saturday */
+        {"2026-12-31 19:00", "2026-12-31 18:00", 0},
+        {"2027-01-02 10:00", "2027-01-04 18:00", 1},
+    };
+    for (size_t i = 0; i < sizeof CLOSE / sizeof *CLOSE; i++) {
+        assert_int_equal(bl_cal_close_of(c, T(c, CLOSE[i].at), &out, &prov), BL_OK);
+        expect_time(c, out, CLOSE[i].want, CLOSE[i].at);
+        if (prov != CLOSE[i].provisional)
+            fail_msg("close of %s: provisional %d", CLOSE[i].at, prov);
+    }
+    assert_int_equal(bl_cal_close_of(c, INT64_MAX, &out, NULL), BL_INVALID);
+    assert_string_equal(bl_cal_date_format(c, T(c, "2026-10-15T17:00:00Z"), buf), "2026-10-16"); /* 01:00 local */
+    assert_string_equal(bl_cal_date_format(c, INT64_MAX, buf), "(out of range)");
+    assert_int_equal(bl_cal_weekday(c, T(c, "2026-10-15")), 4); /* Thursday */
+    assert_int_equal(bl_cal_weekday(c, T(c, "2026-10-18 23:59")), 0);
+    assert_int_equal(bl_cal_weekday(c, INT64_MIN), -1);
+}
+
+/* The note on the days between two instants ------------------------------------------------------------ */
+
+static void expect_note(const bl_cal_t *c, const char *from, const char *to, const char *want)
+{
+    char buf[256];
+    int n = bl_cal_span_note(c, T(c, from), T(c, to), buf, sizeof buf);
+    if (strcmp(buf, want) != 0 || n != (int)strlen(want))
+        fail_msg("note from %s to %s: got '%s' (%d), want '%s'", from, to, buf, n, want);
+}
+
+static void test_span_note(void **state)
+{
+    bl_cal_t *c = *state;
+    static const char *CASES[][3] = {
+        /* The complaint examples of section 2. */
+        {"2026-09-30 17:55", "2026-10-09 18:00", "1–7 Oct are holidays"},
+        {"2026-09-30 17:55", "2026-10-12 10:00", "1–7 Oct are holidays; 10 Oct is a make-up working day"},
+        {"2026-09-18 17:55", "2026-09-21 18:00", "20 Sep is a make-up working day"},
+        {"2026-09-24 17:55", "2026-09-29 18:00", "25–27 Sep are holidays"},
+        {"2026-10-09 17:55", "2026-10-10 18:00", "10 Oct is a make-up working day"},
+        {"2026-10-03 10:00", "2026-10-09 18:00", "3–7 Oct are holidays"}, /* only the days in the span */
+        {"2026-10-17 11:00", "2026-10-20 18:00", ""},                      /* an ordinary weekend */
+        {"2026-10-19 08:00", "2026-10-19 18:00", ""},
+        {"2026-10-09 18:00", "2026-09-30 17:55", "1–7 Oct are holidays"}, /* either order */
+        {"2026-09-30 17:55", "2026-10-01 00:00", ""},                      /* 1 Oct is not begun */
+        {"2026-09-30 17:55", "2026-10-01 00:00:00.001", "1 Oct is a holiday"},
+        {"2026-09-19 10:00", "2026-10-12 10:00",
+         "25–27 Sep and 1–7 Oct are holidays; 20 Sep and 10 Oct are make-up working days"},
+        {"2026-04-01", "2026-06-30", "4–6 Apr, 1–5 May and 19–21 Jun are holidays; 9 May is a make-up working day"},
+        /* Across a year: years named; past the coverage end, said so. */
+        {"2025-12-30 10:00", "2026-01-05 18:00", "1–3 Jan 2026 are holidays; 4 Jan 2026 is a make-up working day"},
+        {"2026-12-30 17:55", "2027-01-01 18:00", "the holiday schedule ends 31 Dec 2026"},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++)
+        expect_note(c, CASES[i][0], CASES[i][1], CASES[i][2]);
+    /* A range across a month or a year; a make-up entry on a weekday is an ordinary working day. */
+    bl_cal_t *d = bl_cal_new();
+    assert_int_equal(bl_cal_add_holiday(d, "2026-09-30..2026-10-07", NULL), BL_OK);
+    assert_int_equal(bl_cal_add_holiday(d, "2026-12-31..2027-01-02", NULL), BL_OK);
+    assert_int_equal(bl_cal_add_workday(d, "2026-10-07", NULL), BL_OK);
+    expect_note(d, "2026-09-29 17:55", "2026-10-09 18:00", "30 Sep–6 Oct are holidays");
+    expect_note(d, "2026-12-30 17:55", "2027-01-05 18:00", "31 Dec 2026–2 Jan 2027 are holidays");
+    /* Too small a buffer: cut and terminated, the whole length returned, as snprintf. */
+    char small[8];
+    assert_int_equal(bl_cal_span_note(c, T(c, "2026-09-30"), T(c, "2026-10-09"), small, sizeof small), 22); /* bytes: "–" is 3 */
+    assert_string_equal(small, "1–7 O");
+    assert_int_equal(bl_cal_span_note(c, T(c, "2026-09-30"), T(c, "2026-10-09"), NULL, 0), 22);
+    assert_int_equal(bl_cal_span_note(c, INT64_MIN, T(c, "2026-10-09"), small, sizeof small), -1);
+    bl_cal_free(d);
+}
+
+static void test_info(void **state)
+{
+    bl_cal_t *c = *state, *d = bl_cal_new();
+    bl_cal_info info;
+    bl_cal_get_info(c, &info);
+    assert_string_equal(info.zone, "Asia/Shanghai");
+    assert_int_equal(info.offset_minutes, 480);
+    assert_string_equal(info.open, "09:00");
+    assert_string_equal(info.close, "18:00");
+    assert_string_equal(info.break_from, "");
+    assert_int_equal(info.weekend, BL_CAL_SAT | BL_CAL_SUN);
+    assert_int_equal(info.holidays, 33); /* 3 + 9 + 3 + 5 + 3 + 3 + 7 */
+    assert_int_equal(info.workdays, 6);
+    assert_int_equal(info.covers_until, T(c, "2027-01-01"));
+    assert_int_equal(info.covers_set, 0);
+    static const char *ZONES[][2] = {{"asia/tokyo", "Asia/Tokyo"}, {"UTC+8", "+08:00"}, {"-5:30", "-05:30"},
+                                     {"utc", "UTC"}};
+    for (size_t i = 0; i < sizeof ZONES / sizeof *ZONES; i++) {
+        assert_int_equal(bl_cal_set_zone(d, ZONES[i][0], NULL), BL_OK);
+        bl_cal_get_info(d, &info);
+        assert_string_equal(info.zone, ZONES[i][1]);
+    }
+    assert_int_equal(bl_cal_set_hours(d, "08:30", "24:00", NULL), BL_OK);
+    assert_int_equal(bl_cal_set_break(d, "12:00", "13:30", NULL), BL_OK);
+    bl_cal_get_info(d, &info);
+    assert_string_equal(info.close, "24:00");
+    assert_string_equal(info.break_to, "13:30");
+    assert_int_equal(info.covers_until, BL_CAL_UNLIMITED);
+    bl_cal_free(d);
+}
+
 static void test_time_text(void **state)
 {
     bl_cal_t *c = bl_cal_new();
@@ -781,6 +1105,14 @@ int main(void)
         cmocka_unit_test(test_time_text),
         cmocka_unit_test_setup_teardown(test_out_of_range, setup, teardown),
         cmocka_unit_test(test_parse_fuzz),
+        cmocka_unit_test_setup_teardown(test_coverage_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_provisional_add, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_provisional_queries, setup, teardown),
+        cmocka_unit_test(test_provisional_is_sound),
+        cmocka_unit_test(test_covers_until_explicit),
+        cmocka_unit_test_setup_teardown(test_end_of_day_and_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_span_note, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_info, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

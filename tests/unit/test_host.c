@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "host.h"
+#include "lcalendar.h"
 
 static bl_host_t *open_dir(const char *dir, bl_limits lim, bl_buf *errors)
 {
@@ -308,6 +309,40 @@ static void test_reuse(void **state)
     bl_host_close(h);
 }
 
+/* The calendars the policy files declared, for `bylaw check`: sorted, with where each was declared;
+ * the built-in default is not one of them, and the host is loading only inside bl_host_open. */
+static void test_calendar_list(void **state)
+{
+    bl_buf errors = {0};
+    bl_host_t *h = open_dir("tests/calendar", BL_LIMITS_DEFAULT, &errors);
+    if (h == NULL)
+        fail_msg("load: %s", errors.data);
+    assert_false(bl_host_loading(h));
+    lua_State *L = bl_host_state(h);
+    bl_calendar_decl d[4];
+    assert_int_equal(bl_calendar_list(L, d, 4), 4); /* default, plain, raw, through2027 */
+    assert_string_equal(d[0].name, "default");
+    assert_string_equal(d[0].where, "tests/calendar/calendars.lua:12");
+    assert_ptr_equal(d[0].cal, bl_calendar_get(L, NULL));
+    assert_string_equal(d[3].name, "through2027");
+    assert_string_equal(d[1].name, "plain");
+    assert_string_equal(d[2].name, "raw");
+    assert_int_equal(bl_calendar_list(L, d, 1), 4); /* room for fewer: the first by name */
+    assert_string_equal(d[0].name, "default");
+    assert_int_equal(bl_calendar_list(L, d, 2), 4);
+    assert_string_equal(d[0].name, "default");
+    assert_string_equal(d[1].name, "plain");
+    assert_int_equal(bl_calendar_list(L, NULL, 0), 4);
+    bl_host_close(h);
+    h = open_dir("tests/fixtures/engine", BL_LIMITS_DEFAULT, &errors);
+    assert_non_null(h);
+    assert_int_equal(bl_calendar_list(bl_host_state(h), d, 4), 0);
+    assert_non_null(bl_calendar_get(bl_host_state(h), NULL)); /* the built-in one, made when asked for */
+    assert_int_equal(bl_calendar_list(bl_host_state(h), d, 4), 0);
+    bl_host_close(h);
+    bl_buf_free(&errors);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_hidden),      cmocka_unit_test(test_field_types), cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_limits_uncatchable), cmocka_unit_test(test_small_budget_exact),
         cmocka_unit_test(test_memory_garbage), cmocka_unit_test(test_reuse),
+        cmocka_unit_test(test_calendar_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
