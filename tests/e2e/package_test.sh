@@ -72,7 +72,11 @@ if [ "$rc" -ne 0 ] || [ -z "$DEB" ]; then tail -30 "$WORK/build.log"; finish; fi
 fields=$(dpkg-deb -f "$DEB" Depends)
 has "Depends: the libraries (shlibs)" "liblua5.4-0" "$fields"
 has "Depends: adduser (the postinst creates the user)" "adduser" "$fields"
-has "conffiles: /etc/bylaw/bylaw.json" "/etc/bylaw/bylaw.json" "$(dpkg-deb --ctrl-tarfile "$DEB" | tar -xOf - ./conffiles)"
+ctl() { dpkg-deb --ctrl-tarfile "$DEB" | tar -xOf - "./$1" 2>/dev/null; }
+has "conffiles: /etc/bylaw/bylaw.json" "/etc/bylaw/bylaw.json" "$(ctl conffiles)"
+check "postinst never starts the service; after an upgrade it restarts it only if running" "0 1" \
+  "$(ctl postinst | grep -c 'deb-systemd-invoke start') $(ctl postinst | grep -c 'deb-systemd-invoke try-restart')"
+check "prerm stops the service on removal" 1 "$(ctl prerm | grep -c 'deb-systemd-invoke stop')"
 
 # Install into a scratch root: dpkg's database there, maintainer scripts run here with DPKG_ROOT.
 R=$WORK/root
@@ -161,6 +165,35 @@ exists "purge: the database and the policies stay" "$R/var/lib/bylaw/bylaw.db" "
 dpkgr -i "$DEB"
 check "install after purge: succeeds" 0 "$?"
 check "install after purge: the existing policies are not overwritten" "$before" "$(fingerprint)"
+
+# The maintainer scripts as they run on a real system (adduser, owners, modes): as root, dpkg -i in
+# a chroot on an overlay of / inside a mount namespace, so that nothing reaches this machine.
+O=$WORK/overlay
+mkdir -p "$O/upper" "$O/work" "$O/merged"
+cp "$DEB" "$O/bylaw.deb"
+cat > "$O/inside.sh" <<'EOF'
+dpkg -i /tmp/o/bylaw.deb > /tmp/o/dpkg.log 2>&1 && dpkg -i /tmp/o/bylaw.deb >> /tmp/o/dpkg.log 2>&1 && echo installed twice
+getent passwd bylaw | cut -d: -f1,6,7
+stat -c '%n %U:%G %a' /var/lib/bylaw /var/lib/bylaw/policies /var/lib/bylaw/policies/client_grade.lua /etc/bylaw/bylaw.json
+cd /var/lib/bylaw && su -s /bin/sh -c 'bylaw check --policies /var/lib/bylaw/policies' bylaw | tail -1
+EOF
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
+   unshare -m sh -c "mount -t overlay overlay -o lowerdir=/,upperdir=$O/upper,workdir=$O/work $O/merged" 2>/dev/null; then
+  host() { getent passwd bylaw; ls -d /etc/bylaw /var/lib/bylaw 2>/dev/null; }
+  host_before=$(host)
+  real=$(unshare -m sh -c "mount -t overlay overlay -o lowerdir=/,upperdir=$O/upper,workdir=$O/work $O/merged &&
+    mount --bind /proc $O/merged/proc && mount --bind /dev $O/merged/dev && mount -t tmpfs tmpfs $O/merged/tmp &&
+    mkdir $O/merged/tmp/o && cp $O/inside.sh $O/bylaw.deb $O/merged/tmp/o/ && chroot $O/merged sh /tmp/o/inside.sh" 2>&1)
+  has "real install: dpkg -i twice (the postinst may run again)" "installed twice" "$real"
+  has "real install: the bylaw system user, home /var/lib/bylaw" "bylaw:/var/lib/bylaw:/usr/sbin/nologin" "$real"
+  has "real install: /var/lib/bylaw is the user's, 0750" "/var/lib/bylaw bylaw:bylaw 750" "$real"
+  has "real install: the policies are the user's" "/var/lib/bylaw/policies/client_grade.lua bylaw:bylaw" "$real"
+  has "real install: the config is readable by the service only" "/etc/bylaw/bylaw.json root:bylaw 640" "$real"
+  has "real install: the user can load the policies" "policies loaded from /var/lib/bylaw/policies, no errors" "$real"
+  check "real install: nothing reached this machine" "$host_before" "$(host)"
+else
+  echo "  skip  not root, or no overlay mount here: adduser and the owners are not checked on a real system"
+fi
 
 # make install: the scripts directory built in from PREFIX (main.o rebuilt for it), uninstall.
 P=$WORK/prefix
