@@ -3,11 +3,7 @@
 # `bylaw --help` and `bylaw help CMD` is in bylaw(1), every config key `bylaw help serve` names is in
 # bylaw.json(5), and both pages render without a warning. Closes with 'N passed, N failed'.
 set -u
-BYLAW=$(realpath "${1:-./bylaw}")
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "  ok    $1"; }
-fail() { failed=$((failed + 1)); echo "  FAIL  $1"; }
+. "$(dirname "$0")/lib.sh"
 
 man1="$ROOT/docs/man/bylaw.1" man5="$ROOT/docs/man/bylaw.json.5"
 src1=$(sed 's/\\-/-/g' "$man1") src5=$(sed 's/\\-/-/g' "$man5")
@@ -51,5 +47,4 @@ for page in "$man1" "$man5"; do
   else ok "$name is ASCII"; fi
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

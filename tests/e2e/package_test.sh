@@ -10,27 +10,13 @@
 # Without dpkg-buildpackage, debhelper or fakeroot it installs nothing and says what it skipped.
 # Closes with 'N passed, N failed'.
 set -u
-BYLAW=$(realpath "${1:-./bylaw}")
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-WORK=$(mktemp -d)
-PID=
-cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-passed=0 failed=0
-check() { # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then passed=$((passed + 1)); echo "  ok    $1"
-  else failed=$((failed + 1)); echo "  FAIL  $1: expected [$2], got [$3]"; fi
-}
-has() { # has NAME NEEDLE HAYSTACK
-  case "$3" in *"$2"*) passed=$((passed + 1)); echo "  ok    $1" ;;
-  *) failed=$((failed + 1)); echo "  FAIL  $1: [$2] not in [${3:0:400}]" ;; esac
-}
+. "$(dirname "$0")/lib.sh"
+
 exists() { # exists NAME PATH...
   local p missing=
   for p in "${@:2}"; do [ -e "$p" ] || missing="$missing ${p#"$WORK"/}"; done
   check "$1" "" "$missing"
 }
-finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
 
 missing=
 for tool in dpkg-buildpackage dh fakeroot git; do command -v "$tool" >/dev/null || missing="$missing $tool"; done
