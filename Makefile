@@ -1,15 +1,23 @@
 # bylaw — build, test and run. `make` builds ./bylaw, `make test` runs every test,
-# `make run` starts the service on the defaults, `make deps` installs the Debian packages.
+# `make run` starts the service on the defaults, `make deps` installs the Debian packages,
+# `make install` installs under PREFIX (docs/operations.md).
 
 PKGS      := lua5.4 libuv sqlite3 libmicrohttpd libcjson libedit nettle libseccomp
 TEST_PKGS := cmocka libcurl
-DEB_PKGS  := build-essential pkg-config liblua5.4-dev libuv1-dev libsqlite3-dev libmicrohttpd-dev \
-             libcjson-dev libedit-dev nettle-dev libseccomp-dev libcmocka-dev libcurl4-openssl-dev curl \
-             sqlite3 lua5.4 bc wrk valgrind clang libclang-rt-14-dev
+# Debian packages: what building needs (debian/control's Build-Depends lists the same; the package
+# test compares them), what the tests need, what building the .deb needs. `make deps` installs all.
+BUILD_DEBS   := pkg-config liblua5.4-dev libuv1-dev libsqlite3-dev libmicrohttpd-dev libcjson-dev \
+                libedit-dev nettle-dev libseccomp-dev
+TEST_DEBS    := libcmocka-dev libcurl4-openssl-dev curl sqlite3 lua5.4 bc wrk valgrind clang \
+                libclang-rt-14-dev groff-base
+PACKAGE_DEBS := debhelper dpkg-dev fakeroot
+DEB_PKGS     := build-essential $(BUILD_DEBS) $(TEST_DEBS) $(PACKAGE_DEBS)
 
-# Install the libraries by themselves when pkg-config cannot find one (fresh machine).
-ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
-  ifneq ($(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo ok),ok)
+# Install the libraries by themselves when pkg-config cannot find one (fresh machine); the test
+# libraries only for the goals that build tests.
+NEED_PKGS := $(PKGS) $(if $(filter test unit asan-unit test-valgrind fuzz,$(MAKECMDGOALS)),$(TEST_PKGS))
+ifeq ($(filter deps clean print-%,$(MAKECMDGOALS)),)
+  ifneq ($(shell pkg-config --exists $(NEED_PKGS) 2>/dev/null && echo ok),ok)
     $(info bylaw: some libraries are missing; running 'make deps' first)
     $(shell $(MAKE) --no-print-directory deps >&2)
   endif
@@ -23,16 +31,31 @@ CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) -Wall -We
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 BUILD   ?= build
 
+# Where `make install` puts things (DESTDIR: a staging root, as the Debian package build uses).
+PREFIX   ?= /usr/local
+BINDIR   := $(PREFIX)/bin
+SHAREDIR := $(PREFIX)/share/bylaw
+MANDIR   := $(PREFIX)/share/man
+DOCDIR   := $(PREFIX)/share/doc/bylaw
+
 LIB_SRC  := $(filter-out core/main.c,$(wildcard core/*.c)) $(wildcard bindings/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit asan-unit test-valgrind run deps bench fuzz clean
+.PHONY: all test unit asan-unit test-valgrind run deps bench fuzz clean install uninstall FORCE
 all: bylaw
 
 bylaw: $(BUILD)/core/main.o $(BUILD)/libbylaw.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The installed scripts directory is built into main.o (find_scripts in core/main.c); the stamp
+# holds it, so that another PREFIX rebuilds main.o.
+$(BUILD)/core/main.o: $(BUILD)/scripts-dir
+$(BUILD)/core/main.o: CPPFLAGS += -DBL_SCRIPTS_DIR='"$(SHAREDIR)/scripts"'
+$(BUILD)/scripts-dir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(SHAREDIR)/scripts' | cmp -s - $@ || echo '$(SHAREDIR)/scripts' > $@
 
 $(BUILD)/libbylaw.a: $(LIB_OBJ)
 	@rm -f $@
@@ -40,7 +63,7 @@ $(BUILD)/libbylaw.a: $(LIB_OBJ)
 
 $(BUILD)/%.o: %.c $(wildcard core/*.h bindings/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbylaw.a
 	@mkdir -p $(dir $@)
@@ -61,7 +84,7 @@ test: bylaw unit
 
 # Sanitizer build of the binary and the unit tests (used by `make test`).
 $(BUILD)/bylaw-asan: $(BUILD)/core/main.o $(BUILD)/libbylaw.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 asan-unit: $(UNIT_BIN)
 
 test-valgrind: bylaw unit
@@ -86,6 +109,33 @@ fuzz:
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	 $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PKGS)
+
+# The program, its Lua library, the example policies (examples: the service reads the policy
+# directory its config names), man pages and docs. The Debian package: debian/rules.
+EXAMPLES := packaging/bylaw.json packaging/bylaw.service
+install: bylaw
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/scripts $(DESTDIR)$(SHAREDIR)/policies \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 bylaw $(DESTDIR)$(BINDIR)/
+	install -m 0644 scripts/*.lua $(DESTDIR)$(SHAREDIR)/scripts/
+	install -m 0644 policies/*.lua $(DESTDIR)$(SHAREDIR)/policies/
+	install -m 0644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 docs/man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+
+# Removes what `make install` put there, by name; directories only when left empty.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/bylaw $(addprefix $(DESTDIR)$(SHAREDIR)/,$(wildcard scripts/*.lua policies/*.lua)) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard docs/man/*.1))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard docs/man/*.5))) \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(wildcard README.md docs/*.md)) $(EXAMPLES:packaging/%=examples/%))
+	rmdir $(DESTDIR)$(SHAREDIR)/scripts $(DESTDIR)$(SHAREDIR)/policies $(DESTDIR)$(SHAREDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# `make print-BUILD_DEBS` prints a variable (the package test reads the lists).
+print-%:
+	@echo '$($*)'
 
 clean:
 	rm -rf build bylaw

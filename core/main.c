@@ -34,7 +34,8 @@ static const char *usage_main =
     "\n"
     "Options every command takes:\n"
     "  --policies DIR     the policy directory (default: policies)\n"
-    "  --scripts DIR      the engine's Lua library (default: scripts/ beside the bylaw program)\n"
+    "  --scripts DIR      the engine's Lua library; without it: $BYLAW_SCRIPTS, else scripts/ beside\n"
+    "                     the bylaw program (a build tree), else " BL_SCRIPTS_DIR "\n"
     "  --budget N         Lua instructions one policy call may run (default 10000000)\n"
     "  --timeout-ms MS    wall-clock time one policy call may take (default 250)\n"
     "  --memory-mb MB     memory the whole policy set may use (default 32)\n"
@@ -93,9 +94,25 @@ static const struct option common_opts[] = {
     {"help", no_argument, 0, 'h'},                    {0, 0, 0, 0},
 };
 
+/* Where the engine's Lua library is when --scripts is not given: built in by the Makefile from PREFIX. */
+#ifndef BL_SCRIPTS_DIR
+#define BL_SCRIPTS_DIR "/usr/local/share/bylaw/scripts"
+#endif
+
 static char scripts_default[PATH_MAX];
 
-/* scripts/ beside the executable (the build tree), else ./scripts. */
+/* Sets scripts_default to DIR/scripts; true when it holds the runtime. */
+static int scripts_in(const char *dir)
+{
+    struct stat st;
+    char rt[PATH_MAX + 32];
+    snprintf(scripts_default, sizeof scripts_default, "%.*s/scripts", PATH_MAX - 16, dir);
+    snprintf(rt, sizeof rt, "%s/_runtime.lua", scripts_default);
+    return stat(rt, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* $BYLAW_SCRIPTS, else scripts/ beside the executable or up to two levels above it (the build tree:
+ * ./bylaw, build/asan/bylaw-asan), else the directory built in (an installed bylaw). */
 static const char *find_scripts(void)
 {
     const char *env = getenv("BYLAW_SCRIPTS");
@@ -105,26 +122,14 @@ static const char *find_scripts(void)
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
+        char *slash;
+        for (int up = 0; up < 3 && (slash = strrchr(exe, '/')) != NULL; up++) {
             *slash = '\0';
-            snprintf(scripts_default, sizeof scripts_default, "%.*s/scripts", PATH_MAX - 16, exe);
-            struct stat st;
-            if (stat(scripts_default, &st) == 0 && S_ISDIR(st.st_mode))
+            if (scripts_in(exe))
                 return scripts_default;
-            /* build/asan/bylaw-asan: two levels up */
-            for (int up = 0; up < 2; up++) {
-                char *s = strrchr(exe, '/');
-                if (!s)
-                    break;
-                *s = '\0';
-                snprintf(scripts_default, sizeof scripts_default, "%.*s/scripts", PATH_MAX - 16, exe);
-                if (stat(scripts_default, &st) == 0 && S_ISDIR(st.st_mode))
-                    return scripts_default;
-            }
         }
     }
-    return "scripts";
+    return BL_SCRIPTS_DIR;
 }
 
 static int parse_long(const char *opt, const char *arg, long long min, long long max, long long *out)
