@@ -8,6 +8,7 @@
 #include <time.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <limits.h>
 #include <unistd.h>
 
 static int64_t virtual_now_ms = -1; /* < 0: real time */
@@ -190,4 +191,33 @@ void bl_remove_tree(const char *dir)
         closedir(d);
     }
     rmdir(dir);
+}
+
+static char *argv0;
+
+void bl_set_argv0(const char *a) { argv0 = (char *)a; }
+
+char *bl_self_exe(void)
+{
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n > 0) {
+        buf[n] = '\0';
+        return bl_strdupf("%s", buf);
+    }
+    if (argv0 == NULL) /* no /proc (a chroot): argv[0], as a path or through PATH */
+        return NULL;
+    if (strchr(argv0, '/'))
+        return realpath(argv0, NULL);
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char *cand = bl_strdupf("%.*s/%s", (int)len, p, argv0);
+        if (access(cand, X_OK) == 0)
+            return cand;
+        free(cand);
+        p += len + (end != NULL);
+    }
+    return NULL;
 }

@@ -54,6 +54,10 @@ char *bl_vstrdupf(const char *fmt, va_list ap);
 /* The whole file at path, NUL-terminated, malloc'd; *len its length (may be NULL). NULL if unreadable. */
 char *bl_read_file(const char *path, size_t *len);
 void *bl_xmalloc(size_t n);
+/* This program's path (malloc'd), for starting its own worker processes: /proc/self/exe, else argv[0]
+ * (main sets it with bl_set_argv0) as a path or found through PATH; NULL when none of them works. */
+char *bl_self_exe(void);
+void bl_set_argv0(const char *argv0);
 /* Removes dir and everything under it (symbolic links are removed, not followed). */
 void bl_remove_tree(const char *dir);
 

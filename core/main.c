@@ -331,6 +331,7 @@ int main(int argc, char **argv)
 {
     cli c = {.cfg = {.policy_dir = "policies", .scripts_dir = find_scripts(), .limits = BL_LIMITS_DEFAULT}};
     bl_json_init(); /* before any thread parses */
+    bl_set_argv0(argv[0]);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage_main, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -623,10 +623,10 @@ static wproc *spawn(bl_pool *p, int validate, const char *set_dir, const char *d
         memory, validate ? "--validate" : NULL, NULL,
     };
     uv_stdio_container_t stdio[4];
-    stdio[0].flags = UV_IGNORE;
-    stdio[1].flags = UV_IGNORE;
-    stdio[2].flags = UV_INHERIT_FD; /* crashes and sanitizer reports reach the service's stderr */
-    stdio[2].data.fd = 2;
+    for (int i = 0; i < 3; i++) { /* not UV_IGNORE, which needs /dev/null (absent in a chroot); a worker */
+        stdio[i].flags = UV_INHERIT_FD; /* writes only to stderr: crashes and sanitizer reports */
+        stdio[i].data.fd = i;
+    }
     stdio[3].flags = UV_CREATE_PIPE | UV_READABLE_PIPE | UV_WRITABLE_PIPE;
     stdio[3].data.stream = (uv_stream_t *)&w->pipe;
     uv_process_options_t o = {.exit_cb = on_exit_, .file = p->cfg.exe, .args = args, .stdio_count = 4,

@@ -652,20 +652,23 @@ static int start_workers(server *s)
     bl_service *svc = &s->svc;
     const char *tmp = getenv("TMPDIR");
     char *dir = bl_strdupf("%s/bylaw-sets-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        fprintf(stderr, "bylaw serve: cannot make a directory for the policy sets (%s): %s\n", dir, strerror(errno));
+    if (mkdtemp(dir) == NULL) { /* no temporary directory (a chroot): beside the database then */
+        char *db = bl_strdupf("%s", svc->db_path), *slash = strrchr(db, '/');
         free(dir);
-        return -1;
+        dir = bl_strdupf("%s/.bylaw-sets-XXXXXX", slash ? (*slash = '\0', db[0] ? db : "/") : ".");
+        free(db);
+        if (mkdtemp(dir) == NULL) {
+            fprintf(stderr, "bylaw serve: cannot make a directory for copies of the policy sets (%s): %s\n", dir,
+                    strerror(errno));
+            free(dir);
+            return -1;
+        }
     }
     svc->sets_dir = dir;
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        fprintf(stderr, "bylaw serve: cannot find its own program (/proc/self/exe) to start workers\n");
+    if ((s->exe = bl_self_exe()) == NULL) {
+        fprintf(stderr, "bylaw serve: cannot find its own program (/proc/self/exe, argv[0]) to start its workers\n");
         return -1;
     }
-    exe[n] = '\0';
-    s->exe = bl_strdupf("%s", exe);
     bl_pool_config pc = {
         .loop = svc->loop, .exe = s->exe, .scripts_dir = svc->cfg.scripts_dir, .limits = svc->cfg.limits,
         .workers = s->workers, .ud = svc, .read = pool_read, .policy_log = pool_policy_log, .log = pool_log,
