@@ -81,9 +81,13 @@ static lua_Integer array_length(lua_State *L, int t)
     return n == max ? n : -1;
 }
 
-static cJSON *from_lua(lua_State *L, int idx, char *err, size_t errlen, int depth)
+static cJSON *from_lua(lua_State *L, int idx, char *err, size_t errlen, int depth, long *budget)
 {
     idx = lua_absindex(L, idx);
+    if (--*budget < 0) { /* a table shared many times over (t = {t, t} ...) would make a tree of billions */
+        snprintf(err, errlen, "cannot encode more than %d values as JSON", BL_JSON_MAX_NODES);
+        return NULL;
+    }
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
         return cJSON_CreateNull();
@@ -128,7 +132,7 @@ static cJSON *from_lua(lua_State *L, int idx, char *err, size_t errlen, int dept
             cJSON *a = cJSON_CreateArray();
             for (lua_Integer i = 1; i <= n; i++) {
                 lua_rawgeti(L, idx, i);
-                cJSON *x = from_lua(L, -1, err, errlen, depth + 1);
+                cJSON *x = from_lua(L, -1, err, errlen, depth + 1, budget);
                 lua_pop(L, 1);
                 if (x == NULL) {
                     cJSON_Delete(a);
@@ -153,7 +157,7 @@ static cJSON *from_lua(lua_State *L, int idx, char *err, size_t errlen, int dept
                 cJSON_Delete(o);
                 return NULL;
             }
-            cJSON *x = from_lua(L, -1, err, errlen, depth + 1);
+            cJSON *x = from_lua(L, -1, err, errlen, depth + 1, budget);
             if (x == NULL) {
                 lua_pop(L, 2);
                 cJSON_Delete(o);
@@ -170,12 +174,20 @@ static cJSON *from_lua(lua_State *L, int idx, char *err, size_t errlen, int dept
     return NULL;
 }
 
-cJSON *bl_lua_tojson(lua_State *L, int idx, char *err, size_t errlen) { return from_lua(L, idx, err, errlen, 0); }
+cJSON *bl_lua_tojson(lua_State *L, int idx, char *err, size_t errlen)
+{
+    long budget = BL_JSON_MAX_NODES;
+    return from_lua(L, idx, err, errlen, 0, &budget);
+}
 
 /* The same values as from_lua, written straight to b as JSON text. */
-static int put_lua(lua_State *L, int idx, bl_buf *b, char *err, size_t errlen, int depth)
+static int put_lua(lua_State *L, int idx, bl_buf *b, char *err, size_t errlen, int depth, size_t limit)
 {
     idx = lua_absindex(L, idx);
+    if (b->len > limit) { /* a table shared many times over would write gigabytes */
+        snprintf(err, errlen, "the JSON text of this value is larger than %d MiB", BL_JSON_MAX_TEXT >> 20);
+        return -1;
+    }
     switch (lua_type(L, idx)) {
     case LUA_TNIL: BL_JSON_LIT(b, "null"); return 0;
     case LUA_TBOOLEAN:
@@ -230,7 +242,7 @@ static int put_lua(lua_State *L, int idx, bl_buf *b, char *err, size_t errlen, i
                 if (i > 1)
                     BL_JSON_LIT(b, ",");
                 lua_rawgeti(L, idx, i);
-                int bad = put_lua(L, -1, b, err, errlen, depth + 1);
+                int bad = put_lua(L, -1, b, err, errlen, depth + 1, limit);
                 lua_pop(L, 1);
                 if (bad)
                     return -1;
@@ -258,7 +270,7 @@ static int put_lua(lua_State *L, int idx, bl_buf *b, char *err, size_t errlen, i
                 return -1;
             }
             BL_JSON_LIT(b, ":");
-            if (put_lua(L, -1, b, err, errlen, depth + 1)) {
+            if (put_lua(L, -1, b, err, errlen, depth + 1, limit)) {
                 lua_pop(L, 2);
                 return -1;
             }
@@ -273,13 +285,16 @@ static int put_lua(lua_State *L, int idx, bl_buf *b, char *err, size_t errlen, i
     return -1;
 }
 
-int bl_lua_put(lua_State *L, int idx, bl_buf *b, char *err, size_t errlen) { return put_lua(L, idx, b, err, errlen, 0); }
+int bl_lua_put(lua_State *L, int idx, bl_buf *b, char *err, size_t errlen)
+{
+    return put_lua(L, idx, b, err, errlen, 0, b->len + BL_JSON_MAX_TEXT);
+}
 
 static int j_encode(lua_State *L)
 {
     char err[200];
     luaL_checkany(L, 1);
-    cJSON *j = from_lua(L, 1, err, sizeof err, 0);
+    cJSON *j = bl_lua_tojson(L, 1, err, sizeof err);
     if (j == NULL)
         return luaL_argerror(L, 1, err);
     bl_buf b = {0};

@@ -27,7 +27,7 @@ struct bl_host {
     bl_guard guard; /* first: bl_host_of() finds the host through the guard */
     lua_State *L;
     lua_State *co; /* the worker thread every policy call runs on */
-    int co_ref, rt_ref, eval_ref;
+    int co_ref, rt_ref, eval_ref, invalid_ref;
     char *policy_dir, *scripts_dir, *display_dir;
     bl_reader *reader;      /* where reads of other records go now, or NULL */
     const char *policy_now; /* name of the running policy (a string the runtime holds) */
@@ -614,13 +614,13 @@ static void put_event(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
     put_policy_end(L, b, name);
 }
 
-/* { name, due (seconds), payload } */
+/* { name, due (seconds), payload, provisional, spec } */
 static void put_deadline(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
 {
     LIT(b, "{\"name\":");
     put_slot_str(L, b, e, 1);
     lua_rawgeti(L, e, 2);
-    double due = luaL_checknumber(L, -1) * 1000.0;
+    double due = lua_tonumber(L, -1) * 1000.0; /* checked by d:deadline: a number of the years 1970..9999 */
     lua_pop(L, 1);
     char buf[32];
     LIT(b, ",\"due\":");
@@ -629,6 +629,14 @@ static void put_deadline(lua_State *L, bl_host_t *h, bl_buf *b, int e, int name)
     LIT(b, ",\"due_ms\":");
     bl_json_put_num(b, floor(due));
     put_payload(L, b, e, 3);
+    if (lua_rawgeti(L, e, 4) == LUA_TBOOLEAN && lua_toboolean(L, -1)) {
+        LIT(b, ",\"provisional\":true,\"spec\":");
+        lua_pop(L, 1);
+        lua_rawgeti(L, e, 5);
+        put_top(L, b, "spec");
+    } else {
+        lua_pop(L, 1);
+    }
     put_policy_end(L, b, name);
 }
 
@@ -730,6 +738,18 @@ static int frame_where(lua_State *co, const char *dir, char *buf, size_t n)
     return 0;
 }
 
+/* Whether the error on top of co is the runtime's "the record is wrong" (its metatable is C.INVALID,
+ * which no policy can reach); looked at raw: no metamethod of a policy's value runs here. */
+static int is_invalid(bl_host_t *h, lua_State *co)
+{
+    if (lua_type(co, -1) != LUA_TTABLE || !lua_getmetatable(co, -1))
+        return 0;
+    lua_rawgeti(co, LUA_REGISTRYINDEX, h->invalid_ref);
+    int same = lua_rawequal(co, -1, -2);
+    lua_pop(co, 2);
+    return same;
+}
+
 /* Moves the function and nargs arguments on top of `from` to the worker and runs it. On failure
  * returns BL_ERR or BL_INVALID with *err set; the worker is reset and usable again. */
 static int worker_run(bl_host_t *h, lua_State *from, int nargs, char **err)
@@ -775,10 +795,14 @@ static int worker_run(bl_host_t *h, lua_State *from, int nargs, char **err)
     } else if (st == LUA_ERRMEM) {
         *err = bl_strdupf("%s: %s ran out of memory: the policy set may use %zu MiB (--memory-mb)",
                           has_policy_frame ? inpolicy : where, whobuf, h->guard.lim.memory >> 20);
-    } else if (lua_type(co, -1) == LUA_TTABLE) { /* {field=, msg=}: the record is wrong */
-        lua_getfield(co, -1, "msg");
+    } else if (is_invalid(h, co)) { /* the runtime's {field=, msg=}: the record is wrong */
+        lua_pushliteral(co, "msg");
+        lua_rawget(co, -2);
         *err = bl_strdupf("%s", lua_tostring(co, -1) ? lua_tostring(co, -1) : "invalid record");
         rc = BL_INVALID;
+    } else if (lua_type(co, -1) != LUA_TSTRING && lua_type(co, -1) != LUA_TNUMBER) { /* read nothing of it */
+        *err = bl_strdupf("%s: %s raised an error that is not a text (a %s); raise errors with error(\"what went wrong\")",
+                          has_policy_frame ? inpolicy : where, whobuf, lua_typename(co, lua_type(co, -1)));
     } else {
         const char *m = lua_tostring(co, -1);
         if (m == NULL)
@@ -1027,6 +1051,10 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     luaL_newlib(L, prims);
     bl_lua_pushnull(L);
     lua_setfield(L, -2, "NIL");
+    lua_newtable(L); /* the metatable of the runtime's "the record is wrong" errors */
+    lua_pushvalue(L, -1);
+    h->invalid_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_setfield(L, -2, "INVALID");
     if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
         bl_buf_printf(errors, "%s\n", lua_tostring(L, -1));
         bl_host_close(h);

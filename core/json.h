@@ -10,7 +10,9 @@
 
 #include "common.h"
 
-#define BL_JSON_MAX_DEPTH 64 /* objects/arrays nested deeper than this are refused */
+#define BL_JSON_MAX_DEPTH 64          /* objects/arrays nested deeper than this are refused */
+#define BL_JSON_MAX_NODES 1000000     /* values a Lua value may turn into (bl_lua_tojson) */
+#define BL_JSON_MAX_TEXT (16 << 20)   /* bytes of JSON text one Lua value may write (bl_lua_put) */
 
 /* Parses n bytes of JSON text. On error returns NULL and writes to err a message such as
  * "invalid JSON at byte 17 (near '}')" or "JSON nested deeper than 64 levels". */

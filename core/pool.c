@@ -613,14 +613,15 @@ static wproc *spawn(bl_pool *p, int validate, const char *set_dir, const char *d
     uv_pipe_init(p->cfg.loop, &w->pipe, 0);
     w->pipe.data = w;
     w->proc.data = w;
-    char budget[32], timeout[32], memory[32];
+    char budget[32], timeout[32], memory[32], tests[32];
+    snprintf(tests, sizeof tests, "%d", p->cfg.limits.test_timeout_ms);
     snprintf(budget, sizeof budget, "%lld", p->cfg.limits.budget);
     snprintf(timeout, sizeof timeout, "%d", p->cfg.limits.timeout_ms);
     snprintf(memory, sizeof memory, "%zu", p->cfg.limits.memory >> 20);
     char *args[] = {
         (char *)p->cfg.exe, "__worker", "--policies", (char *)set_dir, "--display", (char *)display_dir,
         "--scripts", (char *)p->cfg.scripts_dir, "--budget", budget, "--timeout-ms", timeout, "--memory-mb",
-        memory, validate ? "--validate" : NULL, NULL,
+        memory, "--test-timeout-ms", tests, validate ? "--validate" : NULL, NULL,
     };
     uv_stdio_container_t stdio[4];
     for (int i = 0; i < 3; i++) { /* not UV_IGNORE, which needs /dev/null (absent in a chroot); a worker */

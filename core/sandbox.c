@@ -66,7 +66,6 @@ static void push_trap(lua_State *L, const char *name)
 
 static const char BASE_KEY = 'b';   /* registry: the base environment (a plain table) */
 static const char DIRS_KEY = 'd';   /* registry: {scripts_dir, policy_dir, display_dir} */
-static const char LOADED_KEY = 'l'; /* registry: modules already required */
 static const char ENVMT_KEY = 'e';  /* registry: metatable of file environments */
 
 static int listed(const char *const *list, const char *name)
@@ -127,11 +126,19 @@ static int env_newindex(lua_State *L)
                       k ? k : "?", k ? k : "name");
 }
 
+static int sb_require(lua_State *L);
+
+/* Each file's environment has a require of its own, with its own modules: what one policy does to a
+ * module it required (or to an object a module made) reaches no other policy. */
 void bl_sandbox_push_env(lua_State *L)
 {
-    lua_newtable(L);
+    lua_createtable(L, 0, 1);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &ENVMT_KEY);
     lua_setmetatable(L, -2);
+    lua_pushliteral(L, "require");
+    lua_newtable(L); /* the modules this file required */
+    lua_pushcclosure(L, sb_require, 1);
+    lua_rawset(L, -3);
 }
 
 /* load(chunk [, chunkname [, mode [, env]]]): text only; without env, a fresh sandbox environment. */
@@ -193,11 +200,13 @@ int bl_sandbox_loadfile_as(lua_State *L, const char *path, const char *name)
     return LUA_OK;
 }
 
-/* require(name): scripts/name.lua, then <policy dir>/name.lua; dots are directories. */
+/* require(name): scripts/name.lua, then <policy dir>/name.lua; dots are directories. Upvalue 1: the
+ * modules the requiring file has loaded (its own instances). */
 static int sb_require(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);
+    lua_settop(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
     if (lua_getfield(L, -1, name) != LUA_TNIL)
         return 1;
     lua_pop(L, 1);
@@ -253,13 +262,19 @@ static int sb_time(lua_State *L)
     return 1;
 }
 
-/* setmetatable(t, mt), refusing a __gc field: Lua runs finalizers with hooks off, where no budget or
- * time limit could stop them. */
+/* setmetatable(t, mt), refusing __gc and __close fields: Lua runs finalizers with hooks off, and
+ * to-be-closed variables when a stopped call's thread is reset, where no budget or time limit could
+ * stop them. Read raw: no metamethod of mt runs here. */
 static int sb_setmetatable(lua_State *L)
 {
-    if (lua_type(L, 2) == LUA_TTABLE && lua_getfield(L, 2, "__gc") != LUA_TNIL)
-        return luaL_argerror(L, 2, "__gc metamethods are not available in policies (they would run outside "
-                                   "the policy's limits)");
+    static const char *const refused[] = {"__gc", "__close"};
+    for (int i = 0; i < 2 && lua_type(L, 2) == LUA_TTABLE; i++) {
+        lua_pushstring(L, refused[i]);
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_argerror(L, 2, lua_pushfstring(L, "%s metamethods are not available in policies (they "
+                                                          "would run outside the policy's limits)", refused[i]));
+        lua_pop(L, 1);
+    }
     lua_settop(L, 2);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
@@ -428,7 +443,8 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
     }
     lua_pushcfunction(L, sb_load);
     lua_setfield(L, -2, "load");
-    lua_pushcfunction(L, sb_require);
+    lua_newtable(L);
+    lua_pushcclosure(L, sb_require, 1);
     lua_setfield(L, -2, "require");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &BASE_KEY);
 
@@ -449,7 +465,5 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
     lua_pushstring(L, display_dir ? display_dir : policy_dir);
     lua_rawseti(L, -2, 3);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &DIRS_KEY);
-    lua_newtable(L);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &LOADED_KEY);
 }
 

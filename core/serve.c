@@ -580,6 +580,7 @@ static int read_config(const char *path, settings *st, bl_service *svc, cJSON **
         svc->cfg.limits.budget = (long long)bl_json_num(lim, "budget", (double)svc->cfg.limits.budget);
         svc->cfg.limits.timeout_ms = (int)bl_json_num(lim, "timeout_ms", svc->cfg.limits.timeout_ms);
         svc->cfg.limits.memory = (size_t)bl_json_num(lim, "memory_mb", (double)(svc->cfg.limits.memory >> 20)) << 20;
+        svc->cfg.limits.test_timeout_ms = (int)bl_json_num(lim, "test_timeout_ms", svc->cfg.limits.test_timeout_ms);
     }
     cJSON *toks = cJSON_GetObjectItemCaseSensitive(c, "tokens"), *t;
     if (toks && !cJSON_IsArray(toks)) {

@@ -63,6 +63,8 @@ typedef struct stream {
     int writing, flush;
 } stream;
 
+static bl_host_t *open_host(const bl_host_config *cfg, char **errors);
+
 /* Lines ---------------------------------------------------------------------------------------- */
 
 static void error_line(bl_buf *out, long line, const char *kind, const char *msg)
@@ -115,6 +117,15 @@ static void eval_line(worker *w, const char *text, size_t len, long line, bl_buf
     }
     cJSON_Delete(rec);
     bl_json_scratch_reset();
+    if (bl_host_tripped(w->h) != BL_TRIP_NONE) { /* the next line must not see what the stopped call left */
+        char *lerr = NULL;
+        bl_host_t *fresh = open_host(w->s->cfg->host, &lerr);
+        if (fresh) {
+            bl_host_close(w->h);
+            w->h = fresh;
+        }
+        free(lerr);
+    }
     if (err) {
         error_line(out, line, kind_of(rc), err);
         if (w->failures++ == 0) {

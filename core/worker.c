@@ -318,12 +318,13 @@ int bl_worker_main(int argc, char **argv, const bl_host_config *base)
 {
     bl_host_config cfg = *base;
     int do_validate = 0;
-    enum { O_POLICIES = 1, O_DISPLAY, O_SCRIPTS, O_BUDGET, O_TIMEOUT, O_MEMORY, O_VALIDATE };
+    enum { O_POLICIES = 1, O_DISPLAY, O_SCRIPTS, O_BUDGET, O_TIMEOUT, O_MEMORY, O_VALIDATE, O_TESTS };
     static const struct option opts[] = {
         {"policies", required_argument, 0, O_POLICIES}, {"display", required_argument, 0, O_DISPLAY},
         {"scripts", required_argument, 0, O_SCRIPTS},   {"budget", required_argument, 0, O_BUDGET},
         {"timeout-ms", required_argument, 0, O_TIMEOUT}, {"memory-mb", required_argument, 0, O_MEMORY},
-        {"validate", no_argument, 0, O_VALIDATE},       {0, 0, 0, 0},
+        {"validate", no_argument, 0, O_VALIDATE},       {"test-timeout-ms", required_argument, 0, O_TESTS},
+        {0, 0, 0, 0},
     };
     optind = 1;
     opterr = 0;
@@ -337,6 +338,7 @@ int bl_worker_main(int argc, char **argv, const bl_host_config *base)
         case O_TIMEOUT: cfg.limits.timeout_ms = atoi(optarg); break;
         case O_MEMORY: cfg.limits.memory = (size_t)atoll(optarg) << 20; break;
         case O_VALIDATE: do_validate = 1; break;
+        case O_TESTS: cfg.limits.test_timeout_ms = atoi(optarg); break;
         default: fputs(usage_worker, stderr); return 2;
         }
     }

@@ -105,6 +105,7 @@ end
 -- The record view ---------------------------------------------------------------------------------
 
 local readonly
+local orig_of = setmetatable({}, { __mode = "k" }) -- read-only view -> the table it shows
 local ro_cache = setmetatable({}, { __mode = "k" })
 
 local function ro_newindex(_, k)
@@ -129,6 +130,7 @@ readonly = function(t)
     __metatable = false,
   })
   ro_cache[t] = v
+  orig_of[v] = t
   return v
 end
 R.readonly = readonly
@@ -188,24 +190,42 @@ local function view_done()
 end
 
 -- The decision builder ----------------------------------------------------------------------------
--- A builder is an array C reads by position when the evaluation ends (C.finish in core/host.c):
+-- What a policy holds as `d` is an empty proxy: its methods work on the slots of the policy call
+-- running now (S, below), an array C reads by position when the evaluation ends (C.finish in
+-- core/host.c) and that no policy can reach, so C reads only what these methods checked:
 local NAME, VERSION, CHANGES, REASONS, VERDICT, POINTS, EVENTS, DEADLINES, CANCELS, VALUE = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+local NCHANGES, NREASONS = 11, 12 -- counts, for the limits
 -- CHANGES: the field of the one change proposed (its value in VALUE), or, after a second, the list
 -- { field, value, field, value, ... } in the order proposed (NIL: removed; a later value for the same
 -- field wins); REASONS: the one reason given, or the list { text, ... }; POINTS: { { subject, n,
--- reason, period }, ... }; EVENTS: { { kind, payload }, ... }; DEADLINES: { { name, due, payload },
--- ... }; CANCELS: { name, ... }. (A decision usually has one change and one reason: no table for them.)
+-- reason, period }, ... }; EVENTS: { { kind, payload }, ... }; DEADLINES: { { name, due, payload,
+-- provisional, spec }, ... }; CANCELS: { name, ... }. (A decision usually has one change and one
+-- reason: no table for them.)
+
+-- Limits on what one decision may propose: beyond them a policy is told plainly, at its line.
+local LIMITS = {
+  changes = 500,          -- d:set calls
+  entries = 1000,         -- points, events, deadlines, cancels, reasons: each
+  text = 64 * 1024,       -- bytes of a reason, a field name, an event kind
+  nodes = 100000,         -- values inside one proposed table
+  points = 1000000,       -- |points| of one entry
+}
+R.LIMITS = LIMITS
+local LATEST = 253402300799 -- 9999-12-31T23:59:59Z: deadlines fall in the years 1970 to 9999
 
 local SEVERITY = { pass = 1, hold = 2, reject = 3 }
 local D = {}
-D.__index = D
-D.__metatable = false
+local DMT = { __index = D, __metatable = false }
+function DMT.__newindex(_, k)
+  error(fmt("the decision builder is read-only: propose with its methods (d:set, d:verdict, ...), not d[%s] = ...",
+    type(k) == "string" and fmt("%q", k) or tostring(k)), 2)
+end
 
 -- Errors blame the policy's line: the first caller outside this file, however deep the check that
 -- found the problem (add_reason, json_value).
 local HERE = debug.getinfo(1, "S").source
 
-local OPEN -- the builder of the policy call running now (see below)
+local OPEN, S -- the proxy and the slots of the policy call running now
 
 local function blame(msg)
   local level = 2 -- error()'s levels: 1 is blame, 2 its caller, ...
@@ -213,7 +233,7 @@ local function blame(msg)
     local info = debug.getinfo(level, "S")
     if info == nil then
       -- the policy's frame is gone: it ended with a tail call (return d:verdict(...)); name its file
-      local p = OPEN and R.by_name[OPEN[1]]
+      local p = S and R.by_name[S[NAME]]
       error(p and (p.file .. ": " .. msg .. " (in a tail call from the policy)") or msg, 0)
     end
     if info.source ~= HERE then break end
@@ -236,32 +256,62 @@ local function closed(fname)
             "(use the d your function receives, while it runs)", fname))
 end
 
-local function add_reason(d, because, n, fname)
-  if because == nil then return end
-  if type(because) ~= "string" then argerr(n, fname, "reason must be a string, got " .. type(because)) end
-  local rs = d[REASONS]
-  if rs == nil then d[REASONS] = because
-  elseif type(rs) == "string" then d[REASONS] = { rs, because }
-  else rs[#rs + 1] = because end
+local function check_text(s, n, fname, what)
+  if #s > LIMITS.text then argerr(n, fname, fmt("%s is longer than %d bytes", what, LIMITS.text)) end
 end
 
-local function json_value(v, n, fname, depth)
-  local t = type(v)
-  if t == "string" or t == "boolean" then return end
-  if t == "number" then
-    if v ~= v or v == math.huge or v == -math.huge then argerr(n, fname, "numbers must be finite") end
-    return
+local function add_reason(because, n, fname)
+  if because == nil then return end
+  if type(because) ~= "string" then argerr(n, fname, "reason must be a string, got " .. type(because)) end
+  check_text(because, n, fname, "the reason")
+  local rs = S[REASONS]
+  if rs == nil then S[REASONS] = because
+  else
+    local k = (S[NREASONS] or 1) + 1
+    if k > LIMITS.entries then argerr(n, fname, fmt("a decision takes at most %d reasons", LIMITS.entries)) end
+    S[NREASONS] = k
+    if type(rs) == "string" then S[REASONS] = { rs, because } else rs[#rs + 1] = because end
   end
-  if t == "table" then
-    if (depth or 0) > 32 then argerr(n, fname, "table nested too deeply") end
-    for k, x in pairs(v) do
-      if type(k) ~= "string" and mtype(k) ~= "integer" then argerr(n, fname, "table keys must be strings or integers") end
-      json_value(x, n, fname, (depth or 0) + 1)
+end
+
+-- A proposed value as the engine keeps it: tables copied (raw: no metamethod of the policy's runs;
+-- the record's read-only views are read through), finite numbers, at most LIMITS.nodes values and 32
+-- levels, keys strings or integers. The copy cannot change after the policy proposed it.
+local function json_copy(v, n, fname)
+  local count = 0
+  local function copy(x, depth)
+    local t = type(x)
+    if t == "string" then
+      if #x > 16 * LIMITS.text then argerr(n, fname, fmt("a text is longer than %d bytes", 16 * LIMITS.text)) end
+      return x
     end
-    return
+    if t == "boolean" then return x end
+    if t == "number" then
+      if x ~= x or x == math.huge or x == -math.huge then argerr(n, fname, "numbers must be finite") end
+      return x
+    end
+    if x == NIL then return x end
+    if t ~= "table" then argerr(n, fname, "value must be a string, number, boolean or table, got " .. t) end
+    if depth > 32 then argerr(n, fname, "table nested too deeply") end
+    x = orig_of[x] or x
+    local out = {}
+    for k, y in next, x do
+      count = count + 1
+      if count > LIMITS.nodes then argerr(n, fname, fmt("a table of more than %d values", LIMITS.nodes)) end
+      if type(k) ~= "string" and mtype(k) ~= "integer" then argerr(n, fname, "table keys must be strings or integers") end
+      out[k] = copy(y, depth + 1)
+    end
+    return out
   end
-  if v == NIL then return end
-  argerr(n, fname, "value must be a string, number, boolean or table, got " .. t)
+  return copy(v, 0)
+end
+
+local function new_entry(slot, n, fname)
+  local t = S[slot]
+  if not t then t = {}; S[slot] = t; LISTED = true end
+  local k = #t + 1
+  if k > LIMITS.entries then argerr(n, fname, fmt("a decision takes at most %d of these", LIMITS.entries)) end
+  return t, k
 end
 
 local HUGE = math.huge
@@ -270,27 +320,33 @@ function D:set(field, value, because)
   if self ~= OPEN then closed("set") end
   if type(field) ~= "string" or field == "" then argerr(1, "set", "field name must be a non-empty string") end
   if field == "id" or field == "type" then argerr(1, "set", "'" .. field .. "' cannot be changed") end
+  check_text(field, 1, "set", "the field name")
+  local nchanges = (S[NCHANGES] or 0) + 1
+  if nchanges > LIMITS.changes then argerr(1, "set", fmt("a decision changes at most %d fields", LIMITS.changes)) end
+  S[NCHANGES] = nchanges
   local t = type(value)
   if t == "number" then
     if value ~= value or value == HUGE or value == -HUGE then argerr(2, "set", "numbers must be finite") end
-  elseif t ~= "string" and t ~= "boolean" and t ~= "nil" then
-    json_value(value, 2, "set")
-    if t == "table" then deepen() end
+  elseif t == "string" then
+    if #value > 16 * LIMITS.text then argerr(2, "set", fmt("a text is longer than %d bytes", 16 * LIMITS.text)) end
+  elseif t ~= "boolean" and t ~= "nil" then
+    value = json_copy(value, 2, "set")
+    if type(value) == "table" then deepen() end
   end
   if because ~= nil then
-    if self[REASONS] == nil and type(because) == "string" then self[REASONS] = because
-    else add_reason(self, because, 3, "set") end
+    if S[REASONS] == nil and type(because) == "string" and #because <= LIMITS.text then S[REASONS] = because
+    else add_reason(because, 3, "set") end
   end
   local v = value
   if v == nil or v == NIL then v = NIL; value = nil end
-  local ch = self[CHANGES]
+  local ch = S[CHANGES]
   if ch == nil then
-    self[CHANGES], self[VALUE] = field, v
+    S[CHANGES], S[VALUE] = field, v
   elseif type(ch) == "string" then
-    self[CHANGES], self[VALUE] = { ch, self[VALUE], field, v }, nil
+    S[CHANGES], S[VALUE] = { ch, S[VALUE], field, v }, nil
   else
-    local n = #ch
-    ch[n + 1], ch[n + 2] = field, v
+    local k = #ch
+    ch[k + 1], ch[k + 2] = field, v
   end
   NSETS = NSETS + 1
   SETS[NSETS] = field
@@ -302,48 +358,53 @@ function D:verdict(v, because)
   if SEVERITY[v] == nil then
     argerr(1, "verdict", fmt("expected \"pass\", \"hold\" or \"reject\", got %s", type(v) == "string" and fmt("%q", v) or type(v)))
   end
-  add_reason(self, because, 2, "verdict")
-  local now = self[VERDICT]
-  if now == nil or SEVERITY[v] > SEVERITY[now] then self[VERDICT] = v end
+  add_reason(because, 2, "verdict")
+  local now = S[VERDICT]
+  if now == nil or SEVERITY[v] > SEVERITY[now] then S[VERDICT] = v end
 end
 
 function D:because(text)
   if self ~= OPEN then closed("because") end
   if type(text) ~= "string" then argerr(1, "because", "expected a string, got " .. type(text)) end
-  add_reason(self, text, 1, "because")
+  add_reason(text, 1, "because")
 end
 
 function D:points(subject, n, because, period)
   if self ~= OPEN then closed("points") end
   if type(subject) ~= "string" or subject == "" then argerr(1, "points", "subject must be a non-empty string") end
+  check_text(subject, 1, "points", "the subject")
   if mtype(n) ~= "integer" then
     if mtype(n) == "float" and n == math.floor(n) and n > -2^53 and n < 2^53 then n = math.tointeger(n)
     else argerr(2, "points", "points must be a whole number, got " .. tostring(n)) end
+  end
+  if n > LIMITS.points or n < -LIMITS.points then
+    argerr(2, "points", fmt("points must be between -%d and %d, got %d", LIMITS.points, LIMITS.points, n))
   end
   if because ~= nil and type(because) ~= "string" then argerr(3, "points", "reason must be a string") end
   if period ~= nil and (type(period) ~= "string" or not period:match("^%d%d%d%d%-[01]%d$")) then
     argerr(4, "points", "period must be \"YYYY-MM\", got " .. tostring(period))
   end
-  add_reason(self, because, 3, "points")
-  local t = self[POINTS]
-  if not t then t = {}; self[POINTS] = t; LISTED = true end
-  t[#t + 1] = { subject, n, because, period }
+  local t, k = new_entry(POINTS, 1, "points")
+  add_reason(because, 3, "points")
+  t[k] = { subject, n, because, period }
 end
 
 function D:emit(kind, payload)
   if self ~= OPEN then closed("emit") end
   if type(kind) ~= "string" or kind == "" then argerr(1, "emit", "event kind must be a non-empty string") end
+  check_text(kind, 1, "emit", "the event kind")
   if payload ~= nil then
     if type(payload) ~= "table" then argerr(2, "emit", "payload must be a table, got " .. type(payload)) end
-    json_value(payload, 2, "emit")
+    payload = json_copy(payload, 2, "emit")
   end
-  local t = self[EVENTS]
-  if not t then t = {}; self[EVENTS] = t; LISTED = true end
-  t[#t + 1] = { kind, payload }
+  local t, k = new_entry(EVENTS, 1, "emit")
+  t[k] = { kind, payload }
 end
 
 -- d:deadline(name, when [, payload]): when is seconds since the epoch, ISO 8601 text, or
 -- { after = "1 working day", from = instant (default now), calendar = "name" (default "default") }.
+-- Returns the due time (seconds) and whether it is provisional (counted past the end of the calendar's
+-- holiday schedule, on weekdays: the service computes it again when the schedule is added).
 local TIMER_NAME = "^[%w_%-%.]+$"
 
 local function due_of(when)
@@ -356,46 +417,53 @@ local function due_of(when)
   end
   if t == "table" and type(when.after) == "string" then
     if not cal then argerr(2, "deadline", "durations need the calendar module") end
-    return cal.add(when.from or C.now(), when.after, when.calendar)
+    local from = when.from or C.now()
+    local due, provisional = cal.add(from, when.after, when.calendar)
+    if provisional then
+      return due, true, { after = when.after, from = cal.parse(from, when.calendar), calendar = when.calendar }
+    end
+    return due
   end
   argerr(2, "deadline", "when must be seconds, ISO 8601 text or { after = \"1 working day\", from = ... }")
 end
 
 function D:deadline(name, when, payload)
   if self ~= OPEN then closed("deadline") end
-  if type(name) ~= "string" or not name:match(TIMER_NAME) then
-    argerr(1, "deadline", "name must be letters, digits, '_', '-' or '.'")
+  if type(name) ~= "string" or not name:match(TIMER_NAME) or #name > 200 then
+    argerr(1, "deadline", "name must be letters, digits, '_', '-' or '.' (200 at most)")
   end
-  local due = due_of(when)
+  local due, provisional, spec = due_of(when)
+  if type(due) ~= "number" or due ~= due or due < 0 or due > LATEST then
+    argerr(2, "deadline", "the deadline must fall in the years 1970 to 9999, got " .. tostring(due))
+  end
   if payload ~= nil then
     if type(payload) ~= "table" then argerr(3, "deadline", "payload must be a table, got " .. type(payload)) end
-    json_value(payload, 3, "deadline")
+    payload = json_copy(payload, 3, "deadline")
   end
-  local t = self[DEADLINES]
-  if not t then t = {}; self[DEADLINES] = t; LISTED = true end
-  t[#t + 1] = { name, due, payload }
-  return due
+  local t, k = new_entry(DEADLINES, 1, "deadline")
+  t[k] = { name, due, payload, provisional or false, spec }
+  return due, provisional or false
 end
 
 function D:cancel(name)
   if self ~= OPEN then closed("cancel") end
-  if type(name) ~= "string" or not name:match(TIMER_NAME) then
-    argerr(1, "cancel", "name must be letters, digits, '_', '-' or '.'")
+  if type(name) ~= "string" or not name:match(TIMER_NAME) or #name > 200 then
+    argerr(1, "cancel", "name must be letters, digits, '_', '-' or '.' (200 at most)")
   end
-  local t = self[CANCELS]
-  if not t then t = {}; self[CANCELS] = t; LISTED = true end
-  t[#t + 1] = name
+  local t, k = new_entry(CANCELS, 1, "cancel")
+  t[k] = name
 end
 
+-- The proxy a policy holds and the slots C reads: one pair per policy, reused.
 local function builder(p)
-  local d = p.builder
-  if d == nil then
-    d = setmetatable({ p.name, p.version, nil, nil, nil, nil, nil, nil, nil, nil }, D)
-    p.builder = d
+  local slots = p.slots
+  if slots == nil then
+    slots = { p.name, p.version, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil }
+    p.slots, p.proxy = slots, setmetatable({}, DMT)
   else
-    d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10] = nil, nil, nil, nil, nil, nil, nil, nil
+    for i = 3, 12 do slots[i] = nil end
   end
-  return d
+  return slots, p.proxy
 end
 
 -- Evaluation --------------------------------------------------------------------------------------
@@ -411,15 +479,15 @@ local function field_error(f, fields)
   local v, p = fields[f.name], f.policy
   local got = v == nil and "nothing (the field is missing)" or
     fmt("%s %s", type_name(v), type(v) == "string" and fmt("%q", v) or tostring(v))
-  error({ field = f.name, msg = fmt("field '%s' must be %s %s, got %s (needed by policy %s, %s:%d)",
-    f.name, f.type == "integer" and "an" or "a", f.type, got, p.name, p.file, p.line) }, 0)
+  error(setmetatable({ field = f.name, msg = fmt("field '%s' must be %s %s, got %s (needed by policy %s, %s:%d)",
+    f.name, f.type == "integer" and "an" or "a", f.type, got, p.name, p.file, p.line) }, C.INVALID), 0)
 end
 
 local DS = {} -- the builders of the evaluation running now, reused
 
 -- Evaluates the record C holds against the policies of rtype, in order; C.finish writes the answer.
 function R.evaluate(rtype)
-  OPEN, LISTED, NSETS = nil, false, 0 -- a call that failed left its builder open
+  OPEN, S, LISTED, NSETS = nil, nil, false, 0 -- a call that failed left its builder open
   local list = R.by_type[rtype]
   local fields, bad, nested = C.fields(flat_checks[rtype])
   if bad then field_error(checks_by_type[rtype][bad], fields) end
@@ -430,15 +498,15 @@ function R.evaluate(rtype)
       local p = list[i]
       local decide = p.decide
       if decide then
-        local d = builder(p)
+        local slots, d = builder(p)
         n = n + 1
-        DS[n] = d
+        DS[n] = slots
         C.begin(p.name, p.version)
-        OPEN = d
+        OPEN, S = d, slots
         decide(r, d)
       end
     end
-    OPEN = nil
+    OPEN, S = nil, nil
     view_done()
   end
   C.finish(fields, DS, n, LISTED, SETS, NSETS)
@@ -451,17 +519,17 @@ function R.fire(pname, tname, info)
   local p = R.by_name[pname]
   local h = p and p.timers and p.timers[tname]
   if type(h) ~= "function" then
-    error({ field = "timer", msg = fmt("policy '%s' has no handler for timer '%s' (timers = { %s = function(r, d, t) ... end })",
-      pname, tname, tname) }, 0)
+    error(setmetatable({ field = "timer", msg = fmt("policy '%s' has no handler for timer '%s' (timers = { %s = function(r, d, t) ... end })",
+      pname, tname, tname) }, C.INVALID), 0)
   end
-  OPEN, LISTED, NSETS = nil, false, 0
+  OPEN, S, LISTED, NSETS = nil, nil, false, 0
   local fields, _, nested = C.fields(nil)
-  local d = builder(p)
-  DS[1] = d
+  local slots, d = builder(p)
+  DS[1] = slots
   C.begin(p.name, p.version)
-  OPEN = d
+  OPEN, S = d, slots
   h(view_of(fields, nested), d, readonly(info))
-  OPEN = nil
+  OPEN, S = nil, nil
   view_done()
   C.finish(fields, DS, 1, LISTED, SETS, NSETS)
 end
