@@ -385,6 +385,12 @@ void bl_api_handle(bl_service *svc, const bl_req *req, bl_resp *resp)
         bl_json_add_num(o, "policies",
                         cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(svc->active.info, "policies")));
         bl_json_add(o, "workers_ready", cJSON_CreateBool(bl_pool_ready(svc->pool)));
+        cJSON *cal = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(svc->active.info, "calendar"), 1);
+        int64_t prov = 0;
+        if (cal && bl_store_timers_provisional_count(svc->store, &prov) == BL_OK)
+            bl_json_add_num(cal, "provisional", (double)prov);
+        if (cal)
+            bl_json_add(o, "calendar", cal);
         int64_t backlog = bl_service_backlog(svc);
         if (backlog >= 0)
             bl_json_add_num(o, "deadlines_due", (double)backlog); /* due and not yet fired */

@@ -85,6 +85,17 @@ static void count_outcome(bl_service *svc, cJSON *res)
     }
 }
 
+/* A deadline counted past the end of the calendar's holiday schedule: the log says so too. */
+static void warn_provisional(bl_service *svc, const char *type, const char *id, cJSON *res)
+{
+    cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "deadlines"))
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "provisional")))
+            bl_log(svc, "warn", "%s/%s: deadline %s due %s is provisional: the calendar has no holiday schedule for "
+                   "its year yet (counted on weekdays; computed again when the schedule is added)", type, id,
+                   bl_json_str(t, "name"), bl_json_str(t, "due"));
+}
+
 static void write_free(write_job *w)
 {
     cJSON_Delete(w->record);
@@ -111,6 +122,7 @@ static void write_finish(bl_pool_job *j, int type, const char *body, size_t len)
             rc = bl_engine_commit(svc->store, w->type, w->id, res, w->expect, "write", w->now, &err);
         if (rc == BL_OK) {
             count_outcome(svc, res);
+            warn_provisional(svc, w->type, w->id, res);
             snprintf(resp.etag, sizeof resp.etag, "\"%lld\"", (long long)bl_json_num(res, "version", 0));
             bl_api_json(&resp, w->created ? 201 : 200, res);
             res = NULL;
@@ -369,6 +381,96 @@ int64_t bl_service_backlog(bl_service *svc)
         return -1;
     return n;
 }
+
+/* Provisional deadlines, computed again --------------------------------------------------------------- */
+
+#define RECOMPUTE_PAGE 500
+
+typedef struct recompute_job {
+    bl_pool_job job;
+    bl_service *svc;
+    cJSON *rows; /* the provisional timers of this page */
+    int64_t last_id;
+} recompute_job;
+
+static void recompute_page(bl_service *svc, int64_t after_id);
+
+static int recompute_prepare(bl_pool_job *j, bl_buf *frame)
+{
+    recompute_job *r = (recompute_job *)j;
+    cJSON *req = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(req, "items"), *row;
+    bl_json_add_str(req, "op", "recompute");
+    cJSON_ArrayForEach(row, r->rows)
+    {
+        cJSON *it = cJSON_CreateObject();
+        bl_json_add_num(it, "timer", bl_json_num(row, "timer", 0));
+        bl_json_add(it, "spec", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(row, "spec"), 1));
+        cJSON_AddItemToArray(items, it);
+    }
+    bl_json_print(req, frame);
+    cJSON_Delete(req);
+    return BL_WIRE_TASK;
+}
+
+static void recompute_finish(bl_pool_job *j, int type, const char *body, size_t len)
+{
+    recompute_job *r = (recompute_job *)j;
+    bl_service *svc = r->svc;
+    char perr[200], *err = NULL;
+    cJSON *res = type == BL_WIRE_RESULT ? bl_json_parse(body, len, perr, sizeof perr) : NULL, *it;
+    int changed = 0, still = 0;
+    if (res && bl_service_batch(svc, &err) == BL_OK) {
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "items"))
+        {
+            double id = bl_json_num(it, "timer", 0);
+            cJSON *row = NULL;
+            cJSON_ArrayForEach(row, r->rows) if (bl_json_num(row, "timer", -1) == id) break;
+            if (row == NULL)
+                continue;
+            int64_t due = (int64_t)bl_json_num(it, "due_ms", 0);
+            int prov = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "provisional"));
+            changed += due != (int64_t)bl_json_num(row, "due_ms", 0);
+            still += prov;
+            if (bl_store_timer_recomputed(svc->store, row, due, prov, bl_clock_now_ms()) != BL_OK)
+                bl_log(svc, "error", "cannot re-arm timer %.0f: %s", id, bl_store_errmsg(svc->store));
+        }
+        bl_log(svc, "info", "provisional deadlines computed again with the new calendar: %d of %d moved, %d still "
+               "provisional", changed, cJSON_GetArraySize(r->rows), still);
+    } else if (type != BL_WIRE_RESULT) {
+        bl_log(svc, "error", "cannot compute the provisional deadlines again: %.*s", (int)len, body);
+    }
+    free(err);
+    cJSON_Delete(res);
+    int64_t next = cJSON_GetArraySize(r->rows) == RECOMPUTE_PAGE ? r->last_id : -1;
+    cJSON_Delete(r->rows);
+    free(r);
+    if (next >= 0 && type == BL_WIRE_RESULT)
+        recompute_page(svc, next);
+    bl_service_timers(svc); /* a deadline may have moved earlier */
+}
+
+static void recompute_page(bl_service *svc, int64_t after_id)
+{
+    cJSON *rows = NULL;
+    if (bl_store_timers_provisional(svc->store, after_id, RECOMPUTE_PAGE, &rows) != BL_OK) {
+        bl_log(svc, "error", "cannot read the provisional deadlines: %s", bl_store_errmsg(svc->store));
+        return;
+    }
+    int n = cJSON_GetArraySize(rows);
+    if (n == 0) {
+        cJSON_Delete(rows);
+        return;
+    }
+    recompute_job *r = calloc(1, sizeof *r);
+    r->svc = svc;
+    r->rows = rows;
+    r->last_id = (int64_t)bl_json_num(cJSON_GetArrayItem(rows, n - 1), "timer", 0);
+    r->job.prepare = recompute_prepare;
+    r->job.finish = recompute_finish;
+    bl_pool_submit(svc->pool, &r->job);
+}
+
+void bl_service_recompute(bl_service *svc) { recompute_page(svc, 0); }
 
 /* The virtual clock ------------------------------------------------------------------------------------ */
 

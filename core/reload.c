@@ -127,9 +127,12 @@ cJSON *bl_service_policy_files(bl_service *svc, int with_source)
     return files;
 }
 
-/* Whether the set validation reported has the same policies and versions as the running one. */
+/* Whether the set validation reported is the running one: the same files with the same text. */
 static int same_as_active(bl_service *svc, const cJSON *result)
 {
+    const char *s1 = bl_json_str(svc->active.info, "set_version"), *s2 = bl_json_str(result, "set_version");
+    if (s1 && s2)
+        return strcmp(s1, s2) == 0;
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(svc->active.info, "policies");
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(result, "policies");
     if (a == NULL || cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
@@ -166,6 +169,7 @@ static void activate(bl_service *svc, char *set_dir, const cJSON *result)
     char *old = svc->active.set_dir;
     svc->active.set_dir = set_dir;
     bl_pool_load(svc->pool, set_dir, svc->cfg.policy_dir);
+    bl_service_recompute(svc); /* the set may add a year's holidays to what provisional deadlines counted */
     if (old) {
         bl_remove_tree(old); /* the workers of the old set have loaded it: the copy is no longer needed */
         free(old);

@@ -124,6 +124,9 @@ void bl_service_timers(bl_service *svc);
 /* POST /clock (only with --virtual-clock): set the clock to `set` (ISO 8601) or advance it by `advance`
  * (a duration, or "next": to the next due timer), firing due timers in order; answered when done. */
 void bl_service_clock(bl_service *svc, const bl_req *req, const char *set, const char *advance);
+/* Computes pending provisional deadlines again with the active set's calendars (after a reload that
+ * may have added a year's holiday schedule), re-arming those that move. */
+void bl_service_recompute(bl_service *svc);
 /* Pending deadlines due now and not yet fired (the backlog), or -1. */
 int64_t bl_service_backlog(bl_service *svc);
 

@@ -48,7 +48,7 @@ enum {
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_GET, Q_PUT_NEW, Q_PUT_UPDATE, Q_HISTORY_ADD, Q_HISTORY, Q_DECISION_ADD, Q_DECISIONS, Q_POINTS_ADD,
     Q_POINTS_TOTAL, Q_POINTS_WINDOW, Q_LEDGER, Q_EVENT_ADD, Q_EVENTS, Q_POLICY_ADD, Q_POLICY_VERSIONS,
-    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_TIMER_COUNT, Q_COUNT
+    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_TIMER_COUNT, Q_TIMER_PROVISIONAL, Q_TIMER_PROV_COUNT, Q_TIMER_RESPEC, Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -95,6 +95,10 @@ static const char *const sql[Q_COUNT] = {
                     " ORDER BY due_ms, id LIMIT ?2",
     [Q_TIMER_DONE] = "UPDATE timers SET state = ?2, done_ms = ?3, note = ?4 WHERE id = ?1 AND state = 'pending'",
     [Q_TIMER_COUNT] = "SELECT count(*) FROM timers WHERE state = 'pending' AND due_ms < ?1",
+    [Q_TIMER_PROVISIONAL] = "SELECT id, type, record_id, name, policy, due_ms, payload, due_ms, spec FROM timers"
+                            " WHERE state = 'pending' AND provisional = 1 AND id > ?1 ORDER BY id LIMIT ?2",
+    [Q_TIMER_PROV_COUNT] = "SELECT count(*) FROM timers WHERE state = 'pending' AND provisional = 1",
+    [Q_TIMER_RESPEC] = "UPDATE timers SET provisional = ?2, spec = ?3 WHERE id = ?1 AND state = 'pending'",
 };
 
 /* Queries built at run time (record filters, timer listings) are cached by their text too: their text
@@ -1126,4 +1130,54 @@ int bl_store_timers_count(bl_store_t *s, int64_t due_before, int64_t *out)
         return BL_ERR;
     sqlite3_bind_int64(q, 1, due_before < 0 ? INT64_MAX : due_before);
     return scalar(s, q, out, "cannot count the timers");
+}
+
+int bl_store_timers_provisional(bl_store_t *s, int64_t after_id, int limit, cJSON **out)
+{
+    static const col cols[] = {
+        {"timer", COL_INT},  {"type", COL_TEXT},    {"id", COL_TEXT},  {"name", COL_TEXT}, {"policy", COL_TEXT},
+        {"due_ms", COL_INT}, {"payload", COL_JSON}, {"due", COL_TIME}, {"spec", COL_JSON}, {NULL, 0},
+    };
+    *out = NULL;
+    sqlite3_stmt *q = stmt(s, Q_TIMER_PROVISIONAL);
+    if (q == NULL)
+        return BL_ERR;
+    sqlite3_bind_int64(q, 1, after_id);
+    sqlite3_bind_int(q, 2, limit);
+    return rows(s, q, cols, out, "cannot read the provisional timers");
+}
+
+int bl_store_timers_provisional_count(bl_store_t *s, int64_t *out)
+{
+    *out = 0;
+    sqlite3_stmt *q = stmt(s, Q_TIMER_PROV_COUNT);
+    return q ? scalar(s, q, out, "cannot count the provisional timers") : BL_ERR;
+}
+
+int bl_store_timer_recomputed(bl_store_t *s, const cJSON *row, int64_t due_ms, int provisional, int64_t now_ms)
+{
+    int own, rc = own_begin(s, &own);
+    cJSON *spec = cJSON_GetObjectItemCaseSensitive(row, "spec");
+    if (rc == BL_OK && due_ms == (int64_t)bl_json_num(row, "due_ms", 0)) { /* the same day: only the flag */
+        sqlite3_stmt *q = stmt(s, Q_TIMER_RESPEC);
+        if (q == NULL) {
+            rc = BL_ERR;
+        } else {
+            s->json.len = 0;
+            size_t sp = json_text(s, spec, "null");
+            sqlite3_bind_int64(q, 1, (int64_t)bl_json_num(row, "timer", 0));
+            sqlite3_bind_int(q, 2, provisional != 0);
+            bind_text(q, 3, provisional ? s->json.data + sp : NULL);
+            rc = step_write(s, q, "cannot update timer %lld", (long long)bl_json_num(row, "timer", 0));
+        }
+    } else if (rc == BL_OK) { /* another day: armed anew, the old one replaced (and kept in the history) */
+        bl_timer_spec t = {
+            .type = bl_json_str(row, "type"), .id = bl_json_str(row, "id"), .name = bl_json_str(row, "name"),
+            .policy = bl_json_str(row, "policy"), .due_ms = due_ms,
+            .payload = cJSON_GetObjectItemCaseSensitive(row, "payload"), .provisional = provisional,
+            .spec = provisional ? spec : NULL,
+        };
+        rc = bl_store_timer_set(s, &t, now_ms, NULL, NULL);
+    }
+    return own_end(s, own, rc);
 }

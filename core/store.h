@@ -117,6 +117,12 @@ int bl_store_timer_due_after(bl_store_t *s, int64_t now_ms, int64_t after_due, i
                              cJSON **out);
 /* Marks a pending timer done (or failed, with a note); fails if it was not pending. */
 int bl_store_timer_done(bl_store_t *s, int64_t timer_id, const char *state, int64_t now_ms, const char *note);
+/* Provisional deadlines (computed past the end of a calendar's holiday schedule): pending ones with id
+ * > after_id, by id, each with its "spec"; how many there are; and the store's part of computing one
+ * again (row: one of those): the same due updates its flag, another due arms it anew. */
+int bl_store_timers_provisional(bl_store_t *s, int64_t after_id, int limit, cJSON **out);
+int bl_store_timers_provisional_count(bl_store_t *s, int64_t *out);
+int bl_store_timer_recomputed(bl_store_t *s, const cJSON *row, int64_t due_ms, int provisional, int64_t now_ms);
 /* How many timers are pending with a due before due_before (-1: all). */
 int bl_store_timers_count(bl_store_t *s, int64_t due_before, int64_t *out);
 /* Pending timers, filtered (NULL / -1: no filter), oldest first. */

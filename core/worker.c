@@ -8,8 +8,10 @@
  * tests, reports once and exits. */
 #include "worker.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -220,10 +222,42 @@ static void do_fire(worker *w, cJSON *req)
     answer(w, rc, err);
 }
 
+/* Provisional deadlines computed again with the set's calendars: {"items":[{"timer","spec":{"after",
+ * "from","calendar"}}]} -> {"items":[{"timer","due_ms","provisional"}]} (an item that cannot be computed
+ * is left out). */
+static void do_recompute(worker *w, cJSON *req)
+{
+    cJSON *out = cJSON_CreateArray(), *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(req, "items"))
+    {
+        const cJSON *spec = cJSON_GetObjectItemCaseSensitive(it, "spec");
+        const char *after = bl_json_str(spec, "after");
+        bl_cal_t *cal = bl_calendar_get(bl_host_state(w->h), bl_json_str(spec, "calendar"));
+        bl_cal_dur d;
+        int64_t due;
+        int prov = 0;
+        if (cal == NULL || after == NULL || bl_cal_dur_parse(after, &d, NULL) != BL_OK ||
+            bl_cal_add_cov(cal, (int64_t)(bl_json_num(spec, "from", 0) * 1000.0), d, &due, &prov) != BL_OK)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        bl_json_add_num(o, "timer", bl_json_num(it, "timer", 0));
+        bl_json_add_num(o, "due_ms", (double)due);
+        bl_json_add(o, "provisional", cJSON_CreateBool(prov));
+        cJSON_AddItemToArray(out, o);
+    }
+    cJSON *o = cJSON_CreateObject();
+    bl_json_add(o, "items", out);
+    send_json(BL_WIRE_RESULT, o);
+}
+
 /* Calendar arithmetic for the service (its clock moves by working days): no policy code runs. */
 static void do_task(worker *w, cJSON *req)
 {
     const char *op = bl_json_str(req, "op");
+    if (op && strcmp(op, "recompute") == 0) {
+        do_recompute(w, req);
+        return;
+    }
     if (op == NULL || strcmp(op, "add") != 0) {
         send_fail(BL_INVALID, "unknown task");
         return;
@@ -290,6 +324,78 @@ static int serve_requests(worker *w)
     return rc == BL_NOTFOUND ? 0 : 1;
 }
 
+/* The default calendar, for /health: {"covers_until": "YYYY-MM-DD" (its last covered day) | null}. */
+static cJSON *calendar_info(worker *w)
+{
+    bl_cal_t *cal = bl_calendar_get(bl_host_state(w->h), NULL);
+    cJSON *o = cJSON_CreateObject();
+    int64_t end = bl_cal_covers_until(cal);
+    char buf[BL_CAL_DATE_BUF];
+    bl_json_add_str(o, "covers_until", end == BL_CAL_UNLIMITED ? NULL : bl_cal_date_format(cal, end - 1, buf));
+    return o;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The .lua files under dir (relative paths), sorted. */
+static void list_lua(const char *dir, const char *rel, char ***v, int *n, int *cap)
+{
+    char *path = rel[0] ? bl_strdupf("%s/%s", dir, rel) : bl_strdupf("%s", dir);
+    DIR *d = opendir(path);
+    free(path);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *r = rel[0] ? bl_strdupf("%s/%s", rel, e->d_name) : bl_strdupf("%s", e->d_name);
+        char *full = bl_strdupf("%s/%s", dir, r);
+        struct stat st;
+        size_t len = strlen(e->d_name);
+        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+            list_lua(dir, r, v, n, cap);
+            free(r);
+        } else if (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0) {
+            if (*n == *cap) {
+                *cap = *cap ? 2 * *cap : 32;
+                *v = realloc(*v, (size_t)*cap * sizeof **v);
+            }
+            (*v)[(*n)++] = r;
+        } else {
+            free(r);
+        }
+        free(full);
+    }
+    closedir(d);
+}
+
+/* The version of the whole set: every .lua file's name and text (calendars and modules count: they
+ * change what the policies decide even when no policy file changes). */
+static void set_version(const char *dir, char out[17])
+{
+    char **files = NULL;
+    int n = 0, cap = 0;
+    list_lua(dir, "", &files, &n, &cap);
+    if (n)
+        qsort(files, (size_t)n, sizeof *files, cmp_str);
+    bl_buf all = {0};
+    for (int i = 0; i < n; i++) {
+        char *path = bl_strdupf("%s/%s", dir, files[i]);
+        size_t len = 0;
+        char *text = bl_read_file(path, &len);
+        bl_buf_printf(&all, "%s\n%zu\n", files[i], len);
+        if (text)
+            bl_buf_add(&all, text, len);
+        free(text);
+        free(path);
+        free(files[i]);
+    }
+    free(files);
+    bl_source_version(all.data ? all.data : "", all.len, out);
+    bl_buf_free(&all);
+}
+
 /* --validate: load, run the tests, report {"policies":[...],"zone_minutes","passed","failed","report"}. */
 static int validate(worker *w, const bl_host_config *cfg)
 {
@@ -302,6 +408,10 @@ static int validate(worker *w, const bl_host_config *cfg)
     cJSON *o = cJSON_CreateObject();
     bl_json_add(o, "policies", policies_with_sources(w));
     bl_json_add_num(o, "zone_minutes", bl_time_offset());
+    bl_json_add(o, "calendar", calendar_info(w));
+    char version[17];
+    set_version(cfg->policy_dir, version);
+    bl_json_add_str(o, "set_version", version);
     bl_json_add_num(o, "passed", passed);
     bl_json_add_num(o, "failed", failed);
     bl_json_add_str(o, "report", report ? report : "");

@@ -11,6 +11,7 @@ local REPLY_WITHIN = "2 working days"         -- 二个工作日内给予客户�
 local OVERDUE_POINTS = -1
 
 local STATUS = { open = 1, investigated = 2, replied = 3, closed = 4 }
+local fmt = require "fmt"
 
 local function overdue(step)
   return function(r, d, t)
@@ -32,14 +33,14 @@ policy {
     end
     if stage == 1 then
       local by = d:deadline("investigate", { after = INVESTIGATE_WITHIN, from = r.received_at })
-      d:because(string.format("investigate by %s (%s after receipt at %s)", calendar.format(by), INVESTIGATE_WITHIN,
+      d:because("investigate by " .. fmt.due(by, INVESTIGATE_WITHIN .. " after receipt at " .. r.received_at,
         r.received_at))
     else
       d:cancel("investigate")
     end
     if stage <= 2 then
       local by = d:deadline("reply", { after = REPLY_WITHIN, from = r.received_at })
-      d:because(string.format("reply by %s (%s after receipt)", calendar.format(by), REPLY_WITHIN))
+      d:because("reply by " .. fmt.due(by, REPLY_WITHIN .. " after receipt", r.received_at))
     else
       d:cancel("reply")
       d:because("status " .. r.status .. ": nothing pending")

@@ -4,8 +4,11 @@
 -- 做完客户回访后5个工作日内完成投资人派息测算工作           → computation within 5 working days of the visit
 -- (财务部)须在2个工作日内按照投资人打款回执单对其进行核对   → finance check within 2 working days of it
 -- Each step's deadline starts when the step before is recorded done (`visited_at`, `computed_at`).
--- The visit is due at the start of its day (09:00); the others at the close of their last working day.
+-- The visit is due by the end of its day (24:00: a day-counted period ends with its last day, 民法典
+-- 第二百零三条), so a visit made at noon that day is on time; the others at the close (18:00) of their
+-- last working day.
 local VISIT_BEFORE = "-30 days"
+local fmt = require "fmt"
 local COMPUTE_WITHIN = "5 working days"
 local CHECK_WITHIN = "2 working days"
 
@@ -22,20 +25,22 @@ policy {
   fields = { payout_date = "string", visited_at = "string?", computed_at = "string?", checked_at = "string?" },
   decide = function(r, d)
     if not r.visited_at then
-      local by = d:deadline("return_visit", { after = VISIT_BEFORE, from = r.payout_date .. "T09:00" })
-      d:because("return visit by " .. calendar.format(by) .. " (30 days before the payout date " .. r.payout_date .. ")")
+      local day = calendar.add(r.payout_date, VISIT_BEFORE)
+      d:deadline("return_visit", calendar.end_of_day(day))
+      d:because("return visit by the end of " .. calendar.date(day) .. " (30 days before the payout date " ..
+        r.payout_date .. ")")
       return
     end
     d:cancel("return_visit")
     if not r.computed_at then
       local by = d:deadline("computation", { after = COMPUTE_WITHIN, from = r.visited_at })
-      d:because("dividend computation by " .. calendar.format(by) .. " (" .. COMPUTE_WITHIN .. " after the visit)")
+      d:because("dividend computation by " .. fmt.due(by, COMPUTE_WITHIN .. " after the visit", r.visited_at))
       return
     end
     d:cancel("computation")
     if not r.checked_at then
       local by = d:deadline("finance_check", { after = CHECK_WITHIN, from = r.computed_at })
-      d:because("finance check by " .. calendar.format(by) .. " (" .. CHECK_WITHIN .. " after the computation)")
+      d:because("finance check by " .. fmt.due(by, CHECK_WITHIN .. " after the computation", r.computed_at))
       return
     end
     d:cancel("finance_check")

@@ -1,7 +1,20 @@
-test("the return visit is due 30 days before the payout date", function()
+test("the return visit is due by the end of the day 30 days before the payout date", function()
   local out = eval("dividend", { id = "d1", payout_date = "2026-11-20" })
   eq(out.deadlines[1].name, "return_visit")
-  eq(out.deadlines[1].due, "2026-10-21T09:00:00+08:00") -- 21 October 09:00 +08:00
+  eq(out.deadlines[1].due, "2026-10-22T00:00:00+08:00") -- the end of 21 October (24:00)
+  contains(out.decisions[1].explanation, "return visit by the end of 2026-10-21")
+end)
+
+-- issue 9: 「客服部须在派息到期日前30天做客户回访工作」 — a visit at noon that day was escalated
+test("a visit made at 12:00 on the 30th day before the payout is on time", function()
+  clock.set("2026-10-01T09:00:00+08:00")
+  put("dividend", { id = "d3", payout_date = "2026-11-20" })
+  clock.set("2026-10-21T12:00:00+08:00")
+  put("dividend", { id = "d3", payout_date = "2026-11-20", visited_at = "2026-10-21T12:00:00+08:00" })
+  local t = timers("dividend", "d3")
+  eq(#t, 1)
+  eq(t[1].name, "computation") -- the visit's deadline was cancelled before it fell due
+  eq(clock.advance("1 day"), 0) -- nothing escalates at the end of the day
 end)
 
 test("the computation is due 5 working days after the visit, over the holiday", function()

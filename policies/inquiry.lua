@@ -2,6 +2,7 @@
 -- fund company's 24-hour reply, §5.3): 能直接回复客户的应在24小时回复客户; 无法直接回复的, 应由相关业务部门在24小时内回复.
 -- Clock hours, not working hours: the document says 24小时, not 工作日. Overdue → escalation event.
 local ANSWER_WITHIN = "24 hours"
+local fmt = require "fmt"
 
 policy {
   name = "inquiry",
@@ -14,7 +15,7 @@ policy {
       return
     end
     local by = d:deadline("answer", { after = ANSWER_WITHIN, from = r.received_at })
-    d:because("answer by " .. calendar.format(by) .. " (" .. ANSWER_WITHIN .. " after receipt)")
+    d:because("answer by " .. fmt.due(by, ANSWER_WITHIN .. " after receipt, holidays included"))
   end,
   timers = {
     answer = function(r, d, t)

@@ -2,6 +2,8 @@
 -- days (document 002, rules.md §5.9): 在电话回访中发现的问题, 客服部应在三个工作日内处理并进行反馈.
 local HANDLE_WITHIN = "3 working days"
 
+local fmt = require "fmt"
+
 policy {
   name = "return_visit",
   type = "return_visit",
@@ -13,7 +15,7 @@ policy {
       return
     end
     local by = d:deadline("handle_issues", { after = HANDLE_WITHIN, from = r.visited_at })
-    d:because("handle the issues and report back by " .. calendar.format(by) .. " (" .. HANDLE_WITHIN .. ")")
+    d:because("handle the issues and report back by " .. fmt.due(by, HANDLE_WITHIN .. " after the visit", r.visited_at))
   end,
   timers = {
     handle_issues = function(r, d, t)

@@ -442,6 +442,13 @@ function D:deadline(name, when, payload)
   end
   local t, k = new_entry(DEADLINES, 1, "deadline")
   t[k] = { name, due, payload, provisional or false, spec }
+  if provisional then -- the decision says so, in words
+    local cal = R.calendar
+    local ends = cal.covers_until(spec.calendar)
+    add_reason(fmt("deadline %s is provisional: the calendar's holiday schedule ends %s, so it was counted on " ..
+      "weekdays; it is computed again when the next year's schedule is added", name,
+      ends and cal.date(ends - 1, spec.calendar) or "?"), 2, "deadline")
+  end
   return due, provisional or false
 end
 

@@ -8,6 +8,11 @@
 --   fmt.around(before, n, after) → before .. fmt.number(n) .. after, in one concatenation for integers
 --     below a trillion (no string made for the number alone): how explanations are built.
 --
+--   fmt.due(due, counted [, from [, cal]]) → "2026-10-09T18:00:00+08:00 (Fri; 2 working days after
+--     receipt; 1–7 Oct are holidays)": a deadline as people read it, local time with its offset, its
+--     weekday, how it was counted, and why it is far away when holidays or make-up days lie between from
+--     and it (calendar.span_note).
+--
 -- Runs once per record on the hot path (every threshold explanation names the value), so it builds the
 -- result from precomputed three-digit groups with a single concatenation: no gsub loop, no format
 -- parsing. Values repeat too rarely (revenues, amounts) for a result cache to pay for itself.
@@ -62,6 +67,12 @@ function fmt.around(before, n, after)
     return before .. HEAD[n // G] .. "," .. PAD[n // M % K] .. "," .. PAD[n // K % K] .. "," .. PAD[n % K] .. after
   end
   return before .. fmt.number(n) .. after
+end
+
+function fmt.due(due, counted, from, cal)
+  local note = from and calendar.span_note(from, due, cal)
+  return calendar.format(due, cal) .. " (" .. calendar.weekday(due, cal) .. (counted and ("; " .. counted) or "") ..
+    (note and ("; " .. note) or "") .. ")"
 end
 
 return fmt
