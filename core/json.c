@@ -77,10 +77,12 @@ static long hex4(const char *p, size_t n)
     long v = 0;
     for (int i = 2; i < 6; i++) {
         char c = p[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0)
+        if (c >= '0' && c <= '9')
+            v = v * 16 + (c - '0');
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            v = v * 16 + ((c | 0x20) - 'a' + 10);
+        else
             return -1;
-        v = v * 16 + d;
     }
     return v;
 }

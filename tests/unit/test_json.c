@@ -188,7 +188,8 @@ static void test_parse_duplicate_keys(void **state)
     REFUSED("{\"k\\\"q\":1,\"k\\\"q\":2}", "duplicate key \"k\\\"q\" at byte 10");
     PARSES("[{\"k\":1},{\"k\":2},{\"a\":{\"k\":3}}]");
     PARSES("{\"ab\":1,\"ac\":2,\"a\":3,\"abc\":4,\"b\":{\"ab\":5}}");
-    REFUSED("{\"k123456789012345678901234567890123456789012345\":1,\"k123456789012345678901234567890123456789012345\":2}",
+    REFUSED("{\"k123456789012345678901234567890123456789012345\":1,"
+            "\"k123456789012345678901234567890123456789012345\":2}",
             "duplicate key \"k123456789012345678901234567890123456789\" (cut) at byte 52");
 
     /* large objects go through a hash table: 100,000 keys, none twice, then the last one twice */
