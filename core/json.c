@@ -87,26 +87,39 @@ static long hex4(const char *p, size_t n)
     return v;
 }
 
-/* The text's bytes and escapes: 0, or -1 with err. Syntax is left to cJSON. */
+/* Where the first byte above 0x7F, backslash or NUL is in w (8 bytes of text, in memory order), or 8
+ * if none: with ONES = 0x0101..., (x - ONES) & ~x & 0x8080... flags the zero bytes of x, the lowest
+ * flag exactly (a borrow only runs upward from a zero byte). */
+static unsigned first_special(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t bs = w ^ (ones * '\\');
+    uint64_t m = (w | ((w - ones) & ~w) | ((bs - ones) & ~bs)) & highs;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return m ? (unsigned)__builtin_ctzll(m) / 8 : 8; /* the lowest bits are the first byte */
+#else
+    return m ? (unsigned)__builtin_clzll(m) / 8 : 8;
+#endif
+}
+
+/* The text's bytes and escapes: 0, or -1 with err. Syntax is left to cJSON, so a backslash is taken
+ * for an escape wherever it is: outside a string the text is not JSON anyway, and inside one every
+ * '"' that does not end it is itself escaped. */
 static int check_text(const char *s, size_t n, char *err, size_t errlen)
 {
-    int in_string = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\0') {
-            snprintf(err, errlen, "the JSON text holds a NUL byte at byte %zu", i);
-            return -1;
-        }
-        if (c >= 0x80) {
-            size_t len = utf8_len((const unsigned char *)s + i, n - i);
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        unsigned c = p[i];
+        if (c >= 0xE1 && c <= 0xEC && i + 2 < n && (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+            i += 3; /* most of CJK, at once */
+        } else if (c >= 0x80) {
+            size_t len = utf8_len(p + i, n - i);
             if (len == 0) {
                 snprintf(err, errlen, "invalid UTF-8 at byte %zu", i);
                 return -1;
             }
-            i += len - 1;
-        } else if (c == '"') {
-            in_string = !in_string;
-        } else if (c == '\\' && in_string) {
+            i += len;
+        } else if (c == '\\') {
             long u = hex4(s + i, n - i);
             if (u == 0) {
                 snprintf(err, errlen, "a string holds \\u0000 at byte %zu", i);
@@ -115,7 +128,7 @@ static int check_text(const char *s, size_t n, char *err, size_t errlen)
             if (u >= 0xD800 && u <= 0xDBFF) {
                 long low = hex4(s + i + 6, n - i - 6);
                 if (low >= 0xDC00 && low <= 0xDFFF) {
-                    i += 6 + 5;
+                    i += 12;
                     continue;
                 }
             }
@@ -124,7 +137,17 @@ static int check_text(const char *s, size_t n, char *err, size_t errlen)
                          "without its other half", s + i + 2, i);
                 return -1;
             }
-            i += u >= 0 ? 5 : 1; /* past the escape; a bad one is cJSON's to report */
+            i += u >= 0 ? 6 : 2; /* past the escape; a bad one is cJSON's to report */
+        } else if (c == '\0') {
+            snprintf(err, errlen, "the JSON text holds a NUL byte at byte %zu", i);
+            return -1;
+        } else {
+            unsigned k = 8;
+            for (i++; k == 8 && i + 8 <= n; i += k) { /* on to the next byte of these three kinds */
+                uint64_t w;
+                memcpy(&w, p + i, 8);
+                k = first_special(w);
+            }
         }
     }
     return 0;

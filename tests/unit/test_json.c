@@ -128,6 +128,8 @@ static void test_parse_utf8(void **state)
     REFUSED("\"\xff\"", "invalid UTF-8 at byte 1");
     REFUSED("\"\x80\"", "invalid UTF-8 at byte 1");              /* a continuation byte alone */
     REFUSED("\"\xe4\xb8\"", "invalid UTF-8 at byte 1");          /* cut short by the quote */
+    REFUSED("\"\xe4\xb8\xad\xe4\x41\x41\"", "invalid UTF-8 at byte 4"); /* a lead byte, no continuation */
+    REFUSED("[\"\xe4\xb8\xad\xe6\x96\x87\xec\xbf\xbf\\u00e9\xe1\x80\x80\",\"\xc3\x28\"]", "invalid UTF-8 at byte 23");
     REFUSED("\"\xe4\xb8", "invalid UTF-8 at byte 1");            /* cut short by the end of the text */
     REFUSED("{\"k\":1}\xe9", "invalid UTF-8 at byte 7");         /* outside a string too */
     /* at every place around the 16-byte steps of the scan (and the last, overlapping, step) */
