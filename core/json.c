@@ -137,7 +137,8 @@ static int check_text(const char *s, size_t n, char *err, size_t errlen)
                          "without its other half", s + i + 2, i);
                 return -1;
             }
-            i += u >= 0 ? 6 : 2; /* past the escape; a bad one is cJSON's to report */
+            /* past the escape; a bad one is cJSON's to report (but for UTF-8 after the backslash) */
+            i += u >= 0 ? 6 : i + 1 < n && p[i + 1] < 0x80 ? 2 : 1;
         } else if (c == '\0') {
             snprintf(err, errlen, "the JSON text holds a NUL byte at byte %zu", i);
             return -1;

@@ -175,6 +175,7 @@ static void test_parse_nul_and_surrogates(void **state)
     cJSON_Delete(j);
     /* what is not about bytes or escapes is still cJSON's to report, with its offset */
     REFUSED("\"\\u00\"", "invalid JSON at byte 1 (near '\\u00\"')");
+    REFUSED("\"\\\xc3\xa9\"", "invalid JSON at byte 1 (near '\\??\"')"); /* not an escape, but UTF-8 */
     REFUSED("{\"a\":1,}", "invalid JSON at byte 7 (near '}')");
 }
 
