@@ -6,6 +6,9 @@
 
 #include <math.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,36 +19,8 @@
 /* What cJSON lets through ----------------------------------------------------------------------
  * cJSON keeps strings as C strings and takes any byte: a NUL byte or a \u0000 escape cuts a string
  * short, invalid UTF-8 is stored and echoed, and of a key given twice both are kept. So the text is
- * read once before cJSON (only when it holds a byte above 0x7F, a backslash or a NUL: most records
- * hold none) and the tree once after (depth, numbers, keys). */
-
-/* Whether s holds no byte above 0x7F, no backslash and no NUL: 16 bytes at a time, the last 16
- * read again from the end rather than one by one (GCC's vector extension: SSE2 on x86-64). */
-typedef unsigned char bytes16 __attribute__((vector_size(16)));
-typedef signed char signed_bytes16 __attribute__((vector_size(16)));
-
-static int text_is_plain(const char *s, size_t n)
-{
-    if (n < 16) {
-        for (size_t i = 0; i < n; i++)
-            if ((unsigned char)s[i] >= 0x80 || s[i] == '\\' || s[i] == '\0')
-                return 0;
-        return 1;
-    }
-    bytes16 hit = {0};
-    for (size_t i = 0;; i += 16) {
-        if (i + 16 > n)
-            i = n - 16;
-        bytes16 v;
-        memcpy(&v, s + i, 16);
-        hit |= (bytes16)(((signed_bytes16)v < 0) | (v == 0) | (v == '\\'));
-        if (i + 16 >= n)
-            break;
-    }
-    uint64_t h[2];
-    memcpy(h, &hit, sizeof h);
-    return (h[0] | h[1]) == 0;
-}
+ * read once before cJSON (16 bytes at a time up to the next byte above 0x7F, backslash or NUL: most
+ * records hold none) and the tree once after (depth, numbers, keys). */
 
 /* The length of the UTF-8 sequence starting at p[0] (a byte above 0x7F) if it is valid (RFC 3629:
  * shortest form, no surrogates, nothing above U+10FFFF), else 0. */
@@ -87,19 +62,39 @@ static long hex4(const char *p, size_t n)
     return v;
 }
 
-/* Where the first byte above 0x7F, backslash or NUL is in w (8 bytes of text, in memory order), or 8
- * if none: with ONES = 0x0101..., (x - ONES) & ~x & 0x8080... flags the zero bytes of x, the lowest
- * flag exactly (a borrow only runs upward from a zero byte). */
-static unsigned first_special(uint64_t w)
+/* Bytes the text check stops at: above 0x7F, backslash, NUL. Bit k of the result: p[k] is one of
+ * them (16 bytes at p). */
+static unsigned special_mask16(const unsigned char *p)
 {
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    uint64_t bs = w ^ (ones * '\\');
-    uint64_t m = (w | ((w - ones) & ~w) | ((bs - ones) & ~bs)) & highs;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return m ? (unsigned)__builtin_ctzll(m) / 8 : 8; /* the lowest bits are the first byte */
+#ifdef __SSE2__
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(hit, v)); /* the top bit of each byte: hit, or above 0x7F */
 #else
-    return m ? (unsigned)__builtin_clzll(m) / 8 : 8;
+    unsigned m = 0;
+    for (unsigned k = 0; k < 16; k++)
+        m |= (unsigned)(p[k] >= 0x80 || p[k] == '\\' || p[k] == '\0') << k;
+    return m;
 #endif
+}
+
+/* Where the first such byte at or after i is, or n: 16 bytes at a time, the last 16 read again from
+ * the end rather than one by one. */
+static size_t next_special(const unsigned char *p, size_t n, size_t i)
+{
+    if (n < 16) {
+        for (; i < n; i++)
+            if (p[i] >= 0x80 || p[i] == '\\' || p[i] == '\0')
+                return i;
+        return n;
+    }
+    for (; i + 16 <= n; i += 16) {
+        unsigned m = special_mask16(p + i);
+        if (m)
+            return i + (unsigned)__builtin_ctz(m);
+    }
+    unsigned m = i < n ? special_mask16(p + n - 16) >> (i - (n - 16)) : 0;
+    return m ? i + (unsigned)__builtin_ctz(m) : n;
 }
 
 /* The text's bytes and escapes: 0, or -1 with err. Syntax is left to cJSON, so a backslash is taken
@@ -108,7 +103,7 @@ static unsigned first_special(uint64_t w)
 static int check_text(const char *s, size_t n, char *err, size_t errlen)
 {
     const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < n;) {
+    for (size_t i = next_special(p, n, 0); i < n; i = next_special(p, n, i)) {
         unsigned c = p[i];
         if (c >= 0xE1 && c <= 0xEC && i + 2 < n && (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
             i += 3; /* most of CJK, at once */
@@ -139,23 +134,17 @@ static int check_text(const char *s, size_t n, char *err, size_t errlen)
             }
             /* past the escape; a bad one is cJSON's to report (but for UTF-8 after the backslash) */
             i += u >= 0 ? 6 : i + 1 < n && p[i + 1] < 0x80 ? 2 : 1;
-        } else if (c == '\0') {
+        } else {
             snprintf(err, errlen, "the JSON text holds a NUL byte at byte %zu", i);
             return -1;
-        } else {
-            unsigned k = 8;
-            for (i++; k == 8 && i + 8 <= n; i += k) { /* on to the next byte of these three kinds */
-                uint64_t w;
-                memcpy(&w, p + i, 8);
-                k = first_special(w);
-            }
         }
     }
     return 0;
 }
 
-/* Keys given twice. Objects are small as a rule: each key is compared with the ones before it; a
- * larger object goes through a hash table, so that a 100,000-key object is not quadratic. */
+/* Keys given twice. Objects are small as a rule: a key is compared with the ones before it that start
+ * with the same byte; a larger object goes through a hash table, so that a 100,000-key object is not
+ * quadratic. */
 
 #define SMALL_OBJECT 16
 
@@ -381,7 +370,7 @@ cJSON *bl_json_parse(const char *s, size_t n, char *err, size_t errlen)
         snprintf(err, errlen, "empty input: expected a JSON value");
         return NULL;
     }
-    if (!text_is_plain(s, n) && check_text(s, n, err, errlen) != 0)
+    if (check_text(s, n, err, errlen) != 0)
         return NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(s, n, &end, 0);
     if (j == NULL) {
