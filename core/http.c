@@ -1,4 +1,6 @@
-/* http.c — the HTTP server: libmicrohttpd in external-epoll mode, driven by the caller's libuv loop. */
+/* http.c — the HTTP server: libmicrohttpd in external-epoll mode, driven by the caller's libuv loop;
+ * requests and their answers. Connections (limits, slow requests): http_conn.c; what is refused, and
+ * in which words: http_guard.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -9,74 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "http_int.h"
+#include "json.h"
 
 #define DEFAULT_MAX_BODY (1024 * 1024)
 #define DEFAULT_MAX_CONNECTIONS 256
+#define DEFAULT_MAX_PER_CLIENT 32
 #define DEFAULT_IDLE_TIMEOUT_S 30
-
-/* Where a request is. Only one path leads to each state, so a state says what has been done. */
-enum {
-    R_HEADERS,   /* request line and headers arrived; the access handler has not run yet */
-    R_BODY,      /* receiving the body (or discarding an oversized one) */
-    R_HANDLER,   /* inside the caller's handler */
-    R_HELD,      /* handler returned without answering: connection suspended, waiting */
-    R_ANSWERED,  /* an answer is ready and waits to be queued */
-    R_QUEUED,    /* handed to libmicrohttpd */
-    R_CANCELLED, /* held, and its client went away: the cancel callback has run */
-};
-
-typedef struct req {
-    bl_http_req pub;
-    bl_http_server *s;
-    struct MHD_Connection *c;
-    int state;
-    int too_large;          /* the body passed max_body: discarding, 413 at the end */
-    size_t received;        /* body bytes seen, kept or not */
-    bl_buf body;
-    bl_buf headers;         /* extra response headers: name\0value\0 ... */
-    struct MHD_Response *resp;
-    int status;
-    void (*cancel)(bl_http_req *, void *);
-    void *cancel_ud;
-    uv_poll_t *watch;       /* while held: tells when the client goes away */
-    struct req *prev, *next; /* the held list */
-    struct sockaddr_storage peer;
-    char uri[];             /* the raw request target; the query points into it */
-} req;
-
-struct bl_http_server {
-    uv_loop_t *loop;
-    struct MHD_Daemon *d;
-    uv_poll_t poll;          /* MHD's epoll fd */
-    uv_timer_t timer;        /* MHD_get_timeout, and "run MHD again soon" */
-    uv_timer_t later;        /* tells the caller it is drained */
-    int closing_handles;
-    int port;
-    int listen_fd;
-    size_t max_body, max_discard;
-    unsigned max_connections;
-    bl_http_handler handler;
-    void *ud;
-    void (*log)(void *, const char *);
-    void (*on_response)(void *, const bl_http_req *, int, uint64_t);
-    int driving, kick;       /* inside MHD_run; something asked for another run */
-    int quiet;               /* we just returned MHD_NO on purpose: drop MHD's line about it */
-    int at_cap;              /* refusing connections (logged once per episode) */
-    int stopping, drain_told, freeing, free_pending;
-    void (*on_drained)(bl_http_server *, void *);
-    void *drained_ud;
-    req *held;
-    bl_http_stats stats;
-};
+#define DEFAULT_REQUEST_TIMEOUT_S 10
+#define DEFAULT_CONN_MEMORY 32768
 
 static void drive(bl_http_server *s);
 static void do_free(bl_http_server *s);
 
-static void logf_(bl_http_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(bl_http_server *s, const char *fmt, ...)
+void bl_http_log(bl_http_server *s, const char *fmt, ...)
 {
     if (s->log == NULL)
         return;
@@ -100,8 +51,10 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     for (size_t i = 0; i < n; i++)
         if (line[i] == '\n' || line[i] == '\r')
             line[i] = ' ';
-    /* the echo of our own MHD_NO (client gone, body cut): already told, or not news */
+    /* the echo of our own MHD_NO (client gone, body cut) or of a sweep's cut: already told, or not news */
     if (s->quiet && strncmp(line, "Application reported internal error", 35) == 0)
+        n = 0;
+    if (s->cuts_open && strncmp(line, "Connection was closed by remote side", 36) == 0)
         n = 0;
     s->quiet = 0;
     if (n > 0)
@@ -215,6 +168,8 @@ static enum MHD_Result queue(req *r)
     bl_http_server *s = r->s;
     enum MHD_Result ret = MHD_queue_response(r->c, (unsigned)r->status, r->resp);
     MHD_destroy_response(r->resp); /* refcounted: MHD keeps it until sent */
+    if (r->k)
+        r->k->busy = 1;
     r->resp = NULL;
     r->state = R_QUEUED;
     if (ret != MHD_YES)
@@ -226,16 +181,49 @@ static enum MHD_Result queue(req *r)
     return ret;
 }
 
-/* An answer this module makes itself: {"error": msg}. */
+/* An answer this module makes itself: {"error": msg}, with the headers added to r->headers. */
 static enum MHD_Result queue_error(req *r, int status, const char *msg, int close)
 {
-    char json[256];
-    int n = snprintf(json, sizeof json, "{\"error\":\"%s\"}", msg);
-    r->resp = make_response("application/json", json, (size_t)n, NULL, close);
+    bl_buf json = {0};
+    BL_JSON_LIT(&json, "{\"error\":");
+    bl_json_put_str(&json, msg, strlen(msg));
+    BL_JSON_LIT(&json, "}");
+    r->resp = make_response("application/json", json.data, json.len, &r->headers, close);
+    if (close)
+        r->refusal = json;
+    else
+        bl_buf_free(&json);
     if (r->resp == NULL)
         return MHD_NO;
     r->status = status;
     return queue(r);
+}
+
+/* libmicrohttpd writes an answer's status line and headers in what is left of the connection's
+ * memory (conn_memory) after the request line and headers: a request that filled it to within some
+ * 200 bytes (a request target of about 32,550 bytes, with the default) gets no answer, the connection
+ * just closes. A refusal that met that fate (the request ended in error while its answer was queued)
+ * is written to the socket here instead, as the connection closes; so is the 414 of a request that
+ * libmicrohttpd stalled on (see bl_http_conn_sweep). */
+void bl_http_answer_directly(req *r, int status, const char *json, size_t len)
+{
+    char date[40];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&now, &tm));
+    bl_buf b = {0};
+    bl_buf_printf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\n", status,
+                  MHD_get_reason_phrase_for((unsigned)status), date);
+    for (size_t off = 0; off < r->headers.len;) {
+        const char *name = r->headers.data + off, *value = name + strlen(name) + 1;
+        bl_buf_printf(&b, "%s: %s\r\n", name, value);
+        off = (size_t)(value + strlen(value) + 1 - r->headers.data);
+    }
+    bl_buf_printf(&b, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n", len);
+    bl_buf_add(&b, json, len);
+    if (send(r->k->fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)b.len)
+        r->s->stats.sent_directly++;
+    bl_buf_free(&b);
 }
 
 static enum MHD_Result queue_too_large(req *r, int close)
@@ -279,8 +267,8 @@ static void hold(req *r)
     }
     if (rc != 0) {
         r->watch = NULL;
-        logf_(s, "cannot watch a held connection (%s): a client leaving early is noticed only at the answer",
-              uv_strerror(rc));
+        bl_http_log(s, "cannot watch a held connection (%s): a client leaving early is noticed only at the answer",
+                    uv_strerror(rc));
     }
 }
 
@@ -346,6 +334,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     if (r == NULL)
         return NULL; /* the access handler then refuses the request */
     memcpy(r->uri, uri, n + 1);
+    r->raw_uri = (uintptr_t)uri;
     r->s = s;
     r->c = c;
     r->state = R_HEADERS;
@@ -354,33 +343,79 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     r->pub.body = "";
     r->pub.start_ns = uv_hrtime();
     r->pub.peer = (const struct sockaddr *)&r->peer;
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET) {
-            memcpy(&r->peer, sa, sizeof(struct sockaddr_in));
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->pub.peer_ip, sizeof r->pub.peer_ip);
-        } else if (sa->sa_family == AF_INET6) {
-            memcpy(&r->peer, sa, sizeof(struct sockaddr_in6));
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->pub.peer_ip,
-                      sizeof r->pub.peer_ip);
-        }
-        r->pub.loopback = is_loopback(sa);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn *k = ci ? ci->socket_context : NULL;
+    if (k) {
+        r->k = k;
+        k->req = r;
+        if (k->since_ns == 0)
+            k->since_ns = r->pub.start_ns;
+        memcpy(&r->peer, &k->peer, sizeof r->peer);
+        memcpy(r->pub.peer_ip, k->peer_ip, sizeof r->pub.peer_ip);
+        r->pub.loopback = is_loopback(r->pub.peer);
     }
     s->stats.requests++;
     s->stats.in_flight++;
     return r;
 }
 
+static enum MHD_Result add_framing(void *cls, enum MHD_ValueKind kind, const char *name, const char *value)
+{
+    bl_http_framing_add(cls, name, value ? value : "");
+    return MHD_YES;
+}
+
+/* What http_guard.c refuses in the request line and headers: 0, or the status with msg. */
+static int check_request(req *r, const char *version, char *msg, size_t cap)
+{
+    size_t len = strlen(r->uri);
+    /* libmicrohttpd hands the target over as a C string: one cut by a NUL byte ends before the space
+     * that precedes the version (it has put a NUL there; the version follows it) */
+    uintptr_t v = (uintptr_t)version;
+    if (version[0] && v > r->raw_uri + len + 1 && v - r->raw_uri <= r->s->conn_memory)
+        len++; /* the check sees r->uri's terminating NUL where the client sent one */
+    int status = bl_http_target_check(r->uri, len, msg, cap);
+    if (status) {
+        if (status == 414)
+            r->s->stats.too_long++;
+        else
+            r->s->stats.control_bytes++;
+        return status;
+    }
+    bl_http_framing f = {0};
+    MHD_get_connection_values(r->c, MHD_HEADER_KIND, add_framing, &f);
+    int http11 = strncmp(version, "HTTP/1.", 7) == 0 && strcmp(version, "HTTP/1.0") != 0;
+    status = bl_http_framing_check(&f, http11, msg, cap);
+    if (status)
+        r->s->stats.smuggling++;
+    return status;
+}
+
 /* First access-handler call: headers only. Answering here is an "early response" (MHD closes the
- * connection after it, keep-alive lost), so it is done only for refusals: a stopping server, and a body
- * announced too large that will not be read (the client waits for 100-continue, or it is too large
- * even to discard). */
-static enum MHD_Result on_headers(req *r)
+ * connection after it, keep-alive lost), so it is done only for refusals: a stopping server, a
+ * connection over a limit, a request http_guard.c refuses, and a body announced too large that will
+ * not be read (the client waits for 100-continue, or it is too large even to discard). */
+static enum MHD_Result on_headers(req *r, const char *version)
 {
     bl_http_server *s = r->s;
     if (s->stopping)
         return queue_error(r, 503, "the server is shutting down", 1);
+    char msg[256];
+    if (r->k && bl_http_conn_refusal(s, r->k, msg, sizeof msg)) {
+        bl_buf_add(&r->headers, "Retry-After\0" "1", sizeof "Retry-After\0" "1");
+        return queue_error(r, 503, msg, 1);
+    }
+    int status = check_request(r, version, msg, sizeof msg);
+    if (status) {
+        char shown[81]; /* the target's start, control bytes shown as '?' */
+        size_t n = 0;
+        for (; r->uri[n] && n + 1 < sizeof shown; n++)
+            shown[n] = (unsigned char)r->uri[n] < 0x20 || r->uri[n] == 0x7f ? '?' : r->uri[n];
+        shown[n] = '\0';
+        bl_http_log(s, "%s %s%s from %s: %d, %s", r->pub.method, shown, r->uri[n] ? "..." : "", r->pub.peer_ip,
+                    status, msg);
+        return queue_error(r, status, msg, 1);
+    }
     r->state = R_BODY;
     const char *cl = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl == NULL)
@@ -415,8 +450,8 @@ static enum MHD_Result on_body(req *r, const char *data, size_t n)
     }
     if (r->received > s->max_discard) {
         s->stats.cut++;
-        logf_(s, "%s %s from %s: body passed %zu bytes; connection cut", r->pub.method, r->pub.path,
-              r->pub.peer_ip, s->max_discard);
+        bl_http_log(s, "%s %s from %s: body passed %zu bytes; connection cut", r->pub.method, r->pub.path,
+                    r->pub.peer_ip, s->max_discard);
         s->quiet = 1;
         return MHD_NO; /* MHD closes the connection; a 413 cannot be sent while the upload runs */
     }
@@ -427,6 +462,8 @@ static enum MHD_Result on_body(req *r, const char *data, size_t n)
 static enum MHD_Result on_complete_request(req *r)
 {
     bl_http_server *s = r->s;
+    if (r->k)
+        r->k->busy = 1; /* arrived: no longer timed */
     if (r->too_large)
         return queue_too_large(r, s->stopping);
     if (r->body.data) {
@@ -452,7 +489,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     case R_HEADERS:
         r->pub.method = method;
         r->pub.path = url;
-        return on_headers(r);
+        return on_headers(r, version);
     case R_BODY:
         if (*upload_size == 0)
             return on_complete_request(r);
@@ -477,6 +514,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctx, enum M
     *ctx = NULL;
     if (r == NULL)
         return;
+    if (toe == MHD_REQUEST_TERMINATED_WITH_ERROR && r->state == R_QUEUED && r->refusal.data && r->k)
+        bl_http_answer_directly(r, r->status, r->refusal.data, r->refusal.len); /* MHD could not */
+    if (r->k) { /* the next request is timed from when its first bytes arrive */
+        r->k->req = NULL;
+        r->k->busy = 0;
+        r->k->since_ns = 0;
+        r->k->ended_ns = uv_hrtime();
+    }
     void (*cb)(bl_http_req *, void *) = NULL;
     if (r->state == R_HELD) { /* not expected: do_free cancels held requests before MHD_stop_daemon */
         unhold(r);
@@ -493,40 +538,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctx, enum M
         cb(&r->pub, r->cancel_ud);
     bl_buf_free(&r->body);
     bl_buf_free(&r->headers);
+    bl_buf_free(&r->refusal);
     free(r);
-}
-
-/* MHD_OPTION_NOTIFY_CONNECTION */
-static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx, enum MHD_ConnectionNotificationCode
-                          code)
-{
-    bl_http_server *s = cls;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        s->stats.connections++;
-        s->stats.connections_open++;
-    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-        s->stats.connections_open--;
-        if (s->at_cap && s->stats.connections_open < s->max_connections) {
-            s->at_cap = 0;
-            logf_(s, "below the connection limit again; %" PRIu64 " connections were refused so far",
-                  s->stats.refused);
-        }
-    }
-}
-
-/* MHD_OPTION_APPLY_POLICY_CALLBACK: over the cap, MHD closes the new connection at once (its own
- * limit would instead leave connections waiting in the listen backlog). */
-static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
-{
-    bl_http_server *s = cls;
-    if (s->stopping || s->stats.connections_open < s->max_connections)
-        return MHD_YES;
-    s->stats.refused++;
-    if (!s->at_cap) {
-        s->at_cap = 1;
-        logf_(s, "connection limit of %u reached: new connections are closed until one ends", s->max_connections);
-    }
-    return MHD_NO;
 }
 
 /* Request accessors ------------------------------------------------------------------------------ */
@@ -709,7 +722,11 @@ int bl_http_start(uv_loop_t *loop, const char *host, int port, const bl_http_con
     if (s->max_discard < s->max_body)
         s->max_discard = s->max_body;
     s->max_connections = cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
+    s->max_per_client = cfg->max_per_client ? cfg->max_per_client : DEFAULT_MAX_PER_CLIENT;
     unsigned idle = cfg->idle_timeout_s ? cfg->idle_timeout_s : DEFAULT_IDLE_TIMEOUT_S;
+    unsigned request_s = cfg->request_timeout_s ? cfg->request_timeout_s : DEFAULT_REQUEST_TIMEOUT_S;
+    s->conn_memory = cfg->conn_memory ? cfg->conn_memory : DEFAULT_CONN_MEMORY;
+    s->request_timeout_ns = (uint64_t)request_s * 1000000000;
 
     int v6 = 0;
     int rc = open_listener(host, port, &s->listen_fd, &s->port, &v6, err);
@@ -717,18 +734,20 @@ int bl_http_start(uv_loop_t *loop, const char *host, int port, const bl_http_con
         free(s);
         return rc;
     }
+    s->peers = bl_http_peers_new(s->max_connections);
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | (s->log ? MHD_USE_ERROR_LOG : 0) |
                      (v6 ? MHD_USE_IPv6 : 0);
-    /* MHD's own cap sits above ours: on_accept refuses first, so MHD never parks connections in the backlog */
-    s->d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
+    /* MHD's own cap sits above ours and the overflow: bl_http_conn_accept refuses first, so MHD never
+     * parks connections in the backlog */
+    s->d = MHD_start_daemon(flags, 0, bl_http_conn_accept, s, on_request, s,
                             MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, /* first, or MHD warns on stderr */
                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd,
                             MHD_OPTION_CONNECTION_TIMEOUT, idle,
-                            MHD_OPTION_CONNECTION_LIMIT, s->max_connections + 16,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->conn_memory ? cfg->conn_memory : (size_t)32768,
+                            MHD_OPTION_CONNECTION_LIMIT, s->max_connections + BL_HTTP_OVERFLOW + 16,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->conn_memory,
                             MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, bl_http_conn_notify, s,
                             MHD_OPTION_END);
     const union MHD_DaemonInfo *di = s->d ? MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
     if (di == NULL) {
@@ -737,14 +756,20 @@ int bl_http_start(uv_loop_t *loop, const char *host, int port, const bl_http_con
             MHD_stop_daemon(s->d); /* closes the listening socket */
         else
             close(s->listen_fd);
+        bl_http_peers_free(s->peers);
         free(s);
         return BL_ERR;
     }
     uv_poll_init(loop, &s->poll, di->epoll_fd);
     uv_timer_init(loop, &s->timer);
     uv_timer_init(loop, &s->later);
-    s->poll.data = s->timer.data = s->later.data = s;
+    uv_timer_init(loop, &s->sweep);
+    s->poll.data = s->timer.data = s->later.data = s->sweep.data = s;
     uv_poll_start(&s->poll, UV_READABLE, on_poll);
+    uint64_t every_ms = request_s >= 4 ? 1000 : request_s * 250;
+    s->sweep_ns = every_ms * 1000000;
+    uv_timer_start(&s->sweep, bl_http_conn_sweep, every_ms, every_ms);
+    uv_unref((uv_handle_t *)&s->sweep); /* the sweep alone does not keep a loop running */
     kick(s);
     *out = s;
     return BL_OK;
@@ -773,14 +798,16 @@ int bl_http_drained(const bl_http_server *s) { return s->stopping && s->stats.in
 static void on_handle_closed(uv_handle_t *h)
 {
     bl_http_server *s = h->data;
-    if (--s->closing_handles == 0)
+    if (--s->closing_handles == 0) {
+        bl_http_peers_free(s->peers);
         free(s);
+    }
 }
 
 static void do_free(bl_http_server *s)
 {
     s->freeing = 1;
-    s->closing_handles = 3;
+    s->closing_handles = 4;
     s->free_pending = 0;
     /* MHD may not be stopped with suspended connections: give them back, cancelled. */
     while (s->held)
@@ -790,6 +817,7 @@ static void do_free(bl_http_server *s)
     s->d = NULL;
     uv_close((uv_handle_t *)&s->timer, on_handle_closed);
     uv_close((uv_handle_t *)&s->later, on_handle_closed);
+    uv_close((uv_handle_t *)&s->sweep, on_handle_closed);
 }
 
 void bl_http_free(bl_http_server *s)

@@ -1,4 +1,5 @@
-/* http.h — the HTTP server: libmicrohttpd on a caller-owned libuv loop; whole-body requests, answers now or later. */
+/* http.h — the HTTP server: libmicrohttpd on a caller-owned libuv loop; whole-body requests, answers now or
+ * later; hostile requests and clients refused before the handler sees them. */
 #ifndef BL_HTTP_H
 #define BL_HTTP_H
 
@@ -16,7 +17,7 @@ typedef struct bl_http_server bl_http_server;
  * the loop's thread. */
 typedef struct bl_http_req {
     const char *method;   /* "GET", "PUT", ... */
-    const char *path;     /* percent-decoded, without the query */
+    const char *path;     /* percent-decoded, without the query; never holds a control byte */
     const char *query;    /* the raw query string after '?', not decoded; "" if none */
     const char *body;     /* NUL-terminated (the NUL is not counted); "" if none */
     size_t body_len;
@@ -31,15 +32,43 @@ typedef struct bl_http_req {
  * loop callback; in the latter case, set a cancel callback with bl_http_on_cancel. */
 typedef void (*bl_http_handler)(void *ud, bl_http_req *req);
 
+/* What is refused before the handler runs, each answer with Connection: close and {"error": "..."} in
+ * plain words (the handler never sees the request, nor anything sent after it on that connection):
+ *  - 414: a request target (path and query) longer than BL_HTTP_MAX_TARGET (8192) bytes; never cut;
+ *  - 400: a control byte (0x00-0x1F, 0x7F) or a space in the path or query, as sent or percent-encoded,
+ *    named with its byte offset;
+ *  - 400: framing two servers could read two ways: Content-Length with Transfer-Encoding, two
+ *    Content-Lengths that differ, a Transfer-Encoding other than "chunked" (or in HTTP/1.0), no Host
+ *    (HTTP/1.1) or two, a header name with a blank or another character a token may not have;
+ *  - 503 with Retry-After: 1: a request on a connection over max_connections or max_per_client (16 such
+ *    connections are kept to be answered; more are closed as they are accepted, counted in refused);
+ *  - the connection is shut down, without an answer: a request still arriving request_timeout_s after
+ *    it began (the first: after the connection opened; the next ones: after their first bytes).
+ * libmicrohttpd keeps the request line and headers in conn_memory. What does not fit it answers by
+ * itself, with an HTML body, not counted here: 414 when the request line does not fit, 431 when the
+ * headers after it do not (with the default 32 KiB: targets from about 32,600 bytes). Shorter targets
+ * over the limit get this module's 414, also when the request left libmicrohttpd no room to write it
+ * (the answer is then written to the socket directly) or when libmicrohttpd 0.9.75 stalls on a query
+ * near the end of that memory (answered at the next sweep, within about a second). A handler's answer
+ * must fit, status line and headers, in what the request left of conn_memory: else libmicrohttpd
+ * closes the connection without it. */
+#define BL_HTTP_MAX_TARGET 8192
+
 /* Zeroes mean the default. */
 typedef struct bl_http_config {
     size_t max_body;          /* bytes a request body may have; default 1 MiB; larger: 413 */
     size_t max_discard;       /* bytes of an oversized body read and dropped so that its 413 arrives
                                * cleanly; past this the connection is cut; default 4 * max_body */
-    unsigned max_connections; /* open connections; default 256; more are closed as they are accepted */
+    unsigned max_connections; /* open connections; default 256; more are answered 503 (see above) */
+    unsigned max_per_client;  /* open connections from one client address (IPv4 or IPv6); default 32;
+                               * more are answered 503 (see above) */
     unsigned idle_timeout_s;  /* a connection silent this long is closed; default 30 */
-    size_t conn_memory;       /* per-connection memory for the request line and headers; default
-                               * libmicrohttpd's 32 KiB (longer: 414 or 431) */
+    unsigned request_timeout_s; /* a request (line, headers and body) still arriving this long after
+                               * it began: its connection is closed; default 10 (held requests and
+                               * answers being sent are not timed); checked every second (every
+                               * quarter of the limit below 4 s), so cut up to that much later */
+    size_t conn_memory;       /* per-connection memory for the request line and headers and the
+                               * answer's headers; default libmicrohttpd's 32 KiB (see above) */
     /* libmicrohttpd's own messages and this module's, one line each without the newline; NULL drops them. */
     void (*log)(void *ud, const char *line);
     /* Called as each response is queued, whatever produced it (status counts, latency histograms). */
@@ -57,8 +86,17 @@ typedef struct bl_http_stats {
     uint64_t unhandled;          /* requests that never reached the handler: libmicrohttpd answered them
                                   * itself (400, 414, 431, 505: not in status[]), the body was cut, or
                                   * the client left */
+    uint64_t too_long;           /* of which refused with 414: the target passed BL_HTTP_MAX_TARGET */
+    uint64_t control_bytes;      /* of which refused with 400: a control byte or a space in the target */
+    uint64_t smuggling;          /* of which refused with 400: framing that could be read two ways */
+    uint64_t timeouts;           /* connections closed: a request still arriving after request_timeout_s */
+    uint64_t sent_directly;      /* refusals written to the socket by this module, as libmicrohttpd could
+                                  * not (a request that filled conn_memory; see above) */
     uint64_t connections;        /* connections accepted in all */
-    uint64_t refused;            /* connections closed at accept: max_connections reached */
+    uint64_t refused_per_client; /* connections over max_per_client: their requests answered 503 */
+    uint64_t refused_overall;    /* connections over max_connections (and within max_per_client): same */
+    uint64_t refused;            /* of those two, connections closed at accept, unanswered: the 16 kept
+                                  * for answering were all taken */
     unsigned connections_open;
     unsigned in_flight;          /* requests received and not yet completely answered */
 } bl_http_stats;

@@ -1,6 +1,7 @@
 /* json.h — JSON text in and out for the C side: parsing on cJSON (Debian libcjson), with errors that
- * give the byte offset and limits on depth and on numbers too large to keep exactly; trees printed
- * with cJSON; and a small writer that appends JSON text to a buffer without building a tree. */
+ * give the byte offset, limits on depth and on numbers too large to keep exactly, and refusals of
+ * what cJSON would keep wrongly (invalid UTF-8, NUL, lone surrogates, keys given twice); trees
+ * printed with cJSON; and a small writer that appends JSON text to a buffer without building a tree. */
 #ifndef BL_JSON_H
 #define BL_JSON_H
 
@@ -15,7 +16,11 @@
 #define BL_JSON_MAX_TEXT (16 << 20)   /* bytes of JSON text one Lua value may write (bl_lua_put) */
 
 /* Parses n bytes of JSON text. On error returns NULL and writes to err a message such as
- * "invalid JSON at byte 17 (near '}')" or "JSON nested deeper than 64 levels". */
+ * "invalid JSON at byte 17 (near '}')" or "JSON nested deeper than 64 levels". Also refused, each
+ * with the byte offset: invalid UTF-8 (overlong forms, encoded surrogates, bytes from 0xF5, cut
+ * sequences), a NUL byte, a \u0000 escape, a lone surrogate escape (\uD800 without \uDC00..\uDFFF
+ * after it, or the second half alone), and a key given twice in one object
+ * ("duplicate key \"a\" at byte 9", decoded keys compared). */
 cJSON *bl_json_parse(const char *s, size_t n, char *err, size_t errlen);
 
 /* Installs the allocation hooks bl_json_parse_scratch needs (once, before any thread uses cJSON). */
