@@ -112,16 +112,20 @@ has "a good policy PUT is activated" '"version":"' "$out"
 check "two versions are listed" 2 "$(curl -s "$URL/policies/client_grade/versions" | grep -o '"version"' | wc -l)"
 check "rollback answers 200" 200 "$(code -X POST "$URL/policies/client_grade/rollback")"
 # a file edit is picked up; a broken one is logged and ignored
+logged() { # logged TEXT N: waits (10 s at most) until serve.log has TEXT at least N times
+  for _ in $(seq 200); do [ "$(grep -c "$1" serve.log)" -ge "$2" ] && return 0; sleep 0.05; done
+}
+rejected=$(grep -c 'policy edit rejected' serve.log) active=$(grep -c 'policies active' serve.log)
 printf 'policy { name = "investor_tier", type = "investor", decide = function(r, d) d:set("tier", "x" end }' \
   > policies/investor_tier.lua
-sleep 0.8
+logged 'policy edit rejected' $((rejected + 1))
 has "a broken file edit is logged with file:line" 'policies/investor_tier.lua:1:' "$(cat serve.log)"
 has "the old investor policy keeps running" '"tier":"vip"' \
   "$(curl -s -X PUT "$URL/records/investor/i1" -d '{"subscribed_total":5000000}')"
 cp "$ROOT/policies/investor_tier.lua" policies/investor_tier.lua
 sed -i 's/"vip",        5000000/"vip",        4000000/' policies/investor_tier.lua
 rm -f policies/investor_tier_test.lua
-sleep 0.8
+logged 'policies active' $((active + 1))
 has "a good file edit is picked up" '"tier":"vip"' \
   "$(curl -s -X PUT "$URL/records/investor/i2" -d '{"subscribed_total":4000000}')"
 
