@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -50,8 +52,11 @@ typedef struct server {
     bl_http_server *http;
     uv_timer_t reload_timer, lag_timer, stop_timer, ckpt_timer;
     uv_work_t ckpt;
-    int ckpt_running;
+    int ckpt_running, ckpt_truncate, ckpt_frames, ckpt_copied;
     char *ckpt_err;
+    bl_checkpointer *ckpt_conn; /* used on the worker thread only */
+    uint64_t last_commit_ns, ckpt_commit_ns;
+    int memory_db;
     uv_check_t check;
     uv_idle_t idle; /* runs while a batch is open, so the loop's poll does not block before its commit */
     uv_signal_t sigint, sigterm;
@@ -65,33 +70,42 @@ typedef struct server {
     uint64_t batch_ns;       /* when the open batch began */
     uv_timer_t batch_timer;  /* commits a batch nobody waits on, in time */
     int workers;  /* worker processes */
+    int insecure_open; /* --insecure-open: open mode on any address */
+    int lock_fd;       /* the lock on DB.lock (one service per database) */
+    char *lock_path;
     int started;  /* the first policy set: 0 validating, 1 active, -1 refused */
     char *exe;    /* this program, which the workers run */
 } server;
 
 static server *server_of(bl_service *svc) { return (server *)svc; }
 
+static int log_json_mode; /* every line JSON: set as soon as the options are read */
+
 void bl_log(bl_service *svc, const char *level, const char *fmt, ...)
 {
-    char msg[2048];
+    char msg[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     char t[32];
     bl_time_format(bl_clock_now_ms(), t);
-    if (svc && svc->log_json) {
-        cJSON *o = cJSON_CreateObject();
-        bl_json_add_str(o, "at", t);
-        bl_json_add_str(o, "level", level);
-        bl_json_add_str(o, "msg", msg);
-        char *s = bl_json_dump(o);
-        fprintf(stderr, "%s\n", s);
-        free(s);
-        cJSON_Delete(o);
-    } else {
-        fprintf(stderr, "%s %s %s\n", t, level, msg);
+    bl_buf line = {0};
+    if ((svc && svc->log_json) || log_json_mode) {
+        BL_JSON_LIT(&line, "{\"at\":");
+        bl_json_put_str(&line, t, strlen(t));
+        BL_JSON_LIT(&line, ",\"level\":");
+        bl_json_put_str(&line, level, strlen(level));
+        BL_JSON_LIT(&line, ",\"msg\":");
+        bl_json_put_str(&line, msg, strlen(msg));
+        BL_JSON_LIT(&line, "}\n");
+    } else { /* one event, one line: a message cannot forge another (control characters escaped) */
+        bl_buf_printf(&line, "%s %s ", t, level);
+        bl_log_escape(&line, msg, strlen(msg));
+        bl_buf_add(&line, "\n", 1);
     }
+    fwrite(line.data, 1, line.len, stderr);
+    bl_buf_free(&line);
 }
 
 /* HTTP (core/http.c) to the API (core/api.c) ------------------------------------------------------ */
@@ -173,6 +187,8 @@ void bl_pending_answer(bl_pending *p, bl_resp *resp)
     p->hr = NULL;
 }
 
+#define WAL_FRAMES_MAX 8192 /* 32 MiB of 4 KiB pages: past this, the WAL restarts between two batches */
+
 /* Group commit ----------------------------------------------------------------------------------- */
 
 static void on_idle(uv_idle_t *h) {} /* its being active is the point: poll does not block */
@@ -223,6 +239,7 @@ void bl_pending_hold(bl_pending *p, bl_resp *resp)
 }
 
 static void wake_pollers(bl_service *svc, int closing);
+#define WAKE_WINDOW 1000 /* events read once per commit for every long poll */
 
 /* A committed batch whose answers wait for the WAL to reach the disk. */
 typedef struct fsync_batch {
@@ -302,7 +319,19 @@ void bl_service_flush(bl_service *svc)
         bl_store_rollback(svc->store);
     }
     svc->batch_open = 0;
-    svc->metrics.commits++;
+    if (ok) {
+        svc->metrics.commits++;
+        s->last_commit_ns = uv_hrtime();
+        if (s->ckpt_frames > WAL_FRAMES_MAX && !s->ckpt_running && !s->memory_db) {
+            /* the checkpointer copies most of the WAL off this thread; the last frames are copied here, so
+             * that the next batch restarts the WAL from its beginning (and cuts it back) */
+            bl_store_catch_up(svc->store, NULL);
+            s->ckpt_frames = 0;
+            svc->metrics.wal_restarts++;
+        }
+    } else {
+        svc->metrics.commit_failures++;
+    }
     bl_waiting *w = svc->waiting;
     svc->waiting = NULL;
     svc->waiting_tail = &svc->waiting;
@@ -395,13 +424,38 @@ static void on_poll_timeout(uv_timer_t *t)
     poller_remove(svc, p);
 }
 
+/* Answers the long polls that have events now: one query per commit, however many wait. */
 static void wake_pollers(bl_service *svc, int closing)
 {
+    if (svc->pollers == NULL)
+        return;
+    int64_t from = INT64_MAX;
+    for (bl_poller *p = svc->pollers; p; p = p->next)
+        if (p->after < from)
+            from = p->after;
+    cJSON *all = NULL;
+    if (bl_store_events(svc->store, from, WAKE_WINDOW, &all) != BL_OK)
+        return;
+    int full = cJSON_GetArraySize(all) == WAKE_WINDOW;
     bl_poller *p = svc->pollers;
     while (p) {
         bl_poller *next = p->next;
-        cJSON *ev = NULL;
-        if (bl_store_events(svc->store, p->after, p->limit, &ev) == BL_OK && (cJSON_GetArraySize(ev) > 0 || closing)) {
+        cJSON *ev = cJSON_CreateArray();
+        const cJSON *e;
+        cJSON_ArrayForEach(e, all)
+        {
+            if (cJSON_GetArraySize(ev) >= p->limit)
+                break;
+            if (bl_json_num(e, "seq", 0) > (double)p->after)
+                cJSON_AddItemToArray(ev, cJSON_Duplicate(e, 1));
+        }
+        if (cJSON_GetArraySize(ev) == 0 && full) { /* far behind the others (rare): a query of its own */
+            cJSON_Delete(ev);
+            ev = NULL;
+            if (bl_store_events(svc->store, p->after, p->limit, &ev) != BL_OK)
+                ev = cJSON_CreateArray();
+        }
+        if (cJSON_GetArraySize(ev) > 0 || closing) {
             poller_answer(p, ev);
             poller_remove(svc, p);
         } else {
@@ -409,6 +463,7 @@ static void wake_pollers(bl_service *svc, int closing)
         }
         p = next;
     }
+    cJSON_Delete(all);
 }
 
 /* The client of a long poll left: forget the poll. */
@@ -449,16 +504,21 @@ static void on_watch(uv_fs_event_t *w, const char *filename, int events, int sta
 
 /* WAL checkpoints, off the loop thread (in a commit they would stall every request for ms) ------------ */
 
+#define CKPT_IDLE_MS 2000 /* no commit for this long: the WAL is cut back to nothing */
+
 static void ckpt_work(uv_work_t *w)
 {
     server *s = w->data;
-    bl_store_checkpoint(s->svc.db_path, &s->ckpt_err);
+    if (s->ckpt_conn == NULL && bl_checkpointer_open(s->svc.db_path, &s->ckpt_conn, &s->ckpt_err) != BL_OK)
+        return;
+    bl_checkpointer_run(s->ckpt_conn, s->ckpt_truncate, &s->ckpt_frames, &s->ckpt_copied, &s->ckpt_err);
 }
 
 static void ckpt_done(uv_work_t *w, int status)
 {
     server *s = w->data;
     s->ckpt_running = 0;
+    s->svc.metrics.checkpoints++;
     if (s->ckpt_err) {
         bl_log(&s->svc, "warn", "%s", s->ckpt_err);
         free(s->ckpt_err);
@@ -469,8 +529,13 @@ static void ckpt_done(uv_work_t *w, int status)
 static void on_ckpt_timer(uv_timer_t *t)
 {
     server *s = t->data;
-    if (s->ckpt_running)
+    if (s->ckpt_running || s->svc.store == NULL || s->memory_db)
         return;
+    uint64_t idle_ms = (uv_hrtime() - s->last_commit_ns) / 1000000u;
+    if (s->last_commit_ns == s->ckpt_commit_ns && s->ckpt_truncate)
+        return; /* nothing written since the WAL was cut back */
+    s->ckpt_truncate = idle_ms >= CKPT_IDLE_MS;
+    s->ckpt_commit_ns = s->last_commit_ns;
     s->ckpt_running = 1;
     s->ckpt.data = s;
     uv_queue_work(s->svc.loop, &s->ckpt, ckpt_work, ckpt_done);
@@ -707,6 +772,63 @@ static void stop_workers(server *s)
     s->exe = NULL;
 }
 
+/* Safety rails --------------------------------------------------------------------------------------- */
+
+static int loopback_host(const char *host)
+{
+    return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+}
+
+/* One service per database: an exclusive lock on DB.lock, which names the holder for the next one. */
+static int lock_db(server *s, const char *db, const char *listen)
+{
+    char *path = bl_strdupf("%s.lock", db);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "bylaw serve: cannot open %s: %s\n", path, strerror(errno));
+        free(path);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char who[300] = "";
+        ssize_t n = pread(fd, who, sizeof who - 1, 0);
+        who[n > 0 ? n : 0] = '\0';
+        who[strcspn(who, "\n")] = '\0';
+        fprintf(stderr, "bylaw serve: the database %s is in use by another bylaw serve (%s): stop it first, or "
+                        "give this one another --db\n", db, who[0] ? who : "its lock file says nothing more");
+        close(fd);
+        free(path);
+        return -1;
+    }
+    char who[400];
+    int n = snprintf(who, sizeof who, "pid %ld, listening on %s\n", (long)getpid(), listen);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, who, (size_t)n, 0) != n) {
+        /* the lock holds all the same; only the next one's message is poorer */
+    }
+    s->lock_fd = fd;
+    s->lock_path = path;
+    return 0;
+}
+
+static void unlock_db(server *s)
+{
+    if (s->lock_fd < 0)
+        return;
+    unlink(s->lock_path);
+    close(s->lock_fd);
+    free(s->lock_path);
+    s->lock_fd = -1;
+}
+
+/* A warning when a file that holds people's data or tokens can be read by other users. */
+static void warn_readable(bl_service *svc, const char *path, const char *why)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && (st.st_mode & 077))
+        bl_log(svc, "warn", "%s can be read by other users of this machine (mode %04o) and %s: chmod 600 %s", path,
+               (unsigned)(st.st_mode & 0777), why, path);
+}
+
 int bl_serve_main(int argc, char **argv, const bl_host_config *base)
 {
     static server srv;
@@ -714,6 +836,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     bl_service *svc = &s->svc;
     svc->cfg = *base;
     svc->waiting_tail = &svc->waiting;
+    s->lock_fd = -1;
     unsigned cores = uv_available_parallelism();
     s->workers = cores < 2 ? 2 : cores > 16 ? 16 : (int)cores;
     settings st = {.listen = "127.0.0.1:8080", .db = "bylaw.db", .durability = "full", .log_format = "text",
@@ -726,6 +849,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
         {"durability", required_argument, 0, 'u'}, {"log-format", required_argument, 0, 'f'},
         {"scripts", required_argument, 0, 's'},    {"help", no_argument, 0, 'h'},
         {"virtual-clock", required_argument, 0, 'v'}, {"workers", required_argument, 0, 'w'},
+        {"insecure-open", no_argument, 0, 'I'},
         {0, 0, 0, 0},
     };
     optind = 1;
@@ -741,6 +865,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
         case 'f': o_log = optarg; break;
         case 's': svc->cfg.scripts_dir = optarg; break;
         case 'v': o_vclock = optarg; break;
+        case 'I': s->insecure_open = 1; break;
         case 'w': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -777,7 +902,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
         fprintf(stderr, "bylaw serve: log format must be 'text' or 'json', got '%s'\n", st.log_format);
         return 2;
     }
-    svc->log_json = strcmp(st.log_format, "json") == 0;
+    svc->log_json = log_json_mode = strcmp(st.log_format, "json") == 0;
     char host[256];
     int port;
     char *lerr = NULL;
@@ -787,14 +912,27 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
         return 2;
     }
 
+    if (svc->ntokens == 0 && !s->insecure_open && !loopback_host(host)) {
+        fprintf(stderr, "bylaw serve: without tokens (open mode) every client may do anything, so the service "
+                        "listens on loopback only; --listen %s needs tokens in the config file (or "
+                        "--insecure-open, if something else guards the port)\n", st.listen);
+        return 2;
+    }
+    umask(0077); /* the database holds people's records: created for this user only */
     svc->db_path = bl_strdupf("%s", st.db);
     char *err = NULL;
+    if (strcmp(st.db, ":memory:") != 0 && lock_db(s, st.db, st.listen) != 0)
+        return 1;
     if (bl_store_open(st.db, &svc->store, &err) != BL_OK) {
         fprintf(stderr, "bylaw serve: %s\n", err);
         free(err);
         return 1;
     }
+    warn_readable(svc, st.db, "it holds every record");
+    if (config)
+        warn_readable(svc, config, "it may hold tokens");
     s->durable = strcmp(st.durability, "full") == 0;
+    s->memory_db = strcmp(st.db, ":memory:") == 0;
     s->wal_fd = -1;
     s->next_sync_tail = &s->next_sync;
     bl_store_set_durable(svc->store, 0); /* durability comes from the fsync after each group commit */
@@ -881,7 +1019,9 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     uv_loop_close(svc->loop);
     if (s->wal_fd >= 0)
         close(s->wal_fd);
+    bl_checkpointer_close(s->ckpt_conn);
     bl_store_close(svc->store); /* checkpoints the WAL */
+    unlock_db(s);
     for (int i = 0; i < svc->ntokens; i++)
         free(svc->tokens[i].token);
     free(svc->db_path);

@@ -48,7 +48,7 @@ typedef struct bl_metrics {
     uint64_t invalid;        /* records refused (bad field, bad JSON) */
     uint64_t latency[12];    /* request latency histogram, buckets below */
     double latency_sum;
-    uint64_t commits, reloads, reload_failures;
+    uint64_t commits, commit_failures, checkpoints, wal_restarts, reloads, reload_failures;
     uint64_t timers_fired, timer_failures;
     double timer_late_max_ms;
     double loop_lag_ms, loop_lag_max_ms;

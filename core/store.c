@@ -386,7 +386,8 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
     } else {
         sqlite3_busy_timeout(s->db, 5000);
         if ((s->memory || exec(s, "PRAGMA journal_mode = WAL") == BL_OK) && /* no WAL in memory */
-            exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768") == BL_OK)
+            exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;"
+                    " PRAGMA journal_size_limit = 67108864") == BL_OK)
             rc = migrate(s);
     }
     if (rc != BL_OK) {
@@ -434,18 +435,78 @@ int bl_store_autocheckpoint(bl_store_t *s, int pages)
                                                                    : db_fail(s, "cannot set the WAL autocheckpoint");
 }
 
+struct bl_checkpointer {
+    sqlite3 *db;
+    char *path;
+};
+
+int bl_checkpointer_open(const char *path, bl_checkpointer **out, char **err)
+{
+    *out = NULL;
+    bl_checkpointer *c = calloc(1, sizeof *c);
+    c->path = bl_strdupf("%s", path);
+    int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    /* A connection that has read nothing does not know the WAL, and a checkpoint there does nothing
+     * (and says it succeeded): read the schema first. */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(c->db, "PRAGMA journal_size_limit = 67108864; SELECT count(*) FROM sqlite_master", NULL,
+                          NULL, NULL);
+    if (rc != SQLITE_OK) {
+        if (err)
+            *err = bl_strdupf("cannot open a connection to checkpoint '%s': %s", path,
+                              c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        bl_checkpointer_close(c);
+        return BL_ERR;
+    }
+    sqlite3_busy_timeout(c->db, 200);
+    *out = c;
+    return BL_OK;
+}
+
+int bl_checkpointer_run(bl_checkpointer *c, int truncate, int *wal_frames, int *copied, char **err)
+{
+    int log = 0, ckpt = 0;
+    int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE,
+                                       &log, &ckpt);
+    if (wal_frames)
+        *wal_frames = log;
+    if (copied)
+        *copied = ckpt;
+    if (rc == SQLITE_BUSY) /* a TRUNCATE that readers or a writer held off: the next one will do */
+        return BL_OK;
+    if (rc != SQLITE_OK && err)
+        *err = bl_strdupf("cannot checkpoint the WAL of '%s': %s", c->path, sqlite3_errmsg(c->db));
+    return rc == SQLITE_OK ? BL_OK : BL_ERR;
+}
+
+void bl_checkpointer_close(bl_checkpointer *c)
+{
+    if (c == NULL)
+        return;
+    sqlite3_close(c->db);
+    free(c->path);
+    free(c);
+}
+
+int bl_store_catch_up(bl_store_t *s, int *wal_frames)
+{
+    int log = 0, ckpt = 0;
+    if (s->depth > 0 || s->memory)
+        return BL_OK;
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt);
+    if (wal_frames)
+        *wal_frames = log;
+    return rc == SQLITE_OK || rc == SQLITE_BUSY ? BL_OK : db_fail(s, "cannot checkpoint the WAL");
+}
+
 int bl_store_checkpoint(const char *path, char **err)
 {
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 1000);
-        rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    }
-    if (rc != SQLITE_OK && err)
-        *err = bl_strdupf("cannot checkpoint the WAL of '%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
-    return rc == SQLITE_OK ? BL_OK : BL_ERR;
+    bl_checkpointer *c;
+    if (bl_checkpointer_open(path, &c, err) != BL_OK)
+        return BL_ERR;
+    int rc = bl_checkpointer_run(c, 0, NULL, NULL, err);
+    bl_checkpointer_close(c);
+    return rc;
 }
 
 /* Transactions ----------------------------------------------------------------------------------- */

@@ -129,9 +129,21 @@ int bl_store_timers_count(bl_store_t *s, int64_t due_before, int64_t *out);
 int bl_store_timers(bl_store_t *s, const char *type, const char *id, int64_t due_before, int limit, cJSON **out);
 
 /* The service checkpoints the WAL off the loop thread: it turns the automatic checkpoint (which would
- * run inside a commit) off, and calls bl_store_checkpoint(path) from a worker thread; that opens its own
- * connection and runs a PASSIVE checkpoint (it never blocks writers). */
+ * run inside a commit) off, and runs a checkpointer, a connection of its own, from a worker thread:
+ * PASSIVE while writes go on (it never blocks a writer), TRUNCATE when they have stopped (the WAL file
+ * goes back to nothing; if readers or a writer hold it off, it gives up after 200 ms and the next one
+ * tries). The WAL file is cut back to 64 MiB whenever it restarts (journal_size_limit). *wal_frames:
+ * the frames in the WAL; *copied: those now in the database file (either may be NULL). */
 int bl_store_autocheckpoint(bl_store_t *s, int pages); /* 0: off; SQLite's default is 1000 */
+typedef struct bl_checkpointer bl_checkpointer;
+int bl_checkpointer_open(const char *path, bl_checkpointer **out, char **err);
+int bl_checkpointer_run(bl_checkpointer *c, int truncate, int *wal_frames, int *copied, char **err);
+void bl_checkpointer_close(bl_checkpointer *c);
+/* Under writes that never pause, the WAL can restart from its beginning (and be cut back) only when a
+ * writer begins while every frame is in the database file: catch_up copies the last frames on the
+ * store's own connection, between two transactions, so that the next one restarts it. */
+int bl_store_catch_up(bl_store_t *s, int *wal_frames);
+/* One PASSIVE checkpoint on a connection opened for it. */
 int bl_store_checkpoint(const char *path, char **err);
 
 /* Fault injection for tests: make the nth write statement from now fail (0 turns it off). */
