@@ -88,7 +88,7 @@ static int authorize(bl_service *svc, const bl_req *req, bl_role need, bl_resp *
 {
     if (need == BL_ROLE_NONE)
         return 1;
-    if (svc->ntokens == 0) {
+    if (svc->conf.ntokens == 0) {
         if (req->loopback)
             return 1;
         bl_api_error(resp, 403, "this service runs without tokens (open mode) and answers only loopback clients; "
@@ -99,10 +99,7 @@ static int authorize(bl_service *svc, const bl_req *req, bl_role need, bl_resp *
     const char *tok = NULL;
     if (auth && strncmp(auth, "Bearer ", 7) == 0)
         tok = auth + 7;
-    bl_role have = BL_ROLE_NONE;
-    for (int i = 0; tok && i < svc->ntokens; i++)
-        if (strcmp(svc->tokens[i].token, tok) == 0)
-            have = svc->tokens[i].role;
+    bl_role have = tok ? bl_service_role(svc, req, tok) : BL_ROLE_NONE;
     if (have == BL_ROLE_NONE) {
         resp->extra_header = "WWW-Authenticate";
         resp->extra_value = "Bearer";
@@ -380,7 +377,9 @@ void bl_api_handle(bl_service *svc, const bl_req *req, bl_resp *resp)
     }
     if (n == 1 && strcmp(seg[0], "health") == 0) {
         cJSON *o = cJSON_CreateObject();
-        bl_json_add_str(o, "status", svc->stopping ? "stopping" : "ok");
+        bl_json_add_str(o, "status", svc->stopping ? "stopping" : svc->pending_error ? "degraded" : "ok");
+        if (svc->pending_error) /* the running set serves; the directory holds an edit that was refused */
+            bl_json_add_str(o, "pending_error", svc->pending_error);
         bl_json_add_str(o, "version", BL_VERSION);
         bl_json_add_num(o, "policies",
                         cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(svc->active.info, "policies")));

@@ -727,6 +727,8 @@ void bl_pool_load(bl_pool *p, const char *set_dir, const char *display_dir)
 }
 
 int bl_pool_ready(const bl_pool *p) { return p->ready; }
+
+void bl_pool_set_limits(bl_pool *p, bl_limits limits) { p->cfg.limits = limits; }
 int bl_pool_busy(const bl_pool *p) { return p->running; }
 
 void bl_pool_validate(bl_pool *p, const char *set_dir, const char *display_dir, int64_t limit_ms,

@@ -56,6 +56,8 @@ void bl_pool_load(bl_pool *p, const char *set_dir, const char *display_dir);
 /* Runs j as soon as its key is free and a worker of the current set is idle. */
 void bl_pool_submit(bl_pool *p, bl_pool_job *j);
 int bl_pool_ready(const bl_pool *p);   /* a worker of the current set has loaded it */
+/* The limits of the workers started from now on (bl_pool_load starts them). */
+void bl_pool_set_limits(bl_pool *p, bl_limits limits);
 int bl_pool_busy(const bl_pool *p);    /* jobs submitted and not finished */
 
 /* A one-shot worker that loads set_dir, runs its tests (*_test.lua) and reports: cb(ud, result, NULL)

@@ -23,6 +23,8 @@ typedef struct op {
     size_t len;
     char *set_dir;
     void (*cb)(bl_service *svc, int ok, const char *err); /* reload at start-up */
+    cJSON *files;      /* a set from the database, not the directory: {path: text} */
+    char *refused;     /* with files: why the directory was refused */
     struct op *next;
 } op;
 
@@ -163,9 +165,13 @@ static void activate(bl_service *svc, char *set_dir, const cJSON *result)
     bl_cal_free(svc->active.zone);
     svc->active.zone = cal;
     bl_time_set_offset(minutes);
+    if (bl_store_add_policy_set(svc->store, bl_json_str(result, "set_version"),
+                                cJSON_GetObjectItemCaseSensitive(result, "files"), bl_clock_now_ms()) != BL_OK)
+        bl_log(svc, "error", "cannot record the policy set: %s", bl_store_errmsg(svc->store));
     cJSON_Delete(svc->active.info);
     svc->active.info = cJSON_Duplicate(result, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(svc->active.info, "report");
+    cJSON_DeleteItemFromObjectCaseSensitive(svc->active.info, "files");
     char *old = svc->active.set_dir;
     svc->active.set_dir = set_dir;
     bl_pool_load(svc->pool, set_dir, svc->cfg.policy_dir);
@@ -185,6 +191,7 @@ static void activate(bl_service *svc, char *set_dir, const cJSON *result)
 /* Validation ------------------------------------------------------------------------------------------ */
 
 static void run_next(bl_service *svc);
+static int start_from_store(bl_service *svc, void (*cb)(bl_service *, int, const char *), const char *why);
 
 /* The plain-language reason a validation result refuses the set, or NULL when it is valid. */
 static char *refusal(const cJSON *result, const char *error)
@@ -216,6 +223,8 @@ static char *refusal(const cJSON *result, const char *error)
 
 static void op_free(op *o)
 {
+    cJSON_Delete(o->files);
+    free(o->refused);
     free(o->name);
     free(o->source);
     free(o->set_dir);
@@ -270,6 +279,21 @@ static void on_validated(void *ud, const cJSON *result, const char *error)
     }
     if (o->name && o->name[0])
         answer_install(svc, o, why ? 422 : 200, why);
+    if (why == NULL && !o->files) { /* the directory runs: nothing pending */
+        free(svc->pending_error);
+        svc->pending_error = NULL;
+    } else if (why && !o->files && !o->name) {
+        free(svc->pending_error);
+        svc->pending_error = bl_strdupf("%s", why);
+    }
+    if (o->files && why == NULL) {
+        bl_log(svc, "warn", "the policy directory %s is refused, so the service runs the last policy set it ran "
+               "(from the database) until the directory is fixed: %s", svc->cfg.policy_dir, o->refused);
+        free(svc->pending_error);
+        svc->pending_error = bl_strdupf("%s", o->refused);
+    }
+    if (o->cb && why && !o->files && start_from_store(svc, o->cb, why) == 0)
+        o->cb = NULL; /* it answers for the start */
     if (o->cb)
         o->cb(svc, why == NULL, why);
     if (o->set_dir)
@@ -279,11 +303,38 @@ static void on_validated(void *ud, const cJSON *result, const char *error)
     run_next(svc);
 }
 
-/* A fresh copy of the policy directory, for a set to validate; NULL with *err. */
-static char *new_set(bl_service *svc, char **err)
+/* Writes files ({path: text}) under dir, making subdirectories; 0 or -1. */
+static int write_files(const char *dir, const cJSON *files)
+{
+    const cJSON *f;
+    cJSON_ArrayForEach(f, files)
+    {
+        if (!cJSON_IsString(f) || strstr(f->string, "..") || f->string[0] == '/')
+            return -1;
+        char *path = bl_strdupf("%s/%s", dir, f->string);
+        for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')) != NULL; p++) {
+            *p = '\0';
+            mkdir(path, 0700);
+            *p = '/';
+        }
+        FILE *out = fopen(path, "wb");
+        size_t n = strlen(f->valuestring);
+        int ok = out && fwrite(f->valuestring, 1, n, out) == n;
+        if (out && fclose(out) != 0)
+            ok = 0;
+        free(path);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+/* A fresh copy of the policy directory (or of files, a set from the database), for a set to validate;
+ * NULL with *err. */
+static char *new_set(bl_service *svc, const cJSON *files, char **err)
 {
     char *dir = bl_strdupf("%s/%d", svc->sets_dir, ++svc->set_seq);
-    if (mkdir(dir, 0700) != 0 || copy_tree(svc->cfg.policy_dir, dir) != 0) {
+    if (mkdir(dir, 0700) != 0 || (files ? write_files(dir, files) : copy_tree(svc->cfg.policy_dir, dir)) != 0) {
         *err = bl_strdupf("cannot copy %s to test it: %s", svc->cfg.policy_dir, strerror(errno));
         bl_remove_tree(dir);
         free(dir);
@@ -302,7 +353,7 @@ static void run_next(bl_service *svc)
     if (r->head == NULL)
         r->tail = &r->head;
     char *err = NULL;
-    o->set_dir = new_set(svc, &err);
+    o->set_dir = new_set(svc, o->files, &err);
     if (o->set_dir && o->name) {
         char *file = bl_strdupf("%s/%s.lua", o->set_dir, o->name);
         FILE *f = fopen(file, "wb");
@@ -328,6 +379,25 @@ static void run_next(bl_service *svc)
     /* every policy file and test may take its limits; a set that does not finish is refused */
     int64_t limit = (int64_t)svc->cfg.limits.test_timeout_ms * 4 + VALIDATE_GRACE_MS;
     bl_pool_validate(svc->pool, o->set_dir, svc->cfg.policy_dir, limit, on_validated, o);
+}
+
+static void enqueue(bl_service *svc, op *o);
+
+/* At start-up, when the directory is refused: the last set the service ran, from the database, if any
+ * (validated again: it must still load and pass its tests). 0: it is queued and answers for cb. */
+static int start_from_store(bl_service *svc, void (*cb)(bl_service *, int, const char *), const char *why)
+{
+    cJSON *last = NULL;
+    if (bl_store_last_policy_set(svc->store, &last) != BL_OK)
+        return -1;
+    op *o = calloc(1, sizeof *o);
+    o->svc = svc;
+    o->cb = cb;
+    o->files = cJSON_DetachItemFromObjectCaseSensitive(last, "files");
+    o->refused = bl_strdupf("%s", why);
+    cJSON_Delete(last);
+    enqueue(svc, o);
+    return 0;
 }
 
 static void enqueue(bl_service *svc, op *o)

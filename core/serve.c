@@ -20,33 +20,6 @@
 
 #define MAX_BODY (1024 * 1024)
 
-static const char *usage_serve =
-    "Usage: bylaw serve [--db FILE] [--policies DIR] [--listen HOST:PORT] [--config FILE]\n"
-    "                   [--durability full|normal] [--log-format text|json] [--virtual-clock START]\n"
-    "                   [--workers N]\n"
-    "\n"
-    "Runs the HTTP/JSON service (API: README.md). Defaults: --db bylaw.db, --policies policies,\n"
-    "--listen 127.0.0.1:8080. Editing a policy file reloads it (validate, test, then swap); a broken\n"
-    "edit is logged with file:line and the old policies keep running.\n"
-    "\n"
-    "Options:\n"
-    "  --config FILE       JSON settings: {\"listen\", \"db\", \"policies\", \"durability\", \"log_format\",\n"
-    "                      \"tokens\": [{\"token\": \"...\", \"role\": \"admin|writer|reader\"}], \"max_connections\",\n"
-    "                      \"idle_timeout_s\", \"limits\": {\"budget\", \"timeout_ms\", \"memory_mb\"}}.\n"
-    "                      Options on the command line win over the file.\n"
-    "  --durability MODE   full (default): a write is answered after its commit reached the disk;\n"
-    "                      normal: after the commit (a power cut may lose the last writes)\n"
-    "  --log-format FMT    text (default) or json: one line per event on stderr\n"
-    "  --workers N         worker processes that run the policies (default: one per core, at\n"
-    "                      least 2): policy code never runs in the service's own process\n"
-    "  --virtual-clock START  run on a clock that starts at START (ISO 8601) and moves only by\n"
-    "                      POST /clock {\"advance\": \"2 working days\"} or {\"set\": \"...\"}; due\n"
-    "                      deadlines fire as it passes them. Without it, POST /clock does not exist.\n"
-    "  plus the options every command takes (bylaw --help).\n"
-    "\n"
-    "Without tokens the service runs in open mode: every client has every role, and only loopback\n"
-    "clients are served. SIGINT/SIGTERM stop it gracefully.\n";
-
 typedef struct server {
     bl_service svc;
     bl_http_server *http;
@@ -59,7 +32,7 @@ typedef struct server {
     int memory_db;
     uv_check_t check;
     uv_idle_t idle; /* runs while a batch is open, so the loop's poll does not block before its commit */
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup;
     uv_fs_event_t watch;
     int durable;  /* answer writes only once they are on disk */
     int wal_fd;   /* the WAL file, fsynced on a worker thread after each group commit; -1: not yet open */
@@ -72,6 +45,9 @@ typedef struct server {
     int workers;  /* worker processes */
     int insecure_open; /* --insecure-open: open mode on any address */
     int lock_fd;       /* the lock on DB.lock (one service per database) */
+    int argc;          /* the command line, read again with the config file on SIGHUP */
+    char **argv;
+    bl_host_config base;
     char *lock_path;
     int started;  /* the first policy set: 0 validating, 1 active, -1 refused */
     char *exe;    /* this program, which the workers run */
@@ -149,9 +125,22 @@ static void on_http(void *ud, bl_http_req *hr)
         send_resp(hr, &resp);
 }
 
+bl_role bl_service_role(bl_service *svc, const bl_req *req, const char *token)
+{
+    const char *name = NULL;
+    bl_role r = bl_config_role(&svc->conf, token, &name);
+    if (r != BL_ROLE_NONE && req->impl)
+        ((bl_http_req *)req->impl)->data = (void *)name; /* for the access log */
+    return r;
+}
+
 static void on_http_response(void *ud, const bl_http_req *hr, int status, uint64_t elapsed_ns)
 {
-    bl_metrics_request(&((server *)ud)->svc.metrics, status, (double)elapsed_ns / 1e9);
+    server *s = ud;
+    bl_metrics_request(&s->svc.metrics, status, (double)elapsed_ns / 1e9);
+    if (s->svc.conf.access_log && hr->method)
+        bl_log(&s->svc, "access", "%s %s %d %.1f ms %s %s", hr->method, hr->path ? hr->path : "-", status,
+               (double)elapsed_ns / 1e6, hr->peer_ip, hr->data ? (const char *)hr->data : "-");
 }
 
 static void on_http_log(void *ud, const char *line) { bl_log(ud, "http", "%s", line); }
@@ -579,100 +568,56 @@ static void on_signal(uv_signal_t *sig, int signum)
     uv_timer_start(&s->stop_timer, on_stop_tick, 0, 10);
 }
 
+/* SIGHUP: the config file (and the token file) read again, what can change now applied, the policies
+ * reloaded; what needs a restart is said. */
+static void on_hup(uv_signal_t *sig, int signum)
+{
+    server *s = sig->data;
+    bl_service *svc = &s->svc;
+    bl_config fresh;
+    char *err = NULL;
+    if (bl_config_reload(&svc->conf, s->argc, s->argv, &s->base, &fresh, &err) != 0) {
+        bl_log(svc, "error", "SIGHUP: the configuration is refused, the running one stays: %s", err);
+        free(err);
+        return;
+    }
+    bl_buf diff = {0};
+    bl_config_diff(&svc->conf, &fresh, &diff);
+    bl_config *c = &svc->conf;
+    static const char *const restart_only[] = {"listen", "db", "policies", "scripts", "durability", "workers",
+                                               "virtual_clock", "insecure_open", "max_connections",
+                                               "max_per_client", "idle_timeout_s", "request_timeout_s"};
+    for (size_t i = 0; i < sizeof restart_only / sizeof restart_only[0]; i++)
+        if (diff.data && strstr(diff.data, restart_only[i]))
+            bl_log(svc, "warn", "SIGHUP: %s changes only at a restart", restart_only[i]);
+    /* what changes now: tokens, logging, language, retention, limits */
+    bl_token *old_tokens = c->tokens;
+    int old_n = c->ntokens;
+    c->tokens = fresh.tokens, c->ntokens = fresh.ntokens;
+    fresh.tokens = old_tokens, fresh.ntokens = old_n;
+    c->access_log = fresh.access_log;
+    c->min_free_mb = fresh.min_free_mb;
+    c->retention = fresh.retention;
+    char *t = c->log_format;
+    c->log_format = fresh.log_format, fresh.log_format = t;
+    t = c->lang;
+    c->lang = fresh.lang, fresh.lang = t;
+    svc->log_json = log_json_mode = strcmp(c->log_format, "json") == 0;
+    int limits_changed = memcmp(&c->limits, &fresh.limits, sizeof c->limits) != 0;
+    c->budget = fresh.budget, c->timeout_ms = fresh.timeout_ms, c->memory_mb = fresh.memory_mb;
+    c->test_timeout_ms = fresh.test_timeout_ms, c->limits = fresh.limits;
+    svc->cfg.limits = c->limits;
+    bl_config_free(&fresh);
+    bl_log(svc, "info", "SIGHUP: configuration read again: %s", diff.len ? diff.data : "nothing changed");
+    bl_buf_free(&diff);
+    if (limits_changed && svc->active.set_dir) { /* workers with the new limits, on the same policies */
+        bl_pool_set_limits(svc->pool, c->limits);
+        bl_pool_load(svc->pool, svc->active.set_dir, svc->cfg.policy_dir);
+    }
+    bl_service_reload(svc, NULL);
+}
+
 /* Options and config --------------------------------------------------------------------------- */
-
-static int parse_role(const char *s, bl_role *out)
-{
-    if (strcmp(s, "admin") == 0)
-        *out = BL_ROLE_ADMIN;
-    else if (strcmp(s, "writer") == 0)
-        *out = BL_ROLE_WRITER;
-    else if (strcmp(s, "reader") == 0)
-        *out = BL_ROLE_READER;
-    else
-        return -1;
-    return 0;
-}
-
-typedef struct settings {
-    const char *listen, *db, *durability, *log_format;
-    int max_connections, idle_timeout_s;
-} settings;
-
-/* Reads the JSON config file into st and svc (tokens, limits). Messages name the file and the key. */
-static int read_config(const char *path, settings *st, bl_service *svc, cJSON **keep)
-{
-    size_t len = 0;
-    char *text = bl_read_file(path, &len);
-    if (text == NULL) {
-        fprintf(stderr, "bylaw serve: cannot read the config file %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    char err[200];
-    cJSON *c = bl_json_parse(text, len, err, sizeof err);
-    free(text);
-    if (c == NULL || !cJSON_IsObject(c)) {
-        fprintf(stderr, "bylaw serve: %s: %s\n", path, c ? "the config must be a JSON object" : err);
-        cJSON_Delete(c);
-        return -1;
-    }
-    *keep = c;
-    static const char *known[] = {"listen", "db", "policies", "durability", "log_format", "tokens",
-                                  "max_connections", "idle_timeout_s", "limits", NULL};
-    for (cJSON *k = c->child; k; k = k->next) {
-        int ok = 0;
-        for (const char **p = known; *p; p++)
-            ok |= strcmp(*p, k->string) == 0;
-        if (!ok) {
-            fprintf(stderr, "bylaw serve: %s: unknown key \"%s\"\n", path, k->string);
-            return -1;
-        }
-    }
-    if (bl_json_str(c, "listen"))
-        st->listen = bl_json_str(c, "listen");
-    if (bl_json_str(c, "db"))
-        st->db = bl_json_str(c, "db");
-    if (bl_json_str(c, "policies"))
-        svc->cfg.policy_dir = bl_json_str(c, "policies");
-    if (bl_json_str(c, "durability"))
-        st->durability = bl_json_str(c, "durability");
-    if (bl_json_str(c, "log_format"))
-        st->log_format = bl_json_str(c, "log_format");
-    st->max_connections = (int)bl_json_num(c, "max_connections", st->max_connections);
-    st->idle_timeout_s = (int)bl_json_num(c, "idle_timeout_s", st->idle_timeout_s);
-    cJSON *lim = cJSON_GetObjectItemCaseSensitive(c, "limits");
-    if (lim) {
-        svc->cfg.limits.budget = (long long)bl_json_num(lim, "budget", (double)svc->cfg.limits.budget);
-        svc->cfg.limits.timeout_ms = (int)bl_json_num(lim, "timeout_ms", svc->cfg.limits.timeout_ms);
-        svc->cfg.limits.memory = (size_t)bl_json_num(lim, "memory_mb", (double)(svc->cfg.limits.memory >> 20)) << 20;
-        svc->cfg.limits.test_timeout_ms = (int)bl_json_num(lim, "test_timeout_ms", svc->cfg.limits.test_timeout_ms);
-    }
-    cJSON *toks = cJSON_GetObjectItemCaseSensitive(c, "tokens"), *t;
-    if (toks && !cJSON_IsArray(toks)) {
-        fprintf(stderr, "bylaw serve: %s: \"tokens\" must be an array of {\"token\", \"role\"}\n", path);
-        return -1;
-    }
-    cJSON_ArrayForEach(t, toks)
-    {
-        const char *tok = bl_json_str(t, "token"), *role = bl_json_str(t, "role");
-        bl_role r;
-        if (tok == NULL || strlen(tok) < 8 || role == NULL || parse_role(role, &r) != 0) {
-            fprintf(stderr,
-                    "bylaw serve: %s: tokens[%d] needs \"token\" (8 characters or more) and \"role\" "
-                    "(admin, writer or reader)\n",
-                    path, svc->ntokens);
-            return -1;
-        }
-        if (svc->ntokens == BL_MAX_TOKENS) {
-            fprintf(stderr, "bylaw serve: %s: at most %d tokens\n", path, BL_MAX_TOKENS);
-            return -1;
-        }
-        svc->tokens[svc->ntokens].token = bl_strdupf("%s", tok);
-        svc->tokens[svc->ntokens++].role = r;
-    }
-    return 0;
-}
-
 
 /* Worker processes -------------------------------------------------------------------------------- */
 
@@ -691,6 +636,9 @@ static void pool_policy_log(void *ud, const cJSON *line)
 }
 
 static void pool_log(void *ud, const char *level, const char *msg) { bl_log(ud, level, "%s", msg); }
+
+static bl_service *store_log_svc;
+static void store_log(const char *msg) { bl_log(store_log_svc, "info", "%s", msg); }
 
 static void pool_ready(void *ud, const cJSON *info)
 {
@@ -834,85 +782,50 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     static server srv;
     server *s = &srv;
     bl_service *svc = &s->svc;
-    svc->cfg = *base;
     svc->waiting_tail = &svc->waiting;
     s->lock_fd = -1;
-    unsigned cores = uv_available_parallelism();
-    s->workers = cores < 2 ? 2 : cores > 16 ? 16 : (int)cores;
-    settings st = {.listen = "127.0.0.1:8080", .db = "bylaw.db", .durability = "full", .log_format = "text",
-                   .max_connections = 256, .idle_timeout_s = 30};
-    const char *config = NULL, *o_listen = NULL, *o_db = NULL, *o_dur = NULL, *o_log = NULL, *o_pol = NULL;
-    const char *o_vclock = NULL;
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'},         {"policies", required_argument, 0, 'p'},
-        {"listen", required_argument, 0, 'l'},     {"config", required_argument, 0, 'c'},
-        {"durability", required_argument, 0, 'u'}, {"log-format", required_argument, 0, 'f'},
-        {"scripts", required_argument, 0, 's'},    {"help", no_argument, 0, 'h'},
-        {"virtual-clock", required_argument, 0, 'v'}, {"workers", required_argument, 0, 'w'},
-        {"insecure-open", no_argument, 0, 'I'},
-        {0, 0, 0, 0},
-    };
-    optind = 1;
-    opterr = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'd': o_db = optarg; break;
-        case 'p': o_pol = optarg; break;
-        case 'l': o_listen = optarg; break;
-        case 'c': config = optarg; break;
-        case 'u': o_dur = optarg; break;
-        case 'f': o_log = optarg; break;
-        case 's': svc->cfg.scripts_dir = optarg; break;
-        case 'v': o_vclock = optarg; break;
-        case 'I': s->insecure_open = 1; break;
-        case 'w': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 64) {
-                fprintf(stderr, "bylaw serve: --workers takes a whole number from 1 to 64, got '%s'\n", optarg);
-                return 2;
-            }
-            s->workers = (int)v;
-            break;
-        }
-        case 'h': fputs(usage_serve, stdout); return 0;
-        default:
-            fprintf(stderr, "bylaw serve: option '%s' is unknown or lacks its value\n%s", argv[optind - 1], usage_serve);
-            return 2;
-        }
+    s->argc = argc, s->argv = argv, s->base = *base;
+    bl_config *conf = &svc->conf;
+    int check_only = 0;
+    char *cerr = NULL;
+    int crc = bl_config_load(conf, argc, argv, base, &check_only, &cerr);
+    if (crc != 0) {
+        if (cerr)
+            fprintf(stderr, "bylaw serve: %s\n", cerr);
+        free(cerr);
+        bl_config_free(conf);
+        return crc == 1 ? 0 : 2;
     }
-    if (optind < argc) {
-        fprintf(stderr, "bylaw serve: unexpected argument '%s'\n%s", argv[optind], usage_serve);
-        return 2;
-    }
-    cJSON *cfgjson = NULL;
-    if (config && read_config(config, &st, svc, &cfgjson) != 0)
-        return 2;
-    if (o_listen) st.listen = o_listen;
-    if (o_db) st.db = o_db;
-    if (o_dur) st.durability = o_dur;
-    if (o_log) st.log_format = o_log;
-    if (o_pol) svc->cfg.policy_dir = o_pol;
-    if (strcmp(st.durability, "full") != 0 && strcmp(st.durability, "normal") != 0) {
-        fprintf(stderr, "bylaw serve: durability must be 'full' or 'normal', got '%s'\n", st.durability);
-        return 2;
-    }
-    if (strcmp(st.log_format, "text") != 0 && strcmp(st.log_format, "json") != 0) {
-        fprintf(stderr, "bylaw serve: log format must be 'text' or 'json', got '%s'\n", st.log_format);
-        return 2;
-    }
-    svc->log_json = log_json_mode = strcmp(st.log_format, "json") == 0;
+    svc->log_json = log_json_mode = strcmp(conf->log_format, "json") == 0;
+    svc->cfg = *base;
+    svc->cfg.policy_dir = conf->policies;
+    svc->cfg.scripts_dir = conf->scripts;
+    svc->cfg.limits = conf->limits;
+    s->workers = (int)conf->workers;
+    s->insecure_open = svc->insecure_open = conf->insecure_open != 0;
     char host[256];
     int port;
     char *lerr = NULL;
-    if (bl_http_split_listen(st.listen, host, sizeof host, &port, &lerr) != BL_OK) {
-        fprintf(stderr, "bylaw serve: --listen: %s\n", lerr);
+    if (bl_http_split_listen(conf->listen, host, sizeof host, &port, &lerr) != BL_OK) {
+        fprintf(stderr, "bylaw serve: listen: %s\n", lerr);
         free(lerr);
+        bl_config_free(conf);
         return 2;
     }
+    if (check_only) {
+        char *d = bl_config_describe(conf);
+        printf("%s\n", d);
+        free(d);
+        fprintf(stderr, "bylaw serve: the configuration is valid\n");
+        bl_config_free(conf);
+        return 0;
+    }
+    struct {
+        const char *listen, *db, *durability;
+    } st = {conf->listen, conf->db, conf->durability};
+    const char *o_vclock = conf->virtual_clock, *config = conf->config;
 
-    if (svc->ntokens == 0 && !s->insecure_open && !loopback_host(host)) {
+    if (conf->ntokens == 0 && !s->insecure_open && !loopback_host(host)) {
         fprintf(stderr, "bylaw serve: without tokens (open mode) every client may do anything, so the service "
                         "listens on loopback only; --listen %s needs tokens in the config file (or "
                         "--insecure-open, if something else guards the port)\n", st.listen);
@@ -923,6 +836,8 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     char *err = NULL;
     if (strcmp(st.db, ":memory:") != 0 && lock_db(s, st.db, st.listen) != 0)
         return 1;
+    store_log_svc = svc;
+    bl_store_set_log(store_log);
     if (bl_store_open(st.db, &svc->store, &err) != BL_OK) {
         fprintf(stderr, "bylaw serve: %s\n", err);
         free(err);
@@ -957,8 +872,11 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
         bl_clock_set_virtual(start);
         svc->virtual_clock = 1;
     }
-    bl_http_config hc = {.max_connections = (unsigned)st.max_connections, .idle_timeout_s = (unsigned)st.idle_timeout_s,
-                         .log = on_http_log, .on_response = on_http_response};
+    bl_http_config hc = {.max_connections = (unsigned)conf->max_connections,
+                         .max_per_client = (unsigned)conf->max_per_client,
+                         .idle_timeout_s = (unsigned)conf->idle_timeout_s,
+                         .request_timeout_s = (unsigned)conf->request_timeout_s, .log = on_http_log,
+                         .on_response = on_http_response};
     if (bl_http_start(svc->loop, host, port, &hc, on_http, s, &s->http, &err) != BL_OK) {
         fprintf(stderr, "bylaw serve: cannot listen on %s: %s\n", st.listen, err);
         free(err);
@@ -984,7 +902,9 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     uv_check_start(&s->check, on_check);
     uv_signal_init(svc->loop, &s->sigint);
     uv_signal_init(svc->loop, &s->sigterm);
-    s->sigint.data = s->sigterm.data = s;
+    uv_signal_init(svc->loop, &s->sighup);
+    s->sigint.data = s->sigterm.data = s->sighup.data = s;
+    uv_signal_start(&s->sighup, on_hup, SIGHUP);
     uv_signal_start(&s->sigint, on_signal, SIGINT);
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
     uv_fs_event_init(svc->loop, &s->watch);
@@ -993,7 +913,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
         bl_log(svc, "warn", "cannot watch %s: edits need a restart or PUT /policies", svc->cfg.policy_dir);
     bl_log(svc, "info", "bylaw %s serving http://%s:%d (db %s, durability %s, policies %s)", BL_VERSION, host,
            bl_http_port(s->http), st.db, st.durability, svc->cfg.policy_dir);
-    if (svc->ntokens == 0)
+    if (conf->ntokens == 0)
         bl_log(svc, "warn", "NO TOKENS CONFIGURED: open mode. Every client has every role; only loopback clients "
                             "are served. Add tokens with --config to serve other hosts.");
     int64_t missed = -1;
@@ -1014,6 +934,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     uv_close((uv_handle_t *)&s->batch_timer, NULL);
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_close((uv_handle_t *)&s->sighup, NULL);
     uv_close((uv_handle_t *)&s->watch, NULL);
     stop_workers(s);
     uv_loop_close(svc->loop);
@@ -1022,10 +943,9 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     bl_checkpointer_close(s->ckpt_conn);
     bl_store_close(svc->store); /* checkpoints the WAL */
     unlock_db(s);
-    for (int i = 0; i < svc->ntokens; i++)
-        free(svc->tokens[i].token);
     free(svc->db_path);
-    cJSON_Delete(cfgjson);
+    free(svc->pending_error);
+    bl_config_free(conf);
     bl_log(NULL, "info", "stopped");
     return 0;
 }

@@ -10,16 +10,11 @@
 
 #include "api.h"
 #include "calendar.h"
+#include "config.h"
 #include "host.h"
 #include "pool.h"
 #include "store.h"
 
-#define BL_MAX_TOKENS 64
-
-typedef struct bl_token {
-    char *token;
-    bl_role role;
-} bl_token;
 
 /* A write whose answer waits for the group commit. */
 typedef struct bl_waiting {
@@ -71,8 +66,9 @@ struct bl_service {
     bl_active active;
     char *sets_dir;          /* copies of policy sets, validated and run from there (a private temp dir) */
     int set_seq;
-    bl_token tokens[BL_MAX_TOKENS];
-    int ntokens;             /* 0: open mode, loopback only */
+    bl_config conf;          /* the settings (config.c); conf.ntokens 0: open mode, loopback only */
+    int insecure_open;       /* open mode on any address, through proxies (--insecure-open) */
+    char *pending_error;     /* the policy directory holds an edit that was refused: why (file:line) */
     bl_metrics metrics;
     bl_waiting *waiting, **waiting_tail; /* answers held until the batch commits */
     int batch_open;
@@ -86,6 +82,9 @@ struct bl_service {
 };
 
 /* serve.c ------------------------------------------------------------------------------------------ */
+
+/* The role of a request's bearer token, or BL_ROLE_NONE; the token's name goes into the access log. */
+bl_role bl_service_role(bl_service *svc, const bl_req *req, const char *token);
 
 /* Logs one line on stderr: `time level msg` or a JSON object with --log-format json. */
 void bl_log(bl_service *svc, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

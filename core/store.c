@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Each step moves the schema from user_version i to i + 1. Append; never edit a shipped step. */
 static const char *const migrations[] = {
@@ -41,6 +42,10 @@ static const char *const migrations[] = {
     "CREATE INDEX timers_key ON timers(type, record_id, name, due_ms);"
     "ALTER TABLE timers ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE timers ADD COLUMN spec TEXT;",
+    /* 4: every policy set activated, whole (files and their text): the service starts with the last one
+     * when the policy directory holds an edit it refuses */
+    "CREATE TABLE policy_sets(id INTEGER PRIMARY KEY, set_version TEXT NOT NULL, files TEXT NOT NULL,"
+    " activated_ms INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -48,7 +53,7 @@ enum {
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_GET, Q_PUT_NEW, Q_PUT_UPDATE, Q_HISTORY_ADD, Q_HISTORY, Q_DECISION_ADD, Q_DECISIONS, Q_POINTS_ADD,
     Q_POINTS_TOTAL, Q_POINTS_WINDOW, Q_LEDGER, Q_EVENT_ADD, Q_EVENTS, Q_POLICY_ADD, Q_POLICY_VERSIONS,
-    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_TIMER_COUNT, Q_TIMER_PROVISIONAL, Q_TIMER_PROV_COUNT, Q_TIMER_RESPEC, Q_COUNT
+    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_TIMER_COUNT, Q_TIMER_PROVISIONAL, Q_TIMER_PROV_COUNT, Q_TIMER_RESPEC, Q_SET_ADD, Q_SET_LAST, Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -99,6 +104,8 @@ static const char *const sql[Q_COUNT] = {
                             " WHERE state = 'pending' AND provisional = 1 AND id > ?1 ORDER BY id LIMIT ?2",
     [Q_TIMER_PROV_COUNT] = "SELECT count(*) FROM timers WHERE state = 'pending' AND provisional = 1",
     [Q_TIMER_RESPEC] = "UPDATE timers SET provisional = ?2, spec = ?3 WHERE id = ?1 AND state = 'pending'",
+    [Q_SET_ADD] = "INSERT INTO policy_sets(set_version, files, activated_ms) VALUES(?1, ?2, ?3)",
+    [Q_SET_LAST] = "SELECT set_version, files, activated_ms FROM policy_sets ORDER BY id DESC LIMIT 1",
 };
 
 /* Queries built at run time (record filters, timer listings) are cached by their text too: their text
@@ -344,6 +351,24 @@ static int too_new(bl_store_t *s, int have)
 
 /* Brings the schema to SCHEMA_VERSION in one transaction: all steps or none. The version is read again
  * inside it, in case another process migrated in between. */
+static void (*log_fn)(const char *msg);
+
+void bl_store_set_log(void (*fn)(const char *msg)) { log_fn = fn; }
+
+static void store_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void store_log(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = bl_vstrdupf(fmt, ap);
+    va_end(ap);
+    if (log_fn)
+        log_fn(msg);
+    else
+        fprintf(stderr, "bylaw: %s\n", msg);
+    free(msg);
+}
+
 static int migrate(bl_store_t *s)
 {
     int have = 0;
@@ -353,6 +378,22 @@ static int migrate(bl_store_t *s)
         return BL_OK;
     if (have > SCHEMA_VERSION)
         return too_new(s, have);
+    if (have > 0 && !s->memory) { /* a database in use: a copy first, then the steps, each said */
+        char *copy = bl_strdupf("%s.before-schema-%d", s->path, SCHEMA_VERSION);
+        char *q = sqlite3_mprintf("VACUUM INTO %Q", copy);
+        unlink(copy);
+        int brc = sqlite3_exec(s->db, q, NULL, NULL, NULL);
+        sqlite3_free(q);
+        if (brc != SQLITE_OK) {
+            fail(s, BL_ERR, "cannot copy the database to %s before migrating its schema: %s", copy,
+                 sqlite3_errmsg(s->db));
+            free(copy);
+            return BL_ERR;
+        }
+        store_log("the schema of %s is at version %d; this bylaw migrates it to version %d (a copy of the database "
+                  "as it was is %s)", s->path, have, SCHEMA_VERSION, copy);
+        free(copy);
+    }
     if (exec(s, "BEGIN IMMEDIATE") != BL_OK)
         return fail(s, BL_ERR, "cannot start the schema migration: %.400s", s->err);
     int rc = user_version(s, &have);
@@ -361,6 +402,8 @@ static int migrate(bl_store_t *s)
     for (int v = have; rc == BL_OK && v < SCHEMA_VERSION; v++)
         if (exec(s, migrations[v]) != BL_OK)
             rc = fail(s, BL_ERR, "cannot migrate the schema to version %d: %.400s", v + 1, s->err);
+    for (int v = have; rc == BL_OK && v < SCHEMA_VERSION && have > 0; v++)
+        store_log("schema step %d of %s done", v + 1, s->path);
     if (rc == BL_OK) {
         char pragma[48];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", SCHEMA_VERSION);
@@ -1241,4 +1284,34 @@ int bl_store_timer_recomputed(bl_store_t *s, const cJSON *row, int64_t due_ms, i
         rc = bl_store_timer_set(s, &t, now_ms, NULL, NULL);
     }
     return own_end(s, own, rc);
+}
+
+int bl_store_add_policy_set(bl_store_t *s, const char *set_version, cJSON *files, int64_t at_ms)
+{
+    sqlite3_stmt *q = stmt(s, Q_SET_ADD);
+    if (q == NULL)
+        return BL_ERR;
+    s->json.len = 0;
+    json_text(s, files, "{}");
+    bind_text(q, 1, set_version);
+    bind_text(q, 2, s->json.data);
+    sqlite3_bind_int64(q, 3, at_ms);
+    return step_write(s, q, "cannot record the policy set %s", set_version ? set_version : "?");
+}
+
+int bl_store_last_policy_set(bl_store_t *s, cJSON **out)
+{
+    static const col cols[] = {
+        {"set_version", COL_TEXT}, {"files", COL_JSON}, {"activated", COL_TIME}, {NULL, 0},
+    };
+    *out = NULL;
+    sqlite3_stmt *q = stmt(s, Q_SET_LAST);
+    if (q == NULL)
+        return BL_ERR;
+    cJSON *a = NULL;
+    if (rows(s, q, cols, &a, "cannot read the policy sets") != BL_OK)
+        return BL_ERR;
+    *out = cJSON_DetachItemFromArray(a, 0);
+    cJSON_Delete(a);
+    return *out ? BL_OK : BL_NOTFOUND;
 }

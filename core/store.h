@@ -82,6 +82,15 @@ int bl_store_add_event(bl_store_t *s, const char *kind, const char *type, const 
 /* [{"seq":..,"kind":..,"type":..,"id":..,"payload":{..},"policy":..,"decision":..,"at":".."}], seq > after. */
 int bl_store_events(bl_store_t *s, int64_t after, int limit, cJSON **out);
 
+/* Policy sets ever activated, whole: files is {"relative/path.lua": "its text", ...}. last: the newest
+ * ({"set_version","files","activated"}), BL_NOTFOUND when there is none. */
+int bl_store_add_policy_set(bl_store_t *s, const char *set_version, cJSON *files, int64_t at_ms);
+int bl_store_last_policy_set(bl_store_t *s, cJSON **out);
+
+/* Where the store says what it does on its own (schema migrations): fn(message), process-wide; NULL:
+ * stderr. */
+void bl_store_set_log(void (*fn)(const char *msg));
+
 /* Policy versions ever active: name, version (hash), source. Idempotent on (name, version). */
 int bl_store_add_policy_version(bl_store_t *s, const char *name, const char *version, const char *file,
                                 const char *source, int64_t at_ms);

@@ -371,8 +371,8 @@ static void list_lua(const char *dir, const char *rel, char ***v, int *n, int *c
 }
 
 /* The version of the whole set: every .lua file's name and text (calendars and modules count: they
- * change what the policies decide even when no policy file changes). */
-static void set_version(const char *dir, char out[17])
+ * change what the policies decide even when no policy file changes); and the files, {path: text}. */
+static void set_version(const char *dir, char out[17], cJSON *files_out)
 {
     char **files = NULL;
     int n = 0, cap = 0;
@@ -387,6 +387,7 @@ static void set_version(const char *dir, char out[17])
         bl_buf_printf(&all, "%s\n%zu\n", files[i], len);
         if (text)
             bl_buf_add(&all, text, len);
+        bl_json_add_str(files_out, files[i], text ? text : "");
         free(text);
         free(path);
         free(files[i]);
@@ -410,7 +411,7 @@ static int validate(worker *w, const bl_host_config *cfg)
     bl_json_add_num(o, "zone_minutes", bl_time_offset());
     bl_json_add(o, "calendar", calendar_info(w));
     char version[17];
-    set_version(cfg->policy_dir, version);
+    set_version(cfg->policy_dir, version, cJSON_AddObjectToObject(o, "files"));
     bl_json_add_str(o, "set_version", version);
     bl_json_add_num(o, "passed", passed);
     bl_json_add_num(o, "failed", failed);

@@ -24,7 +24,8 @@ for c in $commands; do
 done
 
 # Config keys: the quoted names in the description of --config.
-keys=$("$BYLAW" help serve | sed -n '/--config FILE/,/command line win/p' | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u)
+keys=$({ "$BYLAW" help serve | grep -oE 'config "[a-z_.]+"' | sed 's/^config "//; s/"$//; s/.*\.//'; echo tokens;
+        "$BYLAW" help serve | grep -oE '"(name|token|sha256|role)"' | tr -d '"'; } | sort -u)
 [ -n "$keys" ] || fail "no config key found in bylaw help serve"
 for k in $keys; do
   if grep -qE "^\.BR? $k( |$)" <<<"$src5"; then ok "bylaw.json(5) has the key $k"

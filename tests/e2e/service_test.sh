@@ -144,17 +144,17 @@ stop
 
 # roles
 cat > cfg.json <<'EOF'
-{"tokens": [{"token": "admin-token-1", "role": "admin"}, {"token": "writer-token-1", "role": "writer"},
-            {"token": "reader-token-1", "role": "reader"}]}
+{"tokens": [{"token": "admin-token-0001", "role": "admin"}, {"token": "writer-token-0001", "role": "writer"},
+            {"token": "reader-token-0001", "role": "reader"}]}
 EOF
 start --config cfg.json
 check "no token is 401" 401 "$(code "$URL/records/client/c1")"
 check "a wrong token is 401" 401 "$(code -H 'Authorization: Bearer nope' "$URL/records/client/c1")"
-check "a reader may read" 200 "$(code -H 'Authorization: Bearer reader-token-1' "$URL/records/client/c1")"
-check "a reader may not write" 403 "$(code -X PUT -H 'Authorization: Bearer reader-token-1' "$URL/records/client/c9" -d '{"annual_revenue":1}')"
-check "a writer may write" 200 "$(code -X PUT -H 'Authorization: Bearer writer-token-1' "$URL/records/client/c9" -d '{"annual_revenue":1}')"
-check "a writer may not change policies" 403 "$(code -X PUT -H 'Authorization: Bearer writer-token-1' "$URL/policies/client_grade" --data-binary @good.lua)"
-check "an admin may" 200 "$(code -X PUT -H 'Authorization: Bearer admin-token-1' "$URL/policies/client_grade" --data-binary @good.lua)"
+check "a reader may read" 200 "$(code -H 'Authorization: Bearer reader-token-0001' "$URL/records/client/c1")"
+check "a reader may not write" 403 "$(code -X PUT -H 'Authorization: Bearer reader-token-0001' "$URL/records/client/c9" -d '{"annual_revenue":1}')"
+check "a writer may write" 200 "$(code -X PUT -H 'Authorization: Bearer writer-token-0001' "$URL/records/client/c9" -d '{"annual_revenue":1}')"
+check "a writer may not change policies" 403 "$(code -X PUT -H 'Authorization: Bearer writer-token-0001' "$URL/policies/client_grade" --data-binary @good.lua)"
+check "an admin may" 200 "$(code -X PUT -H 'Authorization: Bearer admin-token-0001' "$URL/policies/client_grade" --data-binary @good.lua)"
 check "health needs no token" 200 "$(code "$URL/health")"
 stop
 
