@@ -647,6 +647,8 @@ void bl_dispatch_init(bl_service *svc)
     d->fire_timer.data = svc;
 }
 
+void bl_dispatch_stop(bl_service *svc) { uv_timer_stop(&svc->dispatch->fire_timer); }
+
 static void on_dispatch_closed(uv_handle_t *h) { free(h->data); }
 
 void bl_dispatch_close(bl_service *svc)

@@ -16,6 +16,7 @@
 #include "store.h"
 #include "stream.h"
 #include "testrun.h"
+#include "ops.h"
 #include "worker.h"
 
 int bl_serve_main(int argc, char **argv, const bl_host_config *cfg); /* serve.c */
@@ -30,6 +31,11 @@ static const char *usage_main =
     "  check   load and compile every policy; report every error with file:line\n"
     "  test    run the policy tests (*_test.lua)\n"
     "  serve   run the HTTP/JSON service\n"
+    "  backup  a consistent copy of the database, while the service runs\n"
+    "  restore put a backup in the database's place (the service stopped)\n"
+    "  export  every record as JSON lines\n"
+    "  vacuum  compact the database (the service stopped)\n"
+    "  erase   delete a person's record and its history, recorded without the data\n"
     "  help    show the help of a command: bylaw help eval\n"
     "\n"
     "Options every command takes:\n"
@@ -341,6 +347,9 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "help") == 0) {
         const char *what = argc > 2 ? argv[2] : "";
+        if (strcmp(what, "backup") == 0 || strcmp(what, "restore") == 0 || strcmp(what, "export") == 0 ||
+            strcmp(what, "vacuum") == 0 || strcmp(what, "erase") == 0)
+            return fputs(bl_ops_usage(), stdout), 0;
         const char *u = strcmp(what, "eval") == 0    ? usage_eval
                         : strcmp(what, "check") == 0 ? usage_check
                         : strcmp(what, "test") == 0  ? usage_test
@@ -360,6 +369,9 @@ int main(int argc, char **argv)
         return cmd_test(argc - 1, argv + 1, &c);
     if (strcmp(cmd, "serve") == 0)
         return bl_serve_main(argc - 1, argv + 1, &c.cfg);
+    if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0 || strcmp(cmd, "export") == 0 ||
+        strcmp(cmd, "vacuum") == 0 || strcmp(cmd, "erase") == 0)
+        return bl_ops_main(cmd, argc - 1, argv + 1);
     if (strcmp(cmd, "__worker") == 0) /* started by `bylaw serve` (core/pool.c), not by people */
         return bl_worker_main(argc - 1, argv + 1, &c.cfg);
     fprintf(stderr, "bylaw: unknown command '%s'\n\n%s", cmd, usage_main);

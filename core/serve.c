@@ -23,7 +23,7 @@
 typedef struct server {
     bl_service svc;
     bl_http_server *http;
-    uv_timer_t reload_timer, lag_timer, stop_timer, ckpt_timer;
+    uv_timer_t reload_timer, lag_timer, stop_timer, ckpt_timer, prune_timer;
     uv_work_t ckpt;
     int ckpt_running, ckpt_truncate, ckpt_frames, ckpt_copied;
     char *ckpt_err;
@@ -530,6 +530,33 @@ static void on_ckpt_timer(uv_timer_t *t)
     uv_queue_work(s->svc.loop, &s->ckpt, ckpt_work, ckpt_done);
 }
 
+/* Retention: what the config's retention block no longer keeps is deleted, a few thousand rows at a
+ * time inside the group commit's batch (never a long transaction), every minute while there is some. */
+#define PRUNE_EVERY_MS 60000
+#define PRUNE_STEP 2000
+
+static void on_prune(uv_timer_t *t)
+{
+    server *s = t->data;
+    bl_service *svc = &s->svc;
+    const bl_retention *r = &svc->conf.retention;
+    if (svc->stopping || (!r->history_versions && !r->decisions_days && !r->events_days && !r->timers_days))
+        return;
+    int64_t now = bl_clock_now_ms(), day = 86400000LL, deleted = 0;
+    char *err = NULL;
+    if (bl_service_batch(svc, &err) != BL_OK ||
+        bl_store_prune(svc->store, r->history_versions, r->decisions_days ? now - r->decisions_days * day : 0,
+                       r->events_days ? now - r->events_days * day : 0, r->timers_days ? now - r->timers_days * day : 0,
+                       PRUNE_STEP, &deleted) != BL_OK) {
+        bl_log(svc, "error", "retention: %s", err ? err : bl_store_errmsg(svc->store));
+        free(err);
+        return;
+    }
+    svc->metrics.pruned += (uint64_t)deleted;
+    if (deleted > 0) /* more may be left: again soon, between other work */
+        uv_timer_start(t, on_prune, 50, PRUNE_EVERY_MS);
+}
+
 /* Lifecycle ------------------------------------------------------------------------------------ */
 
 static void on_lag(uv_timer_t *t)
@@ -703,15 +730,20 @@ static void on_pool_closed(void *ud) { ((server *)ud)->pool_closed = 1; }
 static void stop_workers(server *s)
 {
     bl_service *svc = &s->svc;
-    if (svc->reload)
-        bl_reload_close(svc);
+    svc->stopping = 1; /* nothing new is handed to the workers */
+    if (svc->dispatch)
+        bl_dispatch_stop(svc);
+    if (svc->pool) { /* what they still do answers now (a validation too), then they are gone */
+        bl_pool_close(svc->pool, on_pool_closed, s);
+        while (!s->pool_closed)
+            uv_run(svc->loop, UV_RUN_ONCE);
+        svc->pool = NULL;
+    }
     if (svc->dispatch)
         bl_dispatch_close(svc);
-    if (svc->pool) {
-        bl_pool_close(svc->pool, on_pool_closed, s);
-        svc->pool = NULL;
-        uv_run(svc->loop, UV_RUN_DEFAULT); /* until the workers are gone */
-    }
+    if (svc->reload)
+        bl_reload_close(svc);
+    uv_run(svc->loop, UV_RUN_DEFAULT); /* the handles' close callbacks */
     if (svc->sets_dir)
         bl_remove_tree(svc->sets_dir);
     free(svc->sets_dir);
@@ -727,44 +759,22 @@ static int loopback_host(const char *host)
     return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
 }
 
-/* One service per database: an exclusive lock on DB.lock, which names the holder for the next one. */
+/* One service per database: DB.lock (core/store.c). */
 static int lock_db(server *s, const char *db, const char *listen)
 {
-    char *path = bl_strdupf("%s.lock", db);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        fprintf(stderr, "bylaw serve: cannot open %s: %s\n", path, strerror(errno));
-        free(path);
+    char who[300], *err = NULL;
+    snprintf(who, sizeof who, "bylaw serve, pid %ld, listening on %s", (long)getpid(), listen);
+    if (bl_store_lock(db, who, &s->lock_fd, &err) != BL_OK) {
+        fprintf(stderr, "bylaw serve: %s\n", err);
+        free(err);
         return -1;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        char who[300] = "";
-        ssize_t n = pread(fd, who, sizeof who - 1, 0);
-        who[n > 0 ? n : 0] = '\0';
-        who[strcspn(who, "\n")] = '\0';
-        fprintf(stderr, "bylaw serve: the database %s is in use by another bylaw serve (%s): stop it first, or "
-                        "give this one another --db\n", db, who[0] ? who : "its lock file says nothing more");
-        close(fd);
-        free(path);
-        return -1;
-    }
-    char who[400];
-    int n = snprintf(who, sizeof who, "pid %ld, listening on %s\n", (long)getpid(), listen);
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, who, (size_t)n, 0) != n) {
-        /* the lock holds all the same; only the next one's message is poorer */
-    }
-    s->lock_fd = fd;
-    s->lock_path = path;
     return 0;
 }
 
 static void unlock_db(server *s)
 {
-    if (s->lock_fd < 0)
-        return;
-    unlink(s->lock_path);
-    close(s->lock_fd);
-    free(s->lock_path);
+    bl_store_unlock(s->svc.db_path, s->lock_fd);
     s->lock_fd = -1;
 }
 
@@ -893,6 +903,9 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     uv_timer_init(svc->loop, &s->ckpt_timer);
     s->ckpt_timer.data = s;
     uv_timer_start(&s->ckpt_timer, on_ckpt_timer, 500, 500);
+    uv_timer_init(svc->loop, &s->prune_timer);
+    s->prune_timer.data = s;
+    uv_timer_start(&s->prune_timer, on_prune, 5000, PRUNE_EVERY_MS);
     uv_timer_start(&s->lag_timer, on_lag, 100, 100);
     uv_idle_init(svc->loop, &s->idle);
     uv_timer_init(svc->loop, &s->batch_timer);
@@ -929,6 +942,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     uv_close((uv_handle_t *)&s->lag_timer, NULL);
     uv_close((uv_handle_t *)&s->stop_timer, NULL);
     uv_close((uv_handle_t *)&s->ckpt_timer, NULL);
+    uv_close((uv_handle_t *)&s->prune_timer, NULL);
     uv_close((uv_handle_t *)&s->check, NULL);
     uv_close((uv_handle_t *)&s->idle, NULL);
     uv_close((uv_handle_t *)&s->batch_timer, NULL);

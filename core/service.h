@@ -43,7 +43,7 @@ typedef struct bl_metrics {
     uint64_t invalid;        /* records refused (bad field, bad JSON) */
     uint64_t latency[12];    /* request latency histogram, buckets below */
     double latency_sum;
-    uint64_t commits, commit_failures, checkpoints, wal_restarts, reloads, reload_failures;
+    uint64_t commits, commit_failures, checkpoints, wal_restarts, reloads, reload_failures, pruned;
     uint64_t timers_fired, timer_failures;
     double timer_late_max_ms;
     double loop_lag_ms, loop_lag_max_ms;
@@ -112,6 +112,7 @@ void bl_service_wake_pollers(bl_service *svc);
 /* dispatch.c --------------------------------------------------------------------------------------- */
 
 void bl_dispatch_init(bl_service *svc);
+void bl_dispatch_stop(bl_service *svc);  /* no deadline fires from now on */
 void bl_dispatch_close(bl_service *svc);
 /* PUT/POST of a record: its policies run in a worker, what they propose commits in the batch, and the
  * answer goes out once durable. fields is taken. expect_version as bl_engine_commit. */

@@ -6,7 +6,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 /* Each step moves the schema from user_version i to i + 1. Append; never edit a shipped step. */
@@ -46,6 +49,11 @@ static const char *const migrations[] = {
      * when the policy directory holds an edit it refuses */
     "CREATE TABLE policy_sets(id INTEGER PRIMARY KEY, set_version TEXT NOT NULL, files TEXT NOT NULL,"
     " activated_ms INTEGER NOT NULL);",
+    /* 5: erasures of people's records (个人信息保护法): who, when, why, how much — never what */
+    "CREATE TABLE erasures(id INTEGER PRIMARY KEY, type TEXT NOT NULL, record_id TEXT NOT NULL, by TEXT,"
+    " reason TEXT NOT NULL, at_ms INTEGER NOT NULL, counts TEXT NOT NULL);"
+    "CREATE INDEX events_time ON events(at_ms);"
+    "CREATE INDEX timers_done ON timers(done_ms) WHERE state <> 'pending';",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1315,3 +1323,199 @@ int bl_store_last_policy_set(bl_store_t *s, cJSON **out)
     cJSON_Delete(a);
     return *out ? BL_OK : BL_NOTFOUND;
 }
+
+/* Backups, pruning, erasure ---------------------------------------------------------------------------- */
+
+int bl_store_backup(const char *path, const char *dest, char **err)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        char *q = sqlite3_mprintf("VACUUM INTO %Q", dest); /* one read transaction: a consistent copy */
+        rc = sqlite3_exec(db, q, NULL, NULL, NULL);
+        sqlite3_free(q);
+    }
+    if (rc != SQLITE_OK && err)
+        *err = bl_strdupf("cannot back up '%s' to '%s': %s", path, dest, db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? BL_OK : BL_ERR;
+}
+
+int bl_store_check(const char *path, char **verdict)
+{
+    sqlite3 *db = NULL;
+    *verdict = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    sqlite3_stmt *q = NULL;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL);
+    bl_buf b = {0};
+    while (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        bl_buf_printf(&b, "%s%s", b.len ? "; " : "", (const char *)sqlite3_column_text(q, 0));
+    if (rc != SQLITE_OK)
+        bl_buf_printf(&b, "%s", db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    *verdict = b.data ? b.data : bl_strdupf("no answer");
+    return rc == SQLITE_OK && strcmp(*verdict, "ok") == 0 ? BL_OK : BL_ERR;
+}
+
+/* Deletes, in one statement, at most limit rows that q (with ?1 = limit, ?2 = a bound) selects. */
+static int prune_step(bl_store_t *s, const char *what, const char *q_text, int64_t bound, int limit, int64_t *n)
+{
+    sqlite3_stmt *q = dyn_stmt(s, q_text);
+    if (q == NULL)
+        return BL_ERR;
+    sqlite3_bind_int(q, 1, limit);
+    sqlite3_bind_int64(q, 2, bound);
+    int rc = step_write(s, q, "cannot prune %s", what);
+    if (rc == BL_OK)
+        *n += sqlite3_changes(s->db);
+    return rc;
+}
+
+int bl_store_prune(bl_store_t *s, int64_t keep_versions, int64_t decisions_before, int64_t events_before,
+                   int64_t timers_before, int limit, int64_t *deleted)
+{
+    *deleted = 0;
+    int rc = BL_OK;
+    if (keep_versions > 0)
+        rc = prune_step(s, "record versions",
+                        "DELETE FROM record_history WHERE (type, id, version) IN (SELECT h.type, h.id, h.version"
+                        " FROM record_history h JOIN records r ON r.type = h.type AND r.id = h.id"
+                        " WHERE h.version <= r.version - ?2 LIMIT ?1)",
+                        keep_versions, limit, deleted);
+    if (rc == BL_OK && decisions_before > 0)
+        rc = prune_step(s, "decisions",
+                        "DELETE FROM decisions WHERE id IN (SELECT id FROM decisions WHERE at_ms < ?2 LIMIT ?1)",
+                        decisions_before, limit, deleted);
+    if (rc == BL_OK && events_before > 0)
+        rc = prune_step(s, "events",
+                        "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at_ms < ?2 LIMIT ?1)",
+                        events_before, limit, deleted);
+    if (rc == BL_OK && timers_before > 0)
+        rc = prune_step(s, "deadlines",
+                        "DELETE FROM timers WHERE id IN (SELECT id FROM timers WHERE state <> 'pending'"
+                        " AND done_ms < ?2 LIMIT ?1)",
+                        timers_before, limit, deleted);
+    return rc;
+}
+
+int bl_store_erase(bl_store_t *s, const char *type, const char *id, const char *by, const char *reason,
+                   int64_t now_ms, cJSON **counts)
+{
+    static const struct {
+        const char *key, *sql;
+    } parts[] = {
+        {"versions", "DELETE FROM record_history WHERE type = ?1 AND id = ?2"},
+        {"decisions", "DELETE FROM decisions WHERE type = ?1 AND record_id = ?2"},
+        {"events", "DELETE FROM events WHERE type = ?1 AND record_id = ?2"},
+        {"deadlines", "DELETE FROM timers WHERE type = ?1 AND record_id = ?2"},
+        {"record", "DELETE FROM records WHERE type = ?1 AND id = ?2"},
+    };
+    *counts = NULL;
+    if (reason == NULL || reason[0] == '\0')
+        return fail(s, BL_INVALID, "an erasure needs a reason (it is recorded, without the erased data)");
+    int own, rc = own_begin(s, &own);
+    cJSON *c = cJSON_CreateObject();
+    int64_t total = 0;
+    for (size_t i = 0; rc == BL_OK && i < sizeof parts / sizeof parts[0]; i++) {
+        sqlite3_stmt *q = dyn_stmt(s, parts[i].sql);
+        if (q == NULL) {
+            rc = BL_ERR;
+            break;
+        }
+        bind_text(q, 1, type);
+        bind_text(q, 2, id);
+        rc = step_write(s, q, "cannot erase the %s of %s/%s", parts[i].key, type, id);
+        int n = rc == BL_OK ? sqlite3_changes(s->db) : 0;
+        total += n;
+        bl_json_add_num(c, parts[i].key, n);
+    }
+    if (rc == BL_OK && total == 0)
+        rc = fail(s, BL_NOTFOUND, "no record %s/%s to erase", type, id);
+    if (rc == BL_OK) {
+        sqlite3_stmt *q = dyn_stmt(s, "INSERT INTO erasures(type, record_id, by, reason, at_ms, counts)"
+                                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+        char *text = bl_json_dump(c);
+        if (q == NULL) {
+            rc = BL_ERR;
+        } else {
+            bind_text(q, 1, type);
+            bind_text(q, 2, id);
+            bind_text(q, 3, by);
+            bind_text(q, 4, reason);
+            sqlite3_bind_int64(q, 5, now_ms);
+            bind_text(q, 6, text);
+            rc = step_write(s, q, "cannot record the erasure of %s/%s", type, id);
+        }
+        free(text);
+    }
+    rc = own_end(s, own, rc);
+    if (rc == BL_OK)
+        *counts = c;
+    else
+        cJSON_Delete(c);
+    return rc;
+}
+
+int bl_store_export(bl_store_t *s, const char *type, int (*each)(void *ud, const char *json, size_t len), void *ud)
+{
+    sqlite3_stmt *q = dyn_stmt(s, type ? "SELECT body FROM records WHERE type = ?1 ORDER BY type, id"
+                                       : "SELECT body FROM records ORDER BY type, id");
+    if (q == NULL)
+        return BL_ERR;
+    if (type)
+        bind_text(q, 1, type);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (each(ud, (const char *)sqlite3_column_text(q, 0), (size_t)sqlite3_column_bytes(q, 0)) != 0)
+            break;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        db_fail(s, "cannot read the records");
+    done(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? BL_OK : BL_ERR;
+}
+
+int bl_store_lock(const char *path, const char *who, int *fd_out, char **err)
+{
+    *fd_out = -1;
+    char *lock = bl_strdupf("%s.lock", path);
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        *err = bl_strdupf("cannot open %s: %s", lock, strerror(errno));
+        free(lock);
+        return BL_ERR;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char holder[300] = "";
+        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+        holder[n > 0 ? n : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        *err = bl_strdupf("the database %s is in use (%s): stop that first", path,
+                          holder[0] ? holder : "its lock file says nothing more");
+        close(fd);
+        free(lock);
+        return BL_CONFLICT;
+    }
+    size_t len = strlen(who);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, who, len, 0) != (ssize_t)len || pwrite(fd, "\n", 1, (off_t)len) != 1) {
+        /* the lock holds all the same; only the next one's message is poorer */
+    }
+    free(lock);
+    *fd_out = fd;
+    return BL_OK;
+}
+
+void bl_store_unlock(const char *path, int fd)
+{
+    if (fd < 0)
+        return;
+    char *lock = bl_strdupf("%s.lock", path);
+    unlink(lock);
+    free(lock);
+    close(fd);
+}
+
+int bl_store_vacuum(bl_store_t *s) { return exec(s, "VACUUM") == BL_OK ? BL_OK : db_fail(s, "cannot compact the database"); }

@@ -155,6 +155,30 @@ int bl_store_catch_up(bl_store_t *s, int *wal_frames);
 /* One PASSIVE checkpoint on a connection opened for it. */
 int bl_store_checkpoint(const char *path, char **err);
 
+/* Operations. backup: a consistent copy of the database at path (one read transaction, writers go on:
+ * every write committed before it began is in it) into dest, compacted. check: PRAGMA integrity_check
+ * of the database at path, *verdict "ok" or what is wrong (malloc'd). prune: at most limit rows of
+ * each kind deleted: record versions beyond keep_versions per record (0: none), decisions, events and
+ * finished deadlines before the given instants (0: none); *deleted counts them. erase: a record, its
+ * history, decisions, events and deadlines deleted, the erasure recorded (type, id, by, reason, when,
+ * the counts: never the data); *counts {"record","versions","decisions","events","deadlines"}; a
+ * reason is required; BL_NOTFOUND when nothing was there. export: each(ud, fields as JSON) per record
+ * of type (NULL: all), by type and id; a non-zero answer of each stops. */
+int bl_store_backup(const char *path, const char *dest, char **err);
+int bl_store_check(const char *path, char **verdict);
+int bl_store_prune(bl_store_t *s, int64_t keep_versions, int64_t decisions_before, int64_t events_before,
+                   int64_t timers_before, int limit, int64_t *deleted);
+int bl_store_erase(bl_store_t *s, const char *type, const char *id, const char *by, const char *reason,
+                   int64_t now_ms, cJSON **counts);
+int bl_store_vacuum(bl_store_t *s); /* compacts the file: nothing else may use the database */
+int bl_store_export(bl_store_t *s, const char *type, int (*each)(void *ud, const char *json, size_t len), void *ud);
+
+/* One user of a database at a time for what must be alone (the service, restore, vacuum): an exclusive
+ * lock on PATH.lock, which says who holds it (who) to the next one. BL_CONFLICT with *err naming the
+ * holder when it is taken. unlock removes the file (fd < 0: nothing). */
+int bl_store_lock(const char *path, const char *who, int *fd, char **err);
+void bl_store_unlock(const char *path, int fd);
+
 /* Fault injection for tests: make the nth write statement from now fail (0 turns it off). */
 void bl_store_fail_after(bl_store_t *s, int nth);
 

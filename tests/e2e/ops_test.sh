@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# ops_test.sh BYLAW — the service as an operator runs it (issue 10): the WAL stays bounded under
+# 100,000 durable writes and the data reaches the database file; one service per database; files for
+# this user only; a backup taken under a write load holds every acknowledged write and restores;
+# export, erase, retention, vacuum; settings refused by name; SIGHUP. Closes with 'N passed, N failed'.
+. "$(dirname "$0")/lib.sh"
+mkdir -p "$WORK/policies"
+cp "$ROOT"/policies/*.lua "$WORK/policies/"
+cd "$WORK"
+case "$BYLAW" in *asan*) WRITES=20000 ;; *) WRITES=100000 ;; esac
+
+start() { # start [args]
+  : > serve.log
+  "$BYLAW" serve --db "$WORK/o.db" --policies policies --listen 127.0.0.1:0 --scripts "$ROOT/scripts" "$@" \
+    2>> serve.log &
+  PID=$!
+  for _ in $(seq 200); do
+    PORT=$(grep -o 'serving http://127.0.0.1:[0-9]*' serve.log | tail -1 | grep -o '[0-9]*$')
+    [ -n "$PORT" ] && curl -s "http://127.0.0.1:$PORT/health" >/dev/null && break
+    sleep 0.05
+  done
+  URL="http://127.0.0.1:$PORT"
+}
+stop() { kill -TERM "$PID"; wait "$PID"; PID=; }
+size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+
+start --access-log=false
+# 1. the WAL stays under its limit (64 MiB) while WRITES durable writes go in
+cat > count.lua <<EOF
+local n, max = 0, $WRITES
+request = function()
+  n = n + 1
+  if n > max then wrk.thread:stop() end
+  local body = string.format('{"annual_revenue":%d,"region_group":%d}', (n * 7919) % 8000000, n % 3 + 1)
+  return wrk.format("PUT", "/records/client/w" .. (n % 10000), { ["Content-Type"] = "application/json" }, body)
+end
+EOF
+: > wal.sizes
+( while kill -0 "$PID" 2>/dev/null && [ ! -e wal.stop ]; do size o.db-wal >> wal.sizes; sleep 0.2; done ) &
+SAMPLER=$!
+if command -v wrk >/dev/null; then
+  wrk -t1 -c16 -d600s -s count.lua "$URL" > wrk.out 2>&1
+else
+  for i in $(seq 2000); do curl -s -o /dev/null -X PUT "$URL/records/client/w$i" -d '{"annual_revenue":1}'; done
+fi
+touch wal.stop; wait $SAMPLER
+versions=$(sqlite3 o.db "SELECT count(*) FROM record_history WHERE type = 'client'")
+check "the writes were acknowledged and stored (record versions)" 1 "$(( versions >= (WRITES < 2000 ? WRITES : 2000) ))"
+maxwal=$(sort -n wal.sizes | tail -1)
+check "the WAL stayed under its 64 MiB limit (largest seen: $maxwal bytes)" 1 "$(( ${maxwal:-0} <= 67108864 ))"
+for _ in $(seq 50); do [ "$(size o.db-wal)" = 0 ] && break; sleep 0.1; done
+check "idle, the WAL is cut back to nothing" 0 "$(size o.db-wal)"
+check "the data is in the database file itself (a plain copy holds every record)" 10000 \
+  "$(cp o.db plain.db && sqlite3 plain.db "SELECT count(*) FROM records WHERE type = 'client'")"
+
+# 2. one service per database; files for this user only
+out=$("$BYLAW" serve --db "$WORK/o.db" --policies policies --listen 127.0.0.1:0 --scripts "$ROOT/scripts" 2>&1)
+rc=$?
+check "a second service on the same database exits non-zero" 1 "$rc"
+has "...naming the first" "in use (bylaw serve, pid $PID, listening on 127.0.0.1:0)" "$out"
+check "the database is created for this user only" 600 "$(stat -c %a o.db)"
+check "so is its WAL" 600 "$(stat -c %a o.db-shm)"
+
+# 3. a backup under a write load holds every write acknowledged before it began, and restores
+( i=0; while [ ! -e load.stop ]; do i=$((i + 1))
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$URL/records/client/b$i" -d '{"annual_revenue":1}')" = 200 ] &&
+      echo "$i" > acked
+  done ) &
+LOAD=$!
+sleep 1
+before=$(cat acked)
+"$BYLAW" backup "$WORK/backup.db" --db "$WORK/o.db" > backup.out 2>&1
+check "bylaw backup under load succeeds" 0 "$?"
+sleep 0.5
+touch load.stop; wait $LOAD
+check "the backup passes integrity_check" ok "$(sqlite3 backup.db 'PRAGMA integrity_check')"
+check "the backup holds every write acknowledged before it began (b1..b$before)" "$before" \
+  "$(sqlite3 backup.db "SELECT count(*) FROM records WHERE type = 'client' AND id LIKE 'b%' AND CAST(substr(id, 2) AS INTEGER) <= $before")"
+check "the backup is for this user only" 600 "$(stat -c %a backup.db)"
+check "a backup never overwrites a file" 1 "$("$BYLAW" backup "$WORK/backup.db" --db "$WORK/o.db" >/dev/null 2>&1; echo $?)"
+has "restore refuses while the service runs" "in use (bylaw serve" "$("$BYLAW" restore backup.db --db o.db 2>&1)"
+
+# 4. export, erase (through the store, the service stopped), retention and vacuum
+stop
+n=$("$BYLAW" export --type client --db o.db | wc -l)
+check "export writes one line per record" "$(sqlite3 o.db "SELECT count(*) FROM records WHERE type = 'client'")" "$n"
+has "an exported line is the record's fields" '"id":"b1","type":"client"' "$("$BYLAW" export --type client --db o.db | grep '"id":"b1"')"
+out=$("$BYLAW" erase client w7 --reason "the client asked (个人信息保护法 art. 47)" --by dpo --db o.db)
+has "erase deletes the record and its history" '"versions":' "$out"
+check "nothing of w7 is left" 0 "$(sqlite3 o.db "SELECT (SELECT count(*) FROM records WHERE id = 'w7') + (SELECT count(*) FROM record_history WHERE id = 'w7') + (SELECT count(*) FROM decisions WHERE record_id = 'w7')")"
+check "the erasure is recorded: who, why, counts, not the data" "dpo|the client asked (个人信息保护法 art. 47)" \
+  "$(sqlite3 o.db "SELECT by, reason FROM erasures WHERE record_id = 'w7'")"
+has "an erasure needs a reason" "--reason TEXT is required" "$("$BYLAW" erase client w8 --db o.db 2>&1)"
+check "restore puts the backup in place" 0 "$("$BYLAW" restore backup.db --db restored.db >/dev/null 2>&1; echo $?)"
+check "the restored database is sound" ok "$(sqlite3 restored.db 'PRAGMA integrity_check')"
+printf '{"retention": {"history_versions": 2, "timers_days": 1}}\n' > retention.json
+start --config retention.json
+for _ in $(seq 100); do
+  left=$(sqlite3 o.db "SELECT count(*) FROM record_history h JOIN records r USING (type, id) WHERE h.version <= r.version - 2")
+  [ "$left" = 0 ] && break
+  sleep 0.2
+done
+check "retention keeps 2 versions per record" 0 "$left"
+stop
+before=$(size o.db)
+out=$("$BYLAW" vacuum --db o.db)
+has "vacuum compacts" "compacted" "$out"
+check "the file is smaller" 1 "$(( $(size o.db) < before ))"
+
+# 5. settings: refused by name; SIGHUP reads the config again
+check "a listen given as a number is refused" 2 \
+  "$(echo '{"listen":18707}' > bad.json; "$BYLAW" serve --config bad.json >/dev/null 2>&1; echo $?)"
+has "a nested typo is named with the closest key" 'unknown setting "limits.budgett" (did you mean "limits.budget"?)' \
+  "$(echo '{"limits":{"budgett":1}}' > bad.json; "$BYLAW" serve --config bad.json 2>&1)"
+has "a negative limit is refused by range" 'must be a whole number from 1 to 3600000' \
+  "$(echo '{"limits":{"timeout_ms":-5}}' > bad.json; "$BYLAW" serve --config bad.json 2>&1)"
+has "a key given twice is refused" 'duplicate key "db"' \
+  "$(echo '{"db":"a.db","db":"b.db"}' > bad.json; "$BYLAW" serve --config bad.json 2>&1)"
+has "--check-config says where each value came from" '"from":	"BYLAW_WORKERS"' \
+  "$(BYLAW_WORKERS=3 "$BYLAW" serve --check-config 2>/dev/null)"
+has "serve takes the limits every command takes" '"value":	5000' "$("$BYLAW" serve --budget 5000 --check-config 2>/dev/null)"
+printf '{"limits": {"timeout_ms": 250}}\n' > hup.json
+start --config hup.json
+printf '{"limits": {"timeout_ms": 500}, "access_log": false}\n' > hup.json
+kill -HUP "$PID"
+for _ in $(seq 100); do grep -q 'SIGHUP' serve.log && break; sleep 0.05; done
+has "SIGHUP reads the config again and says what changed" "limits.timeout_ms: 250 -> 500" "$(cat serve.log)"
+check "the service still answers" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")"
+stop
+finish
