@@ -41,6 +41,15 @@ static const char *const migrations[] = {
     "CREATE INDEX timers_key ON timers(type, record_id, name, due_ms);"
     "ALTER TABLE timers ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE timers ADD COLUMN spec TEXT;",
+    /* 4: the API's queries: a record deleted softly keeps its row, history and decisions (deleted_ms);
+     * records listed by creation or update time; decisions by time, by verdict (the work queue), and
+     * the latest of each record and policy */
+    "ALTER TABLE records ADD COLUMN deleted_ms INTEGER;"
+    "CREATE INDEX records_created ON records(type, created_ms, id) WHERE deleted_ms IS NULL;"
+    "CREATE INDEX records_updated ON records(type, updated_ms, id) WHERE deleted_ms IS NULL;"
+    "CREATE INDEX decisions_at ON decisions(at_ms, id);"
+    "CREATE INDEX decisions_verdict ON decisions(verdict, at_ms, id);"
+    "CREATE INDEX decisions_latest ON decisions(type, record_id, policy, id);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
