@@ -525,7 +525,7 @@ void bl_api_handle(bl_service *svc, const bl_req *req, bl_resp *resp)
         if (cJSON_GetArraySize(ev) == 0 && wait > 0) {
             cJSON_Delete(ev);
             resp->pending = 1;
-            bl_service_poll(svc, req, after, (int)limit, (int)wait);
+            bl_service_poll(svc, req, after, (int)limit, (int)wait, NULL);
             return;
         }
         cJSON *o = cJSON_CreateObject();

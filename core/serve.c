@@ -106,7 +106,7 @@ static void req_each_query(const bl_req *r, void (*cb)(void *, const char *, con
 /* Sends resp (and frees its body). */
 static void send_resp(bl_http_req *hr, bl_resp *r)
 {
-    const char *ctype = "application/json";
+    const char *ctype = r->ctype ? r->ctype : "application/json";
     if (r->extra_header && strcasecmp(r->extra_header, "Content-Type") == 0)
         ctype = r->extra_value;
     else if (r->extra_header)
@@ -125,7 +125,7 @@ static void on_http(void *ud, bl_http_req *hr)
     bl_req req = {
         .method = hr->method, .path = hr->path, .query = req_query, .header = req_header,
         .each_query = req_each_query, .body = hr->body, .body_len = hr->body_len, .loopback = hr->loopback,
-        .impl = hr,
+        .peer = hr->peer_ip, .raw_query = hr->query, .impl = hr,
     };
     bl_resp resp;
     bl_api_handle(&s->svc, &req, &resp);
@@ -419,9 +419,10 @@ static void on_poller_gone(bl_http_req *hr, void *ud)
     poller_remove(p->svc, p);
 }
 
-void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limit, int wait_s)
+void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limit, int wait_s, const char *holder)
 {
     bl_poller *p = calloc(1, sizeof *p);
+    snprintf(p->holder, sizeof p->holder, "%s", holder ? holder : "");
     p->req = req->impl;
     p->after = after;
     p->limit = limit;
@@ -432,6 +433,14 @@ void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limi
     p->next = svc->pollers;
     svc->pollers = p;
     bl_http_on_cancel(req->impl, on_poller_gone, p);
+}
+
+int bl_service_polls(bl_service *svc, const char *holder)
+{
+    int n = 0;
+    for (const bl_poller *p = svc->pollers; p; p = p->next)
+        n += holder == NULL || strcmp(p->holder, holder) == 0;
+    return n;
 }
 
 /* Policies: the directory changed ------------------------------------------------------------------- */

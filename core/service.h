@@ -16,11 +16,6 @@
 
 #define BL_MAX_TOKENS 64
 
-typedef struct bl_token {
-    char *token;
-    bl_role role;
-} bl_token;
-
 /* A write whose answer waits for the group commit. */
 typedef struct bl_waiting {
     void *req; /* the HTTP layer's request; NULL once the client has left */
@@ -38,6 +33,7 @@ typedef struct bl_poller {
     int done;
     struct bl_poller *next;
     bl_service *svc;
+    char holder[64]; /* whom it counts against: "token N", "client ADDRESS" */
 } bl_poller;
 
 typedef struct bl_metrics {
@@ -105,8 +101,10 @@ void bl_pending_init(bl_pending *p, bl_service *svc, const bl_req *req);
 /* Answers now; or, hold, once the batch it wrote in is durable. Takes resp's body. */
 void bl_pending_answer(bl_pending *p, bl_resp *resp);
 void bl_pending_hold(bl_pending *p, bl_resp *resp);
-/* Parks a GET /events until events arrive or the wait ends. */
-void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limit, int wait_s);
+/* Parks a GET /events until events arrive or the wait ends; it counts against holder (bl_service_polls). */
+void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limit, int wait_s, const char *holder);
+/* The long polls parked now: all of them (holder NULL), or those of holder. */
+int bl_service_polls(bl_service *svc, const char *holder);
 /* Answers the long polls that have events now (after a commit). */
 void bl_service_wake_pollers(bl_service *svc);
 
