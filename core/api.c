@@ -75,6 +75,18 @@ cJSON *bl_api_body(const bl_req *req, bl_resp *resp, const char *what)
     return j;
 }
 
+/* {key: items} (taken) when rc is BL_OK, else the store's failure: "<what>: ...". */
+static void answer_items(bl_service *svc, bl_resp *resp, int rc, const char *key, cJSON *items, const char *what)
+{
+    if (rc != BL_OK) {
+        bl_api_store_error(svc, resp, rc, what);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    bl_json_add(o, key, items);
+    bl_api_json(resp, 200, o);
+}
+
 /* Every key of body is one of keys (NULL-terminated) and holds text; else a 400 naming it. */
 static int text_keys(const cJSON *body, const char *const *keys, bl_resp *resp)
 {
@@ -244,13 +256,7 @@ static void h_timers(void *ud, const bl_req *req, const bl_match *m, bl_resp *re
         return;
     cJSON *out = NULL;
     int rc = bl_store_timers(svc->store, type, id, before, (int)limit, &out);
-    if (rc != BL_OK) {
-        bl_api_store_error(svc, resp, rc, "cannot list the timers");
-        return;
-    }
-    cJSON *o = cJSON_CreateObject();
-    bl_json_add(o, "timers", out);
-    bl_api_json(resp, 200, o);
+    answer_items(svc, resp, rc, "timers", out, "cannot list the timers");
 }
 
 /* GET /clock reads it, POST /clock moves it (only with --virtual-clock: the routes are optional). */
@@ -277,9 +283,7 @@ static void h_clock(void *ud, const bl_req *req, const bl_match *m, bl_resp *res
 
 static void h_policies(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp)
 {
-    cJSON *o = cJSON_CreateObject();
-    bl_json_add(o, "policies", bl_service_policy_files(ud, 0));
-    bl_api_json(resp, 200, o);
+    answer_items(ud, resp, BL_OK, "policies", bl_service_policy_files(ud, 0), NULL);
 }
 
 static void h_get_policy(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp)
@@ -314,13 +318,7 @@ static void h_versions(void *ud, const bl_req *req, const bl_match *m, bl_resp *
     bl_service *svc = ud;
     cJSON *v = NULL;
     int rc = bl_store_policy_versions(svc->store, m->seg[0], &v);
-    if (rc != BL_OK) {
-        bl_api_store_error(svc, resp, rc, "cannot read the versions");
-        return;
-    }
-    cJSON *o = cJSON_CreateObject();
-    bl_json_add(o, "versions", v);
-    bl_api_json(resp, 200, o);
+    answer_items(svc, resp, rc, "versions", v, "cannot read the versions");
 }
 
 /* The version before the active one, in versions (newest first), or NULL. */
