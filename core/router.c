@@ -222,8 +222,8 @@ static int raw_nul(const char *raw, char *err, size_t cap)
             while (start > raw && start[-1] != '&')
                 start--;
             size_t len = strcspn(start, "=&");
-            snprintf(err, cap, "the query parameter '%.*s' holds a NUL byte (%%00)", (int)(len > 100 ? 100 : len),
-                     start);
+            snprintf(err, cap, "the query parameter '%.*s' holds a control character (NUL, sent as %%00)",
+                     (int)(len > 100 ? 100 : len), start);
             return 1;
         }
     return 0;
