@@ -34,8 +34,8 @@ typedef struct bl_req {
     void *impl;   /* the HTTP layer's request */
 } bl_req;
 
-/* An answer. When `pending` is set, the handler keeps the request and answers later through
- * bl_service_respond (group commit, long poll). */
+/* An answer. When `pending` is set, the handler keeps the request and answers later (bl_pending_answer,
+ * bl_pending_hold: group commit; long polls). */
 typedef struct bl_resp {
     int status;
     char *body; /* malloc'd JSON text (or the text of ctype) */
