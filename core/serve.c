@@ -96,7 +96,7 @@ static void req_each_query(const bl_req *r, void (*cb)(void *, const char *, con
 /* Sends resp (and frees its body). */
 static void send_resp(bl_http_req *hr, bl_resp *r)
 {
-    const char *ctype = "application/json";
+    const char *ctype = r->ctype ? r->ctype : "application/json";
     if (r->extra_header && strcasecmp(r->extra_header, "Content-Type") == 0)
         ctype = r->extra_value;
     else if (r->extra_header)
@@ -115,7 +115,7 @@ static void on_http(void *ud, bl_http_req *hr)
     bl_req req = {
         .method = hr->method, .path = hr->path, .query = req_query, .header = req_header,
         .each_query = req_each_query, .body = hr->body, .body_len = hr->body_len, .loopback = hr->loopback,
-        .impl = hr,
+        .peer = hr->peer_ip, .raw_query = hr->query, .impl = hr,
     };
     bl_resp resp;
     bl_api_handle(&s->svc, &req, &resp);
@@ -125,12 +125,11 @@ static void on_http(void *ud, bl_http_req *hr)
         send_resp(hr, &resp);
 }
 
-bl_role bl_service_role(bl_service *svc, const bl_req *req, const char *token)
+bl_role bl_service_role(bl_service *svc, const bl_req *req, const char *token, const char **name)
 {
-    const char *name = NULL;
-    bl_role r = bl_config_role(&svc->conf, token, &name);
+    bl_role r = bl_config_role(&svc->conf, token, name);
     if (r != BL_ROLE_NONE && req->impl)
-        ((bl_http_req *)req->impl)->data = (void *)name; /* for the access log */
+        ((bl_http_req *)req->impl)->data = (void *)*name; /* for the access log */
     return r;
 }
 
@@ -311,15 +310,18 @@ void bl_service_flush(bl_service *svc)
     if (ok) {
         svc->metrics.commits++;
         s->last_commit_ns = uv_hrtime();
-        if (s->ckpt_frames > WAL_FRAMES_MAX && !s->ckpt_running && !s->memory_db) {
+        free(svc->last_commit_error);
+        svc->last_commit_error = NULL;
+        if (bl_store_wal_frames(svc->store) > WAL_FRAMES_MAX && !s->ckpt_running && !s->memory_db) {
             /* the checkpointer copies most of the WAL off this thread; the last frames are copied here, so
              * that the next batch restarts the WAL from its beginning (and cuts it back) */
             bl_store_catch_up(svc->store, NULL);
-            s->ckpt_frames = 0;
             svc->metrics.wal_restarts++;
         }
     } else {
         svc->metrics.commit_failures++;
+        free(svc->last_commit_error);
+        svc->last_commit_error = bl_strdupf("the last commit failed: %s", bl_store_errmsg(svc->store));
     }
     bl_waiting *w = svc->waiting;
     svc->waiting = NULL;
@@ -463,9 +465,10 @@ static void on_poller_gone(bl_http_req *hr, void *ud)
     poller_remove(p->svc, p);
 }
 
-void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limit, int wait_s)
+void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limit, int wait_s, const char *holder)
 {
     bl_poller *p = calloc(1, sizeof *p);
+    snprintf(p->holder, sizeof p->holder, "%s", holder ? holder : "");
     p->req = req->impl;
     p->after = after;
     p->limit = limit;
@@ -476,6 +479,14 @@ void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limi
     p->next = svc->pollers;
     svc->pollers = p;
     bl_http_on_cancel(req->impl, on_poller_gone, p);
+}
+
+int bl_service_polls(bl_service *svc, const char *holder)
+{
+    int n = 0;
+    for (const bl_poller *p = svc->pollers; p; p = p->next)
+        n += holder == NULL || strcmp(p->holder, holder) == 0;
+    return n;
 }
 
 /* Policies: the directory changed ------------------------------------------------------------------- */
@@ -959,6 +970,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     unlock_db(s);
     free(svc->db_path);
     free(svc->pending_error);
+    free(svc->last_commit_error);
     bl_config_free(conf);
     bl_log(NULL, "info", "stopped");
     return 0;

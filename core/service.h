@@ -33,6 +33,7 @@ typedef struct bl_poller {
     int done;
     struct bl_poller *next;
     bl_service *svc;
+    char holder[64]; /* whom it counts against: "token N", "client ADDRESS" */
 } bl_poller;
 
 typedef struct bl_metrics {
@@ -69,6 +70,7 @@ struct bl_service {
     bl_config conf;          /* the settings (config.c); conf.ntokens 0: open mode, loopback only */
     int insecure_open;       /* open mode on any address, through proxies (--insecure-open) */
     char *pending_error;     /* the policy directory holds an edit that was refused: why (file:line) */
+    char *last_commit_error; /* the last group commit failed: why (NULL: it went through) */
     bl_metrics metrics;
     bl_waiting *waiting, **waiting_tail; /* answers held until the batch commits */
     int batch_open;
@@ -84,7 +86,7 @@ struct bl_service {
 /* serve.c ------------------------------------------------------------------------------------------ */
 
 /* The role of a request's bearer token, or BL_ROLE_NONE; the token's name goes into the access log. */
-bl_role bl_service_role(bl_service *svc, const bl_req *req, const char *token);
+bl_role bl_service_role(bl_service *svc, const bl_req *req, const char *token, const char **name);
 
 /* Logs one line on stderr: `time level msg` or a JSON object with --log-format json. */
 void bl_log(bl_service *svc, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -104,8 +106,10 @@ void bl_pending_init(bl_pending *p, bl_service *svc, const bl_req *req);
 /* Answers now; or, hold, once the batch it wrote in is durable. Takes resp's body. */
 void bl_pending_answer(bl_pending *p, bl_resp *resp);
 void bl_pending_hold(bl_pending *p, bl_resp *resp);
-/* Parks a GET /events until events arrive or the wait ends. */
-void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limit, int wait_s);
+/* Parks a GET /events until events arrive or the wait ends; it counts against holder (bl_service_polls). */
+void bl_service_poll(bl_service *svc, const bl_req *req, int64_t after, int limit, int wait_s, const char *holder);
+/* The long polls parked now: all of them (holder NULL), or those of holder. */
+int bl_service_polls(bl_service *svc, const char *holder);
 /* Answers the long polls that have events now (after a commit). */
 void bl_service_wake_pollers(bl_service *svc);
 
@@ -143,6 +147,12 @@ void bl_service_reload(bl_service *svc, void (*cb)(bl_service *svc, int ok, cons
 void bl_service_install(bl_service *svc, const bl_req *req, const char *name, const char *source, size_t len);
 /* The active policies grouped by file: {NAME: {"file","version","source","policies":[...]}}. */
 cJSON *bl_service_policy_files(bl_service *svc, int with_source);
+
+/* health.c ------------------------------------------------------------------------------------------ */
+
+/* {"status": "ok"|"degraded"|"failing"|"stopping", "ready", "checks": {...}, "degraded": [...], ...};
+ * *ready: the service can take writes and decide them now. Caller deletes. */
+cJSON *bl_service_health(bl_service *svc, int *ready);
 
 /* metrics.c ---------------------------------------------------------------------------------------- */
 

@@ -1,7 +1,9 @@
-/* store.c — the SQLite record store: schema and its migrations, records with their history,
- * decisions, the points ledger, events, policy versions and timers; nested transactions for group commit. */
+/* store.c — the SQLite record store: schema and its migrations, records with their history (deleted
+ * softly), filters and queries, decisions, the points ledger, events, policy versions and timers; nested
+ * transactions for group commit. */
 #include "store.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,12 +56,21 @@ static const char *const migrations[] = {
     " reason TEXT NOT NULL, at_ms INTEGER NOT NULL, counts TEXT NOT NULL);"
     "CREATE INDEX events_time ON events(at_ms);"
     "CREATE INDEX timers_done ON timers(done_ms) WHERE state <> 'pending';",
+    /* 6: the API's queries: a record deleted softly keeps its row, history and decisions (deleted_ms);
+     * records listed by creation or update time; decisions by time, by verdict (the work queue), and
+     * the latest of each record and policy */
+    "ALTER TABLE records ADD COLUMN deleted_ms INTEGER;"
+    "CREATE INDEX records_created ON records(type, created_ms, id) WHERE deleted_ms IS NULL;"
+    "CREATE INDEX records_updated ON records(type, updated_ms, id) WHERE deleted_ms IS NULL;"
+    "CREATE INDEX decisions_at ON decisions(at_ms, id);"
+    "CREATE INDEX decisions_verdict ON decisions(verdict, at_ms, id);"
+    "CREATE INDEX decisions_latest ON decisions(type, record_id, policy, id);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
 enum {
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
-    Q_GET, Q_PUT_NEW, Q_PUT_UPDATE, Q_HISTORY_ADD, Q_HISTORY, Q_DECISION_ADD, Q_DECISIONS, Q_POINTS_ADD,
+    Q_GET, Q_VERSION, Q_PUT_NEW, Q_PUT_UPDATE, Q_DELETE, Q_TIMERS_END, Q_HISTORY_ADD, Q_HISTORY, Q_DECISION_ADD, Q_DECISIONS, Q_POINTS_ADD,
     Q_POINTS_TOTAL, Q_POINTS_WINDOW, Q_LEDGER, Q_EVENT_ADD, Q_EVENTS, Q_POLICY_ADD, Q_POLICY_VERSIONS,
     Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_TIMER_COUNT, Q_TIMER_PROVISIONAL, Q_TIMER_PROV_COUNT, Q_TIMER_RESPEC, Q_SET_ADD, Q_SET_LAST, Q_COUNT
 };
@@ -72,9 +83,17 @@ static const char *const sql[Q_COUNT] = {
     [Q_SAVEPOINT] = "SAVEPOINT sp",
     [Q_RELEASE] = "RELEASE sp",
     [Q_ROLLBACK_TO] = "ROLLBACK TO sp",
-    [Q_GET] = "SELECT body, version, created_ms, updated_ms FROM records WHERE type = ?1 AND id = ?2",
+    [Q_GET] = "SELECT body, version, created_ms, updated_ms FROM records WHERE type = ?1 AND id = ?2"
+              " AND deleted_ms IS NULL",
+    [Q_VERSION] = "SELECT version, deleted_ms IS NOT NULL FROM records WHERE type = ?1 AND id = ?2",
     [Q_PUT_NEW] = "INSERT INTO records(type, id, version, created_ms, updated_ms, body) VALUES(?1, ?2, 1, ?3, ?3, ?4)",
-    [Q_PUT_UPDATE] = "UPDATE records SET version = ?3, updated_ms = ?4, body = ?5 WHERE type = ?1 AND id = ?2",
+    /* a record deleted softly comes back as new: created now */
+    [Q_PUT_UPDATE] = "UPDATE records SET version = ?3, updated_ms = ?4, body = ?5,"
+                     " created_ms = CASE WHEN deleted_ms IS NULL THEN created_ms ELSE ?4 END, deleted_ms = NULL"
+                     " WHERE type = ?1 AND id = ?2",
+    [Q_DELETE] = "UPDATE records SET deleted_ms = ?3 WHERE type = ?1 AND id = ?2 AND deleted_ms IS NULL",
+    [Q_TIMERS_END] = "UPDATE timers SET state = ?4, done_ms = ?3 WHERE type = ?1 AND record_id = ?2"
+                     " AND state = 'pending'",
     [Q_HISTORY_ADD] = "INSERT INTO record_history(type, id, version, at_ms, body) VALUES(?1, ?2, ?3, ?4, ?5)",
     [Q_HISTORY] = "SELECT version, at_ms, body FROM record_history WHERE type = ?1 AND id = ?2 ORDER BY version",
     [Q_DECISION_ADD] = "INSERT INTO decisions(type, record_id, record_version, policy, policy_version, verdict,"
@@ -135,6 +154,8 @@ struct bl_store {
     int memory;   /* ":memory:": no WAL, nothing to checkpoint */
     char err[512];
     int depth;    /* open transactions (the first is BEGIN, the others savepoints) */
+    int wal_frames; /* frames in the WAL after the last commit (sqlite3_wal_hook) */
+    int auto_ckpt;  /* checkpoint after a commit that leaves this many frames (0: never) */
     int fail_nth; /* fault injection: the nth write from now fails */
 };
 
@@ -423,6 +444,17 @@ static int migrate(bl_store_t *s)
     return rc;
 }
 
+/* After each commit: the WAL's size, and SQLite's own automatic checkpoint (which this hook replaces)
+ * unless the store's owner checkpoints itself (bl_store_autocheckpoint(s, 0): the service). */
+static int on_wal(void *ud, sqlite3 *db, const char *name, int frames)
+{
+    bl_store_t *s = ud;
+    s->wal_frames = frames;
+    if (s->auto_ckpt > 0 && frames >= s->auto_ckpt)
+        sqlite3_wal_checkpoint(db, name);
+    return SQLITE_OK;
+}
+
 int bl_store_open(const char *path, bl_store_t **out, char **err)
 {
     *out = NULL;
@@ -430,6 +462,7 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
     memset(s, 0, sizeof *s);
     s->path = bl_strdupf("%s", path ? path : "");
     s->memory = strcmp(s->path, ":memory:") == 0 || s->path[0] == '\0';
+    s->auto_ckpt = 1000; /* SQLite's default */
     int rc = BL_ERR;
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
@@ -441,6 +474,9 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
                     " PRAGMA journal_size_limit = 67108864") == BL_OK)
             rc = migrate(s);
     }
+    if (rc == BL_OK && !s->memory)
+        sqlite3_wal_hook(s->db, on_wal, s); /* (turns SQLite's own automatic checkpoint off: the service
+                                             * checkpoints off its loop; others call bl_store_checkpoint) */
     if (rc != BL_OK) {
         if (err)
             *err = bl_strdupf("cannot open database '%s': %s", s->path, s->err);
@@ -482,8 +518,8 @@ int bl_store_set_durable(bl_store_t *s, int full)
 
 int bl_store_autocheckpoint(bl_store_t *s, int pages)
 {
-    return sqlite3_wal_autocheckpoint(s->db, pages) == SQLITE_OK ? BL_OK
-                                                                   : db_fail(s, "cannot set the WAL autocheckpoint");
+    s->auto_ckpt = pages > 0 ? pages : 0;
+    return BL_OK;
 }
 
 struct bl_checkpointer {
@@ -538,6 +574,8 @@ void bl_checkpointer_close(bl_checkpointer *c)
     free(c->path);
     free(c);
 }
+
+int bl_store_wal_frames(bl_store_t *s) { return s->wal_frames; }
 
 int bl_store_catch_up(bl_store_t *s, int *wal_frames)
 {
@@ -646,27 +684,35 @@ int bl_store_get(bl_store_t *s, const char *type, const char *id, bl_record *out
     return rc == SQLITE_ROW ? BL_OK : rc == SQLITE_DONE ? BL_NOTFOUND : BL_ERR;
 }
 
-static int put_in_txn(bl_store_t *s, const char *type, const char *id, cJSON *fields, int64_t expect_version,
-                      int64_t now_ms, int64_t *new_version)
+/* The stored version of type/id (0: no row) and whether it is deleted. */
+static int version_of(bl_store_t *s, const char *type, const char *id, int64_t *version, int *deleted)
 {
-    int64_t current = 0;
-    sqlite3_stmt *q = stmt(s, Q_GET);
+    sqlite3_stmt *q = stmt(s, Q_VERSION);
     if (q == NULL)
         return BL_ERR;
     bind_text(q, 1, type);
     bind_text(q, 2, id);
     int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        current = sqlite3_column_int64(q, 1);
-    else if (rc != SQLITE_DONE)
+    *version = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    *deleted = rc == SQLITE_ROW && sqlite3_column_int(q, 1);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         fail(s, BL_ERR, "cannot read record %s/%s: %s", type, id, sqlite3_errmsg(s->db));
     done(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? BL_OK : BL_ERR;
+}
+
+static int put_in_txn(bl_store_t *s, const char *type, const char *id, cJSON *fields, int64_t expect_version,
+                      int64_t now_ms, int64_t *new_version)
+{
+    int64_t current = 0;
+    int deleted = 0;
+    if (version_of(s, type, id, &current, &deleted) != BL_OK)
         return BL_ERR;
-    if (expect_version >= 0 && expect_version != current) {
-        if (current == 0)
-            return fail(s, BL_CONFLICT, "record %s/%s does not exist, so it is not at version %lld", type, id,
-                        (long long)expect_version);
+    int64_t seen = deleted ? 0 : current; /* a deleted record is absent to the caller, its versions go on */
+    if (expect_version >= 0 && expect_version != seen) {
+        if (seen == 0)
+            return fail(s, BL_CONFLICT, "record %s/%s does not exist%s, so it is not at version %lld", type, id,
+                        deleted ? " (it was deleted)" : "", (long long)expect_version);
         if (expect_version == 0)
             return fail(s, BL_CONFLICT, "record %s/%s exists already (version %lld)", type, id, (long long)current);
         return fail(s, BL_CONFLICT, "record %s/%s is at version %lld, not %lld", type, id, (long long)current,
@@ -676,7 +722,8 @@ static int put_in_txn(bl_store_t *s, const char *type, const char *id, cJSON *fi
     json_text(s, fields, "{}");
     const char *body = s->json.data;
     int n = (int)s->json.len - 1;
-    if ((q = stmt(s, current == 0 ? Q_PUT_NEW : Q_PUT_UPDATE)) == NULL)
+    sqlite3_stmt *q = stmt(s, current == 0 ? Q_PUT_NEW : Q_PUT_UPDATE);
+    if (q == NULL)
         return BL_ERR;
     bind_text(q, 1, type);
     bind_text(q, 2, id);
@@ -715,9 +762,60 @@ int bl_store_put(bl_store_t *s, const char *type, const char *id, cJSON *fields,
     return own_end(s, own, rc);
 }
 
-/* Filters: field names go into a JSON path '$."name"', bound as a parameter (never spliced into the SQL);
- * the SQL text depends only on the kinds of the values, so statements are reused. A filter value matches
- * the same JSON value only: "1" does not match 1, true does not match 1; null matches null or absent. */
+static int delete_in_txn(bl_store_t *s, const char *type, const char *id, int64_t expect_version, int64_t now_ms,
+                         bl_record *out)
+{
+    bl_record r = {0};
+    int rc = bl_store_get(s, type, id, &r);
+    if (rc == BL_NOTFOUND)
+        return fail(s, BL_NOTFOUND, "no record %s/%s", type, id);
+    if (rc == BL_OK && expect_version >= 0 && expect_version != r.version)
+        rc = fail(s, BL_CONFLICT, "record %s/%s is at version %lld, not %lld", type, id, (long long)r.version,
+                  (long long)expect_version);
+    sqlite3_stmt *q = rc == BL_OK ? stmt(s, Q_DELETE) : NULL;
+    if (q) {
+        bind_text(q, 1, type);
+        bind_text(q, 2, id);
+        sqlite3_bind_int64(q, 3, now_ms);
+        rc = step_write(s, q, "cannot delete record %s/%s", type, id);
+    } else if (rc == BL_OK) {
+        rc = BL_ERR;
+    }
+    if (rc == BL_OK && (q = stmt(s, Q_TIMERS_END)) != NULL) { /* its deadlines end with it */
+        bind_text(q, 1, type);
+        bind_text(q, 2, id);
+        sqlite3_bind_int64(q, 3, now_ms);
+        bind_text(q, 4, "deleted");
+        rc = step_write(s, q, "cannot end the deadlines of record %s/%s", type, id);
+    } else if (rc == BL_OK) {
+        rc = BL_ERR;
+    }
+    if (rc == BL_OK && out)
+        *out = r;
+    else
+        bl_record_clear(&r);
+    return rc;
+}
+
+int bl_store_delete(bl_store_t *s, const char *type, const char *id, int64_t expect_version, int64_t now_ms,
+                    bl_record *out)
+{
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (type == NULL || id == NULL)
+        return fail(s, BL_INVALID, "a record to delete needs a type and an id");
+    int own, rc = own_begin(s, &own);
+    if (rc == BL_OK)
+        rc = delete_in_txn(s, type, id, expect_version, now_ms, out);
+    if (rc != BL_OK && out)
+        bl_record_clear(out);
+    return own_end(s, own, rc);
+}
+
+/* Conditions: field names go into a JSON path '$."name"', bound as a parameter (never spliced into the
+ * SQL); the SQL text depends only on the operators and the kinds of the values, so statements are
+ * reused. A value matches the same JSON value only: "1" does not match 1, true does not match 1; null
+ * matches null or absent. <, <=, >, >= compare numbers with numbers and text with text (byte order). */
 static int check_field(bl_store_t *s, const char *name)
 {
     if (name == NULL || name[0] == '\0' || strpbrk(name, "\"\\"))
@@ -726,35 +824,62 @@ static int check_field(bl_store_t *s, const char *name)
     return BL_OK;
 }
 
-/* Appends the conditions of filter, whose parameters start at ?first; returns BL_OK or BL_INVALID. */
-static int filter_sql(bl_store_t *s, const cJSON *filter, int first, bl_buf *q)
+static int is_scalar(const cJSON *v) { return v && !cJSON_IsObject(v) && !cJSON_IsArray(v) && !cJSON_IsRaw(v); }
+
+/* "the field at ?path equals v" (v's value, if it has one, at ?val). */
+static void equal_sql(bl_buf *q, const cJSON *v, int path, int val)
 {
-    if (filter == NULL || cJSON_IsNull(filter))
-        return BL_OK;
-    if (!cJSON_IsObject(filter))
-        return fail(s, BL_INVALID, "a filter must be a JSON object of field: value");
+    if (cJSON_IsNull(v))
+        bl_buf_printf(q, "json_extract(body, ?%d) IS NULL", path);
+    else if (cJSON_IsBool(v))
+        bl_buf_printf(q, "json_type(body, ?%d) = '%s'", path, cJSON_IsTrue(v) ? "true" : "false");
+    else
+        bl_buf_printf(q, "(json_type(body, ?%d) %s AND json_extract(body, ?%d) = ?%d)", path,
+                      cJSON_IsNumber(v) ? "IN ('integer', 'real')" : "= 'text'", path, val);
+}
+
+static const char *const op_text[] = {
+    [BL_OP_EQ] = "=", [BL_OP_NE] = "!=", [BL_OP_LT] = "<", [BL_OP_LE] = "<=",
+    [BL_OP_GT] = ">", [BL_OP_GE] = ">=", [BL_OP_IN] = "in", [BL_OP_NOT_IN] = "not in",
+};
+
+/* Appends " AND <condition>" for each of c[0..n); their parameters from ?first on, *next the first after
+ * them. BL_INVALID (with the message) for a condition that cannot be asked. */
+static int conds_sql(bl_store_t *s, const bl_cond *c, int n, int first, bl_buf *q, int *next)
+{
     int p = first;
-    const cJSON *f;
-    cJSON_ArrayForEach(f, filter)
-    {
-        if (check_field(s, f->string) != BL_OK)
+    for (int i = 0; i < n; i++) {
+        const cJSON *v = c[i].value, *item;
+        bl_op op = c[i].op;
+        int path = p++, negate = op == BL_OP_NE || op == BL_OP_NOT_IN;
+        if (check_field(s, c[i].field) != BL_OK)
             return BL_INVALID;
-        if (cJSON_IsObject(f) || cJSON_IsArray(f))
-            return fail(s, BL_INVALID, "the filter on field '%s' must be a single value, not an object or array",
-                        f->string);
-        if (cJSON_IsNull(f))
-            bl_buf_printf(q, " AND json_extract(body, ?%d) IS NULL", p);
-        else if (cJSON_IsTrue(f))
-            bl_buf_printf(q, " AND json_type(body, ?%d) = 'true'", p);
-        else if (cJSON_IsFalse(f))
-            bl_buf_printf(q, " AND json_type(body, ?%d) = 'false'", p);
-        else if (cJSON_IsNumber(f))
-            bl_buf_printf(q, " AND json_type(body, ?%d) IN ('integer', 'real') AND json_extract(body, ?%d) = ?%d", p, p,
-                          p + 1);
-        else
-            bl_buf_printf(q, " AND json_extract(body, ?%d) = ?%d", p, p + 1);
-        p += 2;
+        bl_buf_adds(q, negate ? " AND NOT coalesce((" : " AND (");
+        if (op == BL_OP_EQ || op == BL_OP_NE) {
+            if (!is_scalar(v))
+                return fail(s, BL_INVALID, "the value of field '%s' must be a single value, not an object or array",
+                            c[i].field);
+            equal_sql(q, v, path, p++);
+        } else if (op == BL_OP_IN || op == BL_OP_NOT_IN) {
+            if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
+                return fail(s, BL_INVALID, "the list of values of field '%s' is empty", c[i].field);
+            cJSON_ArrayForEach(item, v)
+            {
+                if (!is_scalar(item))
+                    return fail(s, BL_INVALID, "the list of field '%s' holds an object or array", c[i].field);
+                bl_buf_adds(q, item == v->child ? "" : " OR ");
+                equal_sql(q, item, path, p++);
+            }
+        } else if (cJSON_IsNumber(v) || cJSON_IsString(v)) {
+            bl_buf_printf(q, "json_type(body, ?%d) %s AND json_extract(body, ?%d) %s ?%d", path,
+                          cJSON_IsNumber(v) ? "IN ('integer', 'real')" : "= 'text'", path, op_text[op], p++);
+        } else {
+            return fail(s, BL_INVALID, "field '%s': %s compares numbers or text, not %s", c[i].field, op_text[op],
+                        cJSON_IsNull(v) ? "null" : cJSON_IsBool(v) ? "true or false" : "a list");
+        }
+        bl_buf_adds(q, negate ? "), 0)" : ")");
     }
+    *next = p;
     return BL_OK;
 }
 
@@ -764,76 +889,196 @@ static void bind_path(sqlite3_stmt *q, int i, const char *field)
     sqlite3_bind_text(q, i, path, -1, free);
 }
 
-static void filter_bind(sqlite3_stmt *q, const cJSON *filter, int p)
+/* Binds a string or a number (integral values as integers: JSON 5 is an SQL integer); others have none. */
+static void bind_scalar(sqlite3_stmt *q, int i, const cJSON *v)
 {
-    if (!cJSON_IsObject(filter))
-        return;
-    const cJSON *f;
-    cJSON_ArrayForEach(f, filter)
-    {
-        bind_path(q, p, f->string);
-        if (cJSON_IsString(f)) {
-            sqlite3_bind_text(q, p + 1, f->valuestring, -1, SQLITE_STATIC);
-        } else if (cJSON_IsNumber(f)) {
-            double d = f->valuedouble; /* integral values as integers: JSON 5 is an SQL integer */
-            if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == (double)(int64_t)d)
-                sqlite3_bind_int64(q, p + 1, (int64_t)d);
-            else
-                sqlite3_bind_double(q, p + 1, d);
-        }
-        p += 2;
+    if (cJSON_IsString(v)) {
+        sqlite3_bind_text(q, i, v->valuestring, -1, SQLITE_STATIC);
+    } else if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == (double)(int64_t)d)
+            sqlite3_bind_int64(q, i, (int64_t)d);
+        else
+            sqlite3_bind_double(q, i, d);
     }
 }
 
-/* "SELECT <what> FROM records WHERE type = ?1 <filter>" into text; the filter's parameters from ?first on.
- * *next is the first parameter after them. */
-static int filter_query(bl_store_t *s, const char *what, const char *type, const cJSON *filter, int first,
-                        bl_buf *text, int *next)
+/* Binds the parameters conds_sql numbered, in the same order. */
+static void conds_bind(sqlite3_stmt *q, const bl_cond *c, int n, int first)
 {
-    if (type == NULL)
-        return fail(s, BL_INVALID, "a record query needs a type");
-    bl_buf_printf(text, "SELECT %s FROM records WHERE type = ?1", what);
-    *next = first + 2 * (cJSON_IsObject(filter) ? cJSON_GetArraySize(filter) : 0);
-    return filter_sql(s, filter, first, text);
+    int p = first;
+    for (int i = 0; i < n; i++) {
+        bind_path(q, p++, c[i].field);
+        if (c[i].op == BL_OP_IN || c[i].op == BL_OP_NOT_IN) {
+            const cJSON *item;
+            cJSON_ArrayForEach(item, c[i].value) bind_scalar(q, p++, item);
+        } else {
+            bind_scalar(q, p++, c[i].value);
+        }
+    }
 }
 
-/* The cached statement of text (freed here), with type and the filter bound; NULL and *rc on failure. */
-static sqlite3_stmt *filter_prepare(bl_store_t *s, bl_buf *text, int rc_query, const char *type,
-                                    const cJSON *filter, int first, int *rc)
+/* The equalities of a filter object {field: value} as conditions (*c malloc'd: the caller frees). */
+static int filter_conds(bl_store_t *s, const cJSON *filter, bl_cond **c, int *n)
+{
+    *c = NULL;
+    *n = 0;
+    if (filter == NULL || cJSON_IsNull(filter))
+        return BL_OK;
+    if (!cJSON_IsObject(filter))
+        return fail(s, BL_INVALID, "a filter must be a JSON object of field: value");
+    *c = bl_xmalloc(sizeof **c * (size_t)(cJSON_GetArraySize(filter) + 1));
+    const cJSON *f;
+    cJSON_ArrayForEach(f, filter)
+    {
+        if (!is_scalar(f))
+            return fail(s, BL_INVALID, "the filter on field '%s' must be a single value, not an object or array",
+                        f->string);
+        (*c)[(*n)++] = (bl_cond){.field = f->string, .op = BL_OP_EQ, .value = f};
+    }
+    return BL_OK;
+}
+
+/* "SELECT <what> FROM records WHERE type = ?1 <live> <conditions>" into text; the conditions' parameters
+ * from ?first on, *next the first after them. */
+static int select_sql(bl_store_t *s, const char *what, const char *type, const bl_cond *c, int n, int first,
+                      bl_buf *text, int *next)
+{
+    *next = first;
+    if (type == NULL)
+        return fail(s, BL_INVALID, "a record query needs a type");
+    bl_buf_printf(text, "SELECT %s FROM records WHERE type = ?1 AND deleted_ms IS NULL", what);
+    return conds_sql(s, c, n, first, text, next);
+}
+
+/* The cached statement of text (freed here), with type and the conditions bound; NULL and *rc on failure. */
+static sqlite3_stmt *select_prepare(bl_store_t *s, bl_buf *text, int rc_query, const char *type, const bl_cond *c,
+                                    int n, int first, int *rc)
 {
     sqlite3_stmt *q = rc_query == BL_OK ? dyn_stmt(s, text->data) : NULL;
     bl_buf_free(text);
     *rc = q ? BL_OK : rc_query != BL_OK ? rc_query : BL_ERR;
     if (q) {
         bind_text(q, 1, type);
-        filter_bind(q, filter, first);
+        conds_bind(q, c, n, first);
     }
     return q;
 }
 
-int bl_store_find(bl_store_t *s, const char *type, cJSON *filter, const char *after, int limit, cJSON **out)
+/* Pages ----------------------------------------------------------------------------------------------- */
+
+/* A cursor "<key>:<id>" (the 'next' of a page ordered by a time, then an id). */
+static int parse_cursor(bl_store_t *s, const char *text, int64_t *key, const char **id)
 {
+    char *end;
+    errno = 0;
+    long long k = strtoll(text, &end, 10);
+    if (errno || end == text || *end != ':' || end[1] == '\0')
+        return fail(s, BL_INVALID, "after: '%.200s' is not a cursor of this order; pass the 'next' of the page before",
+                    text);
+    *key = k;
+    *id = end + 1;
+    return BL_OK;
+}
+
+/* Steps q for at most limit rows (it was given limit + 1), each an object of cols (NULL: the JSON of
+ * column 0) into a new array *out. When a row is left over, *next (malloc'd) is the cursor of the last
+ * one kept: its column id_col, after "<key_col>:" when key_col >= 0. */
+static int page(bl_store_t *s, sqlite3_stmt *q, const col *cols, int limit, int key_col, int id_col, cJSON **out,
+                char **next, const char *what)
+{
+    cJSON *a = cJSON_CreateArray();
+    char *cursor = NULL;
+    int rc, n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n++ == limit) { /* one more than asked: there is a next page */
+            if (next)
+                *next = cursor, cursor = NULL;
+            rc = SQLITE_DONE;
+            break;
+        }
+        cJSON_AddItemToArray(a, cols ? row_object(q, cols) : parse_col(q, 0));
+        free(cursor);
+        const char *id = (const char *)sqlite3_column_text(q, id_col);
+        cursor = key_col >= 0 ? bl_strdupf("%lld:%s", (long long)sqlite3_column_int64(q, key_col), id ? id : "")
+                              : bl_strdupf("%s", id ? id : "");
+    }
+    free(cursor);
+    if (rc != SQLITE_DONE) {
+        db_fail(s, what);
+        cJSON_Delete(a);
+        a = NULL;
+        if (next) {
+            free(*next);
+            *next = NULL;
+        }
+    }
+    done(q);
+    *out = a;
+    return a ? BL_OK : BL_ERR;
+}
+
+/* Records ---------------------------------------------------------------------------------------------- */
+
+int bl_store_query(bl_store_t *s, const bl_record_query *rq, cJSON **out, char **next)
+{
+    static const char *const time_col[] = {[BL_SORT_ID] = NULL, [BL_SORT_CREATED] = "created_ms",
+                                           [BL_SORT_UPDATED] = "updated_ms"};
     *out = NULL;
+    if (next)
+        *next = NULL;
+    const char *tcol = time_col[rq->sort], *after_id = rq->after, *cmp = rq->desc ? "<" : ">";
+    const char *dir = rq->desc ? " DESC" : "";
+    int64_t after_key = 0;
+    if (rq->limit < 1)
+        return fail(s, BL_INVALID, "a record query needs a limit of 1 or more");
+    if (after_id && tcol && parse_cursor(s, rq->after, &after_key, &after_id) != BL_OK)
+        return BL_INVALID;
+    char what[32];
+    snprintf(what, sizeof what, "body, id%s%s", tcol ? ", " : "", tcol ? tcol : "");
     bl_buf text = {0};
-    int next, rc = filter_query(s, "body", type, filter, 2, &text, &next);
-    if (after)
-        bl_buf_printf(&text, " AND id > ?%d", next);
-    bl_buf_printf(&text, " ORDER BY id LIMIT ?%d", next + (after != NULL));
-    sqlite3_stmt *q = filter_prepare(s, &text, rc, type, filter, 2, &rc);
+    int p, rc = select_sql(s, what, rq->type, rq->conds, rq->nconds, 2, &text, &p);
+    if (after_id && tcol)
+        bl_buf_printf(&text, " AND (%s, id) %s (?%d, ?%d)", tcol, cmp, p, p + 1);
+    else if (after_id)
+        bl_buf_printf(&text, " AND id %s ?%d", cmp, p + 1);
+    if (tcol)
+        bl_buf_printf(&text, " ORDER BY %s%s, id%s", tcol, dir, dir);
+    else
+        bl_buf_printf(&text, " ORDER BY id%s", dir);
+    bl_buf_printf(&text, " LIMIT ?%d", p + 2);
+    sqlite3_stmt *q = select_prepare(s, &text, rc, rq->type, rq->conds, rq->nconds, 2, &rc);
     if (q == NULL)
         return rc;
-    if (after)
-        bind_text(q, next++, after);
-    sqlite3_bind_int(q, next, limit);
-    return rows(s, q, NULL, out, "cannot list the records");
+    sqlite3_bind_int64(q, p, after_key);
+    bind_text(q, p + 1, after_id);
+    sqlite3_bind_int(q, p + 2, rq->limit + 1);
+    return page(s, q, NULL, rq->limit, tcol ? 2 : -1, 1, out, next, "cannot list the records");
+}
+
+int bl_store_find(bl_store_t *s, const char *type, cJSON *filter, const char *after, int limit, cJSON **out)
+{
+    bl_cond *c;
+    int n, rc = filter_conds(s, filter, &c, &n);
+    bl_record_query q = {.type = type, .conds = c, .nconds = n, .after = after, .limit = limit};
+    if (rc == BL_OK)
+        rc = bl_store_query(s, &q, out, NULL);
+    else
+        *out = NULL;
+    free(c);
+    return rc;
 }
 
 int bl_store_count(bl_store_t *s, const char *type, cJSON *filter, int64_t *out)
 {
     *out = 0;
+    bl_cond *c;
     bl_buf text = {0};
-    int next, rc = filter_query(s, "count(*)", type, filter, 2, &text, &next);
-    sqlite3_stmt *q = filter_prepare(s, &text, rc, type, filter, 2, &rc);
+    int n, next, rc = filter_conds(s, filter, &c, &n);
+    if (rc == BL_OK)
+        rc = select_sql(s, "count(*)", type, c, n, 2, &text, &next);
+    sqlite3_stmt *q = select_prepare(s, &text, rc, type, c, n, 2, &rc);
+    free(c);
     return q ? scalar(s, q, out, "cannot count the records") : rc;
 }
 
@@ -843,11 +1088,14 @@ int bl_store_sum(bl_store_t *s, const char *type, const char *field, cJSON *filt
     if (check_field(s, field) != BL_OK)
         return BL_INVALID;
     /* total(): a float, 0.0 over no rows, never an integer overflow; strings and booleans do not count */
+    bl_cond *c;
     bl_buf text = {0};
-    int next, rc = filter_query(s, "total(CASE WHEN json_type(body, ?2) IN ('integer', 'real')"
-                                   " THEN json_extract(body, ?2) END)",
-                                type, filter, 3, &text, &next);
-    sqlite3_stmt *q = filter_prepare(s, &text, rc, type, filter, 3, &rc);
+    int n, next, rc = filter_conds(s, filter, &c, &n);
+    if (rc == BL_OK)
+        rc = select_sql(s, "total(CASE WHEN json_type(body, ?2) IN ('integer', 'real') THEN json_extract(body, ?2) END)",
+                        type, c, n, 3, &text, &next);
+    sqlite3_stmt *q = select_prepare(s, &text, rc, type, c, n, 3, &rc);
+    free(c);
     if (q == NULL)
         return rc;
     bind_path(q, 2, field);
@@ -914,6 +1162,69 @@ int bl_store_decisions(bl_store_t *s, const char *type, const char *id, cJSON **
     bind_text(q, 1, type);
     bind_text(q, 2, id);
     return rows(s, q, cols, out, "cannot read the decisions");
+}
+
+/* The decisions of every record, filtered; parameters by number: ?1 policy, ?2 type, ?3 trigger, ?4
+ * verdict, ?5 since, ?6 until, ?7 and ?8 the cursor, ?9 the limit. "current": no later decision of the
+ * same record and policy exists (decisions_latest) and the record is not deleted. */
+int bl_store_query_decisions(bl_store_t *s, const bl_decision_query *dq, cJSON **out, char **next)
+{
+    static const col cols[] = {
+        {"decision", COL_INT},   {"type", COL_TEXT},        {"id", COL_TEXT},      {"record_version", COL_INT},
+        {"policy", COL_TEXT},    {"version", COL_TEXT},     {"verdict", COL_TEXT}, {"explanation", COL_TEXT},
+        {"reasons", COL_JSON},   {"trigger", COL_TEXT},     {"at", COL_TIME},      {"at_ms", COL_INT},
+        {NULL, 0},
+    };
+    *out = NULL;
+    if (next)
+        *next = NULL;
+    int64_t after_key = 0;
+    const char *after_id = NULL;
+    if (dq->limit < 1)
+        return fail(s, BL_INVALID, "a decision query needs a limit of 1 or more");
+    if (dq->after && parse_cursor(s, dq->after, &after_key, &after_id) != BL_OK)
+        return BL_INVALID;
+    if (after_id && after_id[strspn(after_id, "0123456789")] != '\0')
+        return fail(s, BL_INVALID, "after: '%.200s' is not a cursor of decisions; pass the 'next' of the page before",
+                    dq->after);
+    int timers = dq->trigger && strcmp(dq->trigger, "timer") == 0, no_verdict = dq->verdict && !strcmp(dq->verdict, "none");
+    bl_buf text = {0};
+    bl_buf_adds(&text, "SELECT d.id, d.type, d.record_id, d.record_version, d.policy, d.policy_version, d.verdict,"
+                       " d.explanation, d.reasons, d.trigger, d.at_ms, d.at_ms FROM decisions d WHERE 1");
+    if (dq->policy)
+        bl_buf_adds(&text, " AND d.policy = ?1");
+    if (dq->type)
+        bl_buf_adds(&text, " AND d.type = ?2");
+    if (dq->trigger)
+        bl_buf_adds(&text, timers ? " AND d.trigger LIKE 'timer:%'" : " AND d.trigger = ?3");
+    if (dq->verdict)
+        bl_buf_adds(&text, no_verdict ? " AND d.verdict IS NULL" : " AND d.verdict = ?4");
+    if (dq->since_ms > INT64_MIN)
+        bl_buf_adds(&text, " AND d.at_ms >= ?5");
+    if (dq->until_ms < INT64_MAX)
+        bl_buf_adds(&text, " AND d.at_ms < ?6");
+    if (after_id)
+        bl_buf_printf(&text, " AND (d.at_ms, d.id) %s (?7, ?8)", dq->desc ? "<" : ">");
+    if (dq->current)
+        bl_buf_adds(&text, " AND NOT EXISTS (SELECT 1 FROM decisions n WHERE n.type = d.type"
+                           " AND n.record_id = d.record_id AND n.policy = d.policy AND n.id > d.id)"
+                           " AND EXISTS (SELECT 1 FROM records r WHERE r.type = d.type AND r.id = d.record_id"
+                           " AND r.deleted_ms IS NULL)");
+    bl_buf_printf(&text, " ORDER BY d.at_ms%s, d.id%s LIMIT ?9", dq->desc ? " DESC" : "", dq->desc ? " DESC" : "");
+    sqlite3_stmt *q = dyn_stmt(s, text.data);
+    bl_buf_free(&text);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, dq->policy);
+    bind_text(q, 2, dq->type);
+    bind_text(q, 3, timers ? NULL : dq->trigger);
+    bind_text(q, 4, no_verdict ? NULL : dq->verdict);
+    sqlite3_bind_int64(q, 5, dq->since_ms);
+    sqlite3_bind_int64(q, 6, dq->until_ms);
+    sqlite3_bind_int64(q, 7, after_key);
+    sqlite3_bind_int64(q, 8, after_id ? strtoll(after_id, NULL, 10) : 0);
+    sqlite3_bind_int(q, 9, dq->limit + 1);
+    return page(s, q, cols, dq->limit, 10, 0, out, next, "cannot list the decisions");
 }
 
 int bl_store_add_points(bl_store_t *s, const char *subject, const char *period, int64_t points, const char *reason,
@@ -1519,3 +1830,5 @@ void bl_store_unlock(const char *path, int fd)
 }
 
 int bl_store_vacuum(bl_store_t *s) { return exec(s, "VACUUM") == BL_OK ? BL_OK : db_fail(s, "cannot compact the database"); }
+
+int bl_store_readonly(bl_store_t *s) { return sqlite3_db_readonly(s->db, "main") == 1; }

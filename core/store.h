@@ -42,6 +42,40 @@ int bl_store_get(bl_store_t *s, const char *type, const char *id, bl_record *out
 int bl_store_put(bl_store_t *s, const char *type, const char *id, cJSON *fields, int64_t expect_version,
                  int64_t now_ms, int64_t *new_version);
 
+/* Deletes record type/id softly: get, find, count, sum and the queries no longer see it; its history and
+ * decisions stay; its pending deadlines end (state "deleted"). A later put recreates it (created anew,
+ * its versions going on after the last). expect_version >= 0: it must be at that version, else
+ * BL_CONFLICT. BL_NOTFOUND when there is no such record. *out (may be NULL) gets what was deleted. */
+int bl_store_delete(bl_store_t *s, const char *type, const char *id, int64_t expect_version, int64_t now_ms,
+                    bl_record *out);
+
+/* Conditions on a record's top-level fields. A value matches the same JSON value only ("1" does not match
+ * 1; null matches null or absent); NE and NOT_IN match what EQ and IN do not (an absent field too);
+ * LT..GE compare numbers with numbers and text with text (byte order), never other kinds. */
+typedef enum { BL_OP_EQ, BL_OP_NE, BL_OP_LT, BL_OP_LE, BL_OP_GT, BL_OP_GE, BL_OP_IN, BL_OP_NOT_IN } bl_op;
+typedef struct bl_cond {
+    const char *field;
+    bl_op op;
+    const cJSON *value; /* borrowed: a string, number, true, false or null; IN, NOT_IN: an array of them */
+} bl_cond;
+
+/* The orders a record query can take without sorting: by id, or by the store's creation or update time
+ * (indexed; then by id). A record field has no index, so no order. */
+typedef enum { BL_SORT_ID, BL_SORT_CREATED, BL_SORT_UPDATED } bl_sort;
+typedef struct bl_record_query {
+    const char *type;
+    const bl_cond *conds; /* every one must hold */
+    int nconds;
+    bl_sort sort;
+    int desc;          /* descending */
+    const char *after; /* the cursor of the page before (its *next), or NULL */
+    int limit;         /* 1 or more */
+} bl_record_query;
+/* The page of records q asks for: *out a new JSON array of field objects; *next (malloc'd; may be NULL)
+ * the cursor of the next page, NULL when this one is the last. BL_INVALID (with the message) for a
+ * condition that cannot be asked or a cursor that is not one. */
+int bl_store_query(bl_store_t *s, const bl_record_query *q, cJSON **out, char **next);
+
 /* Records of a type whose top-level fields equal every entry of filter (a JSON object, may be NULL),
  * ordered by id, ids > after (may be NULL), at most limit. *out is a new JSON array of field objects. */
 int bl_store_find(bl_store_t *s, const char *type, cJSON *filter, const char *after, int limit, cJSON **out);
@@ -67,6 +101,21 @@ int bl_store_add_decision(bl_store_t *s, const bl_decision_row *d, int64_t *deci
 /* [{"id":..,"policy":..,"version":..,"verdict":..,"explanation":..,"reasons":[..],"changes":{..},
  *   "record_version":..,"trigger":..,"at":".."}], oldest first. */
 int bl_store_decisions(bl_store_t *s, const char *type, const char *id, cJSON **out);
+
+/* Decisions across records, by time (then by decision id). */
+typedef struct bl_decision_query {
+    const char *policy, *type; /* NULL: any */
+    const char *verdict;       /* NULL: any; "none": those that gave none */
+    const char *trigger;       /* NULL: any; "timer": every deadline's; else exactly ("write", "timer:NAME") */
+    int64_t since_ms, until_ms; /* since <= at < until; INT64_MIN, INT64_MAX: no bound */
+    int current; /* only the latest decision of each record and policy, on records not deleted */
+    int desc;    /* newest first */
+    const char *after; /* the cursor of the page before (its *next), or NULL */
+    int limit;         /* 1 or more */
+} bl_decision_query;
+/* [{"decision","type","id","record_version","policy","version","verdict","explanation","reasons",
+ *   "trigger","at","at_ms"}]; *next (malloc'd; may be NULL) the cursor of the next page or NULL. */
+int bl_store_query_decisions(bl_store_t *s, const bl_decision_query *q, cJSON **out, char **next);
 
 /* The points ledger. period is "YYYY-MM". */
 int bl_store_add_points(bl_store_t *s, const char *subject, const char *period, int64_t points,
@@ -152,6 +201,8 @@ void bl_checkpointer_close(bl_checkpointer *c);
  * writer begins while every frame is in the database file: catch_up copies the last frames on the
  * store's own connection, between two transactions, so that the next one restarts it. */
 int bl_store_catch_up(bl_store_t *s, int *wal_frames);
+int bl_store_wal_frames(bl_store_t *s); /* frames in the WAL after the last commit */
+int bl_store_readonly(bl_store_t *s);   /* SQLite opened it read-only (a read-only file or disk) */
 /* One PASSIVE checkpoint on a connection opened for it. */
 int bl_store_checkpoint(const char *path, char **err);
 

@@ -1,6 +1,7 @@
 # lib.sh — sourced by the e2e tests (`. "$(dirname "$0")/lib.sh"`): BYLAW (the program given as $1),
 # ROOT (the source tree), WORK (a temporary directory; it and the process in PID go at exit), and the
-# checks ok, fail, check, has; finish prints the closing 'N passed, N failed' and exits.
+# checks ok, fail, check, has; serve and unserve start and stop `bylaw serve` (URL); finish prints the
+# closing 'N passed, N failed' and exits.
 BYLAW=$(realpath "${1:-./bylaw}")
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORK=$(mktemp -d)
@@ -15,4 +16,18 @@ check() { # check NAME EXPECTED ACTUAL
 has() { # has NAME NEEDLE HAYSTACK
   case "$3" in *"$2"*) ok "$1" ;; *) fail "$1: [$2] not in [${3:0:400}]" ;; esac
 }
+serve() { # serve [ARGS]: bylaw serve on a free loopback port (WORK/e2e.db, WORK/policies); sets PID and URL
+  : > "$WORK/serve.log"
+  "$BYLAW" serve --db "$WORK/e2e.db" --policies "$WORK/policies" --listen 127.0.0.1:0 --scripts "$ROOT/scripts" \
+    "$@" 2> "$WORK/serve.log" &
+  PID=$!
+  local port=
+  for _ in $(seq 200); do
+    port=$(grep -o 'serving http://127.0.0.1:[0-9]*' "$WORK/serve.log" | grep -o '[0-9]*$')
+    [ -n "$port" ] && curl -s "http://127.0.0.1:$port/health" > /dev/null && break
+    sleep 0.05
+  done
+  URL="http://127.0.0.1:$port"
+}
+unserve() { kill -TERM "$PID"; wait "$PID"; local rc=$?; PID=; return $rc; }
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }

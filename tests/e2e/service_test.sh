@@ -95,7 +95,7 @@ deep=$(printf '%.0s[' $(seq 100))1$(printf '%.0s]' $(seq 100))
 check "nesting too deep is 400" 400 "$(code -X PUT "$URL/records/client/c3" -d "{\"a\":$deep}")"
 check "an array body is 400" 400 "$(code -X PUT "$URL/records/client/c3" -d '[1,2]')"
 check "an unknown path is 404" 404 "$(code "$URL/nope")"
-check "a wrong method is 405" 405 "$(code -X DELETE "$URL/records/client/c1")"
+check "a wrong method is 405" 405 "$(code -X POST "$URL/records/client/c1")"
 
 # policies: a broken PUT keeps the old one, a good one is activated and tested
 check "a broken policy PUT is 422" 422 "$(code -X PUT "$URL/policies/client_grade" --data-binary 'policy { name = ')"

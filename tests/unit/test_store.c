@@ -1,5 +1,6 @@
-/* test_store.c — the record store: schema migration, records and history, filters, decisions, ledger,
- * events, policy versions, timers, nested transactions and rollback after an injected write fault. */
+/* test_store.c — the record store: schema migration, records and history, filters, queries with
+ * comparisons and pages, soft delete, decisions and their queue, ledger, events, policy versions, timers,
+ * nested transactions and rollback after an injected write fault. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -868,6 +869,228 @@ static void test_timers(void **state)
     assert_int_equal(next, T0 + 400);
 }
 
+/* Queries, soft delete ------------------------------------------------------------------------------ */
+
+/* The ids of the records of type meeting conds ("field op json-value" each, '|' between), sorted and
+ * paged as asked; *next (may be NULL) gets the cursor. BL_OK or the error code. */
+static int query_ids(bl_store_t *s, const char *type, const char *conds, bl_sort sort, int desc, const char *after,
+                     int limit, char *buf, size_t n, char **next)
+{
+    bl_cond c[8];
+    cJSON *vals[8];
+    int nc = 0;
+    char text[256];
+    snprintf(text, sizeof text, "%s", conds ? conds : "");
+    char *save = NULL;
+    for (char *t = strtok_r(text, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+        char field[32], op[8], value[128];
+        assert_int_equal(sscanf(t, "%31s %7s %127[^\n]", field, op, value), 3);
+        static const char *const ops[] = {"=", "!=", "<", "<=", ">", ">=", "in", "notin"};
+        int o = 0;
+        while (strcmp(ops[o], op) != 0)
+            o++;
+        vals[nc] = js(value);
+        c[nc] = (bl_cond){.field = strdup(field), .op = (bl_op)o, .value = vals[nc]};
+        nc++;
+    }
+    bl_record_query q = {.type = type, .conds = c, .nconds = nc, .sort = sort, .desc = desc, .after = after,
+                         .limit = limit};
+    cJSON *out = NULL;
+    int rc = bl_store_query(s, &q, &out, next);
+    buf[0] = '\0';
+    if (rc == BL_OK)
+        ids(out, buf, n);
+    else
+        assert_null(out);
+    cJSON_Delete(out);
+    for (int i = 0; i < nc; i++) {
+        free((char *)c[i].field);
+        cJSON_Delete(vals[i]);
+    }
+    return rc;
+}
+
+static void test_query_conditions(void **state)
+{
+    fx *f = *state;
+    seed_clients(f->s);
+    char b[128];
+    const struct {
+        const char *conds, *ids;
+    } cases[] = {
+        {"revenue >= 200000", "c1,c4"},
+        {"revenue > 200000", "c1"},
+        {"revenue < 30000", "c2,c5"}, /* "unknown" is text: never below a number */
+        {"revenue <= 5", "c5"},
+        {"revenue > \"a\"", "c3"}, /* text with text */
+        {"grade in [\"gold\",\"vip\"]", "c1,c2,c3,c4"},
+        {"grade notin [\"gold\"]", "c2,c5"},
+        {"grade != \"gold\"", "c2,c5"},
+        {"grade = null", "c5"},
+        {"grade != null", "c1,c2,c3,c4"},
+        {"vip != true", "c2,c4,c5"}, /* 1 is not true; absent is not true */
+        {"revenue >= 20000|revenue < 250000", "c2,c4"},
+        {"nothing >= 0", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        assert_int_equal(query_ids(f->s, "client", cases[i].conds, BL_SORT_ID, 0, NULL, 10, b, sizeof b, NULL), BL_OK);
+        if (strcmp(b, cases[i].ids) != 0)
+            fail_msg("%s: expected [%s], got [%s]", cases[i].conds, cases[i].ids, b);
+    }
+    assert_int_equal(query_ids(f->s, "client", "revenue >= true", BL_SORT_ID, 0, NULL, 10, b, sizeof b, NULL),
+                     BL_INVALID);
+    assert_non_null(strstr(bl_store_errmsg(f->s), "'revenue'"));
+    assert_int_equal(query_ids(f->s, "client", "grade in []", BL_SORT_ID, 0, NULL, 10, b, sizeof b, NULL), BL_INVALID);
+    assert_int_equal(query_ids(f->s, "client", "grade in [[1]]", BL_SORT_ID, 0, NULL, 10, b, sizeof b, NULL),
+                     BL_INVALID);
+}
+
+static void test_query_order_and_pages(void **state)
+{
+    fx *f = *state;
+    put(f->s, "client", "a", "{\"id\":\"a\",\"n\":1}", -1, T0 + 30);
+    put(f->s, "client", "b", "{\"id\":\"b\",\"n\":2}", -1, T0 + 10);
+    put(f->s, "client", "c", "{\"id\":\"c\",\"n\":3}", -1, T0 + 20);
+    put(f->s, "client", "d", "{\"id\":\"d\",\"n\":4}", -1, T0 + 20);
+    put(f->s, "client", "b", "{\"id\":\"b\",\"n\":5}", -1, T0 + 40); /* updated last, created first */
+    char b[128], *next = NULL;
+    assert_int_equal(query_ids(f->s, "client", NULL, BL_SORT_ID, 1, NULL, 10, b, sizeof b, &next), BL_OK);
+    assert_string_equal(b, "d,c,b,a");
+    assert_null(next);
+    assert_int_equal(query_ids(f->s, "client", NULL, BL_SORT_CREATED, 0, NULL, 10, b, sizeof b, NULL), BL_OK);
+    assert_string_equal(b, "b,c,d,a");
+    assert_int_equal(query_ids(f->s, "client", NULL, BL_SORT_UPDATED, 1, NULL, 2, b, sizeof b, &next), BL_OK);
+    assert_string_equal(b, "b,a");
+    char *cursor = next;
+    assert_non_null(cursor);
+    assert_int_equal(query_ids(f->s, "client", NULL, BL_SORT_UPDATED, 1, cursor, 2, b, sizeof b, &next), BL_OK);
+    assert_string_equal(b, "d,c"); /* equal times: by id, in the same direction */
+    assert_null(next);
+    free(cursor);
+    assert_int_equal(query_ids(f->s, "client", "n >= 2", BL_SORT_ID, 0, "b", 1, b, sizeof b, &next), BL_OK);
+    assert_string_equal(b, "c");
+    assert_string_equal(next, "c");
+    free(next);
+    assert_int_equal(query_ids(f->s, "client", NULL, BL_SORT_UPDATED, 0, "c", 2, b, sizeof b, NULL), BL_INVALID);
+    assert_non_null(strstr(bl_store_errmsg(f->s), "not a cursor"));
+}
+
+static void test_delete_is_soft(void **state)
+{
+    fx *f = *state;
+    bl_store_t *s = f->s;
+    put(s, "client", "c1", "{\"id\":\"c1\",\"n\":1}", -1, T0);
+    put(s, "client", "c1", "{\"id\":\"c1\",\"n\":2}", -1, T0 + 1);
+    put(s, "client", "c2", "{\"id\":\"c2\",\"n\":3}", -1, T0 + 1);
+    assert_int_equal(set_timer(s, "client", "c1", "remind", "p", T0 + 100, NULL, T0), BL_OK);
+    bl_record r = {0};
+    assert_int_equal(bl_store_delete(s, "client", "c1", 1, T0 + 2, &r), BL_CONFLICT);
+    assert_null(r.fields);
+    assert_int_equal(bl_store_delete(s, "client", "c1", -1, T0 + 2, &r), BL_OK);
+    assert_int_equal(r.version, 2);
+    assert_int_equal((int)num(r.fields, "n"), 2);
+    bl_record_clear(&r);
+    assert_int_equal(bl_store_get(s, "client", "c1", &r), BL_NOTFOUND);
+    assert_int_equal(bl_store_delete(s, "client", "c1", -1, T0 + 3, NULL), BL_NOTFOUND);
+    assert_int_equal(count(s, "client", NULL), 1);
+    char b[64];
+    assert_string_equal(find_ids(s, "client", NULL, NULL, 10, b, sizeof b), "c2");
+    cJSON *h = NULL;
+    assert_int_equal(bl_store_history(s, "client", "c1", &h), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(h), 2); /* the history stays */
+    cJSON_Delete(h);
+    int64_t next = 0;
+    assert_int_equal(bl_store_timer_next(s, &next), BL_OK);
+    assert_int_equal(next, -1); /* its deadline ended with it */
+
+    assert_int_equal(put(s, "client", "c1", "{\"id\":\"c1\",\"n\":9}", 2, T0 + 5), BL_CONFLICT);
+    assert_non_null(strstr(bl_store_errmsg(s), "deleted"));
+    assert_int_equal(put(s, "client", "c1", "{\"id\":\"c1\",\"n\":9}", 0, T0 + 5), 3); /* recreated: version 3 */
+    assert_int_equal(bl_store_get(s, "client", "c1", &r), BL_OK);
+    assert_int_equal(r.created_ms, T0 + 5);
+    bl_record_clear(&r);
+    /* the deadline proposed again with the same due is armed again */
+    assert_int_equal(set_timer(s, "client", "c1", "remind", "p", T0 + 100, NULL, T0 + 5), BL_OK);
+    assert_int_equal(bl_store_timer_next(s, &next), BL_OK);
+    assert_int_equal(next, T0 + 100);
+}
+
+/* The record/policy of each decision of q, joined with ','. */
+static const char *decision_keys(bl_store_t *s, bl_decision_query q, char *buf, size_t n, char **next)
+{
+    cJSON *out = NULL;
+    if (q.limit == 0)
+        q.limit = 10;
+    assert_int_equal(bl_store_query_decisions(s, &q, &out, next), BL_OK);
+    buf[0] = '\0';
+    const cJSON *d;
+    cJSON_ArrayForEach(d, out)
+        snprintf(buf + strlen(buf), n - strlen(buf), "%s%s/%s", buf[0] ? "," : "", str(d, "id"), str(d, "policy"));
+    cJSON_Delete(out);
+    return buf;
+}
+
+static void test_query_decisions(void **state)
+{
+    fx *f = *state;
+    bl_store_t *s = f->s;
+    const struct {
+        const char *id, *policy, *verdict, *trigger;
+        int64_t at;
+    } rows[] = {
+        {"c1", "grade", "hold", "write", T0},      {"c1", "grade", "pass", "write", T0 + 1},
+        {"c2", "grade", "hold", "write", T0 + 2},  {"c3", "screen", "hold", "timer:remind", T0 + 3},
+        {"c4", "grade", NULL, "write", T0 + 4},    {"c1", "screen", "hold", "write", T0 + 5},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        put(s, "client", rows[i].id, "{}", -1, rows[i].at);
+        bl_decision_row d = {"client", rows[i].id, 1, rows[i].policy, "v1", rows[i].verdict, "why", NULL, NULL,
+                             rows[i].trigger, rows[i].at};
+        assert_int_equal(bl_store_add_decision(s, &d, NULL), BL_OK);
+    }
+    char b[256], *next = NULL;
+    bl_decision_query all = {.since_ms = INT64_MIN, .until_ms = INT64_MAX};
+    bl_decision_query q = all;
+    q.verdict = "hold", q.current = 1, q.desc = 1;
+    assert_string_equal(decision_keys(s, q, b, sizeof b, NULL), "c1/screen,c3/screen,c2/grade");
+    q.current = 0;
+    assert_string_equal(decision_keys(s, q, b, sizeof b, NULL), "c1/screen,c3/screen,c2/grade,c1/grade");
+    q = all, q.verdict = "none";
+    assert_string_equal(decision_keys(s, q, b, sizeof b, NULL), "c4/grade");
+    q = all, q.trigger = "timer";
+    assert_string_equal(decision_keys(s, q, b, sizeof b, NULL), "c3/screen");
+    q = all, q.trigger = "write", q.policy = "grade", q.since_ms = T0 + 1, q.until_ms = T0 + 4;
+    assert_string_equal(decision_keys(s, q, b, sizeof b, NULL), "c1/grade,c2/grade");
+    q = all, q.limit = 2;
+    assert_string_equal(decision_keys(s, q, b, sizeof b, &next), "c1/grade,c1/grade");
+    assert_non_null(next);
+    q.after = next;
+    char *first = next;
+    assert_string_equal(decision_keys(s, q, b, sizeof b, &next), "c2/grade,c3/screen");
+    free(first);
+    free(next);
+    q = all, q.after = "12:x", q.limit = 10;
+    cJSON *out = NULL;
+    assert_int_equal(bl_store_query_decisions(s, &q, &out, NULL), BL_INVALID);
+    assert_null(out);
+
+    /* the full row; a deleted record leaves the current queue */
+    q = all, q.type = "client", q.policy = "grade", q.verdict = "hold", q.current = 1, q.limit = 10;
+    assert_int_equal(bl_store_query_decisions(s, &q, &out, NULL), BL_OK);
+    cJSON *d = cJSON_GetArrayItem(out, 0);
+    assert_string_equal(str(d, "type"), "client");
+    assert_string_equal(str(d, "id"), "c2");
+    assert_string_equal(str(d, "version"), "v1");
+    assert_string_equal(str(d, "explanation"), "why");
+    assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(d, "reasons")));
+    assert_int_equal((int64_t)num(d, "at_ms"), T0 + 2);
+    assert_string_equal(str(d, "at"), "2023-11-15T06:13:20.002+08:00");
+    assert_int_equal((int)num(d, "record_version"), 1);
+    cJSON_Delete(out);
+    assert_int_equal(bl_store_delete(s, "client", "c2", -1, T0 + 9, NULL), BL_OK);
+    assert_string_equal(decision_keys(s, q, b, sizeof b, NULL), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -897,6 +1120,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_durable_switch, file_setup, teardown),
         cmocka_unit_test_setup_teardown(test_timers, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_timer_fires_once_per_due, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_conditions, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_order_and_pages, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_is_soft, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_decisions, mem_setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
