@@ -44,6 +44,12 @@ void bl_repl_fail(bl_repl *r, const char *fmt, ...)
     va_start(ap, fmt);
     char *msg = bl_vstrdupf(fmt, ap);
     va_end(ap);
+    if (r->mode == BL_REPL_READ_ONLY && strstr(msg, "database is locked")) {
+        char *more = bl_strdupf("%s (another connection holds the write lock, or wrote after this session began "
+                                "reading: .rollback, then try again)", msg);
+        free(msg);
+        msg = more;
+    }
     fflush(stdout);
     if (r->first == 0) /* the session is starting */
         fprintf(stderr, "bylaw repl: %s\n", msg);
@@ -298,10 +304,15 @@ static int cmd_commit(bl_repl *r, char *args)
 static int cmd_rollback(bl_repl *r, char *args)
 {
     (void)args;
-    if (nothing_to_end(r, "roll back"))
+    if (r->mode != BL_REPL_READ_ONLY) {
+        nothing_to_end(r, "roll back");
         return BL_OK;
-    bl_store_rollback(r->s);
-    printf("rolled back: %s is as it was when the session began (or at the last .commit)\n", r->o->db);
+    }
+    if (r->dirty)
+        printf("rolled back: %s is as it was when the session began (or at the last .commit)\n", r->o->db);
+    else
+        printf("nothing was written; the session now reads %s as it is\n", r->o->db);
+    bl_store_rollback(r->s); /* and a new snapshot with the next read */
     return session_begin(r);
 }
 
@@ -332,7 +343,7 @@ static const struct command {
     int fields;             /* its last argument is a table, which may go on over several lines */
 } commands[] = {
     {"help", "", "this list", cmd_help, cmd_help, NULL, 0},
-    {"eval", "TYPE {fields}", "evaluate a record without storing it: verdicts, changes, points, deadlines and why",
+    {"eval", "TYPE {fields}", "evaluate a record, not stored: verdicts, changes, points, deadlines, why",
      bl_local_eval, NULL,
      "the service has no route that evaluates without storing yet: .put stores (writer role), or try the record in "
      "a local session (bylaw repl --policies DIR)",
@@ -342,16 +353,16 @@ static const struct command {
     {"get", "TYPE ID", "a stored record", bl_local_get, bl_remote_get, NULL, 0},
     {"find", "TYPE [{filter}]", "the stored records whose fields equal the filter's", bl_local_find, bl_remote_find,
      NULL, 1},
-    {"explain", "TYPE ID", "the stored decisions of a record: explanations and policy versions", bl_local_explain,
+    {"explain", "TYPE ID", "the stored decisions of a record, why, by which policy version", bl_local_explain,
      bl_remote_explain, NULL, 0},
     {"timers", "[TYPE [ID]]", "the pending deadlines, earliest first", bl_local_timers, bl_remote_timers, NULL, 0},
-    {"advance", "DURATION|next", "move the virtual clock (\"2 working days\"), firing the deadlines on the way",
+    {"advance", "DURATION|next", "move the virtual clock (\"2 working days\"), firing deadlines on the way",
      bl_local_advance, bl_remote_advance, NULL, 0},
     {"clock", "[TIME]", "the clock; with TIME, set the virtual clock there (firing nothing)", bl_local_clock,
      bl_remote_clock, NULL, 0},
     {"types", "", "the record types, their policies and the fields they declare", bl_local_types, bl_remote_types,
      NULL, 0},
-    {"reload", "", "read the policy directory again (errors with file:line; the old policies stay)",
+    {"reload", "", "read the policy directory again (errors: file:line; the old ones stay)",
      bl_local_reload, NULL, "the service reloads its policy directory by itself when a file changes", 0},
     {"test", "[PATTERN]", "run the policy tests (only those whose name contains PATTERN)", bl_local_test, NULL,
      "the service runs the tests before it takes a policy; here, run bylaw test", 0},
@@ -392,10 +403,10 @@ static int cmd_help(bl_repl *r, char *args)
         const struct command *c = &commands[i];
         char head[64];
         snprintf(head, sizeof head, ".%s %s", c->name, c->args);
-        printf("  %-26s %s%s\n", head, c->help,
+        printf("  %-24s %s%s\n", head, c->help,
                r->mode == BL_REPL_REMOTE && c->remote == NULL ? " (not with --connect)" : "");
     }
-    printf("Tab completes; Ctrl-C drops the line typed or stops the line running. Now: %s.\n", mode_note(r));
+    printf("Tab completes; Ctrl-C drops the line typed or stops the line running.\nNow: %s.\n", mode_note(r));
     return BL_OK;
 }
 

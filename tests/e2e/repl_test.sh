@@ -113,6 +113,23 @@ check "--write: the record is stored without .commit" "c2|vip" \
   "$(sqlite3 w.db "SELECT id, json_extract(body, '$.grade') FROM records WHERE type = 'client'")"
 out=$(printf '%s\n' '.put client {id = "c3", annual_revenue = 1}' '.rollback' '.get client c3' | repl --db w.db 2>&1)
 has ".rollback drops the session's writes" "stdin:3: no record client/c3" "$out"
+cp k.db snap.db
+mkfifo snap.fifo
+repl --db snap.db < snap.fifo > snap.out 2>&1 &
+PID=$!
+exec 3> snap.fifo
+echo '.get complaint k1' >&3
+sleep 0.3
+"$BYLAW" eval client --policies "$P" --db snap.db '{"id":"z","annual_revenue":1}' > /dev/null
+echo '.put client {id = "y", annual_revenue = 1}' >&3
+echo '.rollback' >&3
+echo '.put client {id = "y", annual_revenue = 1}' >&3
+exec 3>&-
+wait "$PID"; PID=
+out=$(cat snap.out)
+has "read-only: a write after another writer's commit fails, and says what to do" \
+  'database is locked (another connection holds the write lock, or wrote after this session began reading: .rollback, then try again)' "$out"
+has "... .rollback reads the database afresh, and the write goes through" 'client/y: stored as version 1' "$out"
 out=$(repl --db none.db < /dev/null 2>&1); rc=$?
 has "a read-only session needs an existing database" "none.db does not exist" "$out"
 check "... exit status 1, and no file made" "1 no" "$rc $([ -e none.db ] && echo yes || echo no)"
