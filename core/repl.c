@@ -81,6 +81,35 @@ char *bl_repl_word(char **args)
     return w;
 }
 
+cJSON *bl_repl_put_args(bl_repl *r, char *args, const char **type, const char **id)
+{
+    *type = bl_repl_word(&args);
+    if (*type == NULL || *args == '\0') {
+        bl_repl_fail(r, "usage: .put TYPE {id = \"...\", field = value, ...}");
+        return NULL;
+    }
+    cJSON *fields = bl_repl_fields(r, args);
+    *id = bl_json_str(fields, "id");
+    if (fields && (*id == NULL || **id == '\0')) {
+        bl_repl_fail(r, "the record needs a string id to be stored: .put %s {id = \"...\", ...}", *type);
+        cJSON_Delete(fields);
+        return NULL;
+    }
+    return fields;
+}
+
+int bl_repl_find_args(bl_repl *r, char *args, const char **type, cJSON **filter)
+{
+    *filter = NULL;
+    if ((*type = bl_repl_word(&args)) == NULL) {
+        bl_repl_fail(r, "usage: .find TYPE [{field = value, ...}]");
+        return BL_ERR;
+    }
+    if (*args && (*filter = bl_repl_fields(r, args)) == NULL)
+        return BL_ERR;
+    return BL_OK;
+}
+
 void bl_repl_push_fn(bl_repl *r, const char *name)
 {
     lua_rawgeti(r->L, LUA_REGISTRYINDEX, r->mod_ref);

@@ -51,6 +51,12 @@ void bl_repl_print(bl_repl *r, const char *fn, const cJSON *v, const char *title
 /* The fields a dot-command was given: a Lua table constructor ({annual_revenue = 200000}) or a JSON
  * object. NULL after reporting the problem. Caller deletes. */
 cJSON *bl_repl_fields(bl_repl *r, const char *text);
+/* The arguments of .put, TYPE {fields}: the fields (caller deletes), which hold a string id (*id points
+ * into them); NULL after reporting what is wrong. */
+cJSON *bl_repl_put_args(bl_repl *r, char *args, const char **type, const char **id);
+/* The arguments of .find, TYPE [{filter}]: BL_OK with *filter (NULL when none is given; caller deletes),
+ * or BL_ERR after reporting. */
+int bl_repl_find_args(bl_repl *r, char *args, const char **type, cJSON **filter);
 /* The next word of *args (whitespace-separated; *args moves past it), or NULL when none is left. */
 char *bl_repl_word(char **args);
 

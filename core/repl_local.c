@@ -95,18 +95,10 @@ int bl_local_eval(bl_repl *r, char *args)
 
 int bl_local_put(bl_repl *r, char *args)
 {
-    char *type = bl_repl_word(&args);
-    if (type == NULL || *args == '\0')
-        return usage(r, ".put TYPE {id = \"...\", field = value, ...}");
-    cJSON *fields = bl_repl_fields(r, args), *out = NULL;
+    const char *type, *id;
+    cJSON *fields = bl_repl_put_args(r, args, &type, &id), *out = NULL;
     if (fields == NULL)
         return BL_ERR;
-    const char *id = bl_json_str(fields, "id");
-    if (id == NULL || *id == '\0') {
-        cJSON_Delete(fields);
-        bl_repl_fail(r, "the record needs a string id to be stored: .put %s {id = \"...\", ...}", type);
-        return BL_ERR;
-    }
     char *err = NULL;
     int rc = bl_repl_register(r);
     if (rc == BL_OK)
@@ -167,11 +159,9 @@ int bl_local_get(bl_repl *r, char *args)
 
 int bl_local_find(bl_repl *r, char *args)
 {
-    char *type = bl_repl_word(&args);
-    if (type == NULL)
-        return usage(r, ".find TYPE [{field = value, ...}]");
-    cJSON *filter = NULL, *items = NULL;
-    if (*args && (filter = bl_repl_fields(r, args)) == NULL)
+    const char *type;
+    cJSON *filter, *items = NULL;
+    if (bl_repl_find_args(r, args, &type, &filter) != BL_OK)
         return BL_ERR;
     int rc = bl_store_find(r->s, type, filter, NULL, FIND_LIMIT + 1, &items);
     cJSON_Delete(filter);

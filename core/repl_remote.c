@@ -150,7 +150,7 @@ void bl_remote_close(void)
     curl_global_cleanup();
 }
 
-/* GET path (built from fmt and the escaped segments), shown with the Lua half's fn under title. */
+/* GET path, shown with the Lua half's fn under title. */
 static int get_and_show(bl_repl *r, const char *path, const char *fn, const char *title)
 {
     cJSON *a = NULL;
@@ -195,11 +195,9 @@ int bl_remote_explain(bl_repl *r, char *args)
 
 int bl_remote_find(bl_repl *r, char *args)
 {
-    char *type = bl_repl_word(&args);
-    if (type == NULL)
-        return usage(r, ".find TYPE [{field = value, ...}]");
-    cJSON *filter = NULL, *f;
-    if (*args && (filter = bl_repl_fields(r, args)) == NULL)
+    const char *type;
+    cJSON *filter, *f;
+    if (bl_repl_find_args(r, args, &type, &filter) != BL_OK)
         return BL_ERR;
     char *et = escaped(type);
     bl_buf path = {0};
@@ -254,18 +252,10 @@ int bl_remote_types(bl_repl *r, char *args)
 
 int bl_remote_put(bl_repl *r, char *args)
 {
-    char *type = bl_repl_word(&args);
-    if (type == NULL || *args == '\0')
-        return usage(r, ".put TYPE {id = \"...\", field = value, ...}");
-    cJSON *fields = bl_repl_fields(r, args), *a = NULL;
+    const char *type, *id;
+    cJSON *fields = bl_repl_put_args(r, args, &type, &id), *a = NULL;
     if (fields == NULL)
         return BL_ERR;
-    const char *id = bl_json_str(fields, "id");
-    if (id == NULL || *id == '\0') {
-        cJSON_Delete(fields);
-        bl_repl_fail(r, "the record needs a string id to be stored: .put %s {id = \"...\", ...}", type);
-        return BL_ERR;
-    }
     char *et = escaped(type), *ei = escaped(id), *body = bl_json_dump(fields);
     char *path = bl_strdupf("/records/%s/%s", et, ei);
     char title[600];
