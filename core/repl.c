@@ -1,6 +1,4 @@
-/* repl.c — `bylaw repl`: the session (the policy set and a store in this process, or a running service),
- * the loop that reads chunks, the dot-command table, completion, and the session transaction that
- * leaves the database as it was unless .commit. The Lua lines are repl_lua.c's. */
+/* repl.c — `bylaw repl`'s session: the loop, the dot-command table, completion, the session transaction. */
 #include <errno.h>
 #include <lauxlib.h>
 #include <lualib.h>

@@ -1,6 +1,4 @@
-/* repl.h — `bylaw repl`, the policy workbench: the session and its dot-commands (repl.c), the same
- * prompt against a running service (repl_remote.c), and lines read with editing, history and
- * completion (repl_input.c). */
+/* repl.h — `bylaw repl`, the policy workbench: what its files (repl*.c) share. */
 #ifndef BL_REPL_H
 #define BL_REPL_H
 

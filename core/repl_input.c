@@ -1,6 +1,4 @@
-/* repl_input.c — the lines `bylaw repl` reads: on a terminal through libedit (emacs keys, a history
- * file that keeps a multi-line chunk as one entry, Tab completion, Ctrl-C dropping the line typed),
- * otherwise plain lines from standard input. */
+/* repl_input.c — the lines `bylaw repl` reads: libedit on a terminal (history, Tab, Ctrl-C), else plain. */
 #include <errno.h>
 #include <histedit.h>
 #include <locale.h>

@@ -1,6 +1,4 @@
-/* repl_local.c — the dot-commands of a local `bylaw repl` session: records evaluated and stored by the
- * policy set in this process, the store read, the virtual clock moved with the deadlines it passes
- * fired, the policy directory reloaded and its tests run. */
+/* repl_local.c — the dot-commands of a local `bylaw repl` session, on the engine in this process. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,4 @@
-/* repl_lua.c — the Lua of `bylaw repl`: the lines typed, compiled as an expression (its values
- * printed) or as statements whose top-level locals stay in the session's environment for the lines
- * after; each run on a thread of its own that Ctrl-C stops; the tables the dot-commands take; the
- * environment itself, carried over to a reloaded policy set. */
+/* repl_lua.c — the Lua typed at `bylaw repl`: lines that keep their locals, Ctrl-C, the commands' tables. */
 #include <lauxlib.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,7 +13,6 @@
 /* The helpers of scripts/ that lines typed see as globals (policies require them). */
 static const char *const helpers[] = {"threshold", "dtable", "fmt", "schedule", NULL};
 
-
 /* Ctrl-C ---------------------------------------------------------------------------------------------- */
 
 static lua_State *volatile running; /* the thread of the line being run, or NULL */
@@ -30,8 +26,9 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
 }
 
 /* SIGINT while a line runs: the line stops at its next instruction (lua_sethook is async-signal-safe,
- * as lua.c's own Ctrl-C shows). A second one before it did is a line stuck in a library call. Between
- * lines, Ctrl-C never reaches here: libedit takes it as a key. */
+ * as lua.c's own Ctrl-C shows). A second one before the first took effect (a line stuck in a library
+ * call, a command still running) leaves. While a line is edited, Ctrl-C never reaches here: libedit
+ * takes it as a key. */
 void bl_repl_on_sigint(int sig)
 {
     (void)sig;
@@ -47,7 +44,6 @@ void bl_repl_on_sigint(int sig)
     if (co)
         lua_sethook(co, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
-
 
 /* Loads text typed from input line r->first on: named "stdin", its lines numbered as they were typed. */
 static int load_typed(bl_repl *r, const char *prefix, const char *text, const char *suffix)

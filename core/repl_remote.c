@@ -1,6 +1,4 @@
-/* repl_remote.c — `bylaw repl --connect URL`: the dot-commands as requests to a running service's HTTP
- * API (libcurl), shown in the same readable forms as a local session's; the service checks the token's
- * role. */
+/* repl_remote.c — `bylaw repl --connect`: the dot-commands as requests to a running service (libcurl). */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,7 @@
--- _repl.lua — `bylaw repl`'s Lua half (trusted, not visible to policies): the pretty-printer of values,
--- the readable forms of what the dot-commands answer, and the candidates of tab completion.
--- core/repl.c loads it once per Lua state with C = { runtime = R (the policy set's runtime, absent in a
--- --connect session), env = the session's environment, base = the sandbox's globals, commands = the
--- dot-commands' names, null = json.null }.
+-- _repl.lua — `bylaw repl`'s Lua half (trusted): the pretty-printer, readable answers, completion candidates.
+
+-- From core/repl.c: runtime (the policy set's R; absent with --connect), env (the session's environment),
+-- base (the sandbox's globals), commands (the dot-commands' names), null (json.null).
 local C = ...
 
 local type, pairs, next, tostring, pcall, select = type, pairs, next, tostring, pcall, select
@@ -218,7 +217,8 @@ end
 function M.timers(ans, now)
   local list = ans.timers or {}
   if #list == 0 then return "no deadline is pending" end
-  local out = { fmt("%d pending deadline%s%s", #list, #list == 1 and "" or "s", now ~= "" and " (the clock: " .. now .. ")" or "") }
+  local clock = now ~= "" and " (the clock: " .. now .. ")" or "" -- a --connect session does not know it
+  local out = { fmt("%d pending deadline%s%s", #list, #list == 1 and "" or "s", clock) }
   for _, t in ipairs(list) do
     out[#out + 1] = fmt("  %s  %s/%s  %s  (policy %s)", str(t.due) or "?", str(t.type) or "?", str(t.id) or "?",
       str(t.name) or "?", str(t.policy) or "?")

@@ -1,10 +1,5 @@
 #!/usr/bin/env bash
-# repl_test.sh BYLAW — `bylaw repl` without a terminal, as a script runs it: Lua values printed, locals
-# kept, multi-line chunks, .eval shown readably (and as JSON), the exit status, a read-only session that
-# leaves the database as it was, .commit and --write that do not, .advance firing deadlines with their
-# escalations and points, .test, errors with file:line (a broken .reload too), the help texts, and
-# --connect against a running service with the token's role. The terminal side: repl_tmux_test.sh.
-# Closes with 'N passed, N failed'.
+# repl_test.sh BYLAW — `bylaw repl` through a pipe and with --connect; closes with 'N passed, N failed'.
 set -u
 . "$(dirname "$0")/lib.sh"
 cd "$WORK"

@@ -1,9 +1,5 @@
 #!/usr/bin/env bash
-# repl_tmux_test.sh BYLAW — `bylaw repl` on a terminal, driven through tmux: a multi-line function
-# recalled with up-arrow as one entry (in the session, and in the next one from the history file), Tab
-# completing a dot-command, a record type and a field name, Ctrl-C dropping the line being typed and
-# stopping `while true do end` with the prompt back. Skipped, saying so, when tmux is not installed.
-# Closes with 'N passed, N failed'.
+# repl_tmux_test.sh BYLAW — `bylaw repl` on a terminal (tmux; skipped without it); closes with 'N passed, N failed'.
 set -u
 . "$(dirname "$0")/lib.sh"
 if ! command -v tmux >/dev/null; then
