@@ -2,14 +2,14 @@
 # `make run` starts the service on the defaults, `make deps` installs the Debian packages,
 # `make install` installs under PREFIX (docs/operations.md).
 
-PKGS      := lua5.4 libuv sqlite3 libmicrohttpd libcjson libedit nettle libseccomp
-TEST_PKGS := cmocka libcurl
+PKGS      := lua5.4 libuv sqlite3 libmicrohttpd libcjson libedit nettle libseccomp libcurl
+TEST_PKGS := cmocka
 # Debian packages: what building needs (debian/control's Build-Depends lists the same; the package
 # test compares them), what the tests need, what building the .deb needs. `make deps` installs all.
 BUILD_DEBS   := pkg-config liblua5.4-dev libuv1-dev libsqlite3-dev libmicrohttpd-dev libcjson-dev \
-                libedit-dev nettle-dev libseccomp-dev
-TEST_DEBS    := libcmocka-dev libcurl4-openssl-dev curl sqlite3 lua5.4 bc wrk valgrind clang \
-                libclang-rt-14-dev groff-base
+                libedit-dev nettle-dev libseccomp-dev libcurl4-openssl-dev
+TEST_DEBS    := libcmocka-dev curl sqlite3 lua5.4 bc wrk valgrind clang \
+                libclang-rt-14-dev groff-base tmux
 PACKAGE_DEBS := debhelper dpkg-dev fakeroot
 DEB_PKGS     := build-essential $(BUILD_DEBS) $(TEST_DEBS) $(PACKAGE_DEBS)
 

@@ -271,7 +271,8 @@ int bl_engine_fire_fail(bl_store_t *s, const cJSON *timer, int64_t now, const ch
 /* Fires one due timer in this process: its handler runs on the current record, and what it proposes is
  * stored with the timer marked done, in one savepoint. A failing handler marks the timer failed (with
  * the message) so it does not fire again and again; nothing else changes. */
-static int fire_one(bl_host_t *h, bl_store_t *s, cJSON *timer, int64_t now, int *fired, char **log)
+static int fire_one(bl_host_t *h, bl_store_t *s, cJSON *timer, int64_t now, const bl_fire_watch *watch, int *fired,
+                    char **log)
 {
     bl_record rec = {0};
     cJSON *info = NULL, *res = NULL;
@@ -290,12 +291,16 @@ static int fire_one(bl_host_t *h, bl_store_t *s, cJSON *timer, int64_t now, int 
             *log = bl_strdupf("timer %s of %s/%s: %s", bl_json_str(timer, "name"), bl_json_str(timer, "type"),
                               bl_json_str(timer, "id"), err);
         rc = bl_engine_fire_fail(s, timer, now, err);
+        if (rc == BL_OK && watch)
+            watch->fired(watch->ud, timer, NULL, err);
     } else {
         char *cerr = NULL;
         rc = bl_engine_fire_commit(s, timer, rec.version, res, now, &cerr);
         free(cerr);
         if (rc == BL_OK)
             (*fired)++;
+        if (rc == BL_OK && watch)
+            watch->fired(watch->ud, timer, res, NULL);
     }
     free(err);
     cJSON_Delete(res);
@@ -303,7 +308,8 @@ static int fire_one(bl_host_t *h, bl_store_t *s, cJSON *timer, int64_t now, int 
     return rc;
 }
 
-int bl_engine_fire_due(bl_host_t *h, bl_store_t *s, int64_t now, int limit, int *fired, char **err)
+int bl_engine_fire_due(bl_host_t *h, bl_store_t *s, int64_t now, int limit, const bl_fire_watch *watch, int *fired,
+                       char **err)
 {
     *fired = 0;
     *err = NULL;
@@ -321,7 +327,7 @@ int bl_engine_fire_due(bl_host_t *h, bl_store_t *s, int64_t now, int limit, int 
     char *log = NULL;
     cJSON_ArrayForEach(t, due)
     {
-        if (fire_one(h, s, t, now, fired, &log) != BL_OK) {
+        if (fire_one(h, s, t, now, watch, fired, &log) != BL_OK) {
             *err = bl_strdupf("cannot store a fired timer: %s", bl_store_errmsg(s));
             break;
         }
@@ -343,7 +349,8 @@ int bl_engine_fire_due(bl_host_t *h, bl_store_t *s, int64_t now, int limit, int 
     return n;
 }
 
-int bl_engine_advance(bl_host_t *h, bl_store_t *s, int64_t target, int *fired, char **err)
+int bl_engine_advance(bl_host_t *h, bl_store_t *s, int64_t target, const bl_fire_watch *watch, int *fired,
+                      char **err)
 {
     *fired = 0;
     *err = NULL;
@@ -361,7 +368,7 @@ int bl_engine_advance(bl_host_t *h, bl_store_t *s, int64_t target, int *fired, c
         bl_clock_set_virtual(now);
         int n = 0;
         char *e = NULL;
-        int due = bl_engine_fire_due(h, s, now, 1000, &n, &e);
+        int due = bl_engine_fire_due(h, s, now, 1000, watch, &n, &e);
         *fired += n;
         if (due < 0) {
             *err = e;
@@ -373,5 +380,30 @@ int bl_engine_advance(bl_host_t *h, bl_store_t *s, int64_t target, int *fired, c
             free(e);
     }
     bl_clock_set_virtual(target > now ? target : now);
+    return BL_OK;
+}
+
+int bl_engine_advance_target(bl_store_t *s, const bl_cal_t *cal, const char *what, int64_t now, int64_t *target,
+                             char **err)
+{
+    *err = NULL;
+    if (strcmp(what, "next") == 0) {
+        if (bl_store_timer_next(s, target) != BL_OK) {
+            *err = bl_strdupf("%s", bl_store_errmsg(s));
+            return BL_ERR;
+        }
+        if (*target < 0)
+            return BL_NOTFOUND;
+        if (*target < now)
+            *target = now;
+        return BL_OK;
+    }
+    bl_cal_dur d;
+    if (bl_cal_dur_parse(what, &d, err) != BL_OK)
+        return BL_INVALID;
+    if (bl_cal_add(cal, now, d, target) != BL_OK) {
+        *err = bl_strdupf("the clock would leave the calendar's range");
+        return BL_INVALID;
+    }
     return BL_OK;
 }

@@ -5,6 +5,7 @@
 
 #include "json.h"
 
+#include "calendar.h"
 #include "host.h"
 #include "store.h"
 
@@ -38,15 +39,30 @@ int bl_engine_fire_prepare(bl_store_t *s, const cJSON *timer, int64_t now, bl_re
 int bl_engine_fire_commit(bl_store_t *s, const cJSON *timer, int64_t version, cJSON *res, int64_t now, char **err);
 int bl_engine_fire_fail(bl_store_t *s, const cJSON *timer, int64_t now, const char *reason);
 
+/* Told of every timer bl_engine_fire_due fires (may be NULL): the timer (a row of bl_store_timer_due) and
+ * what its handler proposed (res, with "version", as stored), or err when it failed. All borrowed. */
+typedef struct bl_fire_watch {
+    void (*fired)(void *ud, const cJSON *timer, const cJSON *res, const char *err);
+    void *ud;
+} bl_fire_watch;
+
 /* Fires the pending timers due at `now` (at most limit), oldest first, each in its own savepoint of one
  * transaction: the handler's proposals and the timer's completion are stored together, so a timer's
  * effects happen once, also across a crash. Returns how many were due (BL_ERR on a store failure);
  * *fired counts those whose handler succeeded; *err may name a handler failure (malloc'd). */
-int bl_engine_fire_due(bl_host_t *h, bl_store_t *s, int64_t now, int limit, int *fired, char **err);
+int bl_engine_fire_due(bl_host_t *h, bl_store_t *s, int64_t now, int limit, const bl_fire_watch *watch,
+                       int *fired, char **err);
 
 /* Moves the (virtual) clock to target, firing every timer due on the way at its due time, in order.
  * *err may name a handler that failed (its timer is marked failed). */
-int bl_engine_advance(bl_host_t *h, bl_store_t *s, int64_t target, int *fired, char **err);
+int bl_engine_advance(bl_host_t *h, bl_store_t *s, int64_t target, const bl_fire_watch *watch, int *fired,
+                      char **err);
+
+/* Where a clock move of `what` from now lands: a duration counted in cal ("2 working days") or "next",
+ * the due time of the earliest pending deadline (now if that is past; BL_NOTFOUND when none is pending).
+ * BL_INVALID with *err (malloc'd) when what is neither, BL_ERR when the store fails. */
+int bl_engine_advance_target(bl_store_t *s, const bl_cal_t *cal, const char *what, int64_t now, int64_t *target,
+                             char **err);
 
 /* Records the source of every policy file of list ([{"file","version"[,"source"]}], as
  * bl_host_policies makes it; without "source" the file is read) under its file name (without .lua) and

@@ -87,6 +87,7 @@ int bl_host_read(bl_host_t *h, const cJSON *req, cJSON **answer, char **err)
         return BL_NOTFOUND;
     return h->reader->read(h->reader, req, answer, err);
 }
+void bl_host_set_reader(bl_host_t *h, bl_reader *reads) { h->reader = reads; }
 const char *bl_host_policy_now(bl_host_t *h) { return h->policy_now; }
 int bl_host_loading(bl_host_t *h) { return h->loading; }
 void bl_host_push_runtime(bl_host_t *h) { lua_rawgeti(h->L, LUA_REGISTRYINDEX, h->rt_ref); }

@@ -60,6 +60,9 @@ lua_State *bl_host_state(bl_host_t *h);
 /* A read of the running policy (core/reads.h) through the reader of the running evaluation; BL_NOTFOUND
  * when it has none (nothing is stored). */
 int bl_host_read(bl_host_t *h, const cJSON *req, cJSON **answer, char **err);
+/* Where reads go outside an evaluation (lines typed at `bylaw repl`); NULL: nowhere. An evaluation sets
+ * its own reader and leaves NULL behind. */
+void bl_host_set_reader(bl_host_t *h, bl_reader *reads);
 const char *bl_host_policy_now(bl_host_t *h);      /* the policy running now, or NULL */
 int bl_host_loading(bl_host_t *h);                 /* 1 while bl_host_open loads the policy files */
 void bl_host_push_runtime(bl_host_t *h);           /* pushes the runtime table R */

@@ -13,6 +13,7 @@
 #include "host.h"
 #include "json.h"
 #include "lcalendar.h"
+#include "repl.h"
 #include "store.h"
 #include "stream.h"
 #include "testrun.h"
@@ -31,6 +32,7 @@ static const char *usage_main =
     "  check   load and compile every policy; report every error with file:line\n"
     "  test    run the policy tests (*_test.lua)\n"
     "  serve   run the HTTP/JSON service\n"
+    "  repl    try policies at a prompt: Lua, records evaluated and stored, the clock moved\n"
     "  backup  a consistent copy of the database, while the service runs\n"
     "  restore put a backup in the database's place (the service stopped)\n"
     "  export  every record as JSON lines\n"
@@ -89,7 +91,39 @@ static const char *usage_test =
     "with 'N passed, N failed'. Exit status 1 when anything failed. Test API: docs/policies.md.\n"
     "  plus the options every command takes (bylaw --help).\n";
 
-enum { OPT_POLICIES = 256, OPT_SCRIPTS, OPT_BUDGET, OPT_TIMEOUT, OPT_MEMORY, OPT_INPUT, OPT_DB, OPT_THREADS, OPT_TEST_TIMEOUT };
+static const char *usage_repl =
+    "Usage: bylaw repl [OPTIONS] [--db FILE [--write]] [--virtual-clock START]\n"
+    "       bylaw repl --connect URL [--token TOKEN]\n"
+    "\n"
+    "A prompt on the engine, the sandbox and the policies the service runs, in this process. Lua at the\n"
+    "prompt: an expression prints its value, statements run, locals stay for the lines after; calendar,\n"
+    "threshold, dtable, fmt, records, ledger, json and log are there as in policies. Dot-commands (.help):\n"
+    ".eval TYPE {fields} evaluates a record without storing it, .put stores one, .get, .find, .explain and\n"
+    ".timers read the store, .advance DURATION|next moves a virtual clock and fires the deadlines it\n"
+    "passes, .reload reads the policy directory again, .test [PATTERN] runs its tests, .commit keeps\n"
+    "the session's writes. Lines typed run without the policy limits (Ctrl-C stops one); the policy calls\n"
+    "they lead to run under them. On a terminal: line editing, history in ~/.bylaw_history ($BYLAW_HISTORY\n"
+    "names another file, empty: none), Tab completion, Ctrl-C drops the line typed. Without a terminal\n"
+    "(bylaw repl < script) it runs the lines and prints the results, without prompts.\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE          work on this database. Read-only unless --write: the session runs in one\n"
+    "                     transaction that is rolled back at exit, so FILE is unchanged unless .commit\n"
+    "                     (without --db: a store in memory)\n"
+    "  --write            each command commits what it writes to --db\n"
+    "  --virtual-clock START  start on a virtual clock at START (ISO 8601); .advance moves it (without\n"
+    "                     it, the first .advance starts a virtual clock at the current time)\n"
+    "  --connect URL      the same prompt against a running service (bylaw serve): .get, .find, .explain,\n"
+    "                     .timers, .types, .put (writer role), .advance and .clock (a service with\n"
+    "                     --virtual-clock, admin role to move it); no Lua, no .eval\n"
+    "  --token TOKEN      the token to send with --connect (Authorization: Bearer)\n"
+    "  plus the options every command takes (bylaw --help).\n"
+    "\n"
+    "Exit status: 1 when a line failed (an error, a failing test), 2 when the command line is wrong.\n"
+    "More: docs/repl.md.\n";
+
+enum { OPT_POLICIES = 256, OPT_SCRIPTS, OPT_BUDGET, OPT_TIMEOUT, OPT_MEMORY, OPT_INPUT, OPT_DB, OPT_THREADS, OPT_TEST_TIMEOUT,
+       OPT_WRITE, OPT_VCLOCK, OPT_CONNECT, OPT_TOKEN };
 
 static const struct option common_opts[] = {
     {"policies", required_argument, 0, OPT_POLICIES}, {"scripts", required_argument, 0, OPT_SCRIPTS},
@@ -97,6 +131,8 @@ static const struct option common_opts[] = {
     {"memory-mb", required_argument, 0, OPT_MEMORY},  {"input", required_argument, 0, OPT_INPUT},
     {"db", required_argument, 0, OPT_DB},             {"threads", required_argument, 0, OPT_THREADS},
     {"test-timeout-ms", required_argument, 0, OPT_TEST_TIMEOUT},
+    {"write", no_argument, 0, OPT_WRITE},             {"virtual-clock", required_argument, 0, OPT_VCLOCK},
+    {"connect", required_argument, 0, OPT_CONNECT},   {"token", required_argument, 0, OPT_TOKEN},
     {"help", no_argument, 0, 'h'},                    {0, 0, 0, 0},
 };
 
@@ -156,6 +192,8 @@ typedef struct cli {
     const char *input, *db;
     int threads;
     int help;
+    int write;                                /* repl */
+    const char *virtual_clock, *connect, *token; /* repl */
 } cli;
 
 /* Parses the options; leaves the positional arguments in argv[optind..]. Returns 0, or 2 on error. */
@@ -191,6 +229,10 @@ static int parse_opts(int argc, char **argv, cli *c, const char *usage)
             if (parse_long("--threads", optarg, 1, 64, &v)) return 2;
             c->threads = (int)v;
             break;
+        case OPT_WRITE: c->write = 1; break;
+        case OPT_VCLOCK: c->virtual_clock = optarg; break;
+        case OPT_CONNECT: c->connect = optarg; break;
+        case OPT_TOKEN: c->token = optarg; break;
         case 'h': c->help = 1; break;
         default:
             if (optopt)
@@ -325,12 +367,37 @@ static int cmd_test(int argc, char **argv, cli *c)
     }
     const char *dir = optind < argc ? argv[optind] : c->cfg.policy_dir;
     int passed = 0, failed = 0;
-    if (bl_test_run(dir, &c->cfg, stdout, &passed, &failed) != BL_OK)
+    if (bl_test_run(dir, NULL, &c->cfg, stdout, &passed, &failed) != BL_OK)
         return 1;
     if (passed + failed == 0)
         fprintf(stderr, "bylaw test: no tests: no *_test.lua files under %s\n", dir);
     printf("%d passed, %d failed\n", passed, failed);
     return failed || passed == 0 ? 1 : 0;
+}
+
+/* repl ------------------------------------------------------------------------------------------- */
+
+static int cmd_repl(int argc, char **argv, cli *c)
+{
+    int rc = parse_opts(argc, argv, c, usage_repl);
+    if (rc)
+        return rc;
+    if (c->help)
+        return fputs(usage_repl, stdout), 0;
+    const char *why = optind < argc       ? "takes no arguments (give the policy directory with --policies DIR)"
+                      : c->input || c->threads ? "--input and --threads are options of bylaw eval"
+                      : c->write && !c->db ? "--write needs --db (without it the store is in memory)"
+                      : c->token && !c->connect ? "--token goes with --connect"
+                      : c->connect && (c->db || c->write || c->virtual_clock)
+                          ? "--connect works on the service's store and clock: leave out --db, --write and --virtual-clock"
+                          : NULL;
+    if (why) {
+        fprintf(stderr, "bylaw repl: %s\n%s", why, usage_repl);
+        return 2;
+    }
+    bl_repl_options o = {.cfg = c->cfg, .db = c->db, .write = c->write, .virtual_clock = c->virtual_clock,
+                         .connect = c->connect, .token = c->token};
+    return bl_repl_main(&o);
 }
 
 int main(int argc, char **argv)
@@ -353,6 +420,7 @@ int main(int argc, char **argv)
         const char *u = strcmp(what, "eval") == 0    ? usage_eval
                         : strcmp(what, "check") == 0 ? usage_check
                         : strcmp(what, "test") == 0  ? usage_test
+                        : strcmp(what, "repl") == 0  ? usage_repl
                                                      : NULL;
         if (strcmp(what, "serve") == 0) {
             char *av[] = {"serve", "--help", NULL};
@@ -367,6 +435,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1, &c);
     if (strcmp(cmd, "test") == 0)
         return cmd_test(argc - 1, argv + 1, &c);
+    if (strcmp(cmd, "repl") == 0)
+        return cmd_repl(argc - 1, argv + 1, &c);
     if (strcmp(cmd, "serve") == 0)
         return bl_serve_main(argc - 1, argv + 1, &c.cfg);
     if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0 || strcmp(cmd, "export") == 0 ||

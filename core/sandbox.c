@@ -141,6 +141,17 @@ void bl_sandbox_push_env(lua_State *L)
     lua_rawset(L, -3);
 }
 
+void bl_sandbox_push_session_env(lua_State *L)
+{
+    lua_newtable(L);
+    lua_createtable(L, 0, 2);
+    push_base(L);
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+}
+
 /* load(chunk [, chunkname [, mode [, env]]]): text only; without env, a fresh sandbox environment. */
 static int sb_load(lua_State *L)
 {

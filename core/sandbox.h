@@ -21,6 +21,10 @@ void bl_sandbox_readonly(lua_State *L);
  * error naming the variable. */
 void bl_sandbox_push_env(lua_State *L);
 
+/* Pushes an environment for the lines typed at `bylaw repl`: reads fall through to the base, and a
+ * global set is kept in the environment itself (the base stays as it is). */
+void bl_sandbox_push_session_env(lua_State *L);
+
 /* Loads a text-only Lua file with a fresh environment; pushes the chunk, or an error message and
  * returns non-zero. The chunk name is "@" .. path, so errors read "path:line: ...". If env_out is
  * not NULL the environment is also pushed (below nothing: on top, after the chunk). */

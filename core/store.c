@@ -69,7 +69,7 @@ static const char *const migrations[] = {
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
 enum {
-    Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
+    Q_BEGIN, Q_BEGIN_DEFERRED, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_GET, Q_VERSION, Q_PUT_NEW, Q_PUT_UPDATE, Q_DELETE, Q_TIMERS_END, Q_HISTORY_ADD, Q_HISTORY, Q_DECISION_ADD, Q_DECISIONS, Q_POINTS_ADD,
     Q_POINTS_TOTAL, Q_POINTS_WINDOW, Q_LEDGER, Q_EVENT_ADD, Q_EVENTS, Q_POLICY_ADD, Q_POLICY_VERSIONS,
     Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_TIMER_COUNT, Q_TIMER_PROVISIONAL, Q_TIMER_PROV_COUNT, Q_TIMER_RESPEC, Q_SET_ADD, Q_SET_LAST, Q_COUNT
@@ -78,6 +78,7 @@ enum {
 static const char *const sql[Q_COUNT] = {
     /* Savepoints share one name: RELEASE and ROLLBACK TO act on the innermost of that name. */
     [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_BEGIN_DEFERRED] = "BEGIN DEFERRED",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
     [Q_SAVEPOINT] = "SAVEPOINT sp",
@@ -602,13 +603,16 @@ int bl_store_checkpoint(const char *path, char **err)
 
 int bl_store_depth(bl_store_t *s) { return s->depth; }
 
-int bl_store_begin(bl_store_t *s)
+static int begin(bl_store_t *s, int outer)
 {
-    if (step_plain(s, s->depth == 0 ? Q_BEGIN : Q_SAVEPOINT, "begin a transaction") != BL_OK)
+    if (step_plain(s, s->depth == 0 ? outer : Q_SAVEPOINT, "begin a transaction") != BL_OK)
         return BL_ERR;
     s->depth++;
     return BL_OK;
 }
+
+int bl_store_begin(bl_store_t *s) { return begin(s, Q_BEGIN); }
+int bl_store_begin_deferred(bl_store_t *s) { return begin(s, Q_BEGIN_DEFERRED); }
 
 int bl_store_commit(bl_store_t *s)
 {

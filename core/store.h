@@ -20,6 +20,9 @@ const char *bl_store_errmsg(bl_store_t *s); /* the last error, plain words */
  * inside an open transaction, begin is a SAVEPOINT, commit releases it and rollback undoes only it
  * (the service's group commit runs each request in a savepoint of one batch transaction). */
 int bl_store_begin(bl_store_t *s);
+/* BEGIN DEFERRED: no lock until the first read, the write lock at the first write (a long session that
+ * may never write: `bylaw repl`). Inside a transaction, a savepoint as bl_store_begin. */
+int bl_store_begin_deferred(bl_store_t *s);
 int bl_store_commit(bl_store_t *s);
 void bl_store_rollback(bl_store_t *s);
 int bl_store_depth(bl_store_t *s); /* open transactions: 0 none */

@@ -4,6 +4,7 @@
 #include "testrun.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,27 @@ typedef struct runner {
     bl_store_t *store;
     FILE *out;
     const char *file; /* the test file, as shown */
+    const char *only; /* run only the tests whose name contains this (NULL: all) */
+    int named;        /* the file's name is printed */
 } runner;
+
+/* Prints the test file's name once, before the first line about it (every file's, without a filter). */
+static void name_file(runner *r)
+{
+    if (!r->named)
+        fprintf(r->out, "%s\n", r->file);
+    r->named = 1;
+}
+
+static void say(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(runner *r, const char *fmt, ...)
+{
+    name_file(r);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(r->out, fmt, ap);
+    va_end(ap);
+}
 
 static runner *runner_of(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
 
@@ -225,29 +246,19 @@ static int t_clock_set(lua_State *L)
 static int t_clock_advance(lua_State *L)
 {
     runner *r = runner_of(L);
-    const char *what = luaL_checkstring(L, 1);
-    int64_t now = bl_clock_now_ms(), target;
-    if (strcmp(what, "next") == 0) {
-        if (bl_store_timer_next(r->store, &target) != BL_OK)
-            return luaL_error(L, "clock.advance: %s", bl_store_errmsg(r->store));
-        if (target < 0)
-            return lua_pushinteger(L, 0), 1; /* nothing pending */
-        if (target < now)
-            target = now;
-    } else {
-        bl_cal_dur d;
-        char *err = NULL;
-        if (bl_cal_dur_parse(what, &d, &err) != BL_OK) {
-            lua_pushstring(L, err);
-            free(err);
-            return luaL_argerror(L, 1, lua_tostring(L, -1));
-        }
-        if (bl_cal_add(bl_calendar_get(L, NULL), now, d, &target) != BL_OK)
-            return luaL_argerror(L, 1, "the clock would leave the calendar's range");
+    int64_t target;
+    char *err = NULL;
+    int rc = bl_engine_advance_target(r->store, bl_calendar_get(L, NULL), luaL_checkstring(L, 1), bl_clock_now_ms(),
+                                      &target, &err);
+    if (rc == BL_NOTFOUND)
+        return lua_pushinteger(L, 0), 1; /* nothing pending */
+    if (rc != BL_OK) {
+        lua_pushstring(L, err ? err : bl_store_errmsg(r->store));
+        free(err);
+        return rc == BL_INVALID ? luaL_argerror(L, 1, lua_tostring(L, -1)) : luaL_error(L, "clock.advance: %s", lua_tostring(L, -1));
     }
     int fired = 0;
-    char *err = NULL;
-    int rc = bl_engine_advance(r->h, r->store, target, &fired, &err);
+    rc = bl_engine_advance(r->h, r->store, target, NULL, &fired, &err);
     if (rc != BL_OK || err) {
         lua_pushfstring(L, "clock.advance: %s", err ? err : "failed");
         free(err);
@@ -292,6 +303,7 @@ static int t_reset(lua_State *L)
 
 static int t_out(lua_State *L)
 {
+    name_file(runner_of(L));
     fputs(luaL_checkstring(L, 1), runner_of(L)->out);
     return 0;
 }
@@ -321,30 +333,32 @@ static void dir_of(const char *path, char *dir, size_t n)
 }
 
 /* Runs one test file (named `shown` in messages); adds to the counts. */
-static void run_file(const char *path, const char *shown, const bl_host_config *cfg, FILE *out, int *passed,
-                     int *failed)
+static void run_file(const char *path, const char *shown, const char *only, const bl_host_config *cfg, FILE *out,
+                     int *passed, int *failed)
 {
     char dir[1024], display[1024];
     dir_of(path, dir, sizeof dir);
     dir_of(shown, display, sizeof display);
-    fprintf(out, "%s\n", shown);
+    runner r = {NULL, NULL, out, shown, only, 0};
+    if (only == NULL)
+        name_file(&r);
     bl_host_config c = *cfg;
     c.policy_dir = dir;
     c.display_dir = display;
     bl_buf errors = {0};
     bl_host_t *h = bl_host_open(&c, &errors);
     if (h == NULL) {
-        fprintf(out, "  FAIL  the policies in %s do not load:\n        %s", display, errors.data ? errors.data : "?\n");
+        say(&r, "  FAIL  the policies in %s do not load:\n        %s", display, errors.data ? errors.data : "?\n");
         bl_buf_free(&errors);
         (*failed)++;
         return;
     }
     bl_buf_free(&errors);
     lua_State *L = bl_host_state(h);
-    runner r = {h, NULL, out, shown};
+    r.h = h;
     char *err = NULL;
     if (bl_store_open(":memory:", &r.store, &err) != BL_OK) {
-        fprintf(out, "  FAIL  %s\n", err);
+        say(&r, "  FAIL  %s\n", err);
         free(err);
         (*failed)++;
         bl_host_close(h);
@@ -354,7 +368,7 @@ static void run_file(const char *path, const char *shown, const bl_host_config *
     char tr[1100];
     snprintf(tr, sizeof tr, "%s/_testrun.lua", cfg->scripts_dir);
     if (luaL_loadfilex(L, tr, "t") != LUA_OK) {
-        fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
+        say(&r, "  FAIL  %s\n", lua_tostring(L, -1));
         goto done_fail;
     }
     static const luaL_Reg prims[] = {{"reset", t_reset},         {"out", t_out},         {"encode", t_encode},
@@ -363,13 +377,13 @@ static void run_file(const char *path, const char *shown, const bl_host_config *
     lua_pushlightuserdata(L, &r);
     luaL_setfuncs(L, prims, 1);
     if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
+        say(&r, "  FAIL  %s\n", lua_tostring(L, -1));
         goto done_fail;
     }
     int T = lua_gettop(L);
 
     if (bl_sandbox_loadfile_as(L, path, shown) != LUA_OK) {
-        fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
+        say(&r, "  FAIL  %s\n", lua_tostring(L, -1));
         lua_settop(L, 0);
         goto done_fail;
     }
@@ -405,14 +419,15 @@ static void run_file(const char *path, const char *shown, const bl_host_config *
     int st = lua_pcall(L, 0, 0, 0);
     test_end(L);
     if (st != LUA_OK) {
-        fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error object is not a string)");
+        say(&r, "  FAIL  %s\n", lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error object is not a string)");
         lua_settop(L, 0);
         goto done_fail;
     }
     lua_getfield(L, T, "run");
     lua_pushstring(L, shown);
-    if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
-        fprintf(out, "  FAIL  %s\n", lua_tostring(L, -1));
+    lua_pushstring(L, only);
+    if (lua_pcall(L, 2, 2, 0) != LUA_OK) {
+        say(&r, "  FAIL  %s\n", lua_tostring(L, -1));
         lua_settop(L, 0);
         goto done_fail;
     }
@@ -462,7 +477,7 @@ static void collect(const char *dir, char ***v, int *n, int *cap)
     closedir(d);
 }
 
-int bl_test_run(const char *dir, const bl_host_config *cfg, FILE *out, int *passed, int *failed)
+int bl_test_run(const char *dir, const char *only, const bl_host_config *cfg, FILE *out, int *passed, int *failed)
 {
     *passed = *failed = 0;
     struct stat st;
@@ -488,7 +503,7 @@ int bl_test_run(const char *dir, const bl_host_config *cfg, FILE *out, int *pass
     const char *display = cfg->display_dir ? cfg->display_dir : root;
     for (int i = 0; i < n; i++) {
         char *shown = bl_strdupf("%s%s", display, files[i] + rl); /* files[i] starts with root */
-        run_file(files[i], shown, cfg, out, passed, failed);
+        run_file(files[i], shown, only, cfg, out, passed, failed);
         free(shown);
         free(files[i]);
     }

@@ -6,8 +6,9 @@
 
 #include <stdio.h>
 
-/* Runs the tests; prints each result to out and returns the counts. cfg->policy_dir is ignored: each
- * test file is run against the policy directory it sits in. Returns BL_OK if the directory was read. */
-int bl_test_run(const char *dir, const bl_host_config *cfg, FILE *out, int *passed, int *failed);
+/* Runs the tests (only those whose name contains `only`, unless NULL); prints each result to out, under
+ * the name of its file, and returns the counts. cfg->policy_dir is ignored: each test file is run against
+ * the policy directory it sits in. Returns BL_OK if the directory was read. */
+int bl_test_run(const char *dir, const char *only, const bl_host_config *cfg, FILE *out, int *passed, int *failed);
 
 #endif

@@ -404,7 +404,7 @@ static int validate(worker *w, const bl_host_config *cfg)
     size_t len = 0;
     FILE *f = open_memstream(&report, &len);
     int passed = 0, failed = 0;
-    bl_test_run(cfg->policy_dir, cfg, f, &passed, &failed);
+    bl_test_run(cfg->policy_dir, NULL, cfg, f, &passed, &failed);
     fclose(f);
     cJSON *o = cJSON_CreateObject();
     bl_json_add(o, "policies", policies_with_sources(w));

@@ -102,6 +102,18 @@ function R.seal()
   end
 end
 
+-- The fields the policies of rtype declare, in the order they are checked: { {name=, type=, optional=,
+-- policy=name}, ... } (a copy), or nil when no policy is bound to rtype. For `bylaw repl`'s completion.
+function R.fields(rtype)
+  local checks = checks_by_type[rtype]
+  if not checks then return nil end
+  local out = {}
+  for i, f in ipairs(checks) do
+    out[i] = { name = f.name, type = f.type, optional = f.optional, policy = f.policy.name }
+  end
+  return out
+end
+
 -- The record view ---------------------------------------------------------------------------------
 
 local readonly

@@ -62,10 +62,12 @@ local function handler(e)
   return e
 end
 
--- Runs every declared test on a fresh store; returns passed, failed.
-function T.run(file)
+-- Runs every declared test (only those whose name contains `only`, if given) on a fresh store;
+-- returns passed, failed.
+function T.run(file, only)
   local passed, failed = 0, 0
   for _, t in ipairs(T.tests) do
+    if only and not t.name:find(only, 1, true) then goto next end
     C.reset()
     local ok, err = C.run_test(t.name, t.fn)
     if not ok then err = handler(err) end
@@ -76,6 +78,7 @@ function T.run(file)
       failed = failed + 1
       C.out(fmt("  FAIL  %s (%s:%d)\n        %s\n", t.name, file, t.line, tostring(err):gsub("\n", "\n        ")))
     end
+    ::next::
   end
   return passed, failed
 end
