@@ -123,20 +123,21 @@ has "the refusal names the file and the limit" "loading policies/e.lua ran past 
 check "within the limit plus 1 s" 1 "$(echo "$t <= ($TIMEOUT_MS / 1000 + 1)" | bc -l)"
 
 # a test file that spins, dropped into the directory: the reload is refused within the test limit + 1 s
-printf 'test("spins", function() while true do end end)\n' > policies/e_test.lua
+# (its name sorts first: the other test files run after it)
+printf 'test("spins", function() while true do end end)\n' > policies/a_spin_test.lua
 : > mark.log; tail -n0 -f serve.log > mark.log & TAIL=$!
 t0=$(date +%s%N)
 for _ in $(seq 100); do grep -q 'policy edit rejected' mark.log && break; sleep 0.1; done
 t1=$(date +%s%N)
 kill $TAIL 2>/dev/null
-has "a spinning test is refused" "test 'spins' of policies/e_test.lua ran past its time limit of $TEST_TIMEOUT_MS ms" "$(cat mark.log)"
+has "a spinning test is refused" "test 'spins' of policies/a_spin_test.lua ran past its time limit of $TEST_TIMEOUT_MS ms" "$(cat mark.log)"
 check "within the test limit plus 1 s (and the 200 ms settle time)" 1 "$(( (t1 - t0) / 1000000 <= TEST_TIMEOUT_MS + 1200 ))"
-printf 'string.find(string.rep("a", 1e5), ".-.-.-.-.-b")\n' > policies/e_test.lua
+printf 'string.find(string.rep("a", 1e5), ".-.-.-.-.-b")\n' > policies/a_spin_test.lua
 : > mark.log; tail -n0 -f serve.log > mark.log & TAIL=$!
 for _ in $(seq 100); do grep -q 'policy edit rejected' mark.log && break; sleep 0.1; done
 kill $TAIL 2>/dev/null
 has "a test file stuck in a pattern at its top is refused" "ran past its time limit of $TEST_TIMEOUT_MS ms (--test-timeout-ms) inside a library call" "$(cat mark.log)"
-rm -f policies/e_test.lua
+rm -f policies/a_spin_test.lua
 
 # timers: a handler raising the trick error, and one stuck in C, are marked failed; restarts do not hang
 cat > e.lua <<'EOF'

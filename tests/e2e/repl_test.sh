@@ -197,8 +197,8 @@ check "a --virtual-clock that is not a time is a usage error (2)" 2 "$?"
 
 # --connect ---------------------------------------------------------------------------------------------
 cat > svc.json <<'EOF'
-{"tokens": [{"token": "admin-token-1", "role": "admin"}, {"token": "writer-token-1", "role": "writer"},
-            {"token": "reader-token-1", "role": "reader"}]}
+{"tokens": [{"token": "admin-token-0001", "role": "admin"}, {"token": "writer-token-0001", "role": "writer"},
+            {"token": "reader-token-0001", "role": "reader"}]}
 EOF
 "$BYLAW" serve --db svc.db --policies "$P" --config svc.json --listen 127.0.0.1:0 \
   --virtual-clock 2026-09-30T18:00:00+08:00 2> serve.log &
@@ -211,16 +211,16 @@ for _ in $(seq 300); do
 done
 URL=http://127.0.0.1:$PORT
 put='.put complaint {id = "k1", received_at = "2026-09-30T17:55:00+08:00", handler = "li", status = "open"}'
-out=$(echo "$put" | "$BYLAW" repl --connect "$URL" --token reader-token-1 2>&1); rc=$?
+out=$(echo "$put" | "$BYLAW" repl --connect "$URL" --token reader-token-0001 2>&1); rc=$?
 has "--connect: a reader's .put is refused by the service" 'the service answered 403: this needs the writer role' "$out"
 check "... exit status 1" 1 "$rc"
-out=$(printf '%s\n' "$put" '.get complaint k1' '.timers' '1+1' '.eval client {}' | "$BYLAW" repl --connect "$URL" --token writer-token-1 2>&1)
+out=$(printf '%s\n' "$put" '.get complaint k1' '.timers' '1+1' '.eval client {}' | "$BYLAW" repl --connect "$URL" --token writer-token-0001 2>&1)
 has "--connect: a writer's .put stores" 'complaint/k1: stored as version 1' "$out"
 has "--connect: .get" 'complaint/k1  version 1' "$out"
 has "--connect: .timers" 'complaint/k1  investigate  (policy complaint)' "$out"
 has "--connect: Lua is not run remotely, and that is said" 'Lua runs only in a local session' "$out"
 has "--connect: .eval is not there, and why" '.eval is not there with --connect' "$out"
-out=$(printf '%s\n' '.advance 2 working days' '.explain complaint k1' | "$BYLAW" repl --connect "$URL" --token admin-token-1 2>&1); rc=$?
+out=$(printf '%s\n' '.advance 2 working days' '.explain complaint k1' | "$BYLAW" repl --connect "$URL" --token admin-token-0001 2>&1); rc=$?
 has "--connect: .advance moves the service's clock and shows what fired" 'complaint/k1: deadline investigate fell due' "$out"
 has "--connect: ... with the handler's decision" 'investigation overdue: due 2026-10-08T18:00:00+08:00, escalated' "$out"
 has "--connect: .explain" 'complaint/k1: 3 decisions, oldest first' "$out"
