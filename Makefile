@@ -9,7 +9,7 @@ TEST_PKGS := cmocka
 BUILD_DEBS   := pkg-config liblua5.4-dev libuv1-dev libsqlite3-dev libmicrohttpd-dev libcjson-dev \
                 libedit-dev nettle-dev libseccomp-dev libcurl4-openssl-dev
 TEST_DEBS    := libcmocka-dev curl sqlite3 lua5.4 bc wrk valgrind clang \
-                libclang-rt-14-dev groff-base tmux
+                libclang-rt-14-dev groff-base tmux python3-prometheus-client
 PACKAGE_DEBS := debhelper dpkg-dev fakeroot
 DEB_PKGS     := build-essential $(BUILD_DEBS) $(TEST_DEBS) $(PACKAGE_DEBS)
 

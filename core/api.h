@@ -39,6 +39,7 @@ typedef struct bl_resp {
     char extra_buf[640];
     char etag[32];
     int pending;
+    const char *route; /* the route's pattern ("/records/{type}/{id}"), for the metrics; NULL: none matched */
 } bl_resp;
 
 /* Routes one request. Fills resp (status + body) or sets resp->pending. */

@@ -79,9 +79,7 @@ static void count_outcome(bl_service *svc, cJSON *res)
     cJSON *d;
     cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(res, "decisions"))
     {
-        const char *v = bl_json_str(d, "verdict");
-        int i = v == NULL ? 3 : strcmp(v, "pass") == 0 ? 0 : strcmp(v, "hold") == 0 ? 1 : 2;
-        svc->metrics.decisions[i]++;
+        bl_metrics_decision(&svc->metrics, bl_json_str(d, "policy"), bl_json_str(d, "verdict"));
     }
 }
 
@@ -122,6 +120,7 @@ static void write_finish(bl_pool_job *j, int type, const char *body, size_t len)
             rc = bl_engine_commit(svc->store, w->type, w->id, res, w->expect, "write", w->now, &err);
         if (rc == BL_OK) {
             count_outcome(svc, res);
+            svc->metrics.batch_writes++;
             warn_provisional(svc, w->type, w->id, res);
             snprintf(resp.etag, sizeof resp.etag, "\"%lld\"", (long long)bl_json_num(res, "version", 0));
             bl_api_json(&resp, w->created ? 201 : 200, res);
@@ -289,9 +288,10 @@ static void fire_finish(bl_pool_job *j, int type, const char *body, size_t len)
             rc = bl_engine_fire_commit(svc->store, f->timer, f->version, res, f->now, &err);
         if (rc == BL_OK) {
             svc->metrics.timers_fired++;
+            svc->metrics.batch_writes++;
+            count_outcome(svc, res);
             double late = (double)(f->now - (int64_t)bl_json_num(f->timer, "due_ms", (double)f->now));
-            if (late > svc->metrics.timer_late_max_ms)
-                svc->metrics.timer_late_max_ms = late;
+            bl_metrics_observe(&svc->metrics.timer_lateness, bl_lateness_le, bl_lateness_nle, late > 0 ? late / 1000 : 0);
             if (f->advance && svc->dispatch->move)
                 svc->dispatch->move->fired++;
         } else if (rc != BL_CONFLICT) { /* a timer no longer pending was cancelled meanwhile: not an error */

@@ -26,6 +26,7 @@ typedef struct bl_http_req {
     int loopback;                /* the peer is on 127.0.0.0/8 or ::1 */
     uint64_t start_ns;           /* uv_hrtime() when the request line arrived */
     void *data;                  /* the caller's, untouched by this module */
+    const char *route;           /* the caller's label of the request (the API's route), untouched */
 } bl_http_req;
 
 /* Called on the loop thread with a complete request. Answer with bl_http_respond, now or from a later

@@ -330,6 +330,7 @@ void bl_router_dispatch(const bl_router *r, const bl_req *req, bl_resp *resp)
     }
     if (found == NULL && path_known) {
         not_allowed(r, req, seg, n, m, resp);
+        resp->route = "(method not allowed)";
         return;
     }
     if (found == NULL) {
@@ -338,6 +339,7 @@ void bl_router_dispatch(const bl_router *r, const bl_req *req, bl_resp *resp)
     }
     match_pattern(found->pattern, seg, n, m); /* the segments of the route found */
     m->route = found;
+    resp->route = found->pattern;
     if (!authorize(r, req, found->role, m, resp) || !check_query(found, req, m, resp) ||
         !check_segments(r, found, m, resp))
         return;

@@ -119,10 +119,17 @@ static void on_http(void *ud, bl_http_req *hr)
     };
     bl_resp resp;
     bl_api_handle(&s->svc, &req, &resp);
+    hr->route = resp.route; /* for the metrics, when it is answered */
     if (resp.pending)
         s->svc.active_requests++; /* answered later, or the client left (a cancel callback) */
     else
         send_resp(hr, &resp);
+}
+
+const bl_http_stats *bl_service_http_stats(bl_service *svc)
+{
+    server *s = server_of(svc);
+    return s->http ? bl_http_get_stats(s->http) : NULL;
 }
 
 bl_role bl_service_role(bl_service *svc, const bl_req *req, const char *token, const char **name)
@@ -136,7 +143,7 @@ bl_role bl_service_role(bl_service *svc, const bl_req *req, const char *token, c
 static void on_http_response(void *ud, const bl_http_req *hr, int status, uint64_t elapsed_ns)
 {
     server *s = ud;
-    bl_metrics_request(&s->svc.metrics, status, (double)elapsed_ns / 1e9);
+    bl_metrics_request(&s->svc.metrics, hr->method, hr->route, status, (double)elapsed_ns / 1e9);
     if (s->svc.conf.access_log && hr->method)
         bl_log(&s->svc, "access", "%s %s %d %.1f ms %s %s", hr->method, hr->path ? hr->path : "-", status,
                (double)elapsed_ns / 1e6, hr->peer_ip, hr->data ? (const char *)hr->data : "-");
@@ -234,6 +241,7 @@ typedef struct fsync_batch {
     uv_fs_t req;
     server *s;
     bl_waiting *waiting;
+    uint64_t start_ns;
 } fsync_batch;
 
 static void answer_all(server *s, bl_waiting *w, int ok, const char *why)
@@ -270,6 +278,7 @@ static void start_fsync(server *s)
     s->next_sync = NULL;
     s->next_sync_tail = &s->next_sync;
     b->req.data = b;
+    b->start_ns = uv_hrtime();
     if (uv_fs_fsync(s->svc.loop, &b->req, s->wal_fd, on_fsynced) != 0) {
         b->req.result = UV_EIO;
         on_fsynced(&b->req);
@@ -283,6 +292,8 @@ static void on_fsynced(uv_fs_t *req)
     fsync_batch *b = req->data;
     server *s = b->s;
     int ok = req->result >= 0;
+    bl_metrics_observe(&s->svc.metrics.fsync_seconds, bl_fsync_le, bl_fsync_nle,
+                       (double)(uv_hrtime() - b->start_ns) / 1e9);
     if (!ok)
         bl_log(&s->svc, "error", "fsync of the WAL failed (%s): the batch's writers are told", uv_strerror((int)req->result));
     uv_fs_req_cleanup(req);
@@ -307,6 +318,8 @@ void bl_service_flush(bl_service *svc)
         bl_store_rollback(svc->store);
     }
     svc->batch_open = 0;
+    bl_metrics_observe(&svc->metrics.batch_sizes, bl_batch_le, bl_batch_nle, (double)svc->metrics.batch_writes);
+    svc->metrics.batch_writes = 0;
     if (ok) {
         svc->metrics.commits++;
         s->last_commit_ns = uv_hrtime();
@@ -971,6 +984,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     free(svc->db_path);
     free(svc->pending_error);
     free(svc->last_commit_error);
+    bl_metrics_free(&svc->metrics);
     bl_config_free(conf);
     bl_log(NULL, "info", "stopped");
     return 0;

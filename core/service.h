@@ -36,17 +36,41 @@ typedef struct bl_poller {
     char holder[64]; /* whom it counts against: "token N", "client ADDRESS" */
 } bl_poller;
 
+/* A histogram with fixed upper bounds (metrics.c). */
+#define BL_HIST_MAX 16
+typedef struct bl_hist {
+    uint64_t counts[BL_HIST_MAX]; /* per bucket, not cumulated; the last is +Inf */
+    uint64_t count;
+    double sum;
+} bl_hist;
+
+/* Requests of one method and route. */
+typedef struct bl_route_stats {
+    const char *method, *route; /* static strings: the method's, the route table's pattern */
+    uint64_t status[6];         /* by status class: 1xx..5xx (index 1..5) */
+    bl_hist seconds;
+} bl_route_stats;
+
+/* Decisions of one policy, by verdict: pass, hold, reject, none. */
+typedef struct bl_policy_stats {
+    char *policy;
+    uint64_t verdicts[4];
+} bl_policy_stats;
+
 typedef struct bl_metrics {
-    uint64_t requests[6];    /* by status class: 1xx..5xx (index 1..5) */
-    uint64_t decisions[4];   /* pass, hold, reject, none */
+    bl_route_stats routes[64];
+    int nroutes;
+    bl_policy_stats *policies;
+    int npolicies, cappolicies;
     uint64_t policy_errors;  /* evaluations a policy failed */
     uint64_t budget_kills;   /* of which stopped by a limit */
     uint64_t invalid;        /* records refused (bad field, bad JSON) */
-    uint64_t latency[12];    /* request latency histogram, buckets below */
-    double latency_sum;
     uint64_t commits, commit_failures, checkpoints, wal_restarts, reloads, reload_failures, pruned;
+    uint64_t batch_writes;   /* writes in the batch open now */
+    bl_hist batch_sizes;     /* writes per group commit */
+    bl_hist fsync_seconds;   /* one fsync of the WAL for a group of writers */
     uint64_t timers_fired, timer_failures;
-    double timer_late_max_ms;
+    bl_hist timer_lateness;  /* seconds a deadline fired after its due time */
     double loop_lag_ms, loop_lag_max_ms;
 } bl_metrics;
 
@@ -84,6 +108,9 @@ struct bl_service {
 };
 
 /* serve.c ------------------------------------------------------------------------------------------ */
+
+/* The HTTP server's counters (connections, refusals), or NULL before it listens. */
+const struct bl_http_stats *bl_service_http_stats(bl_service *svc);
 
 /* The role of a request's bearer token, or BL_ROLE_NONE; the token's name goes into the access log. */
 bl_role bl_service_role(bl_service *svc, const bl_req *req, const char *token, const char **name);
@@ -158,6 +185,12 @@ cJSON *bl_service_health(bl_service *svc, int *ready);
 
 /* Prometheus text of the metrics (malloc'd). */
 char *bl_metrics_text(bl_service *svc);
-void bl_metrics_request(bl_metrics *m, int status, double seconds);
+/* A request answered: method and route (NULL: no route matched) are static strings. */
+void bl_metrics_request(bl_metrics *m, const char *method, const char *route, int status, double seconds);
+void bl_metrics_decision(bl_metrics *m, const char *policy, const char *verdict);
+void bl_metrics_observe(bl_hist *h, const double *le, int nle, double v);
+extern const double bl_batch_le[], bl_fsync_le[], bl_lateness_le[];
+extern const int bl_batch_nle, bl_fsync_nle, bl_lateness_nle;
+void bl_metrics_free(bl_metrics *m);
 
 #endif

@@ -130,10 +130,26 @@ has "a good file edit is picked up" '"tier":"vip"' \
   "$(curl -s -X PUT "$URL/records/investor/i2" -d '{"subscribed_total":4000000}')"
 
 curl -s "$URL/metrics" > metrics.txt
-has "metrics count requests" 'bylaw_requests_total{code="2xx"}' "$(cat metrics.txt)"
-has "metrics count decisions" 'bylaw_decisions_total{verdict="none"}' "$(cat metrics.txt)"
-has "metrics have the latency histogram" 'bylaw_request_seconds_bucket{le="+Inf"}' "$(cat metrics.txt)"
-has "metrics have loop lag" 'bylaw_loop_lag_seconds' "$(cat metrics.txt)"
+has "metrics count requests by method, route and status" \
+  'bylaw_requests_total{method="PUT",route="/records/{type}/{id}",code="2xx"}' "$(cat metrics.txt)"
+has "metrics count refusals by route" 'route="/records/{type}/{id}",code="4xx"}' "$(cat metrics.txt)"
+has "metrics count decisions by policy and verdict" 'bylaw_decisions_total{policy="investor_tier",verdict="none"}' \
+  "$(cat metrics.txt)"
+has "metrics have a latency histogram per route" \
+  'bylaw_request_seconds_bucket{method="GET",route="/records/{type}/{id}",le="+Inf"}' "$(cat metrics.txt)"
+for m in bylaw_build_info bylaw_loop_lag_seconds bylaw_commit_batch_writes_bucket bylaw_fsync_seconds_count \
+  bylaw_database_bytes bylaw_wal_bytes bylaw_deadlines_pending bylaw_deadlines_overdue \
+  bylaw_deadline_lateness_seconds_count bylaw_connections_open bylaw_workers bylaw_policy_reloads_total; do
+  has "metrics have $m" "$m" "$(cat metrics.txt)"
+done
+# the exposition format as Prometheus reads it (Debian's python3-prometheus-client), warnings as errors
+check "Prometheus's own parser reads /metrics" ok "$(/usr/bin/python3 -W error -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+with open(sys.argv[1]) as f:
+    text = f.read()
+families = list(text_string_to_metric_families(text))
+print("ok" if len(families) > 20 else "only %d families" % len(families))' metrics.txt 2>&1)"
 
 # stop gracefully, restart, read back
 stop
