@@ -42,7 +42,9 @@ void bl_api_error(bl_resp *resp, int status, const char *fmt, ...)
 
 void bl_api_store_error(bl_service *svc, bl_resp *resp, int rc, const char *what)
 {
-    bl_api_error(resp, rc == BL_INVALID ? 400 : 500, "%s: %s", what, bl_store_errmsg(svc->store));
+    int unavailable = rc == BL_ERR && bl_store_unavailable(svc->store);
+    bl_api_error(resp, rc == BL_INVALID ? 400 : unavailable ? 503 : 500, "%s: %s%s", what, bl_store_errmsg(svc->store),
+                 unavailable ? " (the database cannot take writes now: see GET /health/ready)" : "");
 }
 
 int bl_api_refused(bl_resp *resp, int rc, char **err)
@@ -88,7 +90,7 @@ static void answer_items(bl_service *svc, bl_resp *resp, int rc, const char *key
 }
 
 /* Every key of body is one of keys (NULL-terminated) and holds text; else a 400 naming it. */
-static int text_keys(const cJSON *body, const char *const *keys, bl_resp *resp)
+int bl_api_text_keys(const cJSON *body, const char *const *keys, bl_resp *resp)
 {
     for (const cJSON *k = body->child; k; k = k->next) {
         int known = 0;
@@ -276,7 +278,7 @@ static void h_clock(void *ud, const bl_req *req, const bl_match *m, bl_resp *res
         body = bl_api_body(req, resp, "{\"advance\": \"...\"} or {\"set\": \"...\"}");
         if (body == NULL)
             return;
-        if (!text_keys(body, keys, resp)) {
+        if (!bl_api_text_keys(body, keys, resp)) {
             cJSON_Delete(body);
             return;
         }
@@ -359,7 +361,7 @@ static void h_rollback(void *ud, const bl_req *req, const bl_match *m, bl_resp *
     if (req->body_len) {
         if ((body = bl_api_body(req, resp, "{\"version\": \"...\"} (or nothing)")) == NULL)
             return;
-        if (!text_keys(body, keys, resp)) {
+        if (!bl_api_text_keys(body, keys, resp)) {
             cJSON_Delete(body);
             return;
         }
@@ -402,6 +404,7 @@ static const bl_route routes[] = {
     {"PUT", "/records/{type}/{id}", BL_ROLE_WRITER, 0, NULL, bl_api_records_put},
     {"PATCH", "/records/{type}/{id}", BL_ROLE_WRITER, READS, NULL, bl_api_records_patch},
     {"DELETE", "/records/{type}/{id}", BL_ROLE_ADMIN, 0, NULL, bl_api_records_delete},
+    {"POST", "/records/{type}/{id}/erase", BL_ROLE_ADMIN, 0, NULL, bl_api_admin_erase},
     {"GET", "/records/{type}/{id}/history", BL_ROLE_READER, READS, NULL, bl_api_records_history},
     {"GET", "/records/{type}/{id}/decisions", BL_ROLE_READER, READS, NULL, bl_api_records_decisions},
     {"GET", "/decisions", BL_ROLE_READER, READS,
@@ -416,6 +419,7 @@ static const bl_route routes[] = {
     {"PUT", "/policies/{name}", BL_ROLE_ADMIN, 0, NULL, h_put_policy},
     {"GET", "/policies/{name}/versions", BL_ROLE_READER, READS, NULL, h_versions},
     {"POST", "/policies/{name}/rollback", BL_ROLE_ADMIN, READS, NULL, h_rollback},
+    {"POST", "/admin/backup", BL_ROLE_ADMIN, 0, NULL, bl_api_admin_backup},
 };
 
 static void flush(void *ud) { bl_service_flush(ud); }

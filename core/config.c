@@ -64,6 +64,8 @@ static const setting settings[] = {
      "without tokens, serve any address and requests through proxies (something else guards the port)"},
     {"token_file", "token-file", S_STR, OFF(token_file), 0, 0, NULL, NULL,
      "a JSON file with the tokens ({\"tokens\": [...]}), kept apart from the config"},
+    {"backup_dir", "backup-dir", S_STR, OFF(backup_dir), 0, 0, NULL, NULL,
+     "where POST /admin/backup writes its copies (default: the database's directory)"},
     {"limits.budget", "budget", S_INT, OFF(budget), 1000, 1000000000000LL, NULL, "10000000",
      "Lua instructions one policy call may run"},
     {"limits.timeout_ms", "timeout-ms", S_INT, OFF(timeout_ms), 1, 3600000, NULL, "250",

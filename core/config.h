@@ -27,6 +27,7 @@ typedef struct bl_retention {
 typedef struct bl_config {
     char *config;         /* the config file read, or NULL */
     char *listen, *db, *policies, *scripts, *durability, *log_format, *virtual_clock, *token_file, *lang;
+    char *backup_dir;     /* POST /admin/backup writes here; NULL: the database's directory */
     long long workers, max_connections, max_per_client, idle_timeout_s, request_timeout_s;
     long long insecure_open, access_log, min_free_mb;
     long long budget, timeout_ms, memory_mb, test_timeout_ms;

@@ -113,11 +113,14 @@ static void write_finish(bl_pool_job *j, int type, const char *body, size_t len)
     cJSON *res = NULL;
     if (type == BL_WIRE_RESULT) {
         char perr[200];
+        int unavailable = 0; /* the database cannot take writes now: 503 */
         res = bl_json_parse(body, len, perr, sizeof perr);
         if (res == NULL)
             rc = BL_ERR, err = bl_strdupf("a worker answered with broken JSON: %s", perr);
-        else if ((rc = bl_service_batch(svc, &err)) == BL_OK)
-            rc = bl_engine_commit(svc->store, w->type, w->id, res, w->expect, "write", w->now, &err);
+        else if ((rc = bl_service_batch(svc, &err)) != BL_OK)
+            unavailable = 1;
+        else if ((rc = bl_engine_commit(svc->store, w->type, w->id, res, w->expect, "write", w->now, &err)) != BL_OK)
+            unavailable = bl_store_unavailable(svc->store);
         if (rc == BL_OK) {
             count_outcome(svc, res);
             svc->metrics.batch_writes++;
@@ -132,7 +135,8 @@ static void write_finish(bl_pool_job *j, int type, const char *body, size_t len)
         if (rc == BL_CONFLICT)
             bl_api_error(&resp, 409, "%s", err);
         else
-            bl_api_error(&resp, rc == BL_ERR && strstr(err, "cannot start") ? 503 : 500, "%s", err);
+            bl_api_error(&resp, unavailable ? 503 : 500, "%s%s", err,
+                         unavailable ? " (the database cannot take writes now: see GET /health/ready)" : "");
     } else {
         rc = fail_of(body, len, &err, &limit);
         if (rc == BL_INVALID) {

@@ -3,29 +3,49 @@
  * writable, the last commit good, free disk above the threshold, the policies loaded in the workers);
  * degraded means it does, but something needs a person (a refused policy edit, a calendar whose
  * holiday schedule ends soon). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "service.h"
 
 #define CALENDAR_WARN_DAYS 60
 
+/* The directory of the database (where the WAL and the journal go) into dir. */
+static void db_dir(const char *db, char *dir, size_t n)
+{
+    snprintf(dir, n, "%s", db);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir] = '\0'; /* "/x.db": "/" */
+    else
+        snprintf(dir, n, ".");
+}
+
 /* Free space (MiB) where the database lives, or -1. */
 static long long free_mb(const char *db)
 {
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", db);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
+    db_dir(db, dir, sizeof dir);
     struct statvfs st;
-    if (statvfs(dir[0] ? dir : "/", &st) != 0)
+    if (statvfs(dir, &st) != 0)
         return -1;
     return (long long)((unsigned long long)st.f_bavail * st.f_frsize >> 20);
+}
+
+/* Why the database file or its directory may not be written now, or NULL (caller frees): a disk
+ * remounted read-only or permissions changed after start-up show here before a write fails. */
+static char *not_writable(const char *db)
+{
+    if (strcmp(db, ":memory:") == 0)
+        return NULL;
+    char dir[4096];
+    db_dir(db, dir, sizeof dir);
+    const char *what = access(db, W_OK) != 0 ? db : access(dir, W_OK) != 0 ? dir : NULL;
+    return what ? bl_strdupf("%s cannot be written (%s): writes cannot be stored", what, strerror(errno)) : NULL;
 }
 
 cJSON *bl_service_health(bl_service *svc, int *ready)
@@ -34,11 +54,15 @@ cJSON *bl_service_health(bl_service *svc, int *ready)
     int ok = 1;
     /* the database: writable, and its last commit went through */
     const char *db = NULL;
+    char *why = NULL;
     if (bl_store_readonly(svc->store))
         db = "the database is read-only: writes cannot be stored (check the file's permissions and the disk)";
+    else if ((why = not_writable(svc->db_path)) != NULL)
+        db = why;
     else if (svc->last_commit_error)
         db = svc->last_commit_error;
     bl_json_add_str(checks, "database", db ? db : "ok");
+    free(why);
     ok = ok && db == NULL;
     /* free disk */
     long long mb = strcmp(svc->db_path, ":memory:") ? free_mb(svc->db_path) : -1;

@@ -26,7 +26,8 @@ static const char *usage_ops =
     "  backup   writes a consistent, compacted copy of the database to DEST (a new file, mode 0600)\n"
     "           while the service runs: it holds every write committed before the backup began\n"
     "  restore  checks SRC (integrity and schema) and puts it in the database's place; the service\n"
-    "           must be stopped (the database's lock says whether it runs)\n"
+    "           must be stopped (the database's lock says whether it runs); the database replaced is\n"
+    "           kept beside it as FILE.before-restore-YYYYMMDD-HHMMSS\n"
     "  export   writes every record (of TYPE, or all) to standard output as JSON lines, by type and id\n"
     "  vacuum   compacts the database file (after pruning); the service must be stopped\n"
     "  erase    deletes a record with its history, decisions, events and deadlines, as the law on\n"
@@ -119,24 +120,40 @@ static int cmd_restore(const char *src, const opts *o)
         return 1;
     }
     free(verdict);
-    bl_store_t *probe = NULL;
     char *err = NULL;
-    if (bl_store_open(src, &probe, &err) != BL_OK) { /* its schema: this bylaw must know it */
-        fprintf(stderr, "bylaw restore: %s\n", err);
-        free(err);
-        return 1;
-    }
-    bl_store_close(probe);
     int fd;
     if (bl_store_lock(o->db, "bylaw restore", &fd, &err) != BL_OK) {
         fprintf(stderr, "bylaw restore: %s\n", err);
         free(err);
         return 1;
     }
-    char *tmp = bl_strdupf("%s.restoring", o->db);
+    char *tmp = bl_strdupf("%s.restoring", o->db), *aside = NULL;
     unlink(tmp);
     mode_t old = umask(0077);
-    int rc = bl_store_backup(src, tmp, &err); /* a copy, compacted, then renamed over the database */
+    int rc = BL_OK;
+    if (file_exists(o->db)) { /* the database replaced is kept, with what its WAL held */
+        char stamp[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime_r(&now, &tm));
+        aside = bl_strdupf("%s.before-restore-%s", o->db, stamp);
+        rc = file_exists(aside) ? BL_ERR : bl_store_backup(o->db, aside, &err);
+        if (rc != BL_OK && err == NULL) {
+            err = bl_strdupf("%s exists already: try again in a second", aside);
+        } else if (rc != BL_OK) { /* unreadable (why it is restored, maybe): its files are moved aside as they are */
+            unlink(aside);
+            free(err);
+            err = NULL;
+            char *wal = bl_strdupf("%s-wal", o->db), *wal_aside = bl_strdupf("%s-wal", aside);
+            rc = rename(o->db, aside) == 0 && (!file_exists(wal) || rename(wal, wal_aside) == 0) ? BL_OK : BL_ERR;
+            if (rc != BL_OK)
+                err = bl_strdupf("cannot move %s aside to %s: %s", o->db, aside, strerror(errno));
+            free(wal);
+            free(wal_aside);
+        }
+    }
+    if (rc == BL_OK)
+        rc = bl_store_backup(src, tmp, &err); /* a copy, compacted, then renamed over the database */
     umask(old);
     if (rc == BL_OK) {
         char *wal = bl_strdupf("%s-wal", o->db), *shm = bl_strdupf("%s-shm", o->db);
@@ -155,7 +172,10 @@ static int cmd_restore(const char *src, const opts *o)
         unlink(tmp);
     } else {
         printf("%s restored from %s\n", o->db, src);
+        if (aside)
+            printf("the database it replaced is kept as %s\n", aside);
     }
+    free(aside);
     free(tmp);
     bl_store_unlock(o->db, fd);
     return rc == BL_OK ? 0 : 1;

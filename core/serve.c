@@ -24,6 +24,7 @@ typedef struct server {
     bl_service svc;
     bl_http_server *http;
     uv_timer_t reload_timer, lag_timer, stop_timer, ckpt_timer, prune_timer;
+    int64_t last_probe_ns; /* probe_writes */
     uv_work_t ckpt;
     int ckpt_running, ckpt_truncate, ckpt_frames, ckpt_copied;
     char *ckpt_err;
@@ -294,8 +295,12 @@ static void on_fsynced(uv_fs_t *req)
     int ok = req->result >= 0;
     bl_metrics_observe(&s->svc.metrics.fsync_seconds, bl_fsync_le, bl_fsync_nle,
                        (double)(uv_hrtime() - b->start_ns) / 1e9);
-    if (!ok)
+    if (!ok) {
         bl_log(&s->svc, "error", "fsync of the WAL failed (%s): the batch's writers are told", uv_strerror((int)req->result));
+        free(s->svc.last_commit_error);
+        s->svc.last_commit_error = bl_strdupf("the last commit could not be synced to the disk: %s",
+                                              uv_strerror((int)req->result));
+    }
     uv_fs_req_cleanup(req);
     s->fsyncing = 0;
     answer_all(s, b->waiting, ok, ok ? NULL : uv_strerror((int)req->result));
@@ -567,25 +572,48 @@ static void on_prune(uv_timer_t *t)
     if (svc->stopping || (!r->history_versions && !r->decisions_days && !r->events_days && !r->timers_days))
         return;
     int64_t now = bl_clock_now_ms(), day = 86400000LL, deleted = 0;
+    int more = 0;
     char *err = NULL;
     if (bl_service_batch(svc, &err) != BL_OK ||
         bl_store_prune(svc->store, r->history_versions, r->decisions_days ? now - r->decisions_days * day : 0,
                        r->events_days ? now - r->events_days * day : 0, r->timers_days ? now - r->timers_days * day : 0,
-                       PRUNE_STEP, &deleted) != BL_OK) {
+                       PRUNE_STEP, &deleted, &more) != BL_OK) {
         bl_log(svc, "error", "retention: %s", err ? err : bl_store_errmsg(svc->store));
         free(err);
         return;
     }
     svc->metrics.pruned += (uint64_t)deleted;
-    if (deleted > 0) /* more may be left: again soon, between other work */
+    if (more) /* a pass goes on, or more may be left: again soon, between other work */
         uv_timer_start(t, on_prune, 50, PRUNE_EVERY_MS);
 }
 
 /* Lifecycle ------------------------------------------------------------------------------------ */
 
+/* After a failed commit the service is not ready until a commit succeeds: with no writes coming (a
+ * balancer sends none to a service that is not ready), a small write every 2 s tries again. */
+#define PROBE_EVERY_NS (2000 * 1000000LL)
+
+static void probe_writes(server *s)
+{
+    bl_service *svc = &s->svc;
+    int64_t now = (int64_t)uv_hrtime();
+    if (svc->last_commit_error == NULL || svc->batch_open || svc->stopping || now - s->last_probe_ns < PROBE_EVERY_NS)
+        return;
+    s->last_probe_ns = now;
+    char *err = NULL;
+    if (bl_service_batch(svc, &err) != BL_OK || bl_store_touch(svc->store) != BL_OK) {
+        free(err);
+        return; /* the batch, if open, commits (or fails) at the end of this turn */
+    }
+    bl_service_flush(svc);
+    if (svc->last_commit_error == NULL)
+        bl_log(svc, "info", "the database takes writes again");
+}
+
 static void on_lag(uv_timer_t *t)
 {
     server *s = t->data;
+    probe_writes(s);
     int64_t now = (int64_t)uv_hrtime();
     double lag = s->lag_expect_ns ? (double)(now - s->lag_expect_ns) / 1e6 : 0;
     if (lag < 0)
@@ -641,7 +669,7 @@ static void on_hup(uv_signal_t *sig, int signum)
     for (size_t i = 0; i < sizeof restart_only / sizeof restart_only[0]; i++)
         if (diff.data && strstr(diff.data, restart_only[i]))
             bl_log(svc, "warn", "SIGHUP: %s changes only at a restart", restart_only[i]);
-    /* what changes now: tokens, logging, language, retention, limits */
+    /* what changes now: tokens, logging, language, retention, limits, the backup directory */
     bl_token *old_tokens = c->tokens;
     int old_n = c->ntokens;
     c->tokens = fresh.tokens, c->ntokens = fresh.ntokens;
@@ -653,6 +681,8 @@ static void on_hup(uv_signal_t *sig, int signum)
     c->log_format = fresh.log_format, fresh.log_format = t;
     t = c->lang;
     c->lang = fresh.lang, fresh.lang = t;
+    t = c->backup_dir;
+    c->backup_dir = fresh.backup_dir, fresh.backup_dir = t;
     svc->log_json = log_json_mode = strcmp(c->log_format, "json") == 0;
     int limits_changed = memcmp(&c->limits, &fresh.limits, sizeof c->limits) != 0;
     c->budget = fresh.budget, c->timeout_ms = fresh.timeout_ms, c->memory_mb = fresh.memory_mb;
@@ -878,6 +908,9 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
         return 1;
     }
     warn_readable(svc, st.db, "it holds every record");
+    if (bl_store_readonly(svc->store))
+        bl_log(svc, "error", "%s is read-only for this user: the service answers reads, and every write fails (503) "
+                             "until the file and its directory are writable and the service restarts", st.db);
     if (config)
         warn_readable(svc, config, "it may hold tokens");
     s->durable = strcmp(st.durability, "full") == 0;

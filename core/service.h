@@ -103,6 +103,7 @@ struct bl_service {
     int virtual_clock;       /* POST /clock exists */
     int stopping;
     int active_requests;     /* requests handled but not answered yet */
+    int backup_running;      /* POST /admin/backup: one at a time */
     struct bl_dispatch *dispatch; /* dispatch.c's state */
     struct bl_reload *reload;     /* reload.c's state */
 };

@@ -154,10 +154,14 @@ struct bl_store {
     char *path;
     int memory;   /* ":memory:": no WAL, nothing to checkpoint */
     char err[512];
+    int code; /* SQLite's extended result code when the last failure was SQLite's, else 0 */
     int depth;    /* open transactions (the first is BEGIN, the others savepoints) */
     int wal_frames; /* frames in the WAL after the last commit (sqlite3_wal_hook) */
     int auto_ckpt;  /* checkpoint after a commit that leaves this many frames (0: never) */
     int fail_nth; /* fault injection: the nth write from now fails */
+    /* bl_store_prune's place in its pass over the records (by key) and the decisions (by id) */
+    char *prune_type, *prune_id;
+    int64_t prune_decision;
 };
 
 /* Errors ----------------------------------------------------------------------------------------- */
@@ -169,6 +173,7 @@ static int fail(bl_store_t *s, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(s->err, sizeof s->err, fmt, ap);
     va_end(ap);
+    s->code = code == BL_ERR && s->db ? sqlite3_extended_errcode(s->db) : 0;
     return code;
 }
 
@@ -176,6 +181,17 @@ static int fail(bl_store_t *s, int code, const char *fmt, ...)
 static int db_fail(bl_store_t *s, const char *what) { return fail(s, BL_ERR, "%s: %s", what, sqlite3_errmsg(s->db)); }
 
 const char *bl_store_errmsg(bl_store_t *s) { return s->err; }
+
+int bl_store_unavailable(bl_store_t *s)
+{
+    switch (s->code & 0xff) {
+    case SQLITE_READONLY: case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_BUSY: case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN: case SQLITE_NOMEM:
+        return 1;
+    default:
+        return 0;
+    }
+}
 
 /* Statements ------------------------------------------------------------------------------------- */
 
@@ -501,6 +517,8 @@ void bl_store_close(bl_store_t *s)
             sqlite3_finalize(s->dyn[i].st);
             free(s->dyn[i].text);
         }
+        free(s->prune_type);
+        free(s->prune_id);
         if (!s->memory)
             sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
     }
@@ -1671,6 +1689,23 @@ int bl_store_check(const char *path, char **verdict)
     if (rc != SQLITE_OK)
         bl_buf_printf(&b, "%s", db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_finalize(q);
+    q = NULL;
+    if (rc == SQLITE_OK && b.data && strcmp(b.data, "ok") == 0) { /* sound: and a bylaw database this bylaw knows? */
+        int have = -1, tables = 0;
+        if (sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM"
+                                   " sqlite_schema WHERE type = 'table' AND name IN ('records', 'decisions'))",
+                               -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+            have = sqlite3_column_int(q, 0), tables = sqlite3_column_int(q, 1);
+        sqlite3_finalize(q);
+        b.len = 0;
+        if (tables != 2 || have < 1)
+            bl_buf_printf(&b, "it is not a bylaw database (no records and decisions tables)");
+        else if (have > SCHEMA_VERSION)
+            bl_buf_printf(&b, "its schema is version %d, newer than this bylaw knows (%d): use a newer bylaw", have,
+                          SCHEMA_VERSION);
+        else
+            bl_buf_printf(&b, "ok");
+    }
     sqlite3_close(db);
     *verdict = b.data ? b.data : bl_strdupf("no answer");
     return rc == SQLITE_OK && strcmp(*verdict, "ok") == 0 ? BL_OK : BL_ERR;
@@ -1690,22 +1725,85 @@ static int prune_step(bl_store_t *s, const char *what, const char *q_text, int64
     return rc;
 }
 
+/* Old versions of the next `limit` records after the cursor (by key); the cursor moves on, and back to
+ * the start at the end of a pass. Each step costs its window, whatever the table's size. */
+static int prune_versions(bl_store_t *s, int64_t keep, int limit, int64_t *n, int *more)
+{
+    sqlite3_stmt *q = dyn_stmt(s, "DELETE FROM record_history WHERE (type, id, version) IN (SELECT h.type, h.id,"
+                                  " h.version FROM (SELECT type, id, version FROM records WHERE (type, id) > (?3, ?4)"
+                                  " ORDER BY type, id LIMIT ?1) r JOIN record_history h ON h.type = r.type"
+                                  " AND h.id = r.id AND h.version <= r.version - ?2)");
+    if (q == NULL)
+        return BL_ERR;
+    sqlite3_bind_int(q, 1, limit);
+    sqlite3_bind_int64(q, 2, keep);
+    bind_text(q, 3, s->prune_type ? s->prune_type : "");
+    bind_text(q, 4, s->prune_id ? s->prune_id : "");
+    if (step_write(s, q, "cannot prune record versions") != BL_OK)
+        return BL_ERR;
+    *n += sqlite3_changes(s->db);
+    q = dyn_stmt(s, "SELECT type, id FROM records WHERE (type, id) > (?2, ?3) ORDER BY type, id LIMIT 1 OFFSET ?1 - 1");
+    if (q == NULL)
+        return BL_ERR;
+    sqlite3_bind_int(q, 1, limit);
+    bind_text(q, 2, s->prune_type ? s->prune_type : "");
+    bind_text(q, 3, s->prune_id ? s->prune_id : "");
+    char *type = NULL, *id = NULL;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        type = bl_strdupf("%s", (const char *)sqlite3_column_text(q, 0));
+        id = bl_strdupf("%s", (const char *)sqlite3_column_text(q, 1));
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(s, "cannot prune record versions");
+    free(s->prune_type);
+    free(s->prune_id);
+    s->prune_type = type, s->prune_id = id; /* NULL: the pass is over, the next starts at the beginning */
+    *more |= type != NULL;
+    return BL_OK;
+}
+
+/* Decisions made before `before` among the next `limit` ids after the cursor, except the newest of each
+ * record and policy (it explains the record as it stands, however old). */
+static int prune_decisions(bl_store_t *s, int64_t before, int limit, int64_t *n, int *more)
+{
+    sqlite3_stmt *q = dyn_stmt(s, "DELETE FROM decisions WHERE id IN (SELECT d.id FROM decisions d WHERE d.id > ?3"
+                                  " AND d.id <= ?3 + ?1 AND d.at_ms < ?2 AND EXISTS (SELECT 1 FROM decisions n"
+                                  " WHERE n.type = d.type AND n.record_id = d.record_id AND n.id > d.id"
+                                  " AND n.policy = d.policy))");
+    if (q == NULL)
+        return BL_ERR;
+    sqlite3_bind_int(q, 1, limit);
+    sqlite3_bind_int64(q, 2, before);
+    sqlite3_bind_int64(q, 3, s->prune_decision);
+    if (step_write(s, q, "cannot prune decisions") != BL_OK)
+        return BL_ERR;
+    *n += sqlite3_changes(s->db);
+    int64_t last = 0;
+    q = dyn_stmt(s, "SELECT coalesce(max(id), 0) FROM decisions");
+    if (q == NULL || scalar(s, q, &last, "cannot prune decisions") != BL_OK)
+        return BL_ERR;
+    s->prune_decision += limit;
+    if (s->prune_decision >= last)
+        s->prune_decision = 0; /* the pass is over */
+    else
+        *more = 1;
+    return BL_OK;
+}
+
 int bl_store_prune(bl_store_t *s, int64_t keep_versions, int64_t decisions_before, int64_t events_before,
-                   int64_t timers_before, int limit, int64_t *deleted)
+                   int64_t timers_before, int limit, int64_t *deleted, int *more)
 {
     *deleted = 0;
+    *more = 0;
     int rc = BL_OK;
     if (keep_versions > 0)
-        rc = prune_step(s, "record versions",
-                        "DELETE FROM record_history WHERE (type, id, version) IN (SELECT h.type, h.id, h.version"
-                        " FROM record_history h JOIN records r ON r.type = h.type AND r.id = h.id"
-                        " WHERE h.version <= r.version - ?2 LIMIT ?1)",
-                        keep_versions, limit, deleted);
+        rc = prune_versions(s, keep_versions, limit, deleted, more);
     if (rc == BL_OK && decisions_before > 0)
-        rc = prune_step(s, "decisions",
-                        "DELETE FROM decisions WHERE id IN (SELECT id FROM decisions WHERE at_ms < ?2 LIMIT ?1)",
-                        decisions_before, limit, deleted);
-    if (rc == BL_OK && events_before > 0)
+        rc = prune_decisions(s, decisions_before, limit, deleted, more);
+    int64_t before = *deleted;
+    if (rc == BL_OK && events_before > 0) /* events_time and timers_done reach only what may go */
         rc = prune_step(s, "events",
                         "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at_ms < ?2 LIMIT ?1)",
                         events_before, limit, deleted);
@@ -1714,6 +1812,7 @@ int bl_store_prune(bl_store_t *s, int64_t keep_versions, int64_t decisions_befor
                         "DELETE FROM timers WHERE id IN (SELECT id FROM timers WHERE state <> 'pending'"
                         " AND done_ms < ?2 LIMIT ?1)",
                         timers_before, limit, deleted);
+    *more |= *deleted > before;
     return rc;
 }
 
@@ -1735,6 +1834,8 @@ int bl_store_erase(bl_store_t *s, const char *type, const char *id, const char *
     int own, rc = own_begin(s, &own);
     cJSON *c = cJSON_CreateObject();
     int64_t total = 0;
+    /* the erased rows are overwritten with zeros in the database file, not just unlinked */
+    sqlite3_exec(s->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
     for (size_t i = 0; rc == BL_OK && i < sizeof parts / sizeof parts[0]; i++) {
         sqlite3_stmt *q = dyn_stmt(s, parts[i].sql);
         if (q == NULL) {
@@ -1767,6 +1868,7 @@ int bl_store_erase(bl_store_t *s, const char *type, const char *id, const char *
         }
         free(text);
     }
+    sqlite3_exec(s->db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
     rc = own_end(s, own, rc);
     if (rc == BL_OK)
         *counts = c;
@@ -1836,3 +1938,15 @@ void bl_store_unlock(const char *path, int fd)
 int bl_store_vacuum(bl_store_t *s) { return exec(s, "VACUUM") == BL_OK ? BL_OK : db_fail(s, "cannot compact the database"); }
 
 int bl_store_readonly(bl_store_t *s) { return sqlite3_db_readonly(s->db, "main") == 1; }
+
+int bl_store_touch(bl_store_t *s)
+{
+    int v;
+    if (user_version(s, &v) != BL_OK)
+        return BL_ERR;
+    char set[64];
+    snprintf(set, sizeof set, "PRAGMA user_version = %d", v); /* the same value: a write of page 1 */
+    if (sqlite3_exec(s->db, set, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, BL_ERR, "cannot write to %s: %s", s->path, sqlite3_errmsg(s->db));
+    return BL_OK;
+}

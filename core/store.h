@@ -15,6 +15,9 @@ typedef struct bl_store bl_store_t;
 int bl_store_open(const char *path, bl_store_t **out, char **err);
 void bl_store_close(bl_store_t *s); /* checkpoints the WAL */
 const char *bl_store_errmsg(bl_store_t *s); /* the last error, plain words */
+/* Whether the last failure was the database's state, not the request (read-only, disk full, I/O error,
+ * busy, out of memory): a 503, "try again later", rather than a 500. */
+int bl_store_unavailable(bl_store_t *s);
 
 /* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. Every write below happens inside one. They nest:
  * inside an open transaction, begin is a SAVEPOINT, commit releases it and rollback undoes only it
@@ -206,14 +209,18 @@ void bl_checkpointer_close(bl_checkpointer *c);
 int bl_store_catch_up(bl_store_t *s, int *wal_frames);
 int bl_store_wal_frames(bl_store_t *s); /* frames in the WAL after the last commit */
 int bl_store_readonly(bl_store_t *s);   /* SQLite opened it read-only (a read-only file or disk) */
+int bl_store_touch(bl_store_t *s);      /* a write that changes nothing (page 1), in the open transaction: can it write? */
 /* One PASSIVE checkpoint on a connection opened for it. */
 int bl_store_checkpoint(const char *path, char **err);
 
 /* Operations. backup: a consistent copy of the database at path (one read transaction, writers go on:
  * every write committed before it began is in it) into dest, compacted. check: PRAGMA integrity_check
- * of the database at path, *verdict "ok" or what is wrong (malloc'd). prune: at most limit rows of
- * each kind deleted: record versions beyond keep_versions per record (0: none), decisions, events and
- * finished deadlines before the given instants (0: none); *deleted counts them. erase: a record, its
+ * of the database at path and a bylaw schema this bylaw knows (older ones migrate when opened), *verdict
+ * "ok" or what is wrong (malloc'd). prune: one step of retention, its
+ * cost bounded by limit whatever the tables' sizes: record versions beyond keep_versions (0: none) of
+ * the next limit records, decisions before decisions_before among the next limit ids (never the newest
+ * of a record and policy), at most limit events and finished deadlines before the given instants (0:
+ * none); *deleted counts them, *more says to call again soon (a pass goes on, or more may be left). erase: a record, its
  * history, decisions, events and deadlines deleted, the erasure recorded (type, id, by, reason, when,
  * the counts: never the data); *counts {"record","versions","decisions","events","deadlines"}; a
  * reason is required; BL_NOTFOUND when nothing was there. export: each(ud, fields as JSON) per record
@@ -221,7 +228,7 @@ int bl_store_checkpoint(const char *path, char **err);
 int bl_store_backup(const char *path, const char *dest, char **err);
 int bl_store_check(const char *path, char **verdict);
 int bl_store_prune(bl_store_t *s, int64_t keep_versions, int64_t decisions_before, int64_t events_before,
-                   int64_t timers_before, int limit, int64_t *deleted);
+                   int64_t timers_before, int limit, int64_t *deleted, int *more);
 int bl_store_erase(bl_store_t *s, const char *type, const char *id, const char *by, const char *reason,
                    int64_t now_ms, cJSON **counts);
 int bl_store_vacuum(bl_store_t *s); /* compacts the file: nothing else may use the database */

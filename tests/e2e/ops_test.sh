@@ -2,7 +2,8 @@
 # ops_test.sh BYLAW — the service as an operator runs it (issue 10): the WAL stays bounded under
 # 100,000 durable writes and the data reaches the database file; one service per database; files for
 # this user only; a backup taken under a write load holds every acknowledged write and restores;
-# export, erase, retention, vacuum; settings refused by name; SIGHUP. Closes with 'N passed, N failed'.
+# POST /admin/backup likewise; export, erase (command and API), retention, vacuum; settings refused by
+# name; SIGHUP. Closes with 'N passed, N failed'.
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$WORK/policies"
 cp "$ROOT"/policies/*.lua "$WORK/policies/"
@@ -71,8 +72,22 @@ sleep 1
 before=$(cat acked)
 "$BYLAW" backup "$WORK/backup.db" --db "$WORK/o.db" > backup.out 2>&1
 check "bylaw backup under load succeeds" 0 "$?"
-sleep 0.5
+sleep 0.3
+before_api=$(cat acked)
+api=$(curl -s -X POST "$URL/admin/backup" -d '{"name":"api-backup.db"}')
+has "POST /admin/backup under load answers where the copy is" "\"backup\":\"$WORK/api-backup.db\"" "$api"
+check "a second backup of that name is refused (409)" 409 \
+  "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/admin/backup" -d '{"name":"api-backup.db"}')"
+has "a backup name may not leave the backup directory" "must be a file name" \
+  "$(curl -s -X POST "$URL/admin/backup" -d '{"name":"../elsewhere.db"}')"
+sleep 0.3
 touch load.stop; wait $LOAD
+check "the API's backup passes integrity_check" ok "$(sqlite3 api-backup.db 'PRAGMA integrity_check')"
+check "the API's backup holds every write acknowledged before it began (b1..b$before_api)" "$before_api" \
+  "$(sqlite3 api-backup.db "SELECT count(*) FROM records WHERE type = 'client' AND id LIKE 'b%' AND CAST(substr(id, 2) AS INTEGER) <= $before_api")"
+check "the API's backup is for this user only" 600 "$(stat -c %a api-backup.db)"
+b=$(curl -s -X POST "$URL/admin/backup")
+has "without a name, the copy is named after the database and the local time" "\"backup\":\"$WORK/o.db-backup-" "$b"
 check "the backup passes integrity_check" ok "$(sqlite3 backup.db 'PRAGMA integrity_check')"
 check "the backup holds every write acknowledged before it began (b1..b$before)" "$before" \
   "$(sqlite3 backup.db "SELECT count(*) FROM records WHERE type = 'client' AND id LIKE 'b%' AND CAST(substr(id, 2) AS INTEGER) <= $before")"
@@ -93,6 +108,20 @@ check "the erasure is recorded: who, why, counts, not the data" "dpo|the client 
 has "an erasure needs a reason" "--reason TEXT is required" "$("$BYLAW" erase client w8 --db o.db 2>&1)"
 check "restore puts the backup in place" 0 "$("$BYLAW" restore backup.db --db restored.db >/dev/null 2>&1; echo $?)"
 check "the restored database is sound" ok "$(sqlite3 restored.db 'PRAGMA integrity_check')"
+sqlite3 restored.db "UPDATE records SET body = json_set(body, '$.marker', 'replaced') WHERE id = 'b1'"
+out=$("$BYLAW" restore backup.db --db restored.db 2>&1)
+has "restore over a database keeps the one it replaced" "the database it replaced is kept as restored.db.before-restore-" "$out"
+aside=$(ls restored.db.before-restore-* | head -1)
+check "...whole, with what it held" 1 "$(sqlite3 "$aside" "SELECT count(*) FROM records WHERE body LIKE '%replaced%'")"
+head -c 4096 backup.db > broken.db; head -c 100000 /dev/urandom >> broken.db
+sleep 1 # a new name for the copy kept aside
+out=$("$BYLAW" restore backup.db --db broken.db 2>&1)
+check "restore over a broken database succeeds" "0" "$?"
+has "...and moves the broken one aside as it is" "the database it replaced is kept as broken.db.before-restore-" "$out"
+check "...byte for byte" 104096 "$(stat -c %s "${out##*kept as }")"
+has "restore refuses a file that is not a bylaw database" "not a bylaw database" \
+  "$(sqlite3 other.db 'CREATE TABLE t(x)'; "$BYLAW" restore other.db --db restored.db 2>&1)"
+check "the database restored in its place is sound" ok "$(sqlite3 broken.db 'PRAGMA integrity_check')"
 printf '{"retention": {"history_versions": 2, "timers_days": 1}}\n' > retention.json
 start --config retention.json
 for _ in $(seq 100); do
@@ -119,6 +148,26 @@ has "a key given twice is refused" 'duplicate key "db"' \
 has "--check-config says where each value came from" '"from":	"BYLAW_WORKERS"' \
   "$(BYLAW_WORKERS=3 "$BYLAW" serve --check-config 2>/dev/null)"
 has "serve takes the limits every command takes" '"value":	5000' "$("$BYLAW" serve --budget 5000 --check-config 2>/dev/null)"
+# 6. erasure through the API: an admin's token, a reason, recorded under the token's name
+printf '{"tokens": [{"name": "dpo", "token": "dpo-token-000001", "role": "admin"}, {"name": "clerk", "token": "clerk-token-00001", "role": "writer"}]}\n' > tokens.json
+start --config tokens.json
+A="Authorization: Bearer dpo-token-000001"
+curl -s -o /dev/null -H "$A" -X PUT "$URL/records/client/gone" -d '{"annual_revenue":7314159,"name":"Erased Client Ltd"}'
+check "a writer may not erase" 403 "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer clerk-token-00001' \
+  -X POST "$URL/records/client/gone/erase" -d '{"reason":"asked"}')"
+has "an erasure through the API needs a reason" '"reason\" is required' \
+  "$(curl -s -H "$A" -X POST "$URL/records/client/gone/erase" -d '{}')"
+out=$(curl -s -H "$A" -X POST "$URL/records/client/gone/erase" -d '{"reason":"the client asked"}')
+has "POST .../erase says what went" '"erased":"client/gone","deleted":{"versions":1,"decisions":1' "$out"
+check "the record is gone" 404 "$(curl -s -o /dev/null -w '%{http_code}' -H "$A" "$URL/records/client/gone")"
+check "its history is gone" 404 "$(curl -s -o /dev/null -w '%{http_code}' -H "$A" "$URL/records/client/gone/history")"
+check "the erasure is recorded under the token's name" "dpo|the client asked" \
+  "$(sqlite3 o.db "SELECT by, reason FROM erasures WHERE record_id = 'gone'")"
+check "erasing it again is 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' -H "$A" -X POST "$URL/records/client/gone/erase" -d '{"reason":"again"}')"
+stop
+check "the erased fields are not left in the database file (secure_delete)" 0 \
+  "$(cat o.db o.db-wal 2>/dev/null | grep -ac "Erased Client Ltd")"
+
 printf '{"limits": {"timeout_ms": 250}}\n' > hup.json
 start --config hup.json
 printf '{"limits": {"timeout_ms": 500}, "access_log": false}\n' > hup.json

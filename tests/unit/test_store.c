@@ -1091,6 +1091,51 @@ static void test_query_decisions(void **state)
     assert_string_equal(decision_keys(s, q, b, sizeof b, NULL), "");
 }
 
+
+/* Retention: each step's cost is bounded by its window; a pass over everything keeps the newest
+ * versions and each record's newest decision per policy, however old. */
+static void test_prune_in_windows(void **state)
+{
+    fx *f = *state;
+    cJSON *reasons = js("[]"), *changes = js("{}");
+    for (int r = 0; r < 25; r++) {
+        char id[16];
+        snprintf(id, sizeof id, "c%02d", r);
+        for (int v = 1; v <= 4; v++) {
+            char body[64];
+            snprintf(body, sizeof body, "{\"n\":%d}", v);
+            put(f->s, "client", id, body, v - 1, T0 + v);
+            bl_decision_row d = {"client", id, v, v % 2 ? "client_grade" : "other", "v1", NULL, "x", reasons,
+                                 changes, "write", T0 + v};
+            assert_int_equal(bl_store_add_decision(f->s, &d, NULL), BL_OK);
+        }
+    }
+    cJSON_Delete(reasons);
+    cJSON_Delete(changes);
+    int64_t n = 0, total = 0, steps = 0;
+    int more = 1;
+    while (more && steps < 100) {
+        assert_int_equal(bl_store_prune(f->s, 2, T0 + 100, 0, 0, 10, &n, &more), BL_OK);
+        assert_true(n <= 10 + 10 * 4); /* a window of 10 records and one of 10 decision ids */
+        total += n, steps++;
+    }
+    assert_false(more);
+    assert_true(steps >= 3); /* 25 records in windows of 10 */
+    cJSON *out = NULL;
+    assert_int_equal(bl_store_history(f->s, "client", "c07", &out), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 2); /* versions 3 and 4 */
+    cJSON_Delete(out);
+    assert_int_equal(bl_store_decisions(f->s, "client", "c07", &out), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 2); /* the newest of each policy: versions 3 and 4 */
+    assert_int_equal((int)num(cJSON_GetArrayItem(out, 0), "record_version"), 3);
+    assert_int_equal((int)num(cJSON_GetArrayItem(out, 1), "record_version"), 4);
+    cJSON_Delete(out);
+    assert_int_equal(total, 25 * 2 + 25 * 2);
+    /* a second pass finds nothing more */
+    assert_int_equal(bl_store_prune(f->s, 2, T0 + 100, 0, 0, 1000, &n, &more), BL_OK);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1111,6 +1156,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_count, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_sum, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_decisions, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_in_windows, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_events, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_versions, mem_setup, teardown),
