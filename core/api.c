@@ -429,6 +429,12 @@ static bl_role role_of(void *ud, const bl_req *req, const char *token, const cha
     return bl_service_role(ud, req, token, name);
 }
 
+const bl_seg_kind *bl_api_kinds(int *n)
+{
+    *n = (int)(sizeof kinds / sizeof *kinds);
+    return kinds;
+}
+
 void bl_api_handle(bl_service *svc, const bl_req *req, bl_resp *resp)
 {
     bl_router r = {

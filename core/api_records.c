@@ -1,6 +1,7 @@
 /* api_records.c — the record routes: lists with conditions and orders, get, put, post, merge patch, soft
  * delete, history and decisions; GET /decisions, the decisions across records (the work queue); lists
- * exported as CSV or JSON lines. Reads run on the loop, each bounded by a limit, a cursor and an index. */
+ * exported as CSV or JSON lines. Lists and the queue run on reader threads (readers.h), each bounded by a
+ * limit, a cursor, an index and a time limit; single records are read on the loop (by key). */
 #include "api_records.h"
 
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "export.h"
 #include "query.h"
+#include "readers.h"
 
 static const char *const reserved[] = {"limit", "after", "sort", "format", NULL}; /* never record fields */
 
@@ -88,45 +90,150 @@ static void answer_rows(bl_resp *resp, int f, const char *key, cJSON *rows, char
     free(next);
 }
 
+/* Lists and the queue off the loop ---------------------------------------------------------------------- */
+
+/* A list or queue query, copied out of the request, run on a reader thread (readers.h) and answered on
+ * the loop. Without readers (an in-memory database) it runs at once, on the loop. */
+typedef struct query_job {
+    bl_pending req;
+    int decisions; /* 0: records (rq), 1: decisions (dq) */
+    bl_record_query rq;
+    bl_decision_query dq;
+    bl_cond conds[BL_ROUTER_MAX_ARGS];
+    char *text[6]; /* the copied strings the query points to */
+    int f;
+    int rc, interrupted, unavailable;
+    char *err;
+    cJSON *rows;
+    char *next;
+} query_job;
+
+static const char *const decision_cols[] = {"decision", "type", "id", "record_version", "policy", "version",
+                                            "verdict", "explanation", "reasons", "trigger", "at", "at_ms", NULL};
+
+static const char *keep(query_job *j, int i, const char *text)
+{
+    return text ? (j->text[i] = bl_strdupf("%s", text)) : NULL;
+}
+
+static void query_run(bl_store_t *s, void *ud)
+{
+    query_job *j = ud;
+    j->rc = j->decisions ? bl_store_query_decisions(s, &j->dq, &j->rows, &j->next)
+                         : bl_store_query(s, &j->rq, &j->rows, &j->next);
+    if (j->rc != BL_OK) {
+        j->err = bl_strdupf("%s", bl_store_errmsg(s));
+        j->interrupted = bl_store_interrupted(s);
+        j->unavailable = bl_store_unavailable(s);
+    }
+}
+
+static void query_free(query_job *j)
+{
+    for (int i = 0; i < j->rq.nconds; i++)
+        bl_query_cond_free(&j->conds[i]);
+    for (size_t i = 0; i < sizeof j->text / sizeof j->text[0]; i++)
+        free(j->text[i]);
+    cJSON_Delete(j->rows);
+    free(j->next);
+    free(j->err);
+    free(j);
+}
+
+/* The answer of a query that ran (or, ran 0, could not: the service stopped first). */
+static void query_answer(query_job *j, int ran, bl_resp *resp)
+{
+    const char *what = j->decisions ? "decisions" : "records";
+    if (!ran) {
+        bl_api_error(resp, 503, "the service is stopping: the query did not run");
+    } else if (j->rc == BL_OK) {
+        answer_rows(resp, j->f, what, j->rows, j->next, j->decisions ? decision_cols : NULL);
+        j->rows = NULL, j->next = NULL;
+    } else if (j->interrupted) {
+        bl_buf fields = {0};
+        for (int i = 0; i < j->rq.nconds; i++)
+            bl_buf_printf(&fields, "%s%s.%s", i ? "," : "", j->rq.type, j->conds[i].field);
+        long long ms = j->req.svc->conf.query_timeout_ms;
+        if (j->decisions)
+            bl_api_error(resp, 422, "the query over the decisions took longer than query_timeout_ms (%lld ms): "
+                                    "narrow it with type, policy, since or until, or raise the limit", ms);
+        else
+            bl_api_error(resp, 422, "the query over %s records took longer than query_timeout_ms (%lld ms): no "
+                                    "index serves %s; add %s to the setting indexes (--indexes, config \"indexes\") "
+                                    "and restart, or filter on an indexed field",
+                         j->rq.type, ms, fields.len ? "its conditions" : "it (a list without conditions pages by id)",
+                         fields.len ? fields.data : "TYPE.FIELD");
+        bl_buf_free(&fields);
+    } else {
+        bl_api_error(resp, j->rc == BL_INVALID ? 400 : j->unavailable ? 503 : 500, "cannot list the %s: %s", what,
+                     j->err ? j->err : "?");
+    }
+}
+
+static void query_done(void *ud, int ran)
+{
+    query_job *j = ud;
+    bl_resp resp = {0};
+    query_answer(j, ran, &resp);
+    bl_pending_answer(&j->req, &resp);
+    query_free(j);
+}
+
+/* Runs j on a reader thread (the answer comes later) or, without readers, now into resp. Takes j. */
+static void query_start(bl_service *svc, const bl_req *req, query_job *j, bl_resp *resp)
+{
+    if (svc->readers == NULL) {
+        bl_store_deadline(svc->store, svc->conf.query_timeout_ms);
+        query_run(svc->store, j);
+        bl_store_deadline(svc->store, 0);
+        query_answer(j, 1, resp);
+        query_free(j);
+        return;
+    }
+    bl_pending_init(&j->req, svc, req);
+    if (bl_readers_run(svc->readers, query_run, query_done, j) != BL_OK) {
+        query_free(j);
+        bl_api_error(resp, 503, "too many queries are waiting: try again in a moment");
+        resp->extra_header = "Retry-After", resp->extra_value = "1";
+        return;
+    }
+    resp->pending = 1;
+}
+
 /* Records ------------------------------------------------------------------------------------------------ */
 
 void bl_api_records_list(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp)
 {
     bl_service *svc = ud;
-    bl_cond conds[BL_ROUTER_MAX_ARGS];
-    bl_record_query q = {.type = m->seg[0], .conds = conds, .sort = BL_SORT_ID, .after = bl_router_arg(m, "after")};
+    query_job *j = calloc(1, sizeof *j);
+    bl_record_query *q = &j->rq;
+    *q = (bl_record_query){.type = keep(j, 0, m->seg[0]), .conds = j->conds, .sort = BL_SORT_ID,
+                           .after = keep(j, 1, bl_router_arg(m, "after"))};
     int64_t limit = 100;
-    int f;
     char *err = NULL;
     const char *sort = bl_router_arg(m, "sort");
     int rc = bl_query_int("limit", bl_router_arg(m, "limit"), 1, 1000, &limit, &err);
     if (rc == BL_OK && sort)
-        rc = bl_query_sort(sort, &q.sort, &q.desc, &err);
+        rc = bl_query_sort(sort, &q->sort, &q->desc, &err);
     for (int i = 0; rc == BL_OK && i < m->narg; i++) {
         if (is_reserved(m->arg_name[i]))
             continue;
-        if ((rc = bl_query_cond(m->arg_name[i], m->arg_value[i], &conds[q.nconds], &err)) != BL_OK)
+        if ((rc = bl_query_cond(m->arg_name[i], m->arg_value[i], &j->conds[q->nconds], &err)) != BL_OK)
             break;
-        if (is_reserved(conds[q.nconds].field)) {
+        if (is_reserved(j->conds[q->nconds].field)) {
             err = bl_strdupf("'%s' is a reserved name (limit, after, sort, format), not a field: a condition "
-                             "on a field of that name cannot be asked here", conds[q.nconds].field);
-            bl_query_cond_free(&conds[q.nconds]);
+                             "on a field of that name cannot be asked here", j->conds[q->nconds].field);
+            bl_query_cond_free(&j->conds[q->nconds]);
             rc = BL_INVALID;
             break;
         }
-        q.nconds++;
+        q->nconds++;
     }
-    q.limit = (int)limit;
-    cJSON *rows = NULL;
-    char *next = NULL;
-    if (!bl_api_refused(resp, rc, &err) && format_of(req, m, &f, resp)) {
-        if ((rc = bl_store_query(svc->store, &q, &rows, &next)) != BL_OK)
-            bl_api_store_error(svc, resp, rc, "cannot list the records");
-        else
-            answer_rows(resp, f, "records", rows, next, NULL);
-    }
-    for (int i = 0; i < q.nconds; i++)
-        bl_query_cond_free(&conds[i]);
+    q->limit = (int)limit;
+    if (!bl_api_refused(resp, rc, &err) && format_of(req, m, &j->f, resp))
+        query_start(svc, req, j, resp);
+    else
+        query_free(j);
 }
 
 /* The version If-Match names into *out (-1 without the header); 0 after a 400 when it names none. */
@@ -396,8 +503,6 @@ void bl_api_records_queue(void *ud, const bl_req *req, const bl_match *m, bl_res
 {
     static const char *const verdicts[] = {"pass", "hold", "reject", "none", NULL};
     static const char *const orders[] = {"desc", "asc", NULL}, *const truth[] = {"true", "false", NULL};
-    static const char *const cols[] = {"decision", "type", "id", "record_version", "policy", "version", "verdict",
-                                       "explanation", "reasons", "trigger", "at", "at_ms", NULL};
     bl_service *svc = ud;
     bl_decision_query q = {.policy = bl_router_arg(m, "policy"), .type = bl_router_arg(m, "type"),
                            .trigger = bl_router_arg(m, "trigger"), .after = bl_router_arg(m, "after"),
@@ -427,14 +532,17 @@ void bl_api_records_queue(void *ud, const bl_req *req, const bl_match *m, bl_res
     if (bl_api_refused(resp, rc, &err) || !time_arg(svc, m, "since", 0, &q.since_ms, resp) ||
         !time_arg(svc, m, "until", 1, &q.until_ms, resp) || !format_of(req, m, &f, resp))
         return;
-    q.verdict = verdict >= 0 ? verdicts[verdict] : NULL;
-    q.desc = order == 0;
-    q.current = current == 0;
-    q.limit = (int)limit;
-    cJSON *rows = NULL;
-    char *next = NULL;
-    if ((rc = bl_store_query_decisions(svc->store, &q, &rows, &next)) != BL_OK)
-        bl_api_store_error(svc, resp, rc, "cannot list the decisions");
-    else
-        answer_rows(resp, f, "decisions", rows, next, cols);
+    query_job *j = calloc(1, sizeof *j);
+    j->decisions = 1;
+    j->f = f;
+    j->dq = q;
+    j->dq.policy = keep(j, 0, q.policy);
+    j->dq.type = keep(j, 1, q.type);
+    j->dq.trigger = keep(j, 2, q.trigger);
+    j->dq.after = keep(j, 3, q.after);
+    j->dq.verdict = verdict >= 0 ? verdicts[verdict] : NULL;
+    j->dq.desc = order == 0;
+    j->dq.current = current == 0;
+    j->dq.limit = (int)limit;
+    query_start(svc, req, j, resp);
 }

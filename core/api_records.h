@@ -20,6 +20,8 @@ void bl_api_records_queue(void *ud, const bl_req *req, const bl_match *m, bl_res
 void bl_api_admin_backup(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp);
 void bl_api_admin_erase(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp);
 
+/* api.c: how the API checks each {kind} of its paths (for tests/fuzz/fuzz_http.c too). */
+const bl_seg_kind *bl_api_kinds(int *n);
 /* api.c: a store failure as 400 (BL_INVALID) or 500, "<what>: <the store's message>". */
 void bl_api_store_error(bl_service *svc, bl_resp *resp, int rc, const char *what);
 /* api.c: when rc is not BL_OK, a 400 with *err; frees *err; returns whether it refused. (err is read

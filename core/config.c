@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <uv.h>
 
+#include "query.h"
+
 enum { S_STR, S_INT, S_BOOL, S_ENUM };
 
 typedef struct setting {
@@ -64,6 +66,13 @@ static const setting settings[] = {
      "without tokens, serve any address and requests through proxies (something else guards the port)"},
     {"token_file", "token-file", S_STR, OFF(token_file), 0, 0, NULL, NULL,
      "a JSON file with the tokens ({\"tokens\": [...]}), kept apart from the config"},
+    {"indexes", "indexes", S_STR, OFF(indexes), 0, 0, NULL, NULL,
+     "record fields with an index, as TYPE.FIELD separated by commas (client.annual_revenue, client.grade): "
+     "lists and queries filtering on them stay fast over many records"},
+    {"readers", "readers", S_INT, OFF(readers), 1, 64, NULL, "2",
+     "threads that answer record lists and the decision queue, off the event loop"},
+    {"query_timeout_ms", "query-timeout-ms", S_INT, OFF(query_timeout_ms), 1, 600000, NULL, "2000",
+     "a record list or decision query stops after this many milliseconds (the error names the index to add)"},
     {"backup_dir", "backup-dir", S_STR, OFF(backup_dir), 0, 0, NULL, NULL,
      "where POST /admin/backup writes its copies (default: the database's directory)"},
     {"limits.budget", "budget", S_INT, OFF(budget), 1000, 1000000000000LL, NULL, "10000000",
@@ -442,8 +451,50 @@ static int load(bl_config *c, int argc, char **argv, const bl_host_config *base,
         rc = t ? read_tokens(c, a, c->token_file, err) : -1;
         cJSON_Delete(t);
     }
+    if (rc == 0 && c->indexes) {
+        bl_index_list l;
+        rc = bl_config_indexes(c->indexes, &l, err);
+        bl_config_indexes_free(&l);
+    }
     finish(c);
     return rc;
+}
+
+int bl_config_indexes(const char *text, bl_index_list *out, char **err)
+{
+    memset(out, 0, sizeof *out);
+    for (const char *p = text ? text : ""; *p;) {
+        p += strspn(p, " ,\t");
+        size_t len = strcspn(p, " ,\t");
+        if (len == 0)
+            break;
+        char *item = bl_strdupf("%.*s", (int)len, p), *dot = strchr(item, '.');
+        if (dot)
+            *dot = '\0';
+        if (dot == NULL || !bl_query_field_name(item) || !bl_query_field_name(dot + 1)) {
+            *err = bl_strdupf("indexes: '%.*s' is not TYPE.FIELD (letters, digits, '_' and '-' on each side of the "
+                              "dot, as in client.annual_revenue)", (int)len, p);
+            free(item);
+            bl_config_indexes_free(out);
+            return -1;
+        }
+        out->types = realloc(out->types, (size_t)(out->n + 1) * sizeof *out->types);
+        out->fields = realloc(out->fields, (size_t)(out->n + 1) * sizeof *out->fields);
+        out->types[out->n] = item; /* (one allocation: "type\0field") */
+        out->fields[out->n] = dot + 1;
+        out->n++;
+        p += len;
+    }
+    return 0;
+}
+
+void bl_config_indexes_free(bl_index_list *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->types[i]);
+    free(l->types);
+    free(l->fields);
+    memset(l, 0, sizeof *l);
 }
 
 int bl_config_load(bl_config *c, int argc, char **argv, const bl_host_config *base, int *check_only, char **err)

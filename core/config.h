@@ -28,8 +28,9 @@ typedef struct bl_config {
     char *config;         /* the config file read, or NULL */
     char *listen, *db, *policies, *scripts, *durability, *log_format, *virtual_clock, *token_file, *lang;
     char *backup_dir;     /* POST /admin/backup writes here; NULL: the database's directory */
+    char *indexes;        /* "type.field, ...": fields with an expression index */
     long long workers, max_connections, max_per_client, idle_timeout_s, request_timeout_s;
-    long long insecure_open, access_log, min_free_mb;
+    long long insecure_open, access_log, min_free_mb, readers, query_timeout_ms;
     long long budget, timeout_ms, memory_mb, test_timeout_ms;
     bl_limits limits;     /* made from the four above */
     bl_retention retention;
@@ -55,5 +56,15 @@ void bl_config_diff(const bl_config *a, const bl_config *b, bl_buf *out);
 bl_role bl_config_role(const bl_config *c, const char *presented, const char **name);
 /* The help of `bylaw serve`, made from the table. */
 const char *bl_config_usage(void);
+
+/* The "indexes" setting, "client.annual_revenue, client.grade", as parallel lists; -1 with *err naming
+ * the item that is not TYPE.FIELD. */
+typedef struct bl_index_list {
+    char **types;
+    const char **fields;
+    int n;
+} bl_index_list;
+int bl_config_indexes(const char *text, bl_index_list *out, char **err);
+void bl_config_indexes_free(bl_index_list *l);
 
 #endif

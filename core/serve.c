@@ -16,6 +16,7 @@
 
 #include "http.h"
 #include "reads.h"
+#include "readers.h"
 #include "service.h"
 
 #define MAX_BODY (1024 * 1024)
@@ -665,7 +666,8 @@ static void on_hup(uv_signal_t *sig, int signum)
     bl_config *c = &svc->conf;
     static const char *const restart_only[] = {"listen", "db", "policies", "scripts", "durability", "workers",
                                                "virtual_clock", "insecure_open", "max_connections",
-                                               "max_per_client", "idle_timeout_s", "request_timeout_s"};
+                                               "max_per_client", "idle_timeout_s", "request_timeout_s",
+                                               "indexes", "readers"};
     for (size_t i = 0; i < sizeof restart_only / sizeof restart_only[0]; i++)
         if (diff.data && strstr(diff.data, restart_only[i]))
             bl_log(svc, "warn", "SIGHUP: %s changes only at a restart", restart_only[i]);
@@ -676,6 +678,9 @@ static void on_hup(uv_signal_t *sig, int signum)
     fresh.tokens = old_tokens, fresh.ntokens = old_n;
     c->access_log = fresh.access_log;
     c->min_free_mb = fresh.min_free_mb;
+    c->query_timeout_ms = fresh.query_timeout_ms;
+    if (svc->readers)
+        bl_readers_set_timeout(svc->readers, c->query_timeout_ms);
     c->retention = fresh.retention;
     char *t = c->log_format;
     c->log_format = fresh.log_format, fresh.log_format = t;
@@ -781,6 +786,40 @@ static int start_workers(server *s)
 static void on_pool_closed(void *ud) { ((server *)ud)->pool_closed = 1; }
 
 /* Ends the workers and removes the sets' directory. */
+/* The configured field indexes (made or dropped now, before the service listens: over many records this
+ * takes a while, and says so), then the reader threads that answer lists and queries off the loop. */
+static int open_readers(server *s)
+{
+    bl_service *svc = &s->svc;
+    bl_index_list l;
+    char *err = NULL, *said = NULL;
+    if (bl_config_indexes(svc->conf.indexes, &l, &err) != 0) { /* (checked when the settings were read) */
+        fprintf(stderr, "bylaw serve: %s\n", err);
+        free(err);
+        return -1;
+    }
+    int rc = bl_store_readonly(svc->store)
+                 ? BL_OK
+                 : bl_store_indexes(svc->store, (const char *const *)l.types, l.fields, l.n, &said);
+    bl_config_indexes_free(&l);
+    if (rc != BL_OK) {
+        fprintf(stderr, "bylaw serve: %s\n", bl_store_errmsg(svc->store));
+        return -1;
+    }
+    if (said)
+        bl_log(svc, "info", "indexes: %s", said);
+    free(said);
+    if (s->memory_db)
+        return 0; /* (an in-memory database has no other connections: lists run on the loop) */
+    svc->readers = bl_readers_open(svc->loop, svc->db_path, (int)svc->conf.readers, svc->conf.query_timeout_ms, &err);
+    if (svc->readers == NULL) {
+        fprintf(stderr, "bylaw serve: %s\n", err);
+        free(err);
+        return -1;
+    }
+    return 0;
+}
+
 static void stop_workers(server *s)
 {
     bl_service *svc = &s->svc;
@@ -797,6 +836,8 @@ static void stop_workers(server *s)
         bl_dispatch_close(svc);
     if (svc->reload)
         bl_reload_close(svc);
+    bl_readers_close(svc->readers);
+    svc->readers = NULL;
     uv_run(svc->loop, UV_RUN_DEFAULT); /* the handles' close callbacks */
     if (svc->sets_dir)
         bl_remove_tree(svc->sets_dir);
@@ -921,6 +962,10 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     bl_store_autocheckpoint(svc->store, 0);
     svc->loop = uv_default_loop();
     signal(SIGPIPE, SIG_IGN);
+    if (open_readers(s) != 0) {
+        bl_store_close(svc->store);
+        return 1;
+    }
     if (start_workers(s) != 0) {
         stop_workers(s);
         bl_store_close(svc->store);

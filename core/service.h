@@ -88,6 +88,7 @@ struct bl_service {
     char *db_path;
     bl_store_t *store;
     bl_pool *pool;           /* the worker processes that run the policies */
+    struct bl_readers *readers; /* threads answering lists and queries off the loop (NULL: on it) */
     bl_active active;
     char *sets_dir;          /* copies of policy sets, validated and run from there (a private temp dir) */
     int set_seq;

@@ -8,10 +8,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Each step moves the schema from user_version i to i + 1. Append; never edit a shipped step. */
@@ -159,10 +159,17 @@ struct bl_store {
     int wal_frames; /* frames in the WAL after the last commit (sqlite3_wal_hook) */
     int auto_ckpt;  /* checkpoint after a commit that leaves this many frames (0: never) */
     int fail_nth; /* fault injection: the nth write from now fails */
+    int reader;   /* opened by bl_store_open_reader: read-only, no checkpoint at close */
+    uint64_t deadline_ns; /* bl_store_deadline: statements stop past this (CLOCK_MONOTONIC); 0: none */
+    int interrupted;      /* the last failure was the deadline */
+    char **indexed;       /* "type:field" of each field index (bl_store_indexes), for INDEXED BY */
+    int nindexed;
     /* bl_store_prune's place in its pass over the records (by key) and the decisions (by id) */
     char *prune_type, *prune_id;
     int64_t prune_decision;
 };
+
+static void load_indexed(bl_store_t *s); /* (Indexes on fields, below) */
 
 /* Errors ----------------------------------------------------------------------------------------- */
 
@@ -174,6 +181,7 @@ static int fail(bl_store_t *s, int code, const char *fmt, ...)
     vsnprintf(s->err, sizeof s->err, fmt, ap);
     va_end(ap);
     s->code = code == BL_ERR && s->db ? sqlite3_extended_errcode(s->db) : 0;
+    s->interrupted = s->deadline_ns && (s->code & 0xff) == SQLITE_INTERRUPT;
     return code;
 }
 
@@ -491,6 +499,8 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
                     " PRAGMA journal_size_limit = 67108864") == BL_OK)
             rc = migrate(s);
     }
+    if (rc == BL_OK)
+        load_indexed(s);
     if (rc == BL_OK && !s->memory)
         sqlite3_wal_hook(s->db, on_wal, s); /* (turns SQLite's own automatic checkpoint off: the service
                                              * checkpoints off its loop; others call bl_store_checkpoint) */
@@ -503,6 +513,57 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
     *out = s;
     return BL_OK;
 }
+
+int bl_store_open_reader(const char *path, bl_store_t **out, char **err)
+{
+    *out = NULL;
+    bl_store_t *s = bl_xmalloc(sizeof *s);
+    memset(s, 0, sizeof *s);
+    s->path = bl_strdupf("%s", path);
+    s->reader = 1;
+    int rc = BL_ERR, have = 0;
+    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        fail(s, BL_ERR, "%s", s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    else if (sqlite3_busy_timeout(s->db, 5000), exec(s, "PRAGMA query_only = ON; PRAGMA cache_size = -16384") != BL_OK)
+        ;
+    else if (user_version(s, &have) != BL_OK)
+        ;
+    else if (have != SCHEMA_VERSION)
+        fail(s, BL_ERR, "its schema is version %d, this bylaw's is %d: open it for writing first (it migrates)", have,
+             SCHEMA_VERSION);
+    else
+        rc = BL_OK, load_indexed(s);
+    if (rc != BL_OK) {
+        if (err)
+            *err = bl_strdupf("cannot open database '%s' for reading: %s", s->path, s->err);
+        bl_store_close(s);
+        return BL_ERR;
+    }
+    *out = s;
+    return BL_OK;
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static int past_deadline(void *ud)
+{
+    bl_store_t *s = ud;
+    return mono_ns() > s->deadline_ns;
+}
+
+void bl_store_deadline(bl_store_t *s, int64_t ms)
+{
+    s->deadline_ns = ms > 0 ? mono_ns() + (uint64_t)ms * 1000000u : 0;
+    s->interrupted = 0;
+    sqlite3_progress_handler(s->db, ms > 0 ? 1000 : 0, ms > 0 ? past_deadline : NULL, s); /* every 1000 VM steps */
+}
+
+int bl_store_interrupted(bl_store_t *s) { return s->interrupted; }
 
 void bl_store_close(bl_store_t *s)
 {
@@ -519,7 +580,10 @@ void bl_store_close(bl_store_t *s)
         }
         free(s->prune_type);
         free(s->prune_id);
-        if (!s->memory)
+        for (int i = 0; i < s->nindexed; i++)
+            free(s->indexed[i]);
+        free(s->indexed);
+        if (!s->memory && !s->reader)
             sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
     }
     sqlite3_close(s->db);
@@ -848,16 +912,34 @@ static int check_field(bl_store_t *s, const char *name)
 
 static int is_scalar(const cJSON *v) { return v && !cJSON_IsObject(v) && !cJSON_IsArray(v) && !cJSON_IsRaw(v); }
 
-/* "the field at ?path equals v" (v's value, if it has one, at ?val). */
-static void equal_sql(bl_buf *q, const cJSON *v, int path, int val)
+/* The JSON path of a field as an SQL literal, '$."field"': written into the statement (not bound), so
+ * that an expression index on the same text serves it (bl_store_index). */
+static void path_sql(bl_buf *q, const char *field)
 {
-    if (cJSON_IsNull(v))
-        bl_buf_printf(q, "json_extract(body, ?%d) IS NULL", path);
-    else if (cJSON_IsBool(v))
-        bl_buf_printf(q, "json_type(body, ?%d) = '%s'", path, cJSON_IsTrue(v) ? "true" : "false");
-    else
-        bl_buf_printf(q, "(json_type(body, ?%d) %s AND json_extract(body, ?%d) = ?%d)", path,
-                      cJSON_IsNumber(v) ? "IN ('integer', 'real')" : "= 'text'", path, val);
+    bl_buf_adds(q, "'$.\"");
+    for (const char *c = field; *c; c++) /* (check_field refused '"' and '\\') */
+        bl_buf_adds(q, *c == '\'' ? "''" : (char[]){*c, '\0'});
+    bl_buf_adds(q, "\"'");
+}
+
+/* "field equals v" (v's value, if it has one, at ?val). */
+static void equal_sql(bl_buf *q, const cJSON *v, const char *field, int val)
+{
+    if (cJSON_IsNull(v)) {
+        bl_buf_adds(q, "json_extract(body, ");
+        path_sql(q, field);
+        bl_buf_adds(q, ") IS NULL");
+    } else if (cJSON_IsBool(v)) {
+        bl_buf_adds(q, "json_type(body, ");
+        path_sql(q, field);
+        bl_buf_printf(q, ") = '%s'", cJSON_IsTrue(v) ? "true" : "false");
+    } else {
+        bl_buf_adds(q, "(json_type(body, ");
+        path_sql(q, field);
+        bl_buf_printf(q, ") %s AND json_extract(body, ", cJSON_IsNumber(v) ? "IN ('integer', 'real')" : "= 'text'");
+        path_sql(q, field);
+        bl_buf_printf(q, ") = ?%d)", val);
+    }
 }
 
 static const char *const op_text[] = {
@@ -873,7 +955,7 @@ static int conds_sql(bl_store_t *s, const bl_cond *c, int n, int first, bl_buf *
     for (int i = 0; i < n; i++) {
         const cJSON *v = c[i].value, *item;
         bl_op op = c[i].op;
-        int path = p++, negate = op == BL_OP_NE || op == BL_OP_NOT_IN;
+        int negate = op == BL_OP_NE || op == BL_OP_NOT_IN;
         if (check_field(s, c[i].field) != BL_OK)
             return BL_INVALID;
         bl_buf_adds(q, negate ? " AND NOT coalesce((" : " AND (");
@@ -881,20 +963,38 @@ static int conds_sql(bl_store_t *s, const bl_cond *c, int n, int first, bl_buf *
             if (!is_scalar(v))
                 return fail(s, BL_INVALID, "the value of field '%s' must be a single value, not an object or array",
                             c[i].field);
-            equal_sql(q, v, path, p++);
+            equal_sql(q, v, c[i].field, p++);
         } else if (op == BL_OP_IN || op == BL_OP_NOT_IN) {
             if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
                 return fail(s, BL_INVALID, "the list of values of field '%s' is empty", c[i].field);
+            int plain = 1; /* numbers and text only: one IN (...) that an index on the field serves */
             cJSON_ArrayForEach(item, v)
             {
                 if (!is_scalar(item))
                     return fail(s, BL_INVALID, "the list of field '%s' holds an object or array", c[i].field);
-                bl_buf_adds(q, item == v->child ? "" : " OR ");
-                equal_sql(q, item, path, p++);
+                plain &= cJSON_IsNumber(item) || cJSON_IsString(item);
+            }
+            if (plain) { /* (json_type keeps true and false, which json_extract gives as 1 and 0, out) */
+                bl_buf_adds(q, "json_type(body, ");
+                path_sql(q, c[i].field);
+                bl_buf_adds(q, ") IN ('integer', 'real', 'text') AND json_extract(body, ");
+                path_sql(q, c[i].field);
+                bl_buf_adds(q, ") IN (");
+                cJSON_ArrayForEach(item, v) bl_buf_printf(q, "%s?%d", item == v->child ? "" : ", ", p++);
+                bl_buf_adds(q, ")");
+            } else {
+                cJSON_ArrayForEach(item, v)
+                {
+                    bl_buf_adds(q, item == v->child ? "" : " OR ");
+                    equal_sql(q, item, c[i].field, p++);
+                }
             }
         } else if (cJSON_IsNumber(v) || cJSON_IsString(v)) {
-            bl_buf_printf(q, "json_type(body, ?%d) %s AND json_extract(body, ?%d) %s ?%d", path,
-                          cJSON_IsNumber(v) ? "IN ('integer', 'real')" : "= 'text'", path, op_text[op], p++);
+            bl_buf_adds(q, "json_type(body, ");
+            path_sql(q, c[i].field);
+            bl_buf_printf(q, ") %s AND json_extract(body, ", cJSON_IsNumber(v) ? "IN ('integer', 'real')" : "= 'text'");
+            path_sql(q, c[i].field);
+            bl_buf_printf(q, ") %s ?%d", op_text[op], p++);
         } else {
             return fail(s, BL_INVALID, "field '%s': %s compares numbers or text, not %s", c[i].field, op_text[op],
                         cJSON_IsNull(v) ? "null" : cJSON_IsBool(v) ? "true or false" : "a list");
@@ -930,7 +1030,6 @@ static void conds_bind(sqlite3_stmt *q, const bl_cond *c, int n, int first)
 {
     int p = first;
     for (int i = 0; i < n; i++) {
-        bind_path(q, p++, c[i].field);
         if (c[i].op == BL_OP_IN || c[i].op == BL_OP_NOT_IN) {
             const cJSON *item;
             cJSON_ArrayForEach(item, c[i].value) bind_scalar(q, p++, item);
@@ -938,6 +1037,126 @@ static void conds_bind(sqlite3_stmt *q, const bl_cond *c, int n, int first)
             bind_scalar(q, p++, c[i].value);
         }
     }
+}
+
+/* Indexes on fields ------------------------------------------------------------------------------------ */
+
+#define INDEX_PREFIX "bylaw_field:"
+
+/* The field indexes there are, into s->indexed. */
+static void load_indexed(bl_store_t *s)
+{
+    for (int i = 0; i < s->nindexed; i++)
+        free(s->indexed[i]);
+    free(s->indexed);
+    s->indexed = NULL;
+    s->nindexed = 0;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT substr(name, 13) FROM sqlite_schema WHERE type = 'index' AND "
+                                  "substr(name, 1, 12) = '" INDEX_PREFIX "'", -1, &q, NULL) != SQLITE_OK)
+        return;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        s->indexed = realloc(s->indexed, (size_t)(s->nindexed + 1) * sizeof *s->indexed);
+        s->indexed[s->nindexed++] = bl_strdupf("%s", (const char *)sqlite3_column_text(q, 0));
+    }
+    sqlite3_finalize(q);
+}
+
+/* The index to search a record query by: the first condition that one can serve (an equality, a list or
+ * a comparison on an indexed field), or NULL. SQLite alone would rather walk the type by id (the order
+ * of the page) than use an expression index it has no statistics for. */
+static const char *index_for(bl_store_t *s, const char *type, const bl_cond *c, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (c[i].op == BL_OP_NE || c[i].op == BL_OP_NOT_IN || cJSON_IsNull(c[i].value) || cJSON_IsBool(c[i].value))
+            continue;
+        for (int k = 0; k < s->nindexed; k++) {
+            size_t tl = strlen(type);
+            if (strncmp(s->indexed[k], type, tl) == 0 && s->indexed[k][tl] == ':' &&
+                strcmp(s->indexed[k] + tl + 1, c[i].field) == 0)
+                return s->indexed[k];
+        }
+    }
+    return NULL;
+}
+
+int bl_store_indexes(bl_store_t *s, const char *const *types, const char *const *fields, int n, char **said)
+{
+    *said = NULL;
+    bl_buf msg = {0}, text = {0};
+    int rc = BL_OK;
+    for (int i = 0; i < n && rc == BL_OK; i++) {
+        if (check_field(s, fields[i]) != BL_OK || check_field(s, types[i]) != BL_OK)
+            return BL_INVALID;
+        int64_t have = 0;
+        char *name = bl_strdupf(INDEX_PREFIX "%s:%s", types[i], fields[i]);
+        sqlite3_stmt *q = NULL;
+        if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = ?1", -1, &q,
+                               NULL) == SQLITE_OK) {
+            sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+            if (sqlite3_step(q) == SQLITE_ROW)
+                have = sqlite3_column_int64(q, 0);
+        }
+        sqlite3_finalize(q);
+        if (!have) {
+            int64_t rows = 0;
+            if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM records WHERE type = ?1", -1, &q, NULL) == SQLITE_OK) {
+                sqlite3_bind_text(q, 1, types[i], -1, SQLITE_STATIC);
+                if (sqlite3_step(q) == SQLITE_ROW)
+                    rows = sqlite3_column_int64(q, 0);
+            }
+            sqlite3_finalize(q);
+            uint64_t t0 = mono_ns();
+            text.len = 0;
+            bl_buf_printf(&text, "CREATE INDEX \"%s\" ON records(type, json_extract(body, ", name);
+            path_sql(&text, fields[i]);
+            bl_buf_adds(&text, ")) WHERE deleted_ms IS NULL");
+            if (exec(s, text.data) != BL_OK)
+                rc = fail(s, BL_ERR, "cannot index %s.%s: %s", types[i], fields[i], sqlite3_errmsg(s->db));
+            else
+                bl_buf_printf(&msg, "%s%s.%s indexed (%lld records, %.2f s)", msg.len ? "; " : "", types[i], fields[i],
+                              (long long)rows, (double)(mono_ns() - t0) / 1e9);
+        }
+        free(name);
+    }
+    /* the indexes an earlier list made that this one no longer names */
+    sqlite3_stmt *q = NULL;
+    char **drop = NULL;
+    int ndrop = 0;
+    if (rc == BL_OK && sqlite3_prepare_v2(s->db, "SELECT name FROM sqlite_schema WHERE type = 'index' AND "
+                                                 "substr(name, 1, 12) = '" INDEX_PREFIX "'", -1, &q, NULL) == SQLITE_OK)
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            const char *name = (const char *)sqlite3_column_text(q, 0);
+            int wanted = 0;
+            for (int i = 0; i < n && !wanted; i++) {
+                char *w = bl_strdupf(INDEX_PREFIX "%s:%s", types[i], fields[i]);
+                wanted = strcmp(w, name) == 0;
+                free(w);
+            }
+            if (!wanted) {
+                drop = realloc(drop, (size_t)(ndrop + 1) * sizeof *drop);
+                drop[ndrop++] = bl_strdupf("%s", name);
+            }
+        }
+    sqlite3_finalize(q);
+    for (int i = 0; i < ndrop; i++) {
+        text.len = 0;
+        bl_buf_printf(&text, "DROP INDEX \"%s\"", drop[i]);
+        if (rc == BL_OK && exec(s, text.data) != BL_OK)
+            rc = fail(s, BL_ERR, "cannot drop the index %s: %s", drop[i], sqlite3_errmsg(s->db));
+        else if (rc == BL_OK)
+            bl_buf_printf(&msg, "%sindex on %s dropped (no longer in the settings)", msg.len ? "; " : "",
+                          drop[i] + strlen(INDEX_PREFIX));
+        free(drop[i]);
+    }
+    free(drop);
+    bl_buf_free(&text);
+    load_indexed(s);
+    if (rc == BL_OK && msg.len)
+        *said = msg.data;
+    else
+        bl_buf_free(&msg);
+    return rc;
 }
 
 /* The equalities of a filter object {field: value} as conditions (*c malloc'd: the caller frees). */
@@ -969,7 +1188,9 @@ static int select_sql(bl_store_t *s, const char *what, const char *type, const b
     *next = first;
     if (type == NULL)
         return fail(s, BL_INVALID, "a record query needs a type");
-    bl_buf_printf(text, "SELECT %s FROM records WHERE type = ?1 AND deleted_ms IS NULL", what);
+    const char *idx = index_for(s, type, c, n);
+    bl_buf_printf(text, "SELECT %s FROM records%s%s%s WHERE type = ?1 AND deleted_ms IS NULL", what,
+                  idx ? " INDEXED BY \"" INDEX_PREFIX : "", idx ? idx : "", idx ? "\"" : "");
     return conds_sql(s, c, n, first, text, next);
 }
 

@@ -13,6 +13,17 @@ typedef struct bl_store bl_store_t;
  * and migrates the schema to the current PRAGMA user_version. On failure returns BL_ERR and sets *err
  * (malloc'd, caller frees) to a message naming the file and the problem. */
 int bl_store_open(const char *path, bl_store_t **out, char **err);
+/* A read-only connection for one thread (readers.c): no migration (the schema must be this bylaw's), no
+ * checkpoint at close. */
+int bl_store_open_reader(const char *path, bl_store_t **out, char **err);
+/* Statements stop ms from now (SQLITE_INTERRUPT, the call fails) until the next call; 0: no limit. After
+ * a failure, bl_store_interrupted says whether the deadline was why. */
+void bl_store_deadline(bl_store_t *s, int64_t ms);
+int bl_store_interrupted(bl_store_t *s);
+/* Expression indexes on record fields: set makes one per "type.field" of the list (created if missing)
+ * and drops those an earlier list made and this one no longer names; *said (malloc'd) tells what it did
+ * ("client.grade created over 12,345 records in 0.21 s; ..."), or NULL when nothing changed. */
+int bl_store_indexes(bl_store_t *s, const char *const *types, const char *const *fields, int n, char **said);
 void bl_store_close(bl_store_t *s); /* checkpoints the WAL */
 const char *bl_store_errmsg(bl_store_t *s); /* the last error, plain words */
 /* Whether the last failure was the database's state, not the request (read-only, disk full, I/O error,
