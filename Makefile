@@ -96,15 +96,21 @@ run: bylaw
 bench: bylaw
 	@tests/bench/run
 
-# Fuzzing (not part of `make test`): FUZZ_SECONDS of libFuzzer on records through the example policies.
+# Fuzzing (not part of `make test`): FUZZ_SECONDS of libFuzzer on each target: fuzz_record (records
+# through the example policies) and fuzz_http (bytes on a connection: HTTP, router, body, record, policies).
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= fuzz_record fuzz_http
 fuzz:
 	@mkdir -p build/fuzz
-	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
+	@for t in $(FUZZ_TARGETS); do \
+	  clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 	    -fsanitize=fuzzer,address,undefined -Icore -Ibindings $(shell pkg-config --cflags $(PKGS)) \
-	    -o build/fuzz/fuzz_record tests/fuzz/fuzz_record.c $(LIB_SRC) $(LDLIBS)
-	@mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/* build/fuzz/corpus/
-	build/fuzz/fuzz_record -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=2048 build/fuzz/corpus
+	    -o build/fuzz/$$t tests/fuzz/$$t.c $(LIB_SRC) $(LDLIBS) || exit 1; \
+	  rm -rf build/fuzz/corpus-$$t && mkdir -p build/fuzz/corpus-$$t && cp tests/fuzz/corpus-$$t/* build/fuzz/corpus-$$t/; \
+	  echo "== $$t: $(FUZZ_SECONDS) s"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -rss_limit_mb=2048 -timeout=10 \
+	    build/fuzz/corpus-$$t || exit 1; \
+	done
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

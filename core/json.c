@@ -44,6 +44,21 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     return len;
 }
 
+int bl_utf8_valid(const char *s, size_t n, size_t *bad)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t len = p[i] < 0x80 ? 1 : utf8_len(p + i, n - i);
+        if (len == 0) {
+            if (bad)
+                *bad = i;
+            return 0;
+        }
+        i += len;
+    }
+    return 1;
+}
+
 /* The value of the four hex digits after "\\u" at p (n bytes from the backslash), or -1. */
 static long hex4(const char *p, size_t n)
 {

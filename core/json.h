@@ -23,6 +23,10 @@
  * ("duplicate key \"a\" at byte 9", decoded keys compared). */
 cJSON *bl_json_parse(const char *s, size_t n, char *err, size_t errlen);
 
+/* Whether n bytes at s are valid UTF-8 (as bl_json_parse takes it); if not, *bad (may be NULL) is the
+ * offset of the first byte that is not. */
+int bl_utf8_valid(const char *s, size_t n, size_t *bad);
+
 /* Installs the allocation hooks bl_json_parse_scratch needs (once, before any thread uses cJSON). */
 void bl_json_init(void);
 /* bl_json_parse, with the tree in this thread's scratch block. The tree and everything else parsed

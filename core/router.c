@@ -196,7 +196,13 @@ static void add_arg(void *ud, const char *k, const char *v)
     int c;
     if (a->err[0])
         return;
-    if ((c = control_byte(k)) != 0)
+    size_t bad;
+    if (!bl_utf8_valid(k, strlen(k), &bad))
+        snprintf(a->err, sizeof a->err, "a query parameter name is not valid UTF-8 (its byte %zu, decoded)", bad);
+    else if (!bl_utf8_valid(v, strlen(v), &bad))
+        snprintf(a->err, sizeof a->err, "the query parameter '%.100s' is not valid UTF-8 (byte %zu of its value, "
+                 "decoded)", k, bad);
+    else if ((c = control_byte(k)) != 0)
         snprintf(a->err, sizeof a->err, "the query parameter name '%.100s' holds a control character (byte 0x%02x)",
                  k, c);
     else if ((c = control_byte(v)) != 0)
@@ -315,6 +321,12 @@ void bl_router_dispatch(const bl_router *r, const bl_req *req, bl_resp *resp)
     size_t len = strlen(req->path);
     if (len > BL_ROUTER_MAX_PATH) {
         bl_api_error(resp, 414, "the path is %zu bytes long; at most %d are accepted", len, BL_ROUTER_MAX_PATH);
+        return;
+    }
+    size_t bad;
+    if (!bl_utf8_valid(req->path, len, &bad)) { /* (before anything echoes the path) */
+        bl_api_error(resp, 400, "the path is not valid UTF-8 (byte %zu, decoded): names and ids are UTF-8 text, "
+                                "percent-encoded byte by byte", bad);
         return;
     }
     int n = split(req->path, m, seg);

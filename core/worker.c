@@ -141,8 +141,9 @@ static int apply_seccomp(char **err)
     for (size_t i = 0; i < sizeof allowed_calls / sizeof allowed_calls[0] && rc == 0; i++)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_calls[i], 0);
     /* signals only to this process's own threads (the watchdog kicks the evaluating thread) */
+    struct scmp_arg_cmp own = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)getpid(), .datum_b = 0};
     if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, own);
     if (rc == 0)
         rc = seccomp_load(ctx);
     seccomp_release(ctx);

@@ -145,6 +145,12 @@ echo "-- refusals: 400"
 check "a control byte in an id" 400 "$(code "$URL/records/client/c%01x")"
 has "... said" 'holds a control character' "$(curl -s "$URL/records/client/c%1Bx")"
 check "a control byte in a type" 400 "$(code "$URL/records/cli%7Fent/c1")"
+check "an id that is not UTF-8 (found by tests/fuzz/fuzz_http.c)" 400 "$(code "$URL/records/client/c%D22")"
+has "... said, and the answer is JSON" '{"error":"the path is not valid UTF-8 (byte 17, decoded)' \
+  "$(curl -s -X PUT "$URL/records/client/c%D22" -d '{}')"
+has "a query value that is not UTF-8" "the query parameter 'grade' is not valid UTF-8 (byte 2 of its value" \
+  "$(curl -s "$URL/records/client?grade=go%FFld")"
+check "an id in Chinese is fine" 404 "$(code "$URL/records/client/%E5%AE%A2%E6%88%B7")"
 check "a NUL in a query value" 400 "$(code "$URL/records/client?grade=go%00ld")"
 has "... said" "holds a control character" "$(curl -s "$URL/records/client?grade=go%00ld")"
 check "a line break in a query value" 400 "$(code "$URL/events?after=1%0A")"
