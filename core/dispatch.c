@@ -378,14 +378,6 @@ static void fire_pump(bl_service *svc)
 
 void bl_service_timers(bl_service *svc) { fire_pump(svc); }
 
-int64_t bl_service_backlog(bl_service *svc)
-{
-    int64_t n = -1;
-    if (bl_store_timers_count(svc->store, bl_clock_now_ms() + 1, &n) != BL_OK)
-        return -1;
-    return n;
-}
-
 /* Provisional deadlines, computed again --------------------------------------------------------------- */
 
 #define RECOMPUTE_PAGE 500

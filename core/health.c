@@ -111,15 +111,18 @@ cJSON *bl_service_health(bl_service *svc, int *ready)
         bl_json_add_str(o, "pending_error", svc->pending_error);
     bl_json_add_num(o, "policies", cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(svc->active.info, "policies")));
     bl_json_add(o, "workers_ready", cJSON_CreateBool(loaded));
+    const bl_gauges *g = &svc->gauges; /* (counted every 5 s off the loop: a count may take a while) */
     cJSON *calo = cJSON_Duplicate(cal, 1);
-    int64_t prov = 0;
-    if (calo && bl_store_timers_provisional_count(svc->store, &prov) == BL_OK)
-        bl_json_add_num(calo, "provisional", (double)prov);
+    if (calo && g->at_ms >= 0)
+        bl_json_add_num(calo, "provisional", (double)g->provisional);
     if (calo)
         bl_json_add(o, "calendar", calo);
-    int64_t backlog = bl_service_backlog(svc);
-    if (backlog >= 0)
-        bl_json_add_num(o, "deadlines_due", (double)backlog); /* due and not yet fired */
+    if (g->at_ms >= 0) {
+        char t[32];
+        bl_json_add_num(o, "deadlines_due", (double)g->overdue); /* due and not yet fired */
+        bl_json_add_num(o, "deadlines_pending", (double)g->pending);
+        bl_json_add_str(o, "deadlines_counted", bl_time_format(g->at_ms, t));
+    }
     bl_json_add(o, "virtual_clock", cJSON_CreateBool(svc->virtual_clock));
     *ready = ok && !svc->stopping;
     return o;

@@ -198,11 +198,11 @@ char *bl_metrics_text(bl_service *svc)
     }
     one(&b, "bylaw_pruned_rows_total", "counter", "Rows the retention job deleted.", (double)m->pruned);
 
-    int64_t pending = 0, overdue = 0;
-    bl_store_timers_count(svc->store, -1, &pending);
-    bl_store_timers_count(svc->store, bl_clock_now_ms() + 1, &overdue);
-    one(&b, "bylaw_deadlines_pending", "gauge", "Deadlines armed and not yet fired.", (double)pending);
-    one(&b, "bylaw_deadlines_overdue", "gauge", "Deadlines due and not yet fired (the backlog).", (double)overdue);
+    const bl_gauges *g = &svc->gauges; /* (counted every 5 s off the loop) */
+    one(&b, "bylaw_deadlines_pending", "gauge", "Deadlines armed and not yet fired (counted every 5 s).",
+        (double)g->pending);
+    one(&b, "bylaw_deadlines_overdue", "gauge", "Deadlines due and not yet fired, the backlog (counted every 5 s).",
+        (double)g->overdue);
     one(&b, "bylaw_deadlines_fired_total", "counter", "Deadlines whose handler ran and committed.",
         (double)m->timers_fired);
     one(&b, "bylaw_deadline_failures_total", "counter", "Deadlines whose handler failed (marked failed).",

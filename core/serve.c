@@ -1000,6 +1000,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     s->reload_timer.data = svc;
     uv_timer_init(svc->loop, &s->lag_timer);
     s->lag_timer.data = s;
+    bl_gauges_start(svc);
     uv_timer_init(svc->loop, &s->stop_timer);
     s->stop_timer.data = s;
     uv_timer_init(svc->loop, &s->ckpt_timer);
@@ -1042,6 +1043,7 @@ int bl_serve_main(int argc, char **argv, const bl_host_config *base)
     bl_http_free(s->http); /* cancels what is still held (pollers remove themselves); ends in close callbacks */
     uv_close((uv_handle_t *)&s->reload_timer, NULL);
     uv_close((uv_handle_t *)&s->lag_timer, NULL);
+    bl_gauges_stop(svc);
     uv_close((uv_handle_t *)&s->stop_timer, NULL);
     uv_close((uv_handle_t *)&s->ckpt_timer, NULL);
     uv_close((uv_handle_t *)&s->prune_timer, NULL);

@@ -82,6 +82,13 @@ typedef struct bl_active {
     bl_cal_t *zone; /* a calendar with the set's zone only: reads times people send (holidays: a worker) */
 } bl_active;
 
+/* The deadline counts, as of at_ms (-1: not counted yet); gauges.c counts them every 5 s off the loop. */
+typedef struct bl_gauges {
+    int64_t pending, overdue, provisional, at_ms;
+    int running;
+    uv_timer_t timer;
+} bl_gauges;
+
 struct bl_service {
     uv_loop_t *loop;
     bl_host_config cfg;      /* policy_dir, scripts_dir, limits */
@@ -97,6 +104,7 @@ struct bl_service {
     char *pending_error;     /* the policy directory holds an edit that was refused: why (file:line) */
     char *last_commit_error; /* the last group commit failed: why (NULL: it went through) */
     bl_metrics metrics;
+    bl_gauges gauges;
     bl_waiting *waiting, **waiting_tail; /* answers held until the batch commits */
     int batch_open;
     bl_poller *pollers;
@@ -160,8 +168,10 @@ void bl_service_clock(bl_service *svc, const bl_req *req, const char *set, const
 /* Computes pending provisional deadlines again with the active set's calendars (after a reload that
  * may have added a year's holiday schedule), re-arming those that move. */
 void bl_service_recompute(bl_service *svc);
-/* Pending deadlines due now and not yet fired (the backlog), or -1. */
-int64_t bl_service_backlog(bl_service *svc);
+/* gauges.c: start counting (every 5 s, and now), count now (after a burst of changes), stop. */
+void bl_gauges_start(bl_service *svc);
+void bl_gauges_count(bl_service *svc);
+void bl_gauges_stop(bl_service *svc);
 
 /* reload.c ----------------------------------------------------------------------------------------- */
 

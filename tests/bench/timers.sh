@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # tests/bench/timers.sh — durable deadlines at scale: TIMERS pending deadlines (default 1,000,000) on
-# inquiry records, then: start-up time of the service, RSS, firing rate with the Lua handler (FIRE of
-# them due at once, default 100,000), and lateness p99 of deadlines due on the real clock.
+# inquiry records, FIRE of them overdue at start-up (default 200,000), then: start-up time, how soon
+# /health answers once the service listens, the firing rate with the Lua handler, the slowest answer
+# to GET /health and GET /records/... while they fire, RSS, and the lateness of deadlines due on the
+# real clock.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${TIMERS:-1000000}
-FIRE=${FIRE:-100000}
+FIRE=${FIRE:-200000}
 W=$(mktemp -d)
 trap 'p=$(jobs -p); [ -n "$p" ] && kill -9 $p 2>/dev/null; rm -rf "$W"' EXIT
 echo '{"id":"seed","received_at":"2026-01-01T00:00:00+08:00"}' | ./bylaw eval inquiry --db "$W/t.db" --input - >/dev/null
@@ -25,10 +27,21 @@ port=$((20000 + RANDOM % 20000))
 s=$(date +%s%N)
 ./bylaw serve --db "$W/t.db" --listen 127.0.0.1:$port 2> "$W/serve.log" &
 pid=$!
-until curl -s "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.005; done
+until grep -q 'serving http' "$W/serve.log"; do sleep 0.001; done
+l=$(date +%s%N)
+until curl -s "http://127.0.0.1:$port/health" >/dev/null; do :; done
 e=$(date +%s%N)
-echo "start-up (open, load policies, listen) to first answer: $(( (e - s) / 1000000 )) ms"
+echo "start-up (open, load and test the policies, listen) to first answer: $(( (e - s) / 1000000 )) ms;" \
+     "listening to the first /health answer: $(( (e - l) / 1000000 )) ms"
+# while they fire: GET /health and GET of a record, one after the other, each timed
+( while [ ! -e "$W/stop" ]; do
+    curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/health"
+    curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/records/inquiry/q$((RANDOM + 1))"
+  done > "$W/probe.txt" ) &
 until [ "$(sqlite3 "$W/t.db" "SELECT count(*) FROM timers WHERE state='done'" 2>/dev/null || echo 0)" -ge "$FIRE" ]; do sleep 0.2; done
+touch "$W/stop"; sleep 0.2
+echo "answers while they fired: $(wc -l < "$W/probe.txt"), slowest $(sort -n "$W/probe.txt" | tail -1 | awk '{printf "%.1f", $1 * 1000}') ms," \
+     "p50 $(sort -n "$W/probe.txt" | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)] * 1000}') ms"
 f=$(sqlite3 "$W/t.db" "SELECT min(done_ms), max(done_ms) FROM timers WHERE state='done'")
 first=${f%|*} last=${f#*|}
 echo "fired $FIRE overdue deadlines with the Lua handler in $((last - first)) ms: $(( FIRE * 1000 / (last - first + 1) )) per second"
