@@ -354,6 +354,18 @@ void bl_sandbox_set(lua_State *L, const char *name)
     lua_pop(L, 1);
 }
 
+void bl_sandbox_set_call(lua_State *L, const char *name)
+{
+    push_base(L);
+    lua_getfield(L, -1, name); /* the read-only proxy of the library */
+    if (lua_getmetatable(L, -1)) {
+        lua_pushvalue(L, -4);
+        lua_setfield(L, -2, "__call");
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 3);
+}
+
 void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_dir, const char *display_dir)
 {
     static const luaL_Reg open[] = {

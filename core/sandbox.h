@@ -12,6 +12,8 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
 
 /* Adds the value on top of the stack to the base environment as global `name` (pops it). */
 void bl_sandbox_set(lua_State *L, const char *name);
+/* Pops a function and makes it the __call of the library `name` policies see (string(200): a field type). */
+void bl_sandbox_set_call(lua_State *L, const char *name);
 
 /* Replaces the table on top of the stack with a read-only view of it: reads and pairs see the table,
  * writes are errors (what the engine's libraries are to policies). */
