@@ -943,6 +943,20 @@ int bl_host_fire_json(bl_host_t *h, const char *type, const cJSON *record, const
 
 /* Loading ---------------------------------------------------------------------------------------- */
 
+int bl_script_run(lua_State *L, const char *scripts_dir, const char *name, int nargs)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", scripts_dir, name);
+    int st = luaL_loadfilex(L, path, "t");
+    if (st != LUA_OK) {
+        lua_insert(L, -nargs - 1);
+        lua_pop(L, nargs);
+        return st;
+    }
+    lua_insert(L, -nargs - 1);
+    return lua_pcall(L, nargs, 1, 0);
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
@@ -951,8 +965,7 @@ static int ends_with(const char *s, const char *suffix)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* Policy files of dir, sorted: *.lua that are not *_test.lua nor start with '_' or '.'. */
-static char **list_policy_files(const char *dir, int *n)
+char **bl_policy_files(const char *dir, int *n)
 {
     *n = 0;
     DIR *d = opendir(dir);
@@ -1038,6 +1051,7 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
 {
     bl_host_t *h = calloc(1, sizeof *h);
     h->guard.lim = cfg->limits;
+    h->guard.line = cfg->line_hook;
     h->policy_dir = bl_strdupf("%s", cfg->policy_dir);
     h->scripts_dir = bl_strdupf("%s", cfg->scripts_dir);
     h->display_dir = bl_strdupf("%s", cfg->display_dir ? cfg->display_dir : cfg->policy_dir);
@@ -1110,7 +1124,7 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     h->rt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 
     int n;
-    char **files = list_policy_files(h->policy_dir, &n);
+    char **files = bl_policy_files(h->policy_dir, &n);
     size_t before = errors->len;
     if (files == NULL && n == 0) {
         DIR *d = opendir(h->policy_dir);
