@@ -13,6 +13,7 @@
 #include "host.h"
 #include "json.h"
 #include "lcalendar.h"
+#include "lint.h"
 #include "repl.h"
 #include "store.h"
 #include "stream.h"
@@ -80,7 +81,14 @@ static const char *usage_check =
     "\n"
     "Loads and compiles every policy file of the policy directory and prints every error as\n"
     "file:line: message. Prints the loaded policies when all is well. Exit status 1 on any error.\n"
-    "Warns (exit status 0) about a calendar whose holiday schedule ends within 60 days.\n"
+    "Then the lint, each finding a warning with file:line: a field read (r.FIELD) that the policy's\n"
+    "fields do not declare, a declared field never read, a verdict that is not pass, hold or reject,\n"
+    "a global the sandbox does not have or an assignment to one, a *_test.lua that does not compile, a\n"
+    "policy file without a test file, a record type no test evaluates. Warns too about a calendar\n"
+    "whose holiday schedule ends within 60 days. Warnings leave the exit status 0.\n"
+    "\n"
+    "Options:\n"
+    "  --strict           the lint's findings are errors: exit status 1 when there is any\n"
     "  plus the options every command takes (bylaw --help).\n";
 
 static const char *usage_test =
@@ -380,6 +388,8 @@ static int cmd_check(int argc, char **argv, cli *c)
         return rc;
     if (c->help)
         return fputs(usage_check, stdout), 0;
+    if (refuse_options(c, "check", "strict"))
+        return 2;
     if (optind < argc) {
         fprintf(stderr, "bylaw check: unexpected argument '%s' (use --policies DIR)\n", argv[optind]);
         return 2;
@@ -402,14 +412,35 @@ static int cmd_check(int argc, char **argv, cli *c)
         printf("%-28s type %-20s %s:%d  version %s\n", bl_json_str(p, "name"), bl_json_str(p, "type"),
                bl_json_str(p, "file"), (int)bl_json_num(p, "line", 0), bl_json_str(p, "version"));
     }
-    int warnings = warn_calendar_ends(h);
-    printf("%d policies loaded from %s, no errors", cJSON_GetArraySize(list), c->cfg.policy_dir);
+    int warnings = warn_calendar_ends(h), nerrors = 0;
+    char *err = NULL;
+    cJSON *findings = bl_lint(h, &c->cfg, &err);
+    if (findings == NULL) {
+        printf("error: %s\n", err);
+        free(err);
+        nerrors++;
+    }
+    cJSON_ArrayForEach(p, findings)
+    {
+        printf("%s:%d: %s: %s\n", bl_json_str(p, "file"), (int)bl_json_num(p, "line", 0),
+               c->strict ? "error" : "warning", bl_json_str(p, "message"));
+        if (c->strict)
+            nerrors++;
+        else
+            warnings++;
+    }
+    cJSON_Delete(findings);
+    printf("%d policies loaded from %s, ", cJSON_GetArraySize(list), c->cfg.policy_dir);
+    if (nerrors)
+        printf("%d error%s%s", nerrors, nerrors == 1 ? "" : "s", c->strict ? " (--strict)" : "");
+    else
+        printf("no errors");
     if (warnings)
         printf(", %d warning%s", warnings, warnings == 1 ? "" : "s");
     printf("\n");
     cJSON_Delete(list);
     bl_host_close(h);
-    return 0;
+    return nerrors ? 1 : 0;
 }
 
 static int cmd_test(int argc, char **argv, cli *c)
