@@ -166,6 +166,7 @@ function M.types(list)
       out[#out + 1] = rtype
       for _, p in ipairs(R.by_type[rtype]) do
         out[#out + 1] = fmt("  policy %-24s %s:%d  order %s", p.name, p.file, p.line, tostring(p.order))
+        if p.doc then out[#out + 1] = "    " .. (p.doc:match("^[^\n]*")) end
       end
       local fs = {}
       for _, f in ipairs(R.fields(rtype) or {}) do fs[#fs + 1] = f.name .. " " .. f.type .. (f.optional and "?" or "") end
