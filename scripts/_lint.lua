@@ -157,20 +157,32 @@ local function follow(f, regs, ups, use)
   end
 end
 
--- The fields d:set names in f and the functions in it: sets[name] = true.
-local function collect_sets(main, sets)
+-- Calls visit(pc, s) for each string constant loaded into register a + arg between the instruction at pc,
+-- which begins a call in register a, and that call (LOADK: a constant argument, maybe one of several in
+-- an expression such as x and "a" or "b").
+local function string_args(f, pc, a, arg, visit)
+  for q = pc + 1, math.min(pc + 200, f.ncode - 1) do
+    local op, qa, _, _, _, bx = decode(f.code[q])
+    if op == OP.LOADK and qa == a + arg and kstr(f, bx) then visit(q, kstr(f, bx)) end
+    if (op == OP.CALL or op == OP.TAILCALL) and qa == a then return end
+  end
+end
+
+-- Calls visit(f, pc, s) for each string given as the first argument of a method call x:NAME(...) in main.
+local function method_args(main, name, visit)
   B.each(main, function(f)
     for pc = 0, f.ncode - 1 do
       local op, a, _, c, k = decode(f.code[pc])
-      if op == OP.SELF and k == 1 and kstr(f, c) == "set" then
-        for q = pc + 1, math.min(pc + 60, f.ncode - 1) do
-          local qop, qa, _, _, _, qbx = decode(f.code[q])
-          if qop == OP.LOADK and qa == a + 2 and kstr(f, qbx) then sets[kstr(f, qbx)] = true end
-          if (qop == OP.CALL or qop == OP.TAILCALL) and qa == a then break end
-        end
+      if op == OP.SELF and k == 1 and kstr(f, c) == name then
+        string_args(f, pc, a, 2, function(q, s) visit(f, q, s) end)
       end
     end
   end)
+end
+
+-- The fields d:set names in the file: sets[name] = true.
+local function collect_sets(main, sets)
+  method_args(main, "set", function(_, _, s) sets[s] = true end)
 end
 
 -- Every string constant of the file except the keys of table fields (SETFIELD's key): names the file uses.
@@ -258,19 +270,10 @@ local VERDICTS = { "pass", "hold", "reject" }
 local IS_VERDICT = { pass = true, hold = true, reject = true }
 
 local function check_verdicts(file, main)
-  B.each(main, function(f)
-    for pc = 0, f.ncode - 1 do
-      local op, a, _, c, k = decode(f.code[pc])
-      if op == OP.SELF and k == 1 and kstr(f, c) == "verdict" then
-        for q = pc + 1, math.min(pc + 60, f.ncode - 1) do
-          local qop, qa, _, _, _, qbx = decode(f.code[q])
-          if qop == OP.LOADK and qa == a + 2 and kstr(f, qbx) and not IS_VERDICT[kstr(f, qbx)] then
-            find(file, f.lines[q], 'd:verdict("%s"): not a verdict; the verdicts are "pass", "hold" and "reject"%s',
-              kstr(f, qbx), near(kstr(f, qbx), VERDICTS))
-          end
-          if (qop == OP.CALL or qop == OP.TAILCALL) and qa == a then break end
-        end
-      end
+  method_args(main, "verdict", function(f, pc, s)
+    if not IS_VERDICT[s] then
+      find(file, f.lines[pc], 'd:verdict("%s"): not a verdict; the verdicts are "pass", "hold" and "reject"%s', s,
+        near(s, VERDICTS))
     end
   end)
 end
@@ -288,11 +291,7 @@ local function types_tested(main, types)
       local op, a, b, c = decode(f.code[pc])
       if op == OP.GETTABUP and b == env and (kstr(f, c) == "eval" or kstr(f, c) == "put") then
         local named = false
-        for q = pc + 1, math.min(pc + 200, f.ncode - 1) do
-          local qop, qa, _, _, _, qbx = decode(f.code[q])
-          if qop == OP.LOADK and qa == a + 1 and kstr(f, qbx) then types[kstr(f, qbx)] = true; named = true end
-          if (qop == OP.CALL or qop == OP.TAILCALL) and qa == a then break end
-        end
+        string_args(f, pc, a, 1, function(_, s) types[s] = true; named = true end)
         dynamic = dynamic or not named
       end
     end
