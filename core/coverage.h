@@ -24,7 +24,8 @@ void bl_cov_stop(void);
 void bl_cov_hook(lua_State *L, lua_Debug *ar);
 
 /* The report: {"files": [{"file", "lines", "covered", "percent", "missed": [line, ...]}], "lines", "covered",
- * "percent"} (caller decrefs), or NULL and *err (malloc'd). scripts_dir: where _bytecode.lua is. */
+ * "percent"} (caller decrefs), or NULL and *err (malloc'd). A file that cannot be read or compiled has no
+ * lines, and "error" saying why. scripts_dir: where _bytecode.lua is. */
 cJSON *bl_cov_report(bl_cov *c, const char *scripts_dir, char **err);
 
 #endif

@@ -193,7 +193,9 @@ static void put_coverage(FILE *out, const cJSON *cov)
         snprintf(frac, sizeof frac, "%d/%d", (int)bl_json_num(f, "covered", 0), (int)bl_json_num(f, "lines", 0));
         fprintf(out, "  %-*s %6.1f%%  %9s", w, bl_json_str(f, "file"), bl_json_num(f, "percent", 0), frac);
         const cJSON *missed = cJSON_GetObjectItemCaseSensitive(f, "missed");
-        if (cJSON_GetArraySize(missed) > 0) {
+        if (bl_json_str(f, "error"))
+            fprintf(out, "  not counted: %s", bl_json_str(f, "error"));
+        else if (cJSON_GetArraySize(missed) > 0) {
             fprintf(out, "  not run: ");
             put_ranges(out, missed);
         }

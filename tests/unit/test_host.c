@@ -286,8 +286,9 @@ static void test_field_kinds(void **state)
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         cJSON *rec = cJSON_Parse(good);
-        cJSON_ReplaceItemInObjectCaseSensitive(rec, bad[k].field, cJSON_Parse(bad[k].value));
-        if (cJSON_GetObjectItem(rec, bad[k].field) == NULL)
+        if (cJSON_GetObjectItemCaseSensitive(rec, bad[k].field))
+            cJSON_ReplaceItemInObjectCaseSensitive(rec, bad[k].field, cJSON_Parse(bad[k].value));
+        else
             cJSON_AddItemToObject(rec, bad[k].field, cJSON_Parse(bad[k].value));
         char *text = cJSON_PrintUnformatted(rec);
         expect_record(h, "typed", text, bad[k].want);
