@@ -28,6 +28,12 @@ void bl_log_set_sink(bl_log_sink fn, void *ud)
     sink_ud = ud;
 }
 
+void bl_log_get_sink(bl_log_sink *fn, void **ud)
+{
+    *fn = sink;
+    *ud = sink_ud;
+}
+
 void bl_log_escape(bl_buf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -840,12 +840,18 @@ char *bl_cal_date_format(const bl_cal_t *c, int64_t ms, char *buf)
     return buf;
 }
 
-int bl_cal_time_parse(const bl_cal_t *c, const char *text, int64_t *out, char **err)
+/* Reads a local time "YYYY-MM-DD[(T|t| )HH:MM[:SS[.fff]]][Z|±HH[:MM]]" at text; without an offset it is
+ * at `offset` ms east of UTC. Returns 0 when it is no such text; else the ms, and in *shape what it had:
+ * TIME_SEP_T (the time follows a 'T'), TIME_HAS (a time of day), TIME_ZONED (an offset or Z). */
+enum { TIME_HAS = 1, TIME_SEP_T = 2, TIME_ZONED = 4 };
+static int read_time(const char *text, int64_t offset, int64_t *out, int *shape)
 {
-    const char *p = text ? text : "";
-    int64_t day = 0, tod = 0, offset = c->offset;
+    const char *p = text;
+    int64_t day = 0, tod = 0;
     int ok = read_date(&p, &day);
+    *shape = 0;
     if (ok && (*p == ' ' || *p == 'T' || *p == 't')) {
+        *shape |= TIME_HAS | (*p != ' ' ? TIME_SEP_T : 0);
         p++;
         int h = digits(&p, 2), m = *p == ':' ? (p++, digits(&p, 2)) : -1, s = 0, f = 0, has_s = *p == ':';
         if (has_s) {
@@ -863,18 +869,51 @@ int bl_cal_time_parse(const bl_cal_t *c, const char *text, int64_t *out, char **
         tod = h * HOUR_MS + m * MIN_MS + s * SEC_MS + f;
     }
     int minutes;
-    if (ok && (*p == 'Z' || *p == 'z'))
+    if (ok && (*p == 'Z' || *p == 'z')) {
         offset = 0, p++;
-    else if (ok && (*p == '+' || *p == '-')) {
+        *shape |= TIME_ZONED;
+    } else if (ok && (*p == '+' || *p == '-')) {
         ok = read_offset(&p, &minutes);
         offset = minutes * MIN_MS;
+        *shape |= TIME_ZONED;
     }
-    int64_t ms = ok ? day * DAY_MS + tod - offset : 0, d2, t2;
-    if (!ok || *p != '\0' || !split(c, ms, &d2, &t2))
+    *out = ok ? day * DAY_MS + tod - offset : 0;
+    return ok && *p == '\0' && *out >= -MS_BOUND && *out <= MS_BOUND;
+}
+
+int bl_cal_time_parse(const bl_cal_t *c, const char *text, int64_t *out, char **err)
+{
+    int64_t ms, d2, t2;
+    int shape;
+    if (!read_time(text ? text : "", c->offset, &ms, &shape) || !split(c, ms, &d2, &t2))
         return bl_cal_fail(err, "cannot read time '%.60s': expected e.g. '2026-10-08', '2026-10-08 18:00' or "
                            "'2026-10-08T18:00:00+08:00'", text ? text : "");
     *out = ms;
     return BL_OK;
+}
+
+int bl_date_valid(const char *text)
+{
+    const char *p = text;
+    int64_t day;
+    return read_date(&p, &day) && *p == '\0';
+}
+
+int bl_month_valid(const char *text)
+{
+    const char *p = text;
+    int y = digits(&p, 4);
+    if (y < 1 || *p++ != '-')
+        return 0;
+    int m = digits(&p, 2);
+    return m >= 1 && m <= 12 && *p == '\0';
+}
+
+int bl_instant_valid(const char *text)
+{
+    int64_t ms;
+    int shape;
+    return read_time(text, 0, &ms, &shape) && shape == (TIME_HAS | TIME_SEP_T | TIME_ZONED);
 }
 
 char *bl_cal_time_format(const bl_cal_t *c, int64_t ms, char *buf)

@@ -157,6 +157,12 @@ void bl_cal_get_info(const bl_cal_t *cal, bl_cal_info *out);
  * 'T'), optionally ending in "Z" or "+08:00", which then overrides the calendar's zone. Format writes
  * "2026-10-08T18:00:00+08:00" (".mmm" only when not zero; "Z" for UTC). */
 int bl_cal_time_parse(const bl_cal_t *cal, const char *text, int64_t *out, char **err);
+/* The field types date, datetime and month (core/fields.c): 1 when text is exactly a real date
+ * "YYYY-MM-DD" (years 1 to 9999); a real date and time with its offset, as bl_cal_time_parse reads it with
+ * a 'T' between them and a "Z" or "+08:00" at the end ("2026-10-08T18:00:00+08:00"); a month "YYYY-MM". */
+int bl_date_valid(const char *text);
+int bl_instant_valid(const char *text);
+int bl_month_valid(const char *text);
 #define BL_CAL_TIME_BUF 32
 char *bl_cal_time_format(const bl_cal_t *cal, int64_t ms, char *buf);
 /* The calendar's offset from UTC in minutes (+480 for Asia/Shanghai). */

@@ -221,3 +221,32 @@ char *bl_self_exe(void)
     }
     return NULL;
 }
+
+const char *bl_closest(const char *k, const char *const *names, int n)
+{
+    const char *best = NULL;
+    int bestd = 3;
+    for (int i = 0; i < n; i++) {
+        const char *a = k, *b = names[i];
+        size_t la = strlen(a), lb = strlen(b);
+        if (la > 40 || lb > 40)
+            continue;
+        int d[41][41];
+        for (size_t x = 0; x <= la; x++)
+            d[x][0] = (int)x;
+        for (size_t y = 0; y <= lb; y++)
+            d[0][y] = (int)y;
+        for (size_t x = 1; x <= la; x++)
+            for (size_t y = 1; y <= lb; y++) {
+                int m = d[x - 1][y - 1] + (a[x - 1] != b[y - 1]);
+                if (d[x - 1][y] + 1 < m)
+                    m = d[x - 1][y] + 1;
+                if (d[x][y - 1] + 1 < m)
+                    m = d[x][y - 1] + 1;
+                d[x][y] = m;
+            }
+        if (d[la][lb] < bestd)
+            bestd = d[la][lb], best = names[i];
+    }
+    return best;
+}

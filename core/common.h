@@ -58,6 +58,8 @@ void *bl_xmalloc(size_t n);
  * (main sets it with bl_set_argv0) as a path or found through PATH; NULL when none of them works. */
 char *bl_self_exe(void);
 void bl_set_argv0(const char *argv0);
+/* The name of names closest to k (at most two edits away), for "did you mean"; NULL when none is. */
+const char *bl_closest(const char *k, const char *const *names, int n);
 /* Removes dir and everything under it (symbolic links are removed, not followed). */
 void bl_remove_tree(const char *dir);
 

@@ -174,36 +174,6 @@ static int set_text(bl_config *c, int i, const char *text, int src, char **err)
     return 0;
 }
 
-/* The closest known name to k, for "did you mean" (NULL: nothing close). */
-static const char *closest(const char *k, const char *const *names, int n)
-{
-    const char *best = NULL;
-    int bestd = 3;
-    for (int i = 0; i < n; i++) {
-        const char *a = k, *b = names[i];
-        size_t la = strlen(a), lb = strlen(b);
-        if (la > 40 || lb > 40)
-            continue;
-        int d[41][41];
-        for (size_t x = 0; x <= la; x++)
-            d[x][0] = (int)x;
-        for (size_t y = 0; y <= lb; y++)
-            d[0][y] = (int)y;
-        for (size_t x = 1; x <= la; x++)
-            for (size_t y = 1; y <= lb; y++) {
-                int m = d[x - 1][y - 1] + (a[x - 1] != b[y - 1]);
-                if (d[x - 1][y] + 1 < m)
-                    m = d[x - 1][y] + 1;
-                if (d[x][y - 1] + 1 < m)
-                    m = d[x][y - 1] + 1;
-                d[x][y] = m;
-            }
-        if (d[la][lb] < bestd)
-            bestd = d[la][lb], best = names[i];
-    }
-    return best;
-}
-
 static int hex_digest(const char *hex, uint8_t out[32])
 {
     if (hex == NULL || strlen(hex) != 64)
@@ -314,7 +284,7 @@ static int read_file(bl_config *c, const char *path, char **err)
             while (i < NSETTINGS && strcmp(settings[i].key, key) != 0)
                 i++;
             if (i == NSETTINGS) {
-                const char *near = closest(key, names, NSETTINGS + 1);
+                const char *near = bl_closest(key, names, NSETTINGS + 1);
                 *err = bl_strdupf("%s: unknown setting \"%s\"%s%s%s", path, key, near ? " (did you mean \"" : "",
                                   near ? near : "", near ? "\"?)" : "");
                 rc = -1;

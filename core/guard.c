@@ -76,6 +76,11 @@ static void note_where(lua_State *L, bl_guard *g)
 static void guard_hook(lua_State *L, lua_Debug *ar)
 {
     bl_guard *g = bl_guard_of(L);
+    if (ar->event == LUA_HOOKLINE) {
+        if (g->line)
+            g->line(L, ar);
+        return;
+    }
     if (!atomic_load_explicit(&g->armed, memory_order_relaxed))
         return;
     if (g->tripped == BL_TRIP_NONE && atomic_load_explicit(&g->expired, memory_order_relaxed)) {
@@ -100,7 +105,10 @@ static void guard_hook(lua_State *L, lua_Debug *ar)
     lua_error(L);
 }
 
-static int eager(const bl_guard *g) { return g->lim.budget < BL_GUARD_EAGER; }
+static int eager(const bl_guard *g) { return g->lim.budget < BL_GUARD_EAGER || g->line; }
+
+/* The events the guard's hook takes: counts, and lines when there is a line hook. */
+static int hook_mask(const bl_guard *g) { return LUA_MASKCOUNT | (g->line ? LUA_MASKLINE : 0); }
 
 /* The watchdog ---------------------------------------------------------------------------------- */
 
@@ -124,9 +132,9 @@ static void on_kick(int sig)
         pthread_equal(g->thread, pthread_self())) {
         lua_Hook hook = g->hook ? g->hook : guard_hook;
         if (atomic_load(&g->expired))
-            lua_sethook(g->co, hook, LUA_MASKCOUNT, 1);
+            lua_sethook(g->co, hook, hook_mask(g), 1);
         else if (!g->hooked)
-            lua_sethook(g->co, hook, LUA_MASKCOUNT, g->step);
+            lua_sethook(g->co, hook, hook_mask(g), g->step);
         atomic_store(&g->hooked, 1);
     }
     errno = saved;
@@ -340,8 +348,8 @@ void bl_guard_begin(bl_guard *g, lua_State *co)
     }
     g->co = co;
     if (eager(g)) {
-        if (lua_gethook(co) != guard_hook || lua_gethookcount(co) != g->step)
-            lua_sethook(co, guard_hook, LUA_MASKCOUNT, g->step);
+        if (lua_gethook(co) != guard_hook || lua_gethookcount(co) != g->step || lua_gethookmask(co) != hook_mask(g))
+            lua_sethook(co, guard_hook, hook_mask(g), g->step);
         atomic_store(&g->hooked, 1);
     }
     g->thread = pthread_self();
@@ -379,7 +387,7 @@ int bl_guard_cocreate(lua_State *L)
         lua_pop(L, 1);
     }
     if (co != NULL)
-        lua_sethook(co, guard_hook, LUA_MASKCOUNT, g->step > 0 ? g->step : HOOK_STEP);
+        lua_sethook(co, guard_hook, hook_mask(g), g->step > 0 ? g->step : HOOK_STEP);
     return 1;
 }
 

@@ -47,6 +47,8 @@ typedef struct bl_guard {
     atomic_int expired;    /* the call passed its time limit: the hook trips it at once */
     int watched;
     lua_Hook hook;         /* the count hook (NULL: the guard's own; the test runner has one of its own) */
+    lua_Hook line;         /* a line hook for every call (the coverage of `bylaw test`), or NULL: the budget
+                            * is then counted from the first instruction, as for small budgets */
     const char *option;    /* the option that sets its time limit (NULL: "--timeout-ms") */
     _Atomic(const char *) policy; /* the policy whose call runs (a string its set holds), or NULL... */
     char label[128];       /* ...and then what runs, for people: "loading policies/x.lua" */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "lcalendar.h"
 #include "luajson.h"
 #include "sandbox.h"
@@ -59,7 +60,7 @@ struct bl_host {
     /* The field checks C.fields had last, resolved to positions among the keys (see check_fields). */
     struct check {
         int key;              /* index in keys, or -1: the record lacks the field */
-        int kind, optional;
+        bl_rule rule;
     } *checks;
     int nchecks, capchecks, checks_ref;
     const void *checks_of;    /* the checks' table, which checks_ref holds: no other table has its address */
@@ -179,44 +180,56 @@ static int push_fields(lua_State *L, bl_host_t *h)
     return nested;
 }
 
-/* Reads the checks { name, kind, optional, ... } at index 1 into h->checks, each field found among
- * the keys of the record push_fields pushed (the last of the same name, as in the table). */
-static void resolve_checks(lua_State *L, bl_host_t *h)
+/* Reads the rules of the checks at index 1 (R.seal's flat list, core/fields.h) into h->checks, once per
+ * table. */
+static void compile_checks(lua_State *L, bl_host_t *h)
 {
-    int n = (int)(lua_rawlen(L, 1) / 3);
+    for (int j = 0; j < h->nchecks; j++)
+        bl_rule_free(&h->checks[j].rule);
+    int n = (int)(lua_rawlen(L, 1) / BL_RULE_STRIDE);
     if (n > h->capchecks) {
         h->capchecks = n;
         h->checks = realloc(h->checks, (size_t)n * sizeof *h->checks);
     }
-    for (int j = 0; j < n; j++) {
+    for (int j = 0; j < n; j++)
+        bl_rule_read(L, 1, j, &h->checks[j].rule);
+    h->nchecks = n;
+    lua_pushvalue(L, 1);
+    set_ref(L, &h->checks_ref); /* the rules point at its strings */
+    h->checks_of = lua_topointer(L, 1);
+}
+
+/* Finds each checked field among the keys of the record push_fields pushed (the last of the same name,
+ * as in the table). */
+static void resolve_checks(lua_State *L, bl_host_t *h)
+{
+    for (int j = 0; j < h->nchecks; j++) {
         struct check *k = &h->checks[j];
         size_t len;
-        lua_rawgeti(L, 1, 3 * j + 1);
+        lua_rawgeti(L, 1, BL_RULE_STRIDE * j + 1);
         const char *name = lua_tolstring(L, -1, &len);
         k->key = -1;
         for (int i = h->nkeys - 1; i >= 0 && k->key < 0 && name; i--)
             if (h->keys[i].len == len && memcmp(h->keys[i].s, name, len) == 0)
                 k->key = i;
-        lua_rawgeti(L, 1, 3 * j + 2);
-        k->kind = (int)lua_tointeger(L, -1);
-        lua_rawgeti(L, 1, 3 * j + 3);
-        k->optional = lua_toboolean(L, -1);
-        lua_pop(L, 3);
+        lua_pop(L, 1);
     }
-    h->nchecks = n;
-    lua_pushvalue(L, 1);
-    set_ref(L, &h->checks_ref);
-    h->checks_of = lua_topointer(L, 1);
     h->checks_shape = h->shape;
 }
 
-/* The number of the first check of the table at index 1 the record fails (0: none), judged on the
- * parsed record: kind 1 number, 2 integer, 3 string, 4 boolean, 5 table; JSON null counts as absent.
- * The table is resolved against the keys once per table and shape of record. */
+/* Runs the checks of the table at index 1 on the parsed record (core/fields.h); JSON null counts as
+ * absent. Returns 0 when all pass; else pushes { j, why, ... }: every failing check's number (from 1)
+ * and why it fails (bl_why_word), and returns 1. Rules are read once per table, positions once per table
+ * and shape of record. */
 static int check_fields(lua_State *L, bl_host_t *h)
 {
-    if (lua_topointer(L, 1) != h->checks_of || h->checks_shape != h->shape)
+    if (lua_topointer(L, 1) != h->checks_of) {
+        compile_checks(L, h);
         resolve_checks(L, h);
+    } else if (h->checks_shape != h->shape) {
+        resolve_checks(L, h);
+    }
+    int bad = 0;
     for (int j = 0; j < h->nchecks; j++) {
         const struct check *k = &h->checks[j];
         const cJSON *v = k->key >= 0 ? h->keys[k->key].item : NULL;
@@ -224,38 +237,32 @@ static int check_fields(lua_State *L, bl_host_t *h)
             if (h->keys[i].len == h->keys[k->key].len && memcmp(h->keys[i].s, h->keys[k->key].s, h->keys[i].len) == 0 &&
                 !cJSON_IsNull(h->keys[i].item))
                 v = h->keys[i].item;
-        int ok;
-        if (v == NULL || cJSON_IsNull(v)) {
-            ok = k->optional;
-        } else {
-            switch (k->kind) {
-            case 1: ok = cJSON_IsNumber(v); break;
-            case 2: ok = cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble); break;
-            case 3: ok = cJSON_IsString(v); break;
-            case 4: ok = cJSON_IsBool(v); break;
-            default: ok = cJSON_IsObject(v) || cJSON_IsArray(v); break;
-            }
-        }
-        if (!ok)
-            return j + 1;
+        int why;
+        if (v == NULL || cJSON_IsNull(v))
+            why = k->rule.optional ? BL_WHY_OK : BL_WHY_MISSING;
+        else
+            why = bl_rule_check(&k->rule, v);
+        if (why == BL_WHY_OK)
+            continue;
+        if (!bad)
+            lua_newtable(L);
+        lua_pushinteger(L, j + 1);
+        lua_rawseti(L, -2, ++bad);
+        lua_pushstring(L, bl_why_word(why));
+        lua_rawseti(L, -2, ++bad);
     }
-    return 0;
+    return bad > 0;
 }
 
-/* C.fields(checks) → fields, bad, nested: the record as a table (push_fields); the number of the
- * first field check it fails (nil: none); whether any field holds an object or array. checks: nil,
- * or the flat list { name, kind, optional, ... } of R.seal, kind 1 number, 2 integer, 3 string,
- * 4 boolean, 5 table. JSON null counts as absent. */
+/* C.fields(checks) → fields, bad, nested: the record as a table (push_fields); nil when it passes the
+ * field checks, else { j, why, ... } (check_fields); whether any field holds an object or array. checks: R.seal's flat list { name, kind, optional, spec, ... } (core/fields.h). */
 static int c_fields(lua_State *L)
 {
     bl_host_t *h = bl_host_of(L);
     lua_settop(L, 1);
     h->nran = 0; /* an evaluation starts */
     int nested = push_fields(L, h); /* 2 */
-    int bad = lua_istable(L, 1) ? check_fields(L, h) : 0;
-    if (bad)
-        lua_pushinteger(L, bad);
-    else
+    if (!lua_istable(L, 1) || !check_fields(L, h))
         lua_pushnil(L);
     lua_pushboolean(L, nested);
     return 3;
@@ -715,6 +722,27 @@ static int c_finish(lua_State *L)
     return 0;
 }
 
+/* C.closest(word, list) → the string of list closest to word, for "did you mean" (bl_closest), or nil. */
+static int c_closest(lua_State *L)
+{
+    const char *k = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    int n = (int)lua_rawlen(L, 2), m = 0;
+    const char **names = bl_xmalloc((size_t)(n ? n : 1) * sizeof *names);
+    for (int i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, 2, i) == LUA_TSTRING)
+            names[m++] = lua_tostring(L, -1); /* held by the list */
+        lua_pop(L, 1);
+    }
+    const char *best = bl_closest(k, names, m);
+    if (best)
+        lua_pushstring(L, best);
+    else
+        lua_pushnil(L);
+    free(names);
+    return 1;
+}
+
 static int c_now(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)(bl_clock_now_ms() / 1000));
@@ -915,6 +943,20 @@ int bl_host_fire_json(bl_host_t *h, const char *type, const cJSON *record, const
 
 /* Loading ---------------------------------------------------------------------------------------- */
 
+int bl_script_run(lua_State *L, const char *scripts_dir, const char *name, int nargs)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", scripts_dir, name);
+    int st = luaL_loadfilex(L, path, "t");
+    if (st != LUA_OK) {
+        lua_insert(L, -nargs - 1);
+        lua_pop(L, nargs);
+        return st;
+    }
+    lua_insert(L, -nargs - 1);
+    return lua_pcall(L, nargs, 1, 0);
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
@@ -923,8 +965,7 @@ static int ends_with(const char *s, const char *suffix)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* Policy files of dir, sorted: *.lua that are not *_test.lua nor start with '_' or '.'. */
-static char **list_policy_files(const char *dir, int *n)
+char **bl_policy_files(const char *dir, int *n)
 {
     *n = 0;
     DIR *d = opendir(dir);
@@ -1010,6 +1051,7 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
 {
     bl_host_t *h = calloc(1, sizeof *h);
     h->guard.lim = cfg->limits;
+    h->guard.line = cfg->line_hook;
     h->policy_dir = bl_strdupf("%s", cfg->policy_dir);
     h->scripts_dir = bl_strdupf("%s", cfg->scripts_dir);
     h->display_dir = bl_strdupf("%s", cfg->display_dir ? cfg->display_dir : cfg->policy_dir);
@@ -1046,12 +1088,14 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
         return NULL;
     }
     static const luaL_Reg prims[] = {
-        {"fields", c_fields}, {"begin", c_begin},
-        {"finish", c_finish}, {"now", c_now},       {NULL, NULL},
+        {"fields", c_fields}, {"begin", c_begin},     {"finish", c_finish},
+        {"now", c_now},       {"closest", c_closest}, {NULL, NULL},
     };
     luaL_newlib(L, prims);
     bl_lua_pushnull(L);
     lua_setfield(L, -2, "NIL");
+    bl_fields_push_kinds(L);
+    lua_setfield(L, -2, "KINDS");
     lua_newtable(L); /* the metatable of the runtime's "the record is wrong" errors */
     lua_pushvalue(L, -1);
     h->invalid_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1063,6 +1107,15 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     }
     lua_getfield(L, -1, "evaluate");
     h->eval_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_getfield(L, -1, "TYPES"); /* the field types' makers: sandbox globals, string(n) the string library's call */
+    for (lua_pushnil(L); lua_next(L, -2); ) {
+        const char *name = lua_tostring(L, -2);
+        if (strcmp(name, "string") == 0)
+            bl_sandbox_set_call(L, name);
+        else
+            bl_sandbox_set(L, name);
+    }
+    lua_pop(L, 1);
     if (luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE) && lua_getfield(L, -1, "calendar") == LUA_TTABLE)
         lua_setfield(L, -3, "calendar"); /* R.calendar: the runtime computes deadlines with it */
     else
@@ -1071,7 +1124,7 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     h->rt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 
     int n;
-    char **files = list_policy_files(h->policy_dir, &n);
+    char **files = bl_policy_files(h->policy_dir, &n);
     size_t before = errors->len;
     if (files == NULL && n == 0) {
         DIR *d = opendir(h->policy_dir);
@@ -1112,6 +1165,8 @@ void bl_host_close(bl_host_t *h)
     bl_buf_free(&h->scratch);
     free(h->touched);
     free(h->keys);
+    for (int j = 0; j < h->nchecks; j++)
+        bl_rule_free(&h->checks[j].rule);
     free(h->checks);
     free(h->heads);
     free(h->ran);

@@ -18,6 +18,8 @@ typedef struct bl_host_config {
                               * NULL: policy_dir */
     const char *scripts_dir; /* the engine's Lua library (scripts/) */
     bl_limits limits;
+    lua_Hook line_hook;      /* called at each new line policies run (the coverage of `bylaw test`); NULL in
+                              * the service and eval, where policy calls run without a line hook */
 } bl_host_config;
 
 /* Loads every policy file of cfg->policy_dir. Each load error is appended to errors as one line
@@ -72,8 +74,18 @@ void bl_host_push_runtime(bl_host_t *h);           /* pushes the runtime table R
 typedef void (*bl_log_sink)(void *ud, const char *level, const char *policy, const char *where, const char *msg,
                             size_t len);
 void bl_log_set_sink(bl_log_sink fn, void *ud);
+void bl_log_get_sink(bl_log_sink *fn, void **ud); /* the sink now, to set it back after another */
 /* Appends s with control characters written as \n, \r, \t or \xNN: a log line stays one line. */
 void bl_log_escape(bl_buf *b, const char *s, size_t n);
+
+/* The policy files of dir, sorted: *.lua that are not *_test.lua nor start with '_' or '.', as "dir/NAME.lua"
+ * (each and the array malloc'd); NULL and *n 0 when there are none or dir cannot be read. */
+char **bl_policy_files(const char *dir, int *n);
+
+/* Runs the engine's trusted script scripts_dir/name (text only, with the state's own globals) with the
+ * nargs values on top of L as its arguments; leaves its one result on top and returns LUA_OK, or leaves
+ * the error message and returns the error code. */
+int bl_script_run(lua_State *L, const char *scripts_dir, const char *name, int nargs);
 
 /* Version of a source text: the first 16 hex digits of its SHA-256. buf: at least 17 bytes. */
 char *bl_source_version(const char *src, size_t len, char *buf);

@@ -13,6 +13,7 @@
 #include "host.h"
 #include "json.h"
 #include "lcalendar.h"
+#include "lint.h"
 #include "repl.h"
 #include "store.h"
 #include "stream.h"
@@ -80,15 +81,33 @@ static const char *usage_check =
     "\n"
     "Loads and compiles every policy file of the policy directory and prints every error as\n"
     "file:line: message. Prints the loaded policies when all is well. Exit status 1 on any error.\n"
-    "Warns (exit status 0) about a calendar whose holiday schedule ends within 60 days.\n"
+    "Then the lint, each finding a warning with file:line: a field read (r.FIELD) that the policy's\n"
+    "fields do not declare, a declared field never read, a verdict that is not pass, hold or reject,\n"
+    "a global the sandbox does not have or an assignment to one, a *_test.lua that does not compile, a\n"
+    "policy file without a test file, a record type no test evaluates. Warns too about a calendar\n"
+    "whose holiday schedule ends within 60 days. Warnings leave the exit status 0.\n"
+    "\n"
+    "Options:\n"
+    "  --strict           the lint's findings are errors: exit status 1 when there is any\n"
     "  plus the options every command takes (bylaw --help).\n";
 
 static const char *usage_test =
-    "Usage: bylaw test [OPTIONS] [DIR]\n"
+    "Usage: bylaw test [OPTIONS] [FILE_test.lua | DIR]...\n"
     "\n"
-    "Runs every *_test.lua under DIR (default: policies), each against the policies of the directory\n"
-    "it sits in, every test on a fresh in-memory store. Prints each failure with file:line and closes\n"
+    "Runs the tests of each *_test.lua given, and of every *_test.lua under each DIR (default: the policy\n"
+    "directory), each file against the policies of the directory it sits in, every test on a fresh\n"
+    "in-memory store and a clock of its own. Prints each failure with file:line, expected and got, the\n"
+    "last answer of eval or put before it (each decision's explanation) and what the test printed; closes\n"
     "with 'N passed, N failed'. Exit status 1 when anything failed. Test API: docs/policies.md.\n"
+    "\n"
+    "Options:\n"
+    "  --run PATTERN      run only the tests whose name contains PATTERN\n"
+    "  -v, --verbose      every test with its time and what it printed, not only the failures\n"
+    "  --coverage         the lines of each policy file the tests ran, per file and in total (of the\n"
+    "                     lines that hold code; docs/policies.md says how they are counted)\n"
+    "  --threshold PCT    with --coverage (implied): fail when the total is below PCT percent\n"
+    "  --format FMT       text (default) or json: one JSON document with every file and test (name,\n"
+    "                     status, time, message, output), the summary and the coverage, for CI\n"
     "  plus the options every command takes (bylaw --help).\n";
 
 static const char *usage_repl =
@@ -123,7 +142,7 @@ static const char *usage_repl =
     "More: docs/repl.md.\n";
 
 enum { OPT_POLICIES = 256, OPT_SCRIPTS, OPT_BUDGET, OPT_TIMEOUT, OPT_MEMORY, OPT_INPUT, OPT_DB, OPT_THREADS, OPT_TEST_TIMEOUT,
-       OPT_WRITE, OPT_VCLOCK, OPT_CONNECT, OPT_TOKEN };
+       OPT_WRITE, OPT_VCLOCK, OPT_CONNECT, OPT_TOKEN, OPT_RUN, OPT_COVERAGE, OPT_THRESHOLD, OPT_FORMAT, OPT_STRICT };
 
 static const struct option common_opts[] = {
     {"policies", required_argument, 0, OPT_POLICIES}, {"scripts", required_argument, 0, OPT_SCRIPTS},
@@ -133,6 +152,9 @@ static const struct option common_opts[] = {
     {"test-timeout-ms", required_argument, 0, OPT_TEST_TIMEOUT},
     {"write", no_argument, 0, OPT_WRITE},             {"virtual-clock", required_argument, 0, OPT_VCLOCK},
     {"connect", required_argument, 0, OPT_CONNECT},   {"token", required_argument, 0, OPT_TOKEN},
+    {"run", required_argument, 0, OPT_RUN},           {"verbose", no_argument, 0, 'v'},
+    {"coverage", no_argument, 0, OPT_COVERAGE},       {"threshold", required_argument, 0, OPT_THRESHOLD},
+    {"format", required_argument, 0, OPT_FORMAT},     {"strict", no_argument, 0, OPT_STRICT},
     {"help", no_argument, 0, 'h'},                    {0, 0, 0, 0},
 };
 
@@ -194,6 +216,10 @@ typedef struct cli {
     int help;
     int write;                                /* repl */
     const char *virtual_clock, *connect, *token; /* repl */
+    const char *run, *format;                 /* test (--format: test and check) */
+    int verbose, coverage;                    /* test */
+    double threshold;                         /* test: negative when not given */
+    int strict;                               /* check */
 } cli;
 
 /* Parses the options; leaves the positional arguments in argv[optind..]. Returns 0, or 2 on error. */
@@ -203,7 +229,8 @@ static int parse_opts(int argc, char **argv, cli *c, const char *usage)
     opterr = 0;
     int ch;
     long long v;
-    while ((ch = getopt_long(argc, argv, "h", common_opts, NULL)) != -1) {
+    c->threshold = -1;
+    while ((ch = getopt_long(argc, argv, "hv", common_opts, NULL)) != -1) {
         switch (ch) {
         case OPT_POLICIES: c->cfg.policy_dir = optarg; break;
         case OPT_SCRIPTS: c->cfg.scripts_dir = optarg; break;
@@ -233,6 +260,27 @@ static int parse_opts(int argc, char **argv, cli *c, const char *usage)
         case OPT_VCLOCK: c->virtual_clock = optarg; break;
         case OPT_CONNECT: c->connect = optarg; break;
         case OPT_TOKEN: c->token = optarg; break;
+        case OPT_RUN: c->run = optarg; break;
+        case 'v': c->verbose = 1; break;
+        case OPT_COVERAGE: c->coverage = 1; break;
+        case OPT_THRESHOLD: {
+            char *end;
+            errno = 0;
+            c->threshold = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(c->threshold >= 0 && c->threshold <= 100)) {
+                fprintf(stderr, "bylaw: --threshold takes a percentage from 0 to 100, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case OPT_FORMAT:
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
+                fprintf(stderr, "bylaw: --format takes text or json, got '%s'\n", optarg);
+                return 2;
+            }
+            c->format = optarg;
+            break;
+        case OPT_STRICT: c->strict = 1; break;
         case 'h': c->help = 1; break;
         default:
             if (optopt)
@@ -245,6 +293,22 @@ static int parse_opts(int argc, char **argv, cli *c, const char *usage)
     return 0;
 }
 
+/* Refuses (said on stderr, returns 1) the options of bylaw test and check that command `cmd` does not take;
+ * `takes`: the words of the ones it does ("strict", "format"...). */
+static int refuse_options(const cli *c, const char *cmd, const char *takes)
+{
+    const char *bad = c->run && !strstr(takes, "run")            ? "--run"
+                      : c->verbose && !strstr(takes, "verbose")  ? "-v"
+                      : c->coverage && !strstr(takes, "coverage") ? "--coverage"
+                      : c->threshold >= 0 && !strstr(takes, "threshold") ? "--threshold"
+                      : c->format && !strstr(takes, "format")    ? "--format"
+                      : c->strict && !strstr(takes, "strict")    ? "--strict"
+                                                                 : NULL;
+    if (bad)
+        fprintf(stderr, "bylaw %s: %s is not an option of bylaw %s (bylaw help %s)\n", cmd, bad, cmd, cmd);
+    return bad != NULL;
+}
+
 /* eval ------------------------------------------------------------------------------------------ */
 
 static int cmd_eval(int argc, char **argv, cli *c)
@@ -254,6 +318,8 @@ static int cmd_eval(int argc, char **argv, cli *c)
         return rc;
     if (c->help)
         return fputs(usage_eval, stdout), 0;
+    if (refuse_options(c, "eval", ""))
+        return 2;
     int npos = argc - optind;
     if (npos < 1 || (c->input && npos != 1) || (!c->input && npos != 2)) {
         fprintf(stderr, "bylaw eval: %s\n%s",
@@ -322,6 +388,8 @@ static int cmd_check(int argc, char **argv, cli *c)
         return rc;
     if (c->help)
         return fputs(usage_check, stdout), 0;
+    if (refuse_options(c, "check", "strict"))
+        return 2;
     if (optind < argc) {
         fprintf(stderr, "bylaw check: unexpected argument '%s' (use --policies DIR)\n", argv[optind]);
         return 2;
@@ -344,14 +412,35 @@ static int cmd_check(int argc, char **argv, cli *c)
         printf("%-28s type %-20s %s:%d  version %s\n", bl_json_str(p, "name"), bl_json_str(p, "type"),
                bl_json_str(p, "file"), (int)bl_json_num(p, "line", 0), bl_json_str(p, "version"));
     }
-    int warnings = warn_calendar_ends(h);
-    printf("%d policies loaded from %s, no errors", cJSON_GetArraySize(list), c->cfg.policy_dir);
+    int warnings = warn_calendar_ends(h), nerrors = 0;
+    char *err = NULL;
+    cJSON *findings = bl_lint(h, &c->cfg, &err);
+    if (findings == NULL) {
+        printf("error: %s\n", err);
+        free(err);
+        nerrors++;
+    }
+    cJSON_ArrayForEach(p, findings)
+    {
+        printf("%s:%d: %s: %s\n", bl_json_str(p, "file"), (int)bl_json_num(p, "line", 0),
+               c->strict ? "error" : "warning", bl_json_str(p, "message"));
+        if (c->strict)
+            nerrors++;
+        else
+            warnings++;
+    }
+    cJSON_Delete(findings);
+    printf("%d policies loaded from %s, ", cJSON_GetArraySize(list), c->cfg.policy_dir);
+    if (nerrors)
+        printf("%d error%s%s", nerrors, nerrors == 1 ? "" : "s", c->strict ? " (--strict)" : "");
+    else
+        printf("no errors");
     if (warnings)
         printf(", %d warning%s", warnings, warnings == 1 ? "" : "s");
     printf("\n");
     cJSON_Delete(list);
     bl_host_close(h);
-    return 0;
+    return nerrors ? 1 : 0;
 }
 
 static int cmd_test(int argc, char **argv, cli *c)
@@ -361,18 +450,19 @@ static int cmd_test(int argc, char **argv, cli *c)
         return rc;
     if (c->help)
         return fputs(usage_test, stdout), 0;
-    if (argc - optind > 1) {
-        fprintf(stderr, "bylaw test: give one directory\n%s", usage_test);
+    if (refuse_options(c, "test", "run verbose coverage threshold format"))
         return 2;
-    }
-    const char *dir = optind < argc ? argv[optind] : c->cfg.policy_dir;
-    int passed = 0, failed = 0;
-    if (bl_test_run(dir, NULL, &c->cfg, stdout, &passed, &failed) != BL_OK)
-        return 1;
-    if (passed + failed == 0)
-        fprintf(stderr, "bylaw test: no tests: no *_test.lua files under %s\n", dir);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed || passed == 0 ? 1 : 0;
+    bl_test_opts o = {.paths = (const char *const *)argv + optind, .npaths = argc - optind, .only = c->run,
+                      .verbose = c->verbose, .json = c->format && strcmp(c->format, "json") == 0,
+                      .coverage = c->coverage || c->threshold >= 0, .threshold = c->threshold};
+    bl_test_summary s;
+    rc = bl_test_main(&o, &c->cfg, stdout, &s);
+    if (rc == BL_INVALID)
+        return 2;
+    if (s.passed + s.failed == 0)
+        fprintf(stderr, "bylaw test: no tests%s%s%s\n", c->run ? " whose name contains '" : "", c->run ? c->run : "",
+                c->run ? "'" : ": no *_test.lua files where given");
+    return rc != BL_OK || s.failed || s.passed == 0 || s.below_threshold ? 1 : 0;
 }
 
 /* repl ------------------------------------------------------------------------------------------- */
@@ -384,6 +474,8 @@ static int cmd_repl(int argc, char **argv, cli *c)
         return rc;
     if (c->help)
         return fputs(usage_repl, stdout), 0;
+    if (refuse_options(c, "repl", ""))
+        return 2;
     const char *why = optind < argc       ? "takes no arguments (give the policy directory with --policies DIR)"
                       : c->input || c->threads ? "--input and --threads are options of bylaw eval"
                       : c->write && !c->db ? "--write needs --db (without it the store is in memory)"

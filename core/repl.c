@@ -179,6 +179,13 @@ static int load_module(bl_repl *r)
     }
     bl_lua_pushnull(L);
     lua_setfield(L, -2, "null");
+    bl_lua_pushnull(L);
+    if (bl_script_run(L, r->o->cfg.scripts_dir, "_show.lua", 1) != LUA_OK) {
+        bl_repl_fail(r, "%s", lua_tostring(L, -1));
+        lua_pop(L, 3);
+        return BL_ERR;
+    }
+    lua_setfield(L, -2, "values");
     push_command_names(L);
     lua_setfield(L, -2, "commands");
     if (lua_pcall(L, 1, 1, 0) != LUA_OK) {

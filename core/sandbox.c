@@ -354,6 +354,38 @@ void bl_sandbox_set(lua_State *L, const char *name)
     lua_pop(L, 1);
 }
 
+void bl_sandbox_push_base(lua_State *L) { push_base(L); }
+
+void bl_sandbox_push_traps(lua_State *L)
+{
+    lua_newtable(L);
+    const char *const *lists[] = {trap_globals, trap_libs};
+    for (int l = 0; l < 2; l++)
+        for (const char *const *t = lists[l]; *t; t++) {
+            lua_pushboolean(L, 1);
+            lua_setfield(L, -2, *t);
+        }
+    for (const char *const *t = trap_os; *t; t++) {
+        lua_pushfstring(L, "os.%s", *t);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+    }
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "string.dump");
+}
+
+void bl_sandbox_set_call(lua_State *L, const char *name)
+{
+    push_base(L);
+    lua_getfield(L, -1, name); /* the read-only proxy of the library */
+    if (lua_getmetatable(L, -1)) {
+        lua_pushvalue(L, -4);
+        lua_setfield(L, -2, "__call");
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 3);
+}
+
 void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_dir, const char *display_dir)
 {
     static const luaL_Reg open[] = {

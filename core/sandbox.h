@@ -12,6 +12,13 @@ void bl_sandbox_open(lua_State *L, const char *scripts_dir, const char *policy_d
 
 /* Adds the value on top of the stack to the base environment as global `name` (pops it). */
 void bl_sandbox_set(lua_State *L, const char *name);
+/* Pops a function and makes it the __call of the library `name` policies see (string(200): a field type). */
+void bl_sandbox_set_call(lua_State *L, const char *name);
+
+/* Pushes the sandbox's globals (the base environment every file's environment reads through), and a table
+ * of the names it refuses with an error that says so: { io = true, ["os.execute"] = true, ... } (the lint). */
+void bl_sandbox_push_base(lua_State *L);
+void bl_sandbox_push_traps(lua_State *L);
 
 /* Replaces the table on top of the stack with a read-only view of it: reads and pairs see the table,
  * writes are errors (what the engine's libraries are to policies). */

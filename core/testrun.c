@@ -1,48 +1,42 @@
-/* testrun.c — runs policy tests: loads each *_test.lua with the test API (test, eval, put, fixture,
- * get and the assertions of scripts/_testrun.lua), gives every test a fresh in-memory store, and
- * counts what passed and failed. */
+/* testrun.c — runs policy tests: loads each *_test.lua with the test API (test, eval, put, fixture, get and
+ * the assertions of scripts/_testrun.lua), gives every test a fresh in-memory store and a clock of its own,
+ * keeps what each test prints, times it, and hands the results to the reporter (testreport.c); with
+ * coverage, counts the policy lines the tests run (coverage.c). */
 #include "testrun.h"
 
 #include <dirent.h>
-#include <stdarg.h>
+#include <errno.h>
 #include <lauxlib.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "coverage.h"
 #include "engine.h"
 #include "lcalendar.h"
 #include "luajson.h"
 #include "sandbox.h"
 
+/* The whole run. */
+typedef struct run {
+    const bl_host_config *cfg;
+    bl_reporter *rep;
+    bl_cov *cov;        /* NULL: no coverage */
+    const char *only;   /* run only the tests whose name contains this (NULL: all) */
+    bl_buf captured;    /* what the running test (or file) printed, and the policies' log lines */
+    int passed, failed;
+} run;
+
+/* One test file. */
 typedef struct runner {
+    run *run;
     bl_host_t *h;
     bl_store_t *store;
-    FILE *out;
     const char *file; /* the test file, as shown */
-    const char *only; /* run only the tests whose name contains this (NULL: all) */
-    int named;        /* the file's name is printed */
 } runner;
-
-/* Prints the test file's name once, before the first line about it (every file's, without a filter). */
-static void name_file(runner *r)
-{
-    if (!r->named)
-        fprintf(r->out, "%s\n", r->file);
-    r->named = 1;
-}
-
-static void say(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(runner *r, const char *fmt, ...)
-{
-    name_file(r);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(r->out, fmt, ap);
-    va_end(ap);
-}
 
 static runner *runner_of(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
 
@@ -59,7 +53,10 @@ static uint64_t now_ns(void)
 
 static void test_hook(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
+    if (ar->event == LUA_HOOKLINE) { /* coverage: a test running a policy module's function itself */
+        bl_cov_hook(L, ar);
+        return;
+    }
     bl_guard *g = test_guard;
     if (g == NULL || !atomic_load(&g->armed))
         return;
@@ -68,6 +65,8 @@ static void test_hook(lua_State *L, lua_Debug *ar)
     atomic_store(&g->expired, 1); /* and raise again at every check after, whatever catches it */
     luaL_error(L, "%s ran past its time limit of %d ms (--test-timeout-ms)", g->label, g->lim.timeout_ms);
 }
+
+static int test_lines; /* coverage: the test threads take line events too */
 
 static void test_begin(lua_State *L, const char *what, const char *name, const char *file)
 {
@@ -79,7 +78,7 @@ static void test_begin(lua_State *L, const char *what, const char *name, const c
     atomic_store(&g->policy, NULL);
     bl_guard_begin(g, L);
     g->deadline_ns = now_ns() + (uint64_t)g->lim.timeout_ms * 1000000u;
-    lua_sethook(L, test_hook, LUA_MASKCOUNT, 10000);
+    lua_sethook(L, test_hook, LUA_MASKCOUNT | (test_lines ? LUA_MASKLINE : 0), 10000);
 }
 
 static void test_end(lua_State *L)
@@ -88,28 +87,77 @@ static void test_end(lua_State *L)
     bl_guard_end(test_guard);
 }
 
-/* C.run_test(name, fn) -> true | false, error: runs fn on a thread of its own under the test limit (the
- * runner's own code, which reports, runs without it). */
+/* Pushes what was printed since the last take, and forgets it. */
+static void take_captured(lua_State *L, run *u)
+{
+    lua_pushlstring(L, u->captured.data ? u->captured.data : "", u->captured.len);
+    u->captured.len = 0;
+    if (u->captured.data)
+        u->captured.data[0] = '\0';
+}
+
+/* C.run_test(name, fn) -> ok, error, ms, output: runs fn on a thread of its own under the test limit (the
+ * runner's own code, which reports, runs without it); ms: how long it took; output: what it printed. */
 static int t_run_test(lua_State *L)
 {
+    runner *r = runner_of(L);
     const char *name = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_State *co = lua_newthread(L);
     lua_pushvalue(L, 2);
     lua_xmove(L, co, 1);
-    test_begin(co, "test", name, runner_of(L)->file);
+    uint64_t t0 = now_ns();
+    test_begin(co, "test", name, r->file);
     int nres = 0, st = lua_resume(co, L, 0, &nres);
     test_end(co);
+    double ms = (double)(now_ns() - t0) / 1e6;
     if (st == LUA_OK) {
         lua_pushboolean(L, 1);
-        return 1;
+        lua_pushnil(L);
+    } else {
+        lua_pushboolean(L, 0);
+        if (st == LUA_YIELD)
+            lua_pushliteral(L, "the test yielded (coroutine.yield outside a coroutine of its own)");
+        else
+            lua_xmove(co, L, 1);
     }
-    lua_pushboolean(L, 0);
-    if (st == LUA_YIELD)
-        lua_pushliteral(L, "the test yielded (coroutine.yield outside a coroutine of its own)");
+    lua_pushnumber(L, ms);
+    take_captured(L, r->run);
+    return 4;
+}
+
+/* C.report(name, line, ok, message, output, ms): a test's result, for the reporter. */
+static int t_report(lua_State *L)
+{
+    runner *r = runner_of(L);
+    bl_test_case t = {.name = luaL_checkstring(L, 1), .line = (int)luaL_checkinteger(L, 2), .ok = lua_toboolean(L, 3),
+                      .message = lua_tostring(L, 4), .output = lua_tostring(L, 5), .ms = luaL_optnumber(L, 6, 0)};
+    if (t.ok)
+        r->run->passed++;
     else
-        lua_xmove(co, L, 1);
-    return 2;
+        r->run->failed++;
+    bl_report_case(r->run->rep, &t);
+    return 0;
+}
+
+/* C.capture(text): what a test prints. */
+static int t_capture(lua_State *L)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    bl_buf_add(&runner_of(L)->run->captured, s, n);
+    return 0;
+}
+
+/* The policies' log lines (print, log.info, log.warn) while tests run: kept with the test, as the log
+ * would have them. */
+static void capture_sink(void *ud, const char *level, const char *policy, const char *where, const char *msg,
+                         size_t len)
+{
+    bl_buf *b = &((run *)ud)->captured;
+    bl_buf_printf(b, "%s policy=%s at=%s: ", level, policy ? policy : "-", where);
+    bl_log_escape(b, msg, len);
+    bl_buf_add(b, "\n", 1);
 }
 
 static cJSON *check_fields(lua_State *L, int idx)
@@ -118,7 +166,7 @@ static cJSON *check_fields(lua_State *L, int idx)
     char err[200];
     cJSON *j = bl_lua_tojson(L, idx, err, sizeof err);
     if (j == NULL)
-        luaL_argerror(L, idx, err);
+        luaL_error(L, "the fields: %s", err);
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);
         return cJSON_CreateObject(); /* an array of fields is no record */
@@ -133,7 +181,7 @@ static cJSON *check_record(lua_State *L, int idx, const char **id)
     *id = bl_json_str(rec, "id");
     if (*id == NULL) {
         cJSON_Delete(rec);
-        luaL_argerror(L, idx, "the record needs a string 'id'");
+        luaL_error(L, "the record needs a string 'id'");
     }
     return rec;
 }
@@ -301,13 +349,6 @@ static int t_reset(lua_State *L)
     return 0;
 }
 
-static int t_out(lua_State *L)
-{
-    name_file(runner_of(L));
-    fputs(luaL_checkstring(L, 1), runner_of(L)->out);
-    return 0;
-}
-
 static int t_encode(lua_State *L)
 {
     char err[200];
@@ -332,60 +373,75 @@ static void dir_of(const char *path, char *dir, size_t n)
         snprintf(dir, n, ".");
 }
 
-/* Runs one test file (named `shown` in messages); adds to the counts. */
-static void run_file(const char *path, const char *shown, const char *only, const bl_host_config *cfg, FILE *out,
-                     int *passed, int *failed)
-{
-    char dir[1024], display[1024];
-    dir_of(path, dir, sizeof dir);
-    dir_of(shown, display, sizeof display);
-    runner r = {NULL, NULL, out, shown, only, 0};
-    if (only == NULL)
-        name_file(&r);
-    bl_host_config c = *cfg;
-    c.policy_dir = dir;
-    c.display_dir = display;
-    bl_buf errors = {0};
-    bl_host_t *h = bl_host_open(&c, &errors);
-    if (h == NULL) {
-        say(&r, "  FAIL  the policies in %s do not load:\n        %s", display, errors.data ? errors.data : "?\n");
-        bl_buf_free(&errors);
-        (*failed)++;
-        return;
-    }
-    bl_buf_free(&errors);
-    lua_State *L = bl_host_state(h);
-    r.h = h;
-    char *err = NULL;
-    if (bl_store_open(":memory:", &r.store, &err) != BL_OK) {
-        say(&r, "  FAIL  %s\n", err);
-        free(err);
-        (*failed)++;
-        bl_host_close(h);
-        return;
-    }
+/* A list of strings (each malloc'd). */
+typedef struct bl_strings {
+    char **v;
+    int n, cap;
+} bl_strings;
 
-    char tr[1100];
-    snprintf(tr, sizeof tr, "%s/_testrun.lua", cfg->scripts_dir);
-    if (luaL_loadfilex(L, tr, "t") != LUA_OK) {
-        say(&r, "  FAIL  %s\n", lua_tostring(L, -1));
-        goto done_fail;
+static void strings_add(bl_strings *l, const char *s)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->v = realloc(l->v, (size_t)l->cap * sizeof *l->v);
     }
-    static const luaL_Reg prims[] = {{"reset", t_reset},         {"out", t_out},         {"encode", t_encode},
-                                     {"run_test", t_run_test}, {NULL, NULL}};
+    l->v[l->n++] = bl_strdupf("%s", s);
+}
+
+static void strings_free(bl_strings *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    *l = (bl_strings){0};
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The test file could not run: one failure, with what it printed. */
+static void file_failed(runner *r, const char *msg)
+{
+    r->run->failed++;
+    bl_buf *b = &r->run->captured;
+    bl_report_file_error(r->run->rep, msg ? msg : "(error object is not a string)", b->data ? b->data : "");
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+/* Loads _testrun.lua and the test file into L, gives the file the test API and runs its top level (which
+ * declares the tests). Leaves T (_testrun.lua's table) on top and returns BL_OK, or reports the file failed. */
+static int load_file(runner *r, lua_State *L, const char *path, const char *shown)
+{
+    static const luaL_Reg prims[] = {
+        {"reset", t_reset},   {"encode", t_encode}, {"run_test", t_run_test}, {"report", t_report},
+        {"capture", t_capture}, {"eval", t_eval},   {"put", t_put},           {NULL, NULL},
+    };
     luaL_newlibtable(L, prims);
-    lua_pushlightuserdata(L, &r);
+    lua_pushlightuserdata(L, r);
     luaL_setfuncs(L, prims, 1);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        say(&r, "  FAIL  %s\n", lua_tostring(L, -1));
-        goto done_fail;
+    bl_host_push_runtime(r->h);
+    lua_setfield(L, -2, "runtime");
+    bl_lua_pushnull(L);
+    if (bl_script_run(L, r->run->cfg->scripts_dir, "_show.lua", 1) != LUA_OK) {
+        file_failed(r, lua_tostring(L, -1));
+        return BL_ERR;
+    }
+    lua_setfield(L, -2, "values");
+    if (bl_script_run(L, r->run->cfg->scripts_dir, "_testrun.lua", 1) != LUA_OK) {
+        file_failed(r, lua_tostring(L, -1));
+        return BL_ERR;
     }
     int T = lua_gettop(L);
-
     if (bl_sandbox_loadfile_as(L, path, shown) != LUA_OK) {
-        say(&r, "  FAIL  %s\n", lua_tostring(L, -1));
-        lua_settop(L, 0);
-        goto done_fail;
+        file_failed(r, lua_tostring(L, -1));
+        return BL_ERR;
     }
     lua_getupvalue(L, -1, 1); /* the test file's environment */
     int env = lua_gettop(L);
@@ -397,12 +453,11 @@ static void run_file(const char *path, const char *shown, const char *only, cons
     }
     lua_pop(L, 1);
     static const luaL_Reg api[] = {
-        {"eval", t_eval}, {"put", t_put}, {"fixture", t_fixture}, {"get", t_get}, {"ledger", t_ledger},
-        {"timers", t_timers}, {NULL, NULL},
+        {"fixture", t_fixture}, {"get", t_get}, {"ledger", t_ledger}, {"timers", t_timers}, {NULL, NULL},
     };
     for (const luaL_Reg *f = api; f->name; f++) {
         lua_pushstring(L, f->name);
-        lua_pushlightuserdata(L, &r);
+        lua_pushlightuserdata(L, r);
         lua_pushcclosure(L, f->func, 1);
         lua_rawset(L, env);
     }
@@ -411,7 +466,7 @@ static void run_file(const char *path, const char *shown, const char *only, cons
     };
     lua_pushliteral(L, "clock");
     luaL_newlibtable(L, clock);
-    lua_pushlightuserdata(L, &r);
+    lua_pushlightuserdata(L, r);
     luaL_setfuncs(L, clock, 1);
     lua_rawset(L, env);
     lua_pop(L, 1);
@@ -419,62 +474,208 @@ static void run_file(const char *path, const char *shown, const char *only, cons
     int st = lua_pcall(L, 0, 0, 0);
     test_end(L);
     if (st != LUA_OK) {
-        say(&r, "  FAIL  %s\n", lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error object is not a string)");
-        lua_settop(L, 0);
-        goto done_fail;
+        file_failed(r, lua_tostring(L, -1));
+        return BL_ERR;
     }
-    lua_getfield(L, T, "run");
-    lua_pushstring(L, shown);
-    lua_pushstring(L, only);
-    if (lua_pcall(L, 2, 2, 0) != LUA_OK) {
-        say(&r, "  FAIL  %s\n", lua_tostring(L, -1));
-        lua_settop(L, 0);
-        goto done_fail;
+    lua_settop(L, T);
+    return BL_OK;
+}
+
+/* Runs one test file (path; named `shown` in messages) against the policies of its directory. */
+static void run_file(run *u, const char *path, const char *shown)
+{
+    char dir[1024], display[1024];
+    dir_of(path, dir, sizeof dir);
+    dir_of(shown, display, sizeof display);
+    runner r = {u, NULL, NULL, shown};
+    bl_report_file(u->rep, shown);
+    bl_host_config c = *u->cfg;
+    c.policy_dir = dir;
+    c.display_dir = display;
+    if (u->cov) {
+        bl_cov_dir(u->cov, dir, display);
+        c.line_hook = bl_cov_hook;
+    }
+    bl_buf errors = {0};
+    bl_host_t *h = bl_host_open(&c, &errors);
+    if (h == NULL) {
+        char *msg = bl_strdupf("the policies in %s do not load:\n%s", display, errors.data ? errors.data : "?");
+        file_failed(&r, msg);
+        free(msg);
+        bl_buf_free(&errors);
+        return;
+    }
+    bl_buf_free(&errors);
+    lua_State *L = bl_host_state(h);
+    r.h = h;
+    char *err = NULL;
+    if (bl_store_open(":memory:", &r.store, &err) != BL_OK) {
+        file_failed(&r, err);
+        free(err);
+        bl_host_close(h);
+        return;
+    }
+    if (load_file(&r, L, path, shown) == BL_OK) {
+        int T = lua_gettop(L);
+        take_captured(L, u);
+        bl_report_file_output(u->rep, lua_tostring(L, -1));
+        lua_pop(L, 1);
+        lua_getfield(L, T, "run");
+        lua_pushstring(L, u->only);
+        if (lua_pcall(L, 1, 0, 0) != LUA_OK)
+            file_failed(&r, lua_tostring(L, -1));
     }
     bl_clock_set_real();
-    *passed += (int)lua_tointeger(L, -2);
-    *failed += (int)lua_tointeger(L, -1);
-    lua_settop(L, 0);
-    bl_store_close(r.store);
-    bl_host_close(h);
-    return;
-done_fail:
-    (*failed)++;
     lua_settop(L, 0);
     bl_store_close(r.store);
     bl_host_close(h);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static void collect(const char *dir, char ***v, int *n, int *cap)
+/* The path of each *_test.lua under dir, sorted, added to files. */
+static void collect(const char *dir, bl_strings *files)
 {
     DIR *d = opendir(dir);
     if (d == NULL)
         return;
+    bl_strings found = {0};
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
         char *p = bl_strdupf("%s/%s", dir, e->d_name);
         struct stat st;
-        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-            collect(p, v, n, cap);
-            free(p);
-            continue;
-        }
-        size_t len = strlen(e->d_name);
-        if (len < 9 || strcmp(e->d_name + len - 9, "_test.lua") != 0) {
-            free(p);
-            continue;
-        }
-        if (*n == *cap) {
-            *cap = *cap ? *cap * 2 : 16;
-            *v = realloc(*v, (size_t)*cap * sizeof **v);
-        }
-        (*v)[(*n)++] = p;
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            strings_add(&found, p); /* searched below, in order */
+        else if (ends_with(e->d_name, "_test.lua"))
+            strings_add(&found, p);
+        free(p);
     }
     closedir(d);
+    if (found.n)
+        qsort(found.v, (size_t)found.n, sizeof *found.v, cmp_str);
+    for (int i = 0; i < found.n; i++) {
+        struct stat st;
+        if (stat(found.v[i], &st) == 0 && S_ISDIR(st.st_mode))
+            collect(found.v[i], files);
+        else
+            strings_add(files, found.v[i]);
+    }
+    strings_free(&found);
+}
+
+/* The test files of the paths (files, and directories searched), each once, in the order given: their
+ * paths and the names messages give them (display_dir for the one directory when given). BL_INVALID, said
+ * on stderr, when a path is neither. */
+static int test_files(const char *const *paths, int npaths, const char *display_dir, bl_strings *files,
+                      bl_strings *shown)
+{
+    bl_strings seen = {0};
+    int rc = BL_OK;
+    for (int i = 0; i < npaths && rc == BL_OK; i++) {
+        char root[PATH_MAX];
+        snprintf(root, sizeof root, "%s", paths[i]);
+        size_t rl = strlen(root);
+        while (rl > 1 && root[rl - 1] == '/')
+            root[--rl] = '\0';
+        struct stat st;
+        bl_strings found = {0};
+        if (stat(root, &st) != 0) {
+            fprintf(stderr, "bylaw test: %s: %s\n", root, strerror(errno));
+            rc = BL_INVALID;
+        } else if (S_ISDIR(st.st_mode)) {
+            collect(root, &found);
+        } else if (!ends_with(root, "_test.lua")) {
+            fprintf(stderr, "bylaw test: %s is not a test file (a *_test.lua file, or a directory of them)\n", root);
+            rc = BL_INVALID;
+        } else {
+            strings_add(&found, root);
+        }
+        for (int k = 0; k < found.n; k++) {
+            char real[PATH_MAX];
+            if (realpath(found.v[k], real) == NULL)
+                snprintf(real, sizeof real, "%s", found.v[k]);
+            int dup = 0;
+            for (int j = 0; j < seen.n && !dup; j++)
+                dup = strcmp(seen.v[j], real) == 0;
+            if (dup)
+                continue;
+            strings_add(&seen, real);
+            strings_add(files, found.v[k]);
+            if (display_dir && S_ISDIR(st.st_mode)) { /* found.v[k] starts with root */
+                char *s = bl_strdupf("%s%s", display_dir, found.v[k] + rl);
+                strings_add(shown, s);
+                free(s);
+            } else {
+                strings_add(shown, found.v[k]);
+            }
+        }
+        strings_free(&found);
+    }
+    strings_free(&seen);
+    return rc;
+}
+
+/* Runs the files, reporting to u->rep; the counts in u. */
+static void run_files(run *u, const bl_strings *files, const bl_strings *shown)
+{
+    bl_guard g = {.lim = {.budget = 1LL << 62, .timeout_ms = u->cfg->limits.test_timeout_ms > 0
+                                                                 ? u->cfg->limits.test_timeout_ms
+                                                                 : 10000},
+                  .hook = test_hook, .option = "--test-timeout-ms"};
+    test_guard = &g;
+    test_lines = u->cov != NULL;
+    bl_guard_watch(&g);
+    bl_log_sink before;
+    void *before_ud;
+    bl_log_get_sink(&before, &before_ud);
+    bl_log_set_sink(capture_sink, u);
+    for (int i = 0; i < files->n; i++)
+        run_file(u, files->v[i], shown->v[i]);
+    bl_log_set_sink(before, before_ud);
+    bl_cov_stop();
+    bl_guard_close(&g);
+    test_guard = NULL;
+    test_lines = 0;
+    bl_buf_free(&u->captured);
+}
+
+int bl_test_main(const bl_test_opts *o, const bl_host_config *cfg, FILE *out, bl_test_summary *s)
+{
+    *s = (bl_test_summary){.threshold = o->coverage ? o->threshold : -1};
+    const char *dflt[] = {cfg->policy_dir};
+    bl_strings files = {0}, shown = {0};
+    int rc = test_files(o->npaths ? o->paths : dflt, o->npaths ? o->npaths : 1, NULL, &files, &shown);
+    if (rc != BL_OK) {
+        strings_free(&files);
+        strings_free(&shown);
+        return rc;
+    }
+    run u = {.cfg = cfg, .rep = bl_reporter_new(out, o->verbose, o->json), .only = o->only,
+             .cov = o->coverage ? bl_cov_new() : NULL};
+    uint64_t t0 = now_ns();
+    run_files(&u, &files, &shown);
+    s->ms = (double)(now_ns() - t0) / 1e6;
+    s->passed = u.passed;
+    s->failed = u.failed;
+    cJSON *cov = NULL;
+    if (u.cov) {
+        char *err = NULL;
+        cov = bl_cov_report(u.cov, cfg->scripts_dir, &err);
+        if (cov == NULL) {
+            fprintf(stderr, "bylaw test: cannot count the coverage: %s\n", err);
+            free(err);
+            rc = BL_ERR;
+        } else if (s->threshold >= 0 && bl_json_num(cov, "percent", 0) < s->threshold) {
+            s->below_threshold = 1;
+        }
+    }
+    bl_report_end(u.rep, s, cov);
+    cJSON_Delete(cov);
+    bl_cov_free(u.cov);
+    bl_reporter_free(u.rep);
+    strings_free(&files);
+    strings_free(&shown);
+    return rc;
 }
 
 int bl_test_run(const char *dir, const char *only, const bl_host_config *cfg, FILE *out, int *passed, int *failed)
@@ -485,30 +686,14 @@ int bl_test_run(const char *dir, const char *only, const bl_host_config *cfg, FI
         fprintf(stderr, "bylaw test: '%s' is not a directory\n", dir);
         return BL_ERR;
     }
-    char **files = NULL;
-    int n = 0, cap = 0;
-    char root[1024];
-    snprintf(root, sizeof root, "%s", dir);
-    size_t rl = strlen(root);
-    while (rl > 1 && root[rl - 1] == '/')
-        root[--rl] = '\0';
-    collect(root, &files, &n, &cap);
-    bl_guard g = {.lim = {.budget = 1LL << 62, .timeout_ms = cfg->limits.test_timeout_ms > 0 ? cfg->limits.test_timeout_ms
-                                                                                              : 10000},
-                  .hook = test_hook, .option = "--test-timeout-ms"};
-    test_guard = &g;
-    bl_guard_watch(&g);
-    if (n)
-        qsort(files, (size_t)n, sizeof *files, cmp_str);
-    const char *display = cfg->display_dir ? cfg->display_dir : root;
-    for (int i = 0; i < n; i++) {
-        char *shown = bl_strdupf("%s%s", display, files[i] + rl); /* files[i] starts with root */
-        run_file(files[i], shown, only, cfg, out, passed, failed);
-        free(shown);
-        free(files[i]);
-    }
-    free(files);
-    bl_guard_close(&g);
-    test_guard = NULL;
+    bl_strings files = {0}, shown = {0};
+    test_files(&dir, 1, cfg->display_dir, &files, &shown);
+    run u = {.cfg = cfg, .rep = bl_reporter_new(out, 1, 0), .only = only};
+    run_files(&u, &files, &shown);
+    *passed = u.passed;
+    *failed = u.failed;
+    bl_reporter_free(u.rep);
+    strings_free(&files);
+    strings_free(&shown);
     return BL_OK;
 }

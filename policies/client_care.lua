@@ -12,7 +12,7 @@ local schedule = require "schedule"
 policy {
   name = "contact_birthday",
   type = "contact",
-  fields = { birthday = "string?" },
+  fields = { birthday = "date?" },
   decide = function(r, d)
     if not r.birthday then d:cancel("birthday") return end
     local next = schedule.anniversary(r.birthday, bylaw.now())
@@ -44,7 +44,7 @@ policy {
 policy {
   name = "project_visits",
   type = "project",
-  fields = { delivered_on = "string?" },
+  fields = { delivered_on = "date?" },
   decide = function(r, d)
     if not r.delivered_on then return end
     local next = schedule.visits(r.delivered_on, bylaw.now())

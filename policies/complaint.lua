@@ -24,13 +24,13 @@ end
 policy {
   name = "complaint",
   type = "complaint",
-  fields = { received_at = "string", handler = "string", status = "string" },
+  fields = {
+    received_at = "datetime",
+    handler = "string",
+    status = enum { "open", "investigated", "replied", "closed" },
+  },
   decide = function(r, d)
     local stage = STATUS[r.status]
-    if not stage then
-      d:verdict("reject", string.format("status %q is not open, investigated, replied or closed", r.status))
-      return
-    end
     if stage == 1 then
       local by = d:deadline("investigate", { after = INVESTIGATE_WITHIN, from = r.received_at })
       d:because("investigate by " .. fmt.due(by, INVESTIGATE_WITHIN .. " after receipt at " .. r.received_at,

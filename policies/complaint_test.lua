@@ -68,9 +68,20 @@ test("each timer fires once, even when the clock moves past it twice", function(
 end)
 
 test("an unknown status is refused with its name", function()
-  local out = eval("complaint", { id = "k5", received_at = "2026-09-30T17:55:00+08:00", handler = "li", status = "lost" })
-  eq(out.decisions[1].verdict, "reject")
-  contains(out.decisions[1].explanation, 'status "lost"')
+  fails(function()
+    eval("complaint", { id = "k5", received_at = "2026-09-30T17:55:00+08:00", handler = "li", status = "lost" })
+  end, [[field 'status' must be one of "open", "investigated", "replied" or "closed", got "lost" (needed by policy ]] ..
+       [[complaint, ]])
+end)
+
+test("a receipt time without its offset, or no real time, is refused", function()
+  for _, at in ipairs { "2026-09-30 17:55", "2026-09-30T17:55:00", "2026-09-31T10:00:00+08:00", "yesterday" } do
+    fails(function() eval("complaint", { id = "k8", received_at = at, handler = "li", status = "open" }) end,
+      "field 'received_at' must be a date and time with its offset (such as 2026-10-08T18:00:00+08:00), got " ..
+      string.format("%q", at))
+  end
+  eq(#eval("complaint", { id = "k8", received_at = "2026-09-30T09:55:00Z", handler = "li", status = "open" })
+    .deadlines, 2)
 end)
 
 -- issue 9: a handler who adds a note to a late complaint must not lose a point each time

@@ -28,14 +28,9 @@ local ESCALATE_TO = "general_manager" -- 超过三次的,客服部须报公司�
 policy {
   name   = "contract_submission",
   type   = "contract_submission",
-  fields = { adviser = "string", round = "integer", defective = "integer", month = "string?" },
+  fields = { adviser = "string", round = integer { min = 1 }, defective = integer { min = 0 }, month = "month?" },
   decide = function(r, d)
     local round, defective = r.round, r.defective
-    if round < 1 then error(string.format("round must be 1 or more, got %d", round)) end
-    if defective < 0 then error(string.format("defective must be 0 or more, got %d", defective)) end
-    if r.month ~= nil and not r.month:match("^%d%d%d%d%-[01]%d$") then
-      error(string.format("month must be \"YYYY-MM\", got %q", r.month))
-    end
     if defective == 0 then
       d:verdict("pass", string.format("round %d: no defective contract, no points", round))
       return

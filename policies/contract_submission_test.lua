@@ -71,7 +71,14 @@ test("points add up in the ledger of the month", function()
 end)
 
 test("nonsense counts are errors naming the field", function()
-  fails(function() submit(0, 1) end, "round must be 1 or more, got 0")
-  fails(function() submit(1, -1) end, "defective must be 0 or more, got -1")
-  fails(function() submit(1, 1, "11/2026") end, "month must be \"YYYY-MM\"")
+  fails(function() submit(0, 1) end, "field 'round' must be an integer of at least 1, got 0")
+  fails(function() submit(1, -1) end, "field 'defective' must be an integer of at least 0, got -1")
+  fails(function() submit(1, 1, "11/2026") end, "field 'month' must be a month (YYYY-MM), got \"11/2026\"")
+  fails(function() submit(1, 1, "2026-13") end, "got \"2026-13\" (no such month)")
+  -- every wrong field at once, each with the policy that needs it
+  local err = fails(function() submit(0, -1, "2026-13") end)
+  for _, field in ipairs { "defective", "month", "round" } do
+    contains(err, "field '" .. field .. "' must be ")
+  end
+  eq(select(2, err:gsub("needed by policy contract_submission, ", "")), 3)
 end)

@@ -22,7 +22,7 @@ end
 policy {
   name = "dividend",
   type = "dividend",
-  fields = { payout_date = "string", visited_at = "string?", computed_at = "string?", checked_at = "string?" },
+  fields = { payout_date = "date", visited_at = "datetime?", computed_at = "datetime?", checked_at = "datetime?" },
   decide = function(r, d)
     if not r.visited_at then
       local day = calendar.add(r.payout_date, VISIT_BEFORE)

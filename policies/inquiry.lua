@@ -7,7 +7,7 @@ local fmt = require "fmt"
 policy {
   name = "inquiry",
   type = "inquiry",
-  fields = { received_at = "string", answered = "boolean?" },
+  fields = { received_at = "datetime", answered = "boolean?" },
   decide = function(r, d)
     if r.answered then
       d:cancel("answer")

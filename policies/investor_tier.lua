@@ -29,12 +29,9 @@ local TIERS = threshold.tiers {
 policy {
   name   = "investor_tier",
   type   = "investor",
-  fields = { subscribed_total = "number?" },
+  fields = { subscribed_total = optional(number { min = 0 }) }, -- a negative total is not a figure
   decide = function(r, d)
     local total = r.subscribed_total
-    if total ~= nil and total < 0 then
-      error("subscribed_total must not be negative, got " .. tostring(total))
-    end
     local tier, why = TIERS:pick(total or 0)
     if tier == nil then
       -- 目标净值客户【指潜在的可能认购公司基金产品的合格投资者】

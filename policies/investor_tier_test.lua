@@ -53,7 +53,7 @@ end)
 
 test("a negative total is an error, not a tier", function()
   fails(function() eval("investor", { id = "i3", subscribed_total = -1 }) end,
-    "subscribed_total must not be negative, got -1")
+    "field 'subscribed_total' must be a number of at least 0, got -1")
 end)
 
 test("the tier follows the total as it grows", function()

@@ -16,10 +16,9 @@ local STEPS = {
 policy {
   name = "monthly_forms",
   type = "monthly_forms",
-  fields = { month = "string", forms_submitted = "boolean?", reviewed = "boolean?", paid = "boolean?" },
+  fields = { month = "month", forms_submitted = "boolean?", reviewed = "boolean?", paid = "boolean?" },
   decide = function(r, d)
     local y, m = r.month:match("^(%d%d%d%d)-(%d%d)$")
-    if not y then d:verdict("reject", "month must be YYYY-MM, got " .. r.month) return end
     for _, s in ipairs(STEPS) do
       if r[s.done] then
         d:cancel(s.name)

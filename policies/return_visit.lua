@@ -7,7 +7,7 @@ local fmt = require "fmt"
 policy {
   name = "return_visit",
   type = "return_visit",
-  fields = { visited_at = "string", issues_found = "boolean?", issues_handled = "boolean?" },
+  fields = { visited_at = "datetime", issues_found = "boolean?", issues_handled = "boolean?" },
   decide = function(r, d)
     if not r.issues_found or r.issues_handled then
       d:cancel("handle_issues")

@@ -23,10 +23,9 @@ local n = fmt.number
 policy {
   name   = "sales_month",
   type   = "sales_month",
-  fields = { employee = "string", month = "string", sales = "number", target = "number?", minimum = "number?" },
+  fields = { employee = "string", month = "month", sales = "number", target = "number?", minimum = "number?" },
   decide = function(r, d)
     local sales, target, minimum, month = r.sales, r.target, r.minimum, r.month
-    if not month:match("^%d%d%d%d%-[01]%d$") then error(string.format("month must be \"YYYY-MM\", got %q", month)) end
     if target == nil then
       d:because("no sales target this month: no points (若当月无销售任务,对应无绩效工资)")
       return

@@ -8,14 +8,140 @@ local setmetatable, rawget, mtype, fmt, concat, sort = setmetatable, rawget, mat
 
 local NIL = C.NIL -- marks a field proposed as nil (removed)
 
-local R = { by_type = {}, by_name = {}, list = {} }
-local checks_by_type = {} -- the field checks of each type, made by R.seal: {name, type, optional, policy}
-local flat_checks = {}    -- the same for C.fields: { name, kind, optional, ... }, kind as in KIND
-local KIND = { number = 1, integer = 2, string = 3, boolean = 4, table = 5 }
+local R = { by_type = {}, by_name = {}, list = {}, closest = C.closest }
+local checks_by_type = {} -- the field checks of each type, made by R.seal: {name, type, optional, spec, policy}
+local flat_checks = {}    -- the same for C.fields: { name, kind, optional, spec, ... } (core/fields.h)
+
+-- Field types ---------------------------------------------------------------------------------------
+-- A field's type is a name ("number", "date?": see KIND) or what the sandbox's enum{}, number{},
+-- integer{}, string(n) and optional(t) make (R.TYPES): an opaque value whose spec only the runtime reads.
+-- A spec: { base = "enum", kind = KIND.string, optional =, members =, min =, max =, minlen =, maxlen =,
+-- text = how it was written }.
+
+local KIND = C.KINDS -- { number = 1, integer = 2, ... }: core/fields.c holds their one definition
+local KIND_NAMES = {} -- in KIND's order
+for name, k in pairs(KIND) do KIND_NAMES[k] = name end
+local KIND_LIST = concat(KIND_NAMES, ", ", 1, #KIND_NAMES - 1) .. " or " .. KIND_NAMES[#KIND_NAMES]
+local SPEC = setmetatable({}, { __mode = "k" }) -- type value -> its spec
+
+local function type_value(spec)
+  local v = setmetatable({}, {
+    __newindex = function() error("a field type cannot be changed", 2) end,
+    __tostring = function() return spec.text end,
+    __metatable = false,
+  })
+  SPEC[v] = spec
+  return v
+end
+
+local function quoted_list(list)
+  local q = {}
+  for i, s in ipairs(list) do q[i] = fmt("%q", s) end
+  return q
+end
+
+-- The keys of t other than those listed: an error naming the first, at the constructor's caller.
+local function only_keys(t, what, known)
+  for k in pairs(t) do
+    if not known[k] then
+      local names = {}
+      for n in pairs(known) do names[#names + 1] = n end
+      sort(names)
+      error(fmt("%s: unknown key '%s' (known: %s)", what, tostring(k), concat(names, ", ")), 3)
+    end
+  end
+end
+
+local function finite(x) return type(x) == "number" and x == x and x ~= math.huge and x ~= -math.huge end
+
+local TYPES = {}
+R.TYPES = TYPES
+
+-- enum{"open", "closed"}: one of these strings.
+function TYPES.enum(values)
+  if type(values) ~= "table" then error('enum takes a list of strings: enum{"open", "closed"}', 2) end
+  local members, seen = {}, {}
+  for k in pairs(values) do
+    if mtype(k) ~= "integer" then
+      error(fmt('enum takes a list of strings, not keys (got key \'%s\'): enum{"open", "closed"}', tostring(k)), 2)
+    end
+  end
+  for i = 1, #values do
+    local v = values[i]
+    if type(v) ~= "string" then
+      error(fmt("enum values must be strings, got %s %s (for numbers: integer{min = , max = })", type(v), tostring(v)), 2)
+    end
+    if seen[v] then error(fmt("enum lists %q twice", v), 2) end
+    seen[v], members[i] = true, v
+  end
+  if #members == 0 then error('enum needs at least one value: enum{"open", "closed"}', 2) end
+  return type_value { base = "enum", kind = KIND.string, members = members,
+                      text = "enum{" .. concat(quoted_list(members), ", ") .. "}" }
+end
+
+-- number{min = 0}, integer{min = 1, max = 12}: bounds included.
+local function ranged(base)
+  return function(t)
+    if t == nil then t = {} end
+    if type(t) ~= "table" then error(fmt("%s takes a table: %s{min = 0, max = 100}", base, base), 2) end
+    only_keys(t, base, { min = true, max = true })
+    for _, k in ipairs { "min", "max" } do
+      if t[k] ~= nil and not finite(t[k]) then error(fmt("%s: %s must be a number, got %s", base, k, tostring(t[k])), 2) end
+    end
+    if t.min and t.max and t.min > t.max then
+      error(fmt("%s: min %s is above max %s", base, tostring(t.min), tostring(t.max)), 2)
+    end
+    local parts = {}
+    if t.min then parts[#parts + 1] = "min = " .. tostring(t.min) end
+    if t.max then parts[#parts + 1] = "max = " .. tostring(t.max) end
+    return type_value { base = base, kind = KIND[base], min = t.min, max = t.max,
+                        text = base .. "{" .. concat(parts, ", ") .. "}" }
+  end
+end
+TYPES.number, TYPES.integer = ranged("number"), ranged("integer")
+
+-- string(200) or string{max = 200, min = 1}: a length in characters. Policies call it as the string
+-- library (its __call): the first argument is the library.
+function TYPES.string(_, t)
+  if mtype(t) == "integer" then t = { max = t } end
+  if type(t) ~= "table" then error("string takes the most characters, string(200), or string{min = 1, max = 200}", 2) end
+  only_keys(t, "string", { min = true, max = true })
+  for _, k in ipairs { "min", "max" } do
+    if t[k] ~= nil and (mtype(t[k]) ~= "integer" or t[k] < 0) then
+      error(fmt("string: %s must be a whole number of characters, got %s", k, tostring(t[k])), 2)
+    end
+  end
+  if t.min and t.max and t.min > t.max then error(fmt("string: min %d is above max %d", t.min, t.max), 2) end
+  local text = t.min and fmt("string{min = %d%s}", t.min, t.max and ", max = " .. t.max or "") or fmt("string(%d)", t.max)
+  return type_value { base = "string", kind = KIND.string, minlen = t.min, maxlen = t.max, text = text }
+end
+
+-- The spec of a field type t (a name or a type value), or nil and why not.
+local function spec_of(t)
+  if type(t) == "string" then
+    local base, opt = t:match("^(%a+)(%??)$")
+    if base and KIND[base] then return { base = base, kind = KIND[base], optional = opt == "?", text = base } end
+    if base == "enum" then return nil, 'an enum needs its values: enum{"open", "closed"}' end
+    local near = base and C.closest(base, KIND_NAMES)
+    return nil, near and fmt("did you mean '%s'?", near) or nil
+  end
+  local spec = SPEC[t]
+  if spec then return spec end
+  return nil
+end
+
+-- optional(t): the field may be absent (or JSON null). optional("date") is "date?".
+function TYPES.optional(t)
+  local spec, why = spec_of(t)
+  if not spec then error(fmt("optional takes a field type, such as \"date\" or enum{...}%s", why and ": " .. why or ""), 2) end
+  local o = {}
+  for k, v in pairs(spec) do o[k] = v end
+  o.optional, o.text = true, "optional(" .. (type(t) == "string" and fmt("%q", t) or spec.text) .. ")"
+  return type_value(o)
+end
 
 -- policy{} -----------------------------------------------------------------------------------------
 
-local FIELD_TYPES = { number = true, integer = true, string = true, boolean = true, table = true }
 local POLICY_KEYS = { name = true, type = true, order = true, fields = true, decide = true, doc = true,
                       timers = true }
 
@@ -51,14 +177,21 @@ function R.declarer(file, version)
     if spec.order ~= nil and type(spec.order) ~= "number" then
       bad(fmt("policy '%s': 'order' must be a number", name))
     end
+    if spec.doc ~= nil and type(spec.doc) ~= "string" then
+      bad(fmt("policy '%s': 'doc' must be a string: what the policy encodes, for people", name))
+    end
+    if spec.fields ~= nil and type(spec.fields) ~= "table" then
+      bad(fmt("policy '%s': 'fields' must be a table of name = type", name))
+    end
     local fields = {}
     for f, t in pairs(spec.fields or {}) do
-      local base, opt = tostring(t):match("^(%a+)(%??)$")
-      if type(f) ~= "string" or not FIELD_TYPES[base] then
-        bad(fmt("policy '%s': field '%s' has type '%s' (expected number, integer, string, boolean or table, " ..
-                "with '?' when it may be absent)", name, tostring(f), tostring(t)))
+      local fspec, why = spec_of(t)
+      if type(f) ~= "string" or not fspec then
+        bad(fmt("policy '%s': field '%s' has type '%s' (expected %s, with '?' when it may be absent, or " ..
+                "enum{...}, number{min =, max =}, integer{...}, string(max), optional(...))%s", name, tostring(f),
+                tostring(t), KIND_LIST, why and ": " .. why or ""))
       end
-      fields[#fields + 1] = { name = f, type = base, optional = opt == "?" }
+      fields[#fields + 1] = { name = f, type = fspec.base, optional = fspec.optional or false, spec = fspec }
     end
     sort(fields, function(a, b) return a.name < b.name end)
     if R.by_name[name] then
@@ -67,7 +200,8 @@ function R.declarer(file, version)
     end
     local info = debug.getinfo(2, "l")
     local p = { name = name, type = rtype, order = spec.order or 100, fields = fields, decide = spec.decide,
-                timers = spec.timers, file = file, line = info and info.currentline or 0, version = version }
+                timers = spec.timers, doc = spec.doc, file = file, line = info and info.currentline or 0,
+                version = version }
     R.by_name[name] = p
     R.list[#R.list + 1] = p
   end
@@ -90,26 +224,32 @@ function R.seal()
     local checks = {}
     for _, p in ipairs(l) do
       for _, f in ipairs(p.fields) do
-        checks[#checks + 1] = { name = f.name, type = f.type, optional = f.optional, policy = p }
+        checks[#checks + 1] = { name = f.name, type = f.type, optional = f.optional, spec = f.spec, policy = p }
       end
     end
     checks_by_type[rtype] = checks
     local flat = {}
     for _, f in ipairs(checks) do
-      flat[#flat + 1], flat[#flat + 2], flat[#flat + 3] = f.name, KIND[f.type], f.optional
+      local s, c = f.spec, false
+      if s.members or s.min or s.max or s.minlen or s.maxlen then
+        c = { members = s.members, min = s.min, max = s.max, minlen = s.minlen, maxlen = s.maxlen }
+      end
+      local n = #flat
+      flat[n + 1], flat[n + 2], flat[n + 3], flat[n + 4] = f.name, s.kind, f.optional, c
     end
     flat_checks[rtype] = flat
   end
 end
 
 -- The fields the policies of rtype declare, in the order they are checked: { {name=, type=, optional=,
--- policy=name}, ... } (a copy), or nil when no policy is bound to rtype. For `bylaw repl`'s completion.
+-- policy=name, text=}, ... } (a copy; type: the base name, such as "enum"; text: the type as written,
+-- such as 'enum{"open", "closed"}'), or nil when no policy is bound to rtype. For `bylaw repl` and the lint.
 function R.fields(rtype)
   local checks = checks_by_type[rtype]
   if not checks then return nil end
   local out = {}
   for i, f in ipairs(checks) do
-    out[i] = { name = f.name, type = f.type, optional = f.optional, policy = f.policy.name }
+    out[i] = { name = f.name, type = f.type, optional = f.optional, policy = f.policy.name, text = f.spec.text }
   end
   return out
 end
@@ -493,13 +633,64 @@ local function type_name(v)
   return t
 end
 
--- The error for check f (C.fields found the record's field f.name of the wrong type, or missing).
-local function field_error(f, fields)
-  local v, p = fields[f.name], f.policy
-  local got = v == nil and "nothing (the field is missing)" or
-    fmt("%s %s", type_name(v), type(v) == "string" and fmt("%q", v) or tostring(v))
-  error(setmetatable({ field = f.name, msg = fmt("field '%s' must be %s %s, got %s (needed by policy %s, %s:%d)",
-    f.name, f.type == "integer" and "an" or "a", f.type, got, p.name, p.file, p.line) }, C.INVALID), 0)
+-- What a value of field type spec must be, in words: "an integer from 1 to 12".
+local function must_be(s)
+  if s.members then
+    local q = quoted_list(s.members)
+    if #q == 1 then return q[1] end
+    return "one of " .. concat(q, ", ", 1, #q - 1) .. " or " .. q[#q]
+  end
+  if s.base == "date" then return "a date (YYYY-MM-DD)" end
+  if s.base == "datetime" then return "a date and time with its offset (such as 2026-10-08T18:00:00+08:00)" end
+  if s.base == "month" then return "a month (YYYY-MM)" end
+  local what = (s.base == "integer" and "an " or "a ") .. s.base
+  if s.min and s.max then return fmt("%s from %s to %s", what, tostring(s.min), tostring(s.max)) end
+  if s.min then return fmt("%s of at least %s", what, tostring(s.min)) end
+  if s.max then return fmt("%s of at most %s", what, tostring(s.max)) end
+  local chars = function(n) return n == 1 and "1 character" or n .. " characters" end
+  if s.minlen and s.maxlen then return fmt("%s of %d to %s", what, s.minlen, chars(s.maxlen)) end
+  if s.minlen then return fmt("%s of at least %s", what, chars(s.minlen)) end
+  if s.maxlen then return fmt("%s of at most %s", what, chars(s.maxlen)) end
+  return what
+end
+
+-- A value as a message shows it: strings quoted (a long one cut), tables as "a table".
+local function shown(v)
+  if type(v) == "string" then
+    local cut = #v > 80 and utf8.offset(v, 61)
+    if cut then return fmt("%q", v:sub(1, cut - 1)):sub(1, -2) .. '..."' end
+    return fmt("%q", v)
+  end
+  if type(v) == "table" then return "a table" end
+  return tostring(v)
+end
+
+-- The message for check f, which the record's value v fails (why: as C.fields says, core/fields.c).
+local function field_message(f, v, why)
+  local got
+  if why == "missing" then got = "nothing (the field is missing)"
+  elseif why == "kind" then got = type(v) == "table" and "a table" or fmt("%s %s", type_name(v), shown(v))
+  elseif why == "length" then got = fmt("a string of %d characters, %s", utf8.len(v) or #v, shown(v))
+  elseif why == "form" and f.spec.base == "date" and v:match("^%d%d%d%d%-%d%d%-%d%d$") then
+    got = shown(v) .. " (no such day)"
+  elseif why == "form" and f.spec.base == "month" and v:match("^%d%d%d%d%-%d%d$") then
+    got = shown(v) .. " (no such month)"
+  else got = shown(v) end
+  local p = f.policy
+  return fmt("field '%s' must be %s, got %s (needed by policy %s, %s:%d)", f.name, must_be(f.spec), got, p.name,
+    p.file, p.line)
+end
+
+-- The error for the checks of rtype the record's fields fail: bad is C.fields' { j, why, ... }; every
+-- failing field is named, "; " between them.
+local function field_error(checks, bad, fields)
+  local msgs, names = {}, {}
+  for i = 1, #bad, 2 do
+    local f = checks[bad[i]]
+    msgs[#msgs + 1] = field_message(f, fields[f.name], bad[i + 1])
+    names[#names + 1] = f.name
+  end
+  error(setmetatable({ field = names[1], fields = names, msg = concat(msgs, "; ") }, C.INVALID), 0)
 end
 
 local DS = {} -- the builders of the evaluation running now, reused
@@ -509,7 +700,7 @@ function R.evaluate(rtype)
   OPEN, S, LISTED, NSETS = nil, nil, false, 0 -- a call that failed left its builder open
   local list = R.by_type[rtype]
   local fields, bad, nested = C.fields(flat_checks[rtype])
-  if bad then field_error(checks_by_type[rtype][bad], fields) end
+  if bad then field_error(checks_by_type[rtype], bad, fields) end
   local n = 0
   if list then
     local r = view_of(fields, nested)

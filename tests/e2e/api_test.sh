@@ -9,6 +9,10 @@ set -u
 
 mkdir -p "$WORK/policies"
 cp "$ROOT"/policies/*.lua "$WORK/policies/"
+cat > "$WORK/policies/note.lua" << 'EOF'
+policy { name = "note", type = "note", fields = { text = "string" },
+         decide = function(r, d) d:because(string.format("said %q, then left", r.text)) end }
+EOF
 cd "$WORK"
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 # csv FILE: "ROWS COLUMNS", or "ragged" when a row has another number of fields than the header (RFC 4180:
@@ -80,12 +84,12 @@ page3=$(curl -s "$URL/decisions?limit=4&order=asc&current=false&after=$(echo "$p
 check "pages follow each other without a gap or a repeat" "1 2 3 4 5 6 7 8 9" \
   "$(echo "$page1$page2$page3" | grep -o '"decision":[0-9]*' | cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
 has "the last page says so" '"next":null' "$page3"
-curl -s -X PUT "$URL/records/candidate/p5" -d '{"age":30,"level":"boss"}' > /dev/null # quotes and commas
+curl -s -X PUT "$URL/records/note/n1" -d '{"text":"no, thanks"}' > /dev/null # quotes and commas
 curl -s -D head.txt -o decisions.csv "$URL/decisions?format=csv&current=false"
 check "CSV parses (RFC 4180): 10 rows of 12 columns" "10 12" "$(csv decisions.csv)"
 has "CSV is text/csv" 'Content-Type: text/csv' "$(cat head.txt)"
 check "CSV keeps an explanation with quotes and commas whole" \
-  'level is "boss", not staff, middle or senior: the background check rule cannot be applied' \
+  'said "no, thanks", then left' \
   "$(csv decisions.csv explanation 1)"
 check "CSV header" "decision,type,id,record_version,policy,version,verdict,explanation,reasons,trigger,at,at_ms" \
   "$(head -1 decisions.csv | tr -d '\r')"

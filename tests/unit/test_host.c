@@ -245,6 +245,83 @@ static void expect_record(bl_host_t *h, const char *type, const char *rec, const
     free(got);
 }
 
+/* Every field type: what passes, and the message for each way to fail; every bad field at once. */
+static void test_field_kinds(void **state)
+{
+    bl_buf errors = {0};
+    bl_host_t *h = open_dir("tests/fixtures/types", BL_LIMITS_DEFAULT, &errors);
+    if (h == NULL)
+        fail_msg("load: %s", errors.data);
+    const char *good = "{\"id\":\"a\",\"n\":10,\"i\":12,\"s\":\"\u65e5\u672c\u8a9e\u3067\u3059\",\"day\":\"2024-02-29\","
+                       "\"at\":\"2026-10-08T18:00:00+08:00\",\"status\":\"\u65e5\u672c\",\"month\":\"2026-12\"}";
+    expect_record(h, "typed", good, "\"ok\":true");
+    expect_record(h, "typed", "{\"id\":\"a\",\"n\":0,\"i\":1,\"s\":\"\",\"day\":\"2026-01-01\",\"at\":\"2026-10-08T10:00Z\","
+                              "\"status\":\"open\",\"maybe\":null,\"s2\":\"ab\",\"later\":\"2027-01-31\"}",
+                  "\"ok\":true");
+    static const struct {
+        const char *field, *value, *want;
+    } bad[] = {
+        {"n", "-1", "field 'n' must be a number from 0 to 10, got -1 (needed by policy every_type, "
+                    "tests/fixtures/types/types.lua:2)"},
+        {"n", "10.5", "field 'n' must be a number from 0 to 10, got 10.5"},
+        {"n", "\"3\"", "field 'n' must be a number from 0 to 10, got string \"3\""},
+        {"i", "13", "field 'i' must be an integer from 1 to 12, got 13"},
+        {"i", "1.5", "field 'i' must be an integer from 1 to 12, got number 1.5"},
+        {"s", "\"abcdef\"", "field 's' must be a string of at most 5 characters, got a string of 6 characters, \"abcdef\""},
+        {"s2", "\"a\"", "field 's2' must be a string of at least 2 characters, got a string of 1 characters"},
+        {"day", "\"2026-02-29\"", "field 'day' must be a date (YYYY-MM-DD), got \"2026-02-29\" (no such day)"},
+        {"day", "\"2026-2-1\"", "field 'day' must be a date (YYYY-MM-DD), got \"2026-2-1\""},
+        {"day", "20260201", "field 'day' must be a date (YYYY-MM-DD), got integer 20260201"},
+        {"at", "\"2026-10-08T18:00:00\"", "field 'at' must be a date and time with its offset"},
+        {"at", "\"2026-10-08 18:00+08:00\"", "got \"2026-10-08 18:00+08:00\""},
+        {"at", "\"2026-10-08T24:00Z\"", "got \"2026-10-08T24:00Z\""},
+        {"at", "\"2026-10-08\"", "got \"2026-10-08\""},
+        {"month", "\"2026-13\"", "field 'month' must be a month (YYYY-MM), got \"2026-13\" (no such month)"},
+        {"status", "\"lost\"", "field 'status' must be one of \"open\", \"closed\" or \"\u65e5\u672c\", got \"lost\""},
+        {"status", "\"Open\"", "got \"Open\""},
+        {"status", "null", "field 'status' must be one of"},
+        {"maybe", "\"y\"", "field 'maybe' must be \"x\", got \"y\""},
+        {"t", "3", "field 't' must be a table, got integer 3"},
+        {"b", "[1]", "field 'b' must be a boolean, got a table"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        cJSON *rec = cJSON_Parse(good);
+        if (cJSON_GetObjectItemCaseSensitive(rec, bad[k].field))
+            cJSON_ReplaceItemInObjectCaseSensitive(rec, bad[k].field, cJSON_Parse(bad[k].value));
+        else
+            cJSON_AddItemToObject(rec, bad[k].field, cJSON_Parse(bad[k].value));
+        char *text = cJSON_PrintUnformatted(rec);
+        expect_record(h, "typed", text, bad[k].want);
+        free(text);
+        cJSON_Delete(rec);
+    }
+    /* every bad field at once, in the order they are declared (by name) */
+    char *got = eval_text(h, "typed", "{\"id\":\"a\",\"n\":-1,\"i\":0,\"s\":\"x\",\"day\":\"x\",\"at\":\"x\"}");
+    const char *order[] = {"field 'at' ", "; field 'day' ", "; field 'i' ", "; field 'n' ", "; field 'status' must be one of",
+                           NULL};
+    const char *at = got;
+    for (int k = 0; order[k]; k++) {
+        const char *next = strstr(at, order[k]);
+        if (next == NULL)
+            fail_msg("expected '%s' after '%.40s' in %s", order[k], at, got);
+        at = next;
+    }
+    free(got);
+    bl_host_close(h);
+}
+
+static void test_field_declarations(void **state)
+{
+    bl_buf errors = {0};
+    bl_host_t *h = open_dir("tests/fixtures/badtypes", BL_LIMITS_DEFAULT, &errors);
+    assert_null(h);
+    if (strstr(errors.data, "bad.lua:23: policy 'a': field 'x' has type 'dat' (expected number, integer, string, "
+                            "boolean, table, date, datetime or month") == NULL ||
+        strstr(errors.data, "did you mean 'date'?") == NULL)
+        fail_msg("%s", errors.data);
+    bl_buf_free(&errors);
+}
+
 /* The host refills the record's table in place when records keep their keys, and reuses builders:
  * fields added, removed or half-proposed by a failed call never reach the next record. */
 static void test_reuse(void **state)
@@ -348,7 +425,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_limits),      cmocka_unit_test(test_timeout),     cmocka_unit_test(test_escapes),
-        cmocka_unit_test(test_hidden),      cmocka_unit_test(test_field_types), cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_hidden),      cmocka_unit_test(test_field_types), cmocka_unit_test(test_field_kinds),
+        cmocka_unit_test(test_field_declarations), cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_limits_uncatchable), cmocka_unit_test(test_small_budget_exact),
         cmocka_unit_test(test_memory_garbage), cmocka_unit_test(test_reuse),
         cmocka_unit_test(test_calendar_list),
