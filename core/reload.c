@@ -2,7 +2,6 @@
  * PUT /policies), loaded and tested by a one-shot worker process, and only then activated: the
  * workers start on the copy, and the versions are recorded with their sources. A set that fails keeps
  * the old one running. One validation runs at a time; the others wait their turn. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "policyset.h"
 #include "service.h"
 
 #define VALIDATE_GRACE_MS 5000 /* a validation may take the tests' own limits and this much more */
@@ -34,47 +34,6 @@ typedef struct bl_reload {
 } bl_reload;
 
 /* Files ---------------------------------------------------------------------------------------------- */
-
-static int copy_file(const char *from, const char *to)
-{
-    size_t n;
-    char *text = bl_read_file(from, &n);
-    if (text == NULL)
-        return -1;
-    FILE *out = fopen(to, "wb");
-    int rc = out && fwrite(text, 1, n, out) == n ? 0 : -1;
-    if (out && fclose(out) != 0)
-        rc = -1;
-    free(text);
-    return rc;
-}
-
-/* Copies the .lua files of dir (and of its subdirectories) into to. */
-static int copy_tree(const char *dir, const char *to)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return -1;
-    struct dirent *e;
-    int rc = 0;
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char *a = bl_strdupf("%s/%s", dir, e->d_name), *b = bl_strdupf("%s/%s", to, e->d_name);
-        struct stat st;
-        if (stat(a, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rc = mkdir(b, 0700) == 0 ? copy_tree(a, b) : -1;
-        } else {
-            size_t n = strlen(e->d_name);
-            if (n > 4 && strcmp(e->d_name + n - 4, ".lua") == 0)
-                rc = copy_file(a, b);
-        }
-        free(a);
-        free(b);
-    }
-    closedir(d);
-    return rc;
-}
 
 /* Writes len bytes to path atomically (a temporary file renamed over it, synced). */
 static int write_atomic(const char *path, const char *tmp, const char *data, size_t len)
@@ -303,38 +262,12 @@ static void on_validated(void *ud, const cJSON *result, const char *error)
     run_next(svc);
 }
 
-/* Writes files ({path: text}) under dir, making subdirectories; 0 or -1. */
-static int write_files(const char *dir, const cJSON *files)
-{
-    const cJSON *f;
-    cJSON_ArrayForEach(f, files)
-    {
-        if (!cJSON_IsString(f) || strstr(f->string, "..") || f->string[0] == '/')
-            return -1;
-        char *path = bl_strdupf("%s/%s", dir, f->string);
-        for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')) != NULL; p++) {
-            *p = '\0';
-            mkdir(path, 0700);
-            *p = '/';
-        }
-        FILE *out = fopen(path, "wb");
-        size_t n = strlen(f->valuestring);
-        int ok = out && fwrite(f->valuestring, 1, n, out) == n;
-        if (out && fclose(out) != 0)
-            ok = 0;
-        free(path);
-        if (!ok)
-            return -1;
-    }
-    return 0;
-}
-
 /* A fresh copy of the policy directory (or of files, a set from the database), for a set to validate;
  * NULL with *err. */
 static char *new_set(bl_service *svc, const cJSON *files, char **err)
 {
     char *dir = bl_strdupf("%s/%d", svc->sets_dir, ++svc->set_seq);
-    if (mkdir(dir, 0700) != 0 || (files ? write_files(dir, files) : copy_tree(svc->cfg.policy_dir, dir)) != 0) {
+    if (mkdir(dir, 0700) != 0 || (files ? bl_set_write(dir, files) : bl_set_copy(svc->cfg.policy_dir, dir)) != 0) {
         *err = bl_strdupf("cannot copy %s to test it: %s", svc->cfg.policy_dir, strerror(errno));
         bl_remove_tree(dir);
         free(dir);

@@ -65,6 +65,20 @@ static const char *const migrations[] = {
     "CREATE INDEX decisions_at ON decisions(at_ms, id);"
     "CREATE INDEX decisions_verdict ON decisions(verdict, at_ms, id);"
     "CREATE INDEX decisions_latest ON decisions(type, record_id, policy, id);",
+    /* 7: the policies' activation log: every activation, rollback and refused edit of a policy file, by
+     * whom, why and when, each pointing at the entry that ran before it (rollbacks walk that chain);
+     * sources of refused versions are kept too. Seeded from the versions recorded so far. Points by the
+     * decision that gave them (bylaw replay). */
+    "CREATE TABLE policy_log(id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"
+    " at_ms INTEGER NOT NULL, by TEXT, why TEXT NOT NULL, message TEXT, refused INTEGER NOT NULL DEFAULT 0,"
+    " prev INTEGER);"
+    "CREATE INDEX policy_log_name ON policy_log(name, refused, id);"
+    "INSERT INTO policy_log(name, version, at_ms, by, why, message)"
+    " SELECT name, version, first_active_ms, NULL, 'start-up', 'active before the activation log was kept'"
+    " FROM policy_versions ORDER BY first_active_ms, version;"
+    "UPDATE policy_log SET prev = (SELECT max(p.id) FROM policy_log p WHERE p.name = policy_log.name"
+    " AND p.id < policy_log.id);"
+    "CREATE INDEX ledger_decision ON ledger(decision_id) WHERE decision_id IS NOT NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -72,7 +86,8 @@ enum {
     Q_BEGIN, Q_BEGIN_DEFERRED, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_GET, Q_VERSION, Q_PUT_NEW, Q_PUT_UPDATE, Q_DELETE, Q_TIMERS_END, Q_HISTORY_ADD, Q_HISTORY, Q_DECISION_ADD, Q_DECISIONS, Q_POINTS_ADD,
     Q_POINTS_TOTAL, Q_POINTS_WINDOW, Q_LEDGER, Q_EVENT_ADD, Q_EVENTS, Q_POLICY_ADD, Q_POLICY_VERSIONS,
-    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_TIMER_COUNT, Q_TIMER_PROVISIONAL, Q_TIMER_PROV_COUNT, Q_TIMER_RESPEC, Q_SET_ADD, Q_SET_LAST, Q_COUNT
+    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_TIMER_COUNT, Q_TIMER_PROVISIONAL, Q_TIMER_PROV_COUNT, Q_TIMER_RESPEC, Q_SET_ADD, Q_SET_LAST,
+    Q_LOG_ADD, Q_LOG_LIST, Q_LOG_CURRENT, Q_LOG_ENTRY, Q_POLICY_FIRST, Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -134,6 +149,17 @@ static const char *const sql[Q_COUNT] = {
     [Q_TIMER_RESPEC] = "UPDATE timers SET provisional = ?2, spec = ?3 WHERE id = ?1 AND state = 'pending'",
     [Q_SET_ADD] = "INSERT INTO policy_sets(set_version, files, activated_ms) VALUES(?1, ?2, ?3)",
     [Q_SET_LAST] = "SELECT set_version, files, activated_ms FROM policy_sets ORDER BY id DESC LIMIT 1",
+    /* ?8 < 0: the entry before is the current one; 0: none; else that entry */
+    [Q_LOG_ADD] = "INSERT INTO policy_log(name, version, at_ms, by, why, message, refused, prev)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 < 0 THEN (SELECT max(id) FROM policy_log"
+                  " WHERE name = ?1 AND refused = 0) WHEN ?8 = 0 THEN NULL ELSE ?8 END)",
+    [Q_LOG_LIST] = "SELECT id, version, at_ms, by, why, message, refused, prev FROM policy_log WHERE name = ?1"
+                   " ORDER BY id DESC LIMIT ?2",
+    [Q_LOG_CURRENT] = "SELECT id, version, at_ms, by, why, message, refused, prev FROM policy_log WHERE name = ?1"
+                      " AND refused = 0 ORDER BY id DESC LIMIT 1",
+    [Q_LOG_ENTRY] = "SELECT id, version, at_ms, by, why, message, refused, prev FROM policy_log WHERE id = ?1",
+    [Q_POLICY_FIRST] = "SELECT version, file, first_active_ms, source FROM policy_versions WHERE name = ?1"
+                       " AND version = ?2",
 };
 
 /* Queries built at run time (record filters, timer listings) are cached by their text too: their text
@@ -153,6 +179,7 @@ struct bl_store {
     bl_buf json;  /* scratch for the JSON text of a write */
     char *path;
     int memory;   /* ":memory:": no WAL, nothing to checkpoint */
+    int readonly; /* bl_store_open_readonly: nothing to migrate or checkpoint */
     char err[512];
     int depth;    /* open transactions (the first is BEGIN, the others savepoints) */
     int wal_frames; /* frames in the WAL after the last commit (sqlite3_wal_hook) */
@@ -299,7 +326,7 @@ static cJSON *parse_col(sqlite3_stmt *q, int col)
 }
 
 /* A result column as it appears in JSON: the key and how to read the SQLite value. */
-typedef enum { COL_INT, COL_TEXT, COL_JSON, COL_TIME, COL_INT_OR_NULL } col_kind;
+typedef enum { COL_INT, COL_TEXT, COL_JSON, COL_TIME, COL_INT_OR_NULL, COL_BOOL } col_kind;
 typedef struct col {
     const char *key;
     col_kind kind;
@@ -315,6 +342,7 @@ static cJSON *row_object(sqlite3_stmt *q, const col *cols)
         case COL_TEXT: bl_json_add_str(o, cols[i].key, (const char *)sqlite3_column_text(q, i)); break;
         case COL_JSON: bl_json_add(o, cols[i].key, parse_col(q, i)); break;
         case COL_TIME: bl_json_add_str(o, cols[i].key, bl_time_format(sqlite3_column_int64(q, i), t)); break;
+        case COL_BOOL: bl_json_add(o, cols[i].key, cJSON_CreateBool(sqlite3_column_int(q, i) != 0)); break;
         case COL_INT_OR_NULL:
             bl_json_add(o, cols[i].key, sqlite3_column_type(q, i) == SQLITE_NULL
                                             ? cJSON_CreateNull()
@@ -488,6 +516,39 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
     return BL_OK;
 }
 
+int bl_store_open_readonly(const char *path, bl_store_t **out, char **err)
+{
+    *out = NULL;
+    if (access(path, R_OK) != 0) {
+        *err = bl_strdupf("cannot open database '%s': %s", path, strerror(errno));
+        return BL_ERR;
+    }
+    bl_store_t *s = bl_xmalloc(sizeof *s);
+    memset(s, 0, sizeof *s);
+    s->path = bl_strdupf("%s", path);
+    s->readonly = 1;
+    int have = 0, rc = BL_ERR;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        fail(s, BL_ERR, "%s", s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    } else {
+        sqlite3_busy_timeout(s->db, 5000);
+        exec(s, "PRAGMA cache_size = -32768");
+        if (user_version(s, &have) == BL_OK && have > SCHEMA_VERSION)
+            too_new(s, have);
+        else if (s->err[0] == '\0' && have == 0)
+            fail(s, BL_ERR, "it is not a bylaw database (it has no schema version)");
+        else if (s->err[0] == '\0')
+            rc = BL_OK;
+    }
+    if (rc != BL_OK) {
+        *err = bl_strdupf("cannot open database '%s': %s", path, s->err);
+        bl_store_close(s);
+        return BL_ERR;
+    }
+    *out = s;
+    return BL_OK;
+}
+
 void bl_store_close(bl_store_t *s)
 {
     if (s == NULL)
@@ -501,7 +562,7 @@ void bl_store_close(bl_store_t *s)
             sqlite3_finalize(s->dyn[i].st);
             free(s->dyn[i].text);
         }
-        if (!s->memory)
+        if (!s->memory && !s->readonly)
             sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
     }
     sqlite3_close(s->db);
@@ -1384,6 +1445,89 @@ int bl_store_policy_source(bl_store_t *s, const char *name, const char *version,
     return rc == SQLITE_ROW ? BL_OK : rc == SQLITE_DONE ? BL_NOTFOUND : BL_ERR;
 }
 
+/* The activation log ------------------------------------------------------------------------------ */
+
+static const col log_cols[] = {
+    {"entry", COL_INT}, {"version", COL_TEXT},  {"at", COL_TIME},         {"by", COL_TEXT},
+    {"why", COL_TEXT},  {"message", COL_TEXT}, {"refused", COL_BOOL}, {"prev", COL_INT_OR_NULL}, {NULL, 0},
+};
+
+int bl_store_policy_log_add(bl_store_t *s, const bl_policy_entry *e, int64_t *id)
+{
+    sqlite3_stmt *q = stmt(s, Q_LOG_ADD);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, e->name);
+    bind_text(q, 2, e->version ? e->version : "");
+    sqlite3_bind_int64(q, 3, e->at_ms);
+    bind_text(q, 4, e->by);
+    bind_text(q, 5, e->why ? e->why : "");
+    bind_text(q, 6, e->message);
+    sqlite3_bind_int(q, 7, e->refused != 0);
+    sqlite3_bind_int64(q, 8, e->prev);
+    int rc = step_write(s, q, "cannot log version %s of policy %s", e->version ? e->version : "?",
+                        e->name ? e->name : "?");
+    if (rc == BL_OK && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int bl_store_policy_log(bl_store_t *s, const char *name, int limit, cJSON **out)
+{
+    *out = NULL;
+    sqlite3_stmt *q = stmt(s, Q_LOG_LIST);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, name);
+    sqlite3_bind_int(q, 2, limit);
+    return rows(s, q, log_cols, out, "cannot read the policy log");
+}
+
+/* The one row of q (bound) as an object of cols, or BL_NOTFOUND with the message what. */
+static int one_row(bl_store_t *s, sqlite3_stmt *q, const col *cols, cJSON **out, const char *what)
+{
+    cJSON *a = NULL;
+    if (rows(s, q, cols, &a, what) != BL_OK)
+        return BL_ERR;
+    *out = cJSON_DetachItemFromArray(a, 0);
+    cJSON_Delete(a);
+    return *out ? BL_OK : fail(s, BL_NOTFOUND, "%s: none", what);
+}
+
+int bl_store_policy_current(bl_store_t *s, const char *name, cJSON **out)
+{
+    *out = NULL;
+    sqlite3_stmt *q = stmt(s, Q_LOG_CURRENT);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, name);
+    return one_row(s, q, log_cols, out, "the version of the policy that runs");
+}
+
+int bl_store_policy_entry(bl_store_t *s, int64_t entry, cJSON **out)
+{
+    *out = NULL;
+    sqlite3_stmt *q = stmt(s, Q_LOG_ENTRY);
+    if (q == NULL)
+        return BL_ERR;
+    sqlite3_bind_int64(q, 1, entry);
+    return one_row(s, q, log_cols, out, "an entry of the policy log");
+}
+
+int bl_store_policy_version(bl_store_t *s, const char *name, const char *version, cJSON **out)
+{
+    static const col cols[] = {
+        {"version", COL_TEXT}, {"file", COL_TEXT}, {"first_seen", COL_TIME}, {"source", COL_TEXT}, {NULL, 0},
+    };
+    *out = NULL;
+    sqlite3_stmt *q = stmt(s, Q_POLICY_FIRST);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, name);
+    bind_text(q, 2, version);
+    return one_row(s, q, cols, out, "the policy version");
+}
+
 /* Timers ----------------------------------------------------------------------------------------- */
 
 /* The latest row of (type, id, name) with this due that was not replaced: its state and when it got it. */
@@ -1637,6 +1781,101 @@ int bl_store_last_policy_set(bl_store_t *s, cJSON **out)
     *out = cJSON_DetachItemFromArray(a, 0);
     cJSON_Delete(a);
     return *out ? BL_OK : BL_NOTFOUND;
+}
+
+/* Scans ----------------------------------------------------------------------------------------------- */
+
+struct bl_store_scan {
+    bl_store_t *s;
+    sqlite3_stmt *q;
+    int done;
+};
+
+static int scan_open(bl_store_t *s, const char *text, bl_store_scan **out)
+{
+    *out = NULL;
+    bl_store_scan *c = calloc(1, sizeof *c);
+    c->s = s;
+    if (sqlite3_prepare_v2(s->db, text, -1, &c->q, NULL) != SQLITE_OK) {
+        db_fail(s, "cannot read the records");
+        free(c);
+        return BL_ERR;
+    }
+    *out = c;
+    return BL_OK;
+}
+
+int bl_store_scan_records(bl_store_t *s, const char *type, bl_store_scan **out)
+{
+    if (scan_open(s, "SELECT body FROM records WHERE type = ?1 AND deleted_ms IS NULL ORDER BY id", out) != BL_OK)
+        return BL_ERR;
+    sqlite3_bind_text((*out)->q, 1, type, -1, SQLITE_TRANSIENT);
+    return BL_OK;
+}
+
+/* One row per record version that decisions of writes since since_ms saw, with those decisions and the
+ * points each gave. */
+int bl_store_scan_replay(bl_store_t *s, const char *type, int64_t since_ms, bl_store_scan **out)
+{
+    static const char text[] =
+        "SELECT json_object('type', d.type, 'id', d.record_id, 'record_version', d.record_version, 'at_ms',"
+        " min(d.at_ms), 'record', json(h.body), 'decisions', json_group_array(json_object('decision', d.id,"
+        " 'policy', d.policy, 'version', d.policy_version, 'verdict', d.verdict, 'explanation', d.explanation,"
+        " 'changes', json(d.changes), 'points', json((SELECT json_group_array(json_object('subject', l.subject,"
+        " 'period', l.period, 'points', l.points)) FROM ledger l WHERE l.decision_id = d.id)))))"
+        " FROM decisions d JOIN record_history h ON h.type = d.type AND h.id = d.record_id"
+        " AND h.version = d.record_version WHERE d.trigger = 'write' AND d.at_ms >= ?1"
+        " AND (?2 IS NULL OR d.type = ?2) GROUP BY d.type, d.record_id, d.record_version"
+        " ORDER BY d.type, d.record_id, d.record_version";
+    if (scan_open(s, text, out) != BL_OK)
+        return BL_ERR;
+    sqlite3_bind_int64((*out)->q, 1, since_ms);
+    if (type)
+        sqlite3_bind_text((*out)->q, 2, type, -1, SQLITE_TRANSIENT);
+    return BL_OK;
+}
+
+int bl_store_replay_skipped(bl_store_t *s, const char *type, int64_t since_ms, int64_t *timers, int64_t *pruned)
+{
+    sqlite3_stmt *q = dyn_stmt(s, "SELECT coalesce(sum(trigger <> 'write'), 0), coalesce(sum(trigger = 'write' AND"
+                                  " NOT EXISTS (SELECT 1 FROM record_history h WHERE h.type = d.type AND"
+                                  " h.id = d.record_id AND h.version = d.record_version)), 0) FROM decisions d"
+                                  " WHERE at_ms >= ?1 AND (?2 IS NULL OR type = ?2)");
+    *timers = *pruned = 0;
+    if (q == NULL)
+        return BL_ERR;
+    sqlite3_bind_int64(q, 1, since_ms);
+    bind_text(q, 2, type);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *timers = sqlite3_column_int64(q, 0);
+        *pruned = sqlite3_column_int64(q, 1);
+    } else {
+        db_fail(s, "cannot count the decisions");
+    }
+    done(q);
+    return rc == SQLITE_ROW ? BL_OK : BL_ERR;
+}
+
+int bl_store_scan_next(bl_store_scan *c, bl_buf *b)
+{
+    if (c->done)
+        return 0;
+    int rc = sqlite3_step(c->q);
+    if (rc == SQLITE_ROW) {
+        bl_buf_add(b, (const char *)sqlite3_column_text(c->q, 0), (size_t)sqlite3_column_bytes(c->q, 0));
+        return 1;
+    }
+    c->done = 1;
+    return rc == SQLITE_DONE ? 0 : db_fail(c->s, "cannot read the records");
+}
+
+void bl_store_scan_close(bl_store_scan *c)
+{
+    if (c == NULL)
+        return;
+    sqlite3_finalize(c->q);
+    free(c);
 }
 
 /* Backups, pruning, erasure ---------------------------------------------------------------------------- */
