@@ -142,9 +142,3 @@ int bl_cmd_replay(const bl_data_opts *o)
     bl_progress_end(&bar);
     return report("replay", o, rc, r, err);
 }
-
-int bl_cmd_import(const bl_data_opts *o)
-{
-    fprintf(stderr, "bylaw import: not yet\n");
-    return 1;
-}

@@ -4,6 +4,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,7 +79,10 @@ static const char *const migrations[] = {
     " FROM policy_versions ORDER BY first_active_ms, version;"
     "UPDATE policy_log SET prev = (SELECT max(p.id) FROM policy_log p WHERE p.name = policy_log.name"
     " AND p.id < policy_log.id);"
-    "CREATE INDEX ledger_decision ON ledger(decision_id) WHERE decision_id IS NOT NULL;",
+    "CREATE INDEX ledger_decision ON ledger(decision_id) WHERE decision_id IS NOT NULL;"
+    /* decisions_latest (type, record_id, policy, id) answers what decisions_record did: one index less
+     * to keep up at every write */
+    "DROP INDEX decisions_record;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -182,6 +186,8 @@ struct bl_store {
     int readonly; /* bl_store_open_readonly: nothing to migrate or checkpoint */
     char err[512];
     int depth;    /* open transactions (the first is BEGIN, the others savepoints) */
+    int flat;     /* bl_store_set_savepoints(s, 0): nested ones are not savepoints */
+    int bulk;     /* bl_store_bulk: records are mostly new */
     int wal_frames; /* frames in the WAL after the last commit (sqlite3_wal_hook) */
     int auto_ckpt;  /* checkpoint after a commit that leaves this many frames (0: never) */
     int fail_nth; /* fault injection: the nth write from now fails */
@@ -273,7 +279,7 @@ static size_t json_text(bl_store_t *s, const cJSON *v, const char *dflt)
 {
     size_t at = s->json.len;
     if (v)
-        bl_json_print(v, &s->json);
+        bl_json_put_value(&s->json, v); /* the fast writer: no tree printer, no number read back */
     else
         bl_buf_adds(&s->json, dflt);
     bl_buf_add(&s->json, "", 1); /* keep the NUL inside: the next text starts after it */
@@ -484,8 +490,13 @@ static int on_wal(void *ud, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
+/* Before SQLite's first use: no memory statistics (a global mutex taken at every allocation). */
+static void configure(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+static pthread_once_t configured = PTHREAD_ONCE_INIT;
+
 int bl_store_open(const char *path, bl_store_t **out, char **err)
 {
+    pthread_once(&configured, configure);
     *out = NULL;
     bl_store_t *s = bl_xmalloc(sizeof *s);
     memset(s, 0, sizeof *s);
@@ -500,7 +511,7 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
         sqlite3_busy_timeout(s->db, 5000);
         if ((s->memory || exec(s, "PRAGMA journal_mode = WAL") == BL_OK) && /* no WAL in memory */
             exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;"
-                    " PRAGMA journal_size_limit = 67108864") == BL_OK)
+                    " PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY") == BL_OK)
             rc = migrate(s);
     }
     if (rc == BL_OK && !s->memory)
@@ -518,6 +529,7 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
 
 int bl_store_open_readonly(const char *path, bl_store_t **out, char **err)
 {
+    pthread_once(&configured, configure);
     *out = NULL;
     if (access(path, R_OK) != 0) {
         *err = bl_strdupf("cannot open database '%s': %s", path, strerror(errno));
@@ -576,6 +588,26 @@ int bl_store_set_durable(bl_store_t *s, int full)
     if (exec(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL") != BL_OK)
         return fail(s, BL_ERR, "cannot set synchronous on %s: %.400s", s->path, s->err);
     return BL_OK;
+}
+
+int bl_store_bulk(bl_store_t *s, int on)
+{
+    s->bulk = on;
+    if (on)
+        sqlite3_db_config(s->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 1024, 4096);
+    if (s->memory)
+        return BL_OK;
+    if (exec(s, on ? "PRAGMA journal_mode = TRUNCATE" : "PRAGMA journal_mode = WAL") != BL_OK)
+        return fail(s, BL_ERR, "cannot %s on %s: %.400s", on ? "leave WAL mode for the bulk load" : "go back to WAL mode",
+                    s->path, s->err);
+    return BL_OK;
+}
+
+int bl_store_set_cache_mb(bl_store_t *s, int mb)
+{
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA cache_size = %d", -1024 * mb);
+    return exec(s, pragma);
 }
 
 int bl_store_autocheckpoint(bl_store_t *s, int pages)
@@ -664,8 +696,14 @@ int bl_store_checkpoint(const char *path, char **err)
 
 int bl_store_depth(bl_store_t *s) { return s->depth; }
 
+void bl_store_set_savepoints(bl_store_t *s, int on) { s->flat = !on; }
+
 static int begin(bl_store_t *s, int outer)
 {
+    if (s->depth > 0 && s->flat) {
+        s->depth++;
+        return BL_OK;
+    }
     if (step_plain(s, s->depth == 0 ? outer : Q_SAVEPOINT, "begin a transaction") != BL_OK)
         return BL_ERR;
     s->depth++;
@@ -679,6 +717,10 @@ int bl_store_commit(bl_store_t *s)
 {
     if (s->depth == 0)
         return fail(s, BL_ERR, "cannot commit on %s: no transaction is open", s->path);
+    if (s->depth > 1 && s->flat) {
+        s->depth--;
+        return BL_OK;
+    }
     if (step_plain(s, s->depth == 1 ? Q_COMMIT : Q_RELEASE, "commit") != BL_OK)
         return BL_ERR; /* still open: the caller rolls back */
     s->depth--;
@@ -689,6 +731,10 @@ void bl_store_rollback(bl_store_t *s)
 {
     if (s->depth == 0)
         return;
+    if (s->depth > 1 && s->flat) { /* nothing to undo on its own: the caller rolls the outermost back */
+        s->depth--;
+        return;
+    }
     char keep[sizeof s->err];
     memcpy(keep, s->err, sizeof keep); /* the error that caused the rollback is the one to report */
     if (s->depth == 1)
@@ -766,9 +812,51 @@ static int version_of(bl_store_t *s, const char *type, const char *id, int64_t *
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? BL_OK : BL_ERR;
 }
 
+/* The record's history row of version v, with the body bound from json (its length n). */
+static int history_add(bl_store_t *s, const char *type, const char *id, int64_t v, int64_t now_ms,
+                       const char *body, int n)
+{
+    sqlite3_stmt *q = stmt(s, Q_HISTORY_ADD);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, type);
+    bind_text(q, 2, id);
+    sqlite3_bind_int64(q, 3, v);
+    sqlite3_bind_int64(q, 4, now_ms);
+    sqlite3_bind_text(q, 5, body, n, SQLITE_STATIC);
+    return step_write(s, q, "cannot keep version %lld of record %s/%s", (long long)v, type, id);
+}
+
+/* A bulk load's write whatever the stored version: the record as new (one statement, no look-up first);
+ * BL_CONFLICT when it exists (nothing written). */
+static int put_new(bl_store_t *s, const char *type, const char *id, int64_t now_ms, const char *body, int n)
+{
+    sqlite3_stmt *q = stmt(s, Q_PUT_NEW);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, type);
+    bind_text(q, 2, id);
+    sqlite3_bind_int64(q, 3, now_ms);
+    sqlite3_bind_text(q, 4, body, n, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    done(q);
+    if (rc == SQLITE_CONSTRAINT)
+        return BL_CONFLICT;
+    return rc == SQLITE_DONE ? BL_OK : fail(s, BL_ERR, "cannot store record %s/%s: %s", type, id, sqlite3_errmsg(s->db));
+}
+
 static int put_in_txn(bl_store_t *s, const char *type, const char *id, cJSON *fields, int64_t expect_version,
                       int64_t now_ms, int64_t *new_version)
 {
+    if (s->bulk && expect_version < 0 && s->fail_nth == 0) {
+        s->json.len = 0;
+        json_text(s, fields, "{}");
+        int rc = put_new(s, type, id, now_ms, s->json.data, (int)s->json.len - 1);
+        if (rc == BL_OK && (rc = history_add(s, type, id, 1, now_ms, s->json.data, (int)s->json.len - 1)) == BL_OK)
+            *new_version = 1;
+        if (rc != BL_CONFLICT)
+            return rc;
+    }
     int64_t current = 0;
     int deleted = 0;
     if (version_of(s, type, id, &current, &deleted) != BL_OK)
@@ -800,16 +888,8 @@ static int put_in_txn(bl_store_t *s, const char *type, const char *id, cJSON *fi
         sqlite3_bind_int64(q, 4, now_ms);
         sqlite3_bind_text(q, 5, body, n, SQLITE_STATIC);
     }
-    if (step_write(s, q, "cannot store record %s/%s", type, id) != BL_OK)
-        return BL_ERR;
-    if ((q = stmt(s, Q_HISTORY_ADD)) == NULL)
-        return BL_ERR;
-    bind_text(q, 1, type);
-    bind_text(q, 2, id);
-    sqlite3_bind_int64(q, 3, current + 1);
-    sqlite3_bind_int64(q, 4, now_ms);
-    sqlite3_bind_text(q, 5, body, n, SQLITE_STATIC);
-    if (step_write(s, q, "cannot keep version %lld of record %s/%s", (long long)(current + 1), type, id) != BL_OK)
+    if (step_write(s, q, "cannot store record %s/%s", type, id) != BL_OK ||
+        history_add(s, type, id, current + 1, now_ms, body, n) != BL_OK)
         return BL_ERR;
     *new_version = current + 1;
     return BL_OK;

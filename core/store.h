@@ -29,8 +29,17 @@ int bl_store_begin_deferred(bl_store_t *s);
 int bl_store_commit(bl_store_t *s);
 void bl_store_rollback(bl_store_t *s);
 int bl_store_depth(bl_store_t *s); /* open transactions: 0 none */
+/* Off: a transaction inside another is no savepoint, and rolling it back undoes nothing by itself: the
+ * caller must roll back the outermost (a bulk load, where a failure ends the whole batch). On by default. */
+void bl_store_set_savepoints(bl_store_t *s, int on);
 /* synchronous = FULL (1: every commit reaches the disk) or NORMAL (0: the default in WAL mode). */
 int bl_store_set_durable(bl_store_t *s, int full);
+/* A bulk load (bylaw import, the service stopped): on, the database leaves WAL mode for a rollback
+ * journal, so that pages are written once, not to the WAL and then again by a checkpoint; off, back to
+ * WAL. Fails (BL_ERR) when another connection holds the database; the caller goes on in WAL mode. */
+int bl_store_bulk(bl_store_t *s, int on);
+/* SQLite's page cache for this connection, in MiB (32 by default). */
+int bl_store_set_cache_mb(bl_store_t *s, int mb);
 
 /* A stored record. fields is the JSON object of its fields (including "id" and "type"). */
 typedef struct bl_record {
