@@ -5,15 +5,21 @@
 #include "dryrun.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dryrun_tally.h"
 #include "reads.h"
 #include "store.h"
 #include "stream.h"
+#include "wire.h"
 
 /* The run: what every thread shares. */
 typedef struct run {
@@ -438,7 +444,88 @@ int bl_dryrun_run(const bl_dryrun *d, cJSON **report, char **err)
     return rc;
 }
 
+/* bylaw __dryrun ---------------------------------------------------------------------------------------- */
+
+#define PROGRESS_EVERY_MS 200
+
+typedef struct child {
+    int fd;
+    int64_t sent_ms;
+} child;
+
+static int64_t mono_ms(void) { return (int64_t)(mono_s() * 1000); }
+
+static void child_progress(void *ud, int64_t done, int64_t total)
+{
+    child *c = ud;
+    int64_t now = mono_ms();
+    if (now - c->sent_ms < PROGRESS_EVERY_MS && done > 0)
+        return;
+    c->sent_ms = now;
+    char body[96];
+    int n = snprintf(body, sizeof body, "{\"done\":%lld,\"total\":%lld}", (long long)done, (long long)total);
+    bl_wire_send(c->fd, BL_WIRE_PROGRESS, body, (size_t)n);
+}
+
+static const char *usage_dryrun =
+    "Usage: bylaw __dryrun --db FILE --current DIR --candidate DIR [--display DIR] [--type TYPE] [--now MS]\n"
+    "A dry run of `bylaw serve` (POST /policies/dry-run), which starts it; it reports over file descriptor 3.\n";
+
 int bl_dryrun_child_main(int argc, char **argv, const bl_host_config *base)
 {
-    return 2;
+    enum { O_DB = 1, O_CURRENT, O_CANDIDATE, O_DISPLAY, O_TYPE, O_NOW, O_SCRIPTS, O_BUDGET, O_TIMEOUT, O_MEMORY };
+    static const struct option opts[] = {
+        {"db", required_argument, 0, O_DB},           {"current", required_argument, 0, O_CURRENT},
+        {"candidate", required_argument, 0, O_CANDIDATE}, {"display", required_argument, 0, O_DISPLAY},
+        {"type", required_argument, 0, O_TYPE},       {"now", required_argument, 0, O_NOW},
+        {"scripts", required_argument, 0, O_SCRIPTS}, {"budget", required_argument, 0, O_BUDGET},
+        {"timeout-ms", required_argument, 0, O_TIMEOUT}, {"memory-mb", required_argument, 0, O_MEMORY},
+        {0, 0, 0, 0},
+    };
+    bl_dryrun d = {.current = *base, .candidate = *base};
+    child c = {.fd = 3};
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case O_DB: d.db = optarg; break;
+        case O_CURRENT: d.current.policy_dir = optarg; break;
+        case O_CANDIDATE: d.candidate.policy_dir = optarg; break;
+        case O_DISPLAY: d.current.display_dir = d.candidate.display_dir = optarg; break;
+        case O_TYPE: d.type = optarg; break;
+        case O_NOW: d.now_ms = atoll(optarg); break;
+        case O_SCRIPTS: d.current.scripts_dir = d.candidate.scripts_dir = optarg; break;
+        case O_BUDGET: d.current.limits.budget = d.candidate.limits.budget = atoll(optarg); break;
+        case O_TIMEOUT: d.current.limits.timeout_ms = d.candidate.limits.timeout_ms = atoi(optarg); break;
+        case O_MEMORY: d.current.limits.memory = d.candidate.limits.memory = (size_t)atoll(optarg) << 20; break;
+        default: fputs(usage_dryrun, stderr); return 2;
+        }
+    }
+    if (d.db == NULL || d.current.policy_dir == NULL || d.candidate.policy_dir == NULL || fcntl(c.fd, F_GETFD) < 0) {
+        fputs(usage_dryrun, stderr);
+        return 2;
+    }
+    /* a policy that crashes or hangs this process fails the dry run, not the service; no core files, and
+     * the service's own work comes first */
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    setpriority(PRIO_PROCESS, 0, 10); /* (its threads, made later, inherit it) */
+    d.progress = child_progress;
+    d.ud = &c;
+    cJSON *report = NULL;
+    char *err = NULL;
+    int rc = bl_dryrun_run(&d, &report, &err);
+    cJSON *o = report;
+    if (rc != BL_OK) {
+        o = cJSON_CreateObject();
+        bl_json_add_num(o, "rc", rc);
+        bl_json_add_str(o, "error", err);
+    }
+    char *text = bl_json_dump(o);
+    bl_wire_send(c.fd, rc == BL_OK ? BL_WIRE_RESULT : BL_WIRE_FAIL, text, strlen(text));
+    free(text);
+    free(err);
+    cJSON_Delete(o);
+    return rc == BL_OK ? 0 : 1;
 }
