@@ -579,13 +579,6 @@ static int ends_with(const char *s, const char *suffix)
 
 int bl_cmd_import(const bl_data_opts *o)
 {
-    import im = {.o = o};
-    pthread_mutex_init(&im.blocks_mu, NULL);
-    pthread_mutex_init(&im.q_mu, NULL);
-    pthread_cond_init(&im.q_more, NULL);
-    pthread_cond_init(&im.q_room, NULL);
-    im.q_tail = &im.q_head;
-    bl_json_block_init(&im.adds, 1 << 16);
     int csv = ends_with(o->file, ".csv"), lock_fd = -1, rc = 1, bulk = 0;
     if (!csv && !ends_with(o->file, ".jsonl") && !ends_with(o->file, ".ndjson") && strcmp(o->file, "-") != 0) {
         fprintf(stderr, "bylaw import: %s: give a .jsonl file (JSON lines) or a .csv file (or - for JSON lines "
@@ -597,6 +590,13 @@ int bl_cmd_import(const bl_data_opts *o)
         fprintf(stderr, "bylaw import: cannot read %s: %s\n", o->file, strerror(errno));
         return 1;
     }
+    import im = {.o = o};
+    pthread_mutex_init(&im.blocks_mu, NULL);
+    pthread_mutex_init(&im.q_mu, NULL);
+    pthread_cond_init(&im.q_more, NULL);
+    pthread_cond_init(&im.q_room, NULL);
+    im.q_tail = &im.q_head;
+    bl_json_block_init(&im.adds, 1 << 16);
     char *err = NULL;
     im.src = (bl_fd_source){.fd = fd, .what = o->file};
     im.lines_total = count_lines(fd);
