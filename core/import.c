@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,7 +26,7 @@
 #include "store.h"
 #include "stream.h"
 
-#define BATCH 10000       /* records per transaction */
+#define BATCH 50000       /* records per transaction */
 #define BLOCK (4 << 20)   /* bytes of a block evaluations are parsed into */
 #define QUEUE 8           /* chunks evaluated and not yet stored, at most */
 #define BLOCK_ROOM 65536  /* a block with less room left is sealed: the next evaluation starts another */
@@ -500,6 +501,7 @@ static void *committer_main(void *arg)
 {
     import *im = arg;
     int stopped = 0;
+    prctl(PR_SET_NAME, "committer");
     for (;;) {
         pthread_mutex_lock(&im->q_mu);
         while (im->q_head == NULL && !im->q_end)
