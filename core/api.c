@@ -90,7 +90,7 @@ static void answer_items(bl_service *svc, bl_resp *resp, int rc, const char *key
 }
 
 /* Every key of body is one of keys (NULL-terminated) and holds text; else a 400 naming it. */
-static int text_keys(const cJSON *body, const char *const *keys, bl_resp *resp)
+int bl_api_text_keys(const cJSON *body, const char *const *keys, bl_resp *resp)
 {
     for (const cJSON *k = body->child; k; k = k->next) {
         int known = 0;
@@ -283,7 +283,7 @@ static void h_clock(void *ud, const bl_req *req, const bl_match *m, bl_resp *res
         body = bl_api_body(req, resp, "{\"advance\": \"...\"} or {\"set\": \"...\"}");
         if (body == NULL)
             return;
-        if (!text_keys(body, keys, resp)) {
+        if (!bl_api_text_keys(body, keys, resp)) {
             cJSON_Delete(body);
             return;
         }

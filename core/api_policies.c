@@ -249,20 +249,11 @@ void bl_api_policy_rollback(void *ud, const bl_req *req, const bl_match *m, bl_r
     bl_service *svc = ud;
     const char *name = m->seg[0], *version = NULL;
     cJSON *body = NULL, *cur = NULL, *target = NULL;
+    static const char *const keys[] = {"version", "message", NULL};
     if (req->body_len) {
         if ((body = bl_api_body(req, resp, "{\"version\": \"...\"} (or nothing)")) == NULL)
             return;
-        const cJSON *k;
-        cJSON_ArrayForEach(k, body) if (strcmp(k->string, "version") != 0 && strcmp(k->string, "message") != 0)
-        {
-            bl_api_error(resp, 400, "unknown key \"%s\" in the body; it takes \"version\" and \"message\"", k->string);
-            cJSON_Delete(body);
-            return;
-        }
-        cJSON_ArrayForEach(k, body) if (!cJSON_IsString(k))
-        {
-            bl_api_error(resp, 400, "\"%s\" must be text (a JSON string), not %s", k->string,
-                         cJSON_IsNumber(k) ? "a number" : "another kind of value");
+        if (!bl_api_text_keys(body, keys, resp)) {
             cJSON_Delete(body);
             return;
         }

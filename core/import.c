@@ -1,7 +1,8 @@
 /* import.c — bylaw import: records of one type from JSON lines or CSV, evaluated on every core by the
  * pass of core/stream.c (each thread with its own host and a read-only connection for the policies'
  * reads), then committed in input order with their decisions by bl_engine_commit, as a write through
- * the service is, one transaction per batch of BATCH records. A line that fails is reported with its
+ * the service is, by one committing thread (SQLite has one writer), one transaction per batch of BATCH
+ * records. A line that fails is reported with its
  * number and left out; the other records of its batch are stored. A batch the database cannot commit
  * is rolled back whole, and the import stops there, saying which lines were not stored. */
 #include "datacmd.h"
@@ -617,8 +618,9 @@ int bl_cmd_import(const bl_data_opts *o)
             goto out;
         }
         bl_store_set_cache_mb(im.store, 1024); /* a million records' pages */
-        bl_store_autocheckpoint(im.store, 0);
-        bl_store_set_savepoints(im.store, 0); /* a failed commit rolls its whole batch back */
+        bl_store_set_savepoints(im.store, 0);  /* a failed commit rolls its whole batch back */
+        /* pages written once, not to the WAL and again by a checkpoint; another connection (bylaw diff)
+         * keeps it in WAL mode, checkpointed as usual */
         bulk = bl_store_bulk(im.store, 1) == BL_OK;
         bl_host_t *h = bl_stream_open_host(&o->cfg, &err);
         cJSON *plist = h ? bl_host_policies(h) : NULL;

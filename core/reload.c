@@ -311,15 +311,15 @@ static void on_validated(void *ud, const cJSON *result, const char *error)
         if (o->cb == NULL)
             svc->metrics.reloads++;
     }
+    if (why && !o->install && o->cb == NULL) {
+        svc->metrics.reload_failures++;
+        bl_log(svc, "error", "policy edit rejected, the old policies keep running: %s", why);
+    }
     cJSON *changed = same ? cJSON_CreateArray() : bl_reload_log(svc, why ? NULL : old, cand, o->name, &c, why);
     if (why == NULL) {
         warnings = bl_reload_warnings(result, cand, changed);
         const cJSON *w;
         cJSON_ArrayForEach(w, warnings) bl_log(svc, "warn", "%s", w->valuestring);
-    }
-    if (why && !o->install && o->cb == NULL) {
-        svc->metrics.reload_failures++;
-        bl_log(svc, "error", "policy edit rejected, the old policies keep running: %s", why);
     }
     if (o->install && !answered)
         answer_install(svc, o, why ? 422 : 200, why, warnings);
