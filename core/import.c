@@ -635,8 +635,10 @@ int bl_cmd_import(const bl_data_opts *o)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     bl_progress_start(&im.bar, "records", im.lines_total - (csv && im.lines_total > 0));
+    /* the committing thread takes a core of its own: the others evaluate (they keep up with it) */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
     bl_lines l = {
-        .threads = o->threads, .first_line = csv ? 2 : 1, .ud = &im, .read = import_read, .open = importer_open,
+        .threads = o->threads ? o->threads : cores > 1 ? (int)cores - 1 : 1, .first_line = csv ? 2 : 1, .ud = &im, .read = import_read, .open = importer_open,
         .close = importer_close, .line = import_line, .sink = import_sink,
     };
     long lines = 0;

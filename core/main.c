@@ -180,7 +180,7 @@ static const char *usage_import =
     "Options:\n"
     "  --db FILE          the database (default bylaw.db)\n"
     "  --dry-run          evaluate and report, store nothing (the service may run)\n"
-    "  --threads N        evaluating threads (default: one per core)\n"
+    "  --threads N        evaluating threads (default: one per core but the one that stores)\n"
     "  plus the options every command takes (bylaw --help).\n"
     "A progress bar shows on a terminal. Exit status: 0 every record was stored, 1 some line failed or\n"
     "the import could not run, 2 the command line is wrong.\n";
