@@ -638,8 +638,8 @@ int bl_cmd_import(const bl_data_opts *o)
     /* the committing thread takes a core of its own: the others evaluate (they keep up with it) */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     bl_lines l = {
-        .threads = o->threads ? o->threads : cores > 1 ? (int)cores - 1 : 1, .first_line = csv ? 2 : 1, .ud = &im, .read = import_read, .open = importer_open,
-        .close = importer_close, .line = import_line, .sink = import_sink,
+        .threads = o->threads ? o->threads : cores > 1 ? (int)cores - 1 : 1, .first_line = csv ? 2 : 1, .ud = &im,
+        .read = import_read, .open = importer_open, .close = importer_close, .line = import_line, .sink = import_sink,
     };
     long lines = 0;
     pthread_t committer;
