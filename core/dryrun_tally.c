@@ -380,7 +380,8 @@ static int compare_deadlines(tally *t, long line, const char *type, const char *
 void bl_tally_outcomes(tally *t, long line, const char *type, const char *id, const cJSON *was, const cJSON *now,
                        int replay)
 {
-    const cJSON *ra = cJSON_GetObjectItemCaseSensitive(was, "record"), *rb = cJSON_GetObjectItemCaseSensitive(now, "record");
+    const cJSON *ra = cJSON_GetObjectItemCaseSensitive(was, "record");
+    const cJSON *rb = cJSON_GetObjectItemCaseSensitive(now, "record");
     bl_buf fa = {0}, fb = {0};
     int differs = 0;
     const cJSON *x, *y;
@@ -413,16 +414,18 @@ void bl_tally_outcomes(tally *t, long line, const char *type, const char *id, co
             fa.len = fb.len = 0;
             bl_json_put_str(&fa, verdict_of(da), strlen(verdict_of(da)));
             bl_json_put_str(&fb, verdict_of(db), strlen(verdict_of(db)));
-            count(t, 'v', policy ? policy : "?", fa.data, fb.data, line, type, id, da ? bl_json_str(da, "explanation") : NULL,
-                  db ? bl_json_str(db, "explanation") : NULL);
+            count(t, 'v', policy ? policy : "?", fa.data, fb.data, line, type, id,
+                  da ? bl_json_str(da, "explanation") : NULL, db ? bl_json_str(db, "explanation") : NULL);
         }
-    const cJSON *pa = cJSON_GetObjectItemCaseSensitive(was, "points"), *pb = cJSON_GetObjectItemCaseSensitive(now, "points");
+    const cJSON *pa = cJSON_GetObjectItemCaseSensitive(was, "points");
+    const cJSON *pb = cJSON_GetObjectItemCaseSensitive(now, "points");
     add_points(t, pa, 0);
     add_points(t, pb, 1);
     if (cJSON_GetArraySize(pa) != cJSON_GetArraySize(pb) || (cJSON_GetArraySize(pa) && !cJSON_Compare(pa, pb, 1)))
         differs = 1;
     if (!replay) {
-        const cJSON *ea = cJSON_GetObjectItemCaseSensitive(was, "events"), *eb = cJSON_GetObjectItemCaseSensitive(now, "events");
+        const cJSON *ea = cJSON_GetObjectItemCaseSensitive(was, "events");
+        const cJSON *eb = cJSON_GetObjectItemCaseSensitive(now, "events");
         if (!(ea == NULL && eb == NULL) && !(ea && eb && cJSON_Compare(ea, eb, 1))) {
             t->events_changed++;
             differs = 1;
@@ -767,11 +770,13 @@ void bl_dryrun_print(const cJSON *r, FILE *out)
                       num(r, "verdicts_more"));
     if (num(r, "events_changed"))
         fprintf(out, "events: those of %s records change\n", bl_fmt_int(num(r, "events_changed"), a));
-    const cJSON *pts = cJSON_GetObjectItemCaseSensitive(r, "points"), *tot = cJSON_GetObjectItemCaseSensitive(r, "points_total");
+    const cJSON *pts = cJSON_GetObjectItemCaseSensitive(r, "points");
+    const cJSON *tot = cJSON_GetObjectItemCaseSensitive(r, "points_total");
     if (cJSON_GetArraySize(pts) == 0) {
         fprintf(out, "points: none differ\n");
     } else {
-        fprintf(out, "points (in all %s \xe2\x86\x92 %s):\n", bl_fmt_int(num(tot, "before"), a), bl_fmt_int(num(tot, "after"), b));
+        fprintf(out, "points (in all %s \xe2\x86\x92 %s):\n", bl_fmt_int(num(tot, "before"), a),
+                bl_fmt_int(num(tot, "after"), b));
         cJSON_ArrayForEach(x, pts)
             fprintf(out, "  %s %s: %s \xe2\x86\x92 %s (%s%s)\n", bl_json_str(x, "subject"), bl_json_str(x, "month"),
                     bl_fmt_int(num(x, "before"), a), bl_fmt_int(num(x, "after"), b), num(x, "change") > 0 ? "+" : "",

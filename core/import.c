@@ -672,7 +672,8 @@ int bl_cmd_import(const bl_data_opts *o)
         fprintf(stderr, "bylaw import: stopped: %s cannot be read\n", o->file);
     printf("%s %s record%s of type %s from %s in %.2f s (%s records/s)%s\n", o->dry_run ? "would import" : "imported",
            bl_fmt_int(im.stored, a), im.stored == 1 ? "" : "s", o->type, o->file, s,
-           bl_fmt_int((int64_t)((double)im.stored / (s > 0 ? s : 1)), b), o->dry_run ? ": nothing was stored (--dry-run)" : "");
+           bl_fmt_int((int64_t)((double)im.stored / (s > 0 ? s : 1)), b),
+           o->dry_run ? ": nothing was stored (--dry-run)" : "");
     rc = im.failed || im.stop || stopped ? 1 : 0;
 out:
     while (im.all_blocks) {

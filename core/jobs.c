@@ -139,7 +139,8 @@ static void on_frame(job *j, int type, const char *body, size_t len)
         j->done = (int64_t)bl_json_num(o, "records", (double)j->done);
         finish(j, "done", o, NULL);
     } else {
-        finish(j, "failed", NULL, o && bl_json_str(o, "error") ? bl_json_str(o, "error") : "the dry run sent a broken answer");
+        const char *e = bl_json_str(o, "error");
+        finish(j, "failed", NULL, e ? e : "the dry run sent a broken answer");
         cJSON_Delete(o);
     }
 }
