@@ -130,19 +130,19 @@ static int valid_policy_name(const char *s) { return valid_type(s) && s[0] != '_
 
 static int valid_version(const char *s) { return strlen(s) == 16 && strspn(s, "0123456789abcdef") == 16; }
 
-const bl_seg_kind bl_api_name_kind = {
-    "name", "policy file name", valid_policy_name,
-    "the file name without .lua (letters, digits, '_' and '-', not starting with '_'; a test file too, NAME_test)"};
-const bl_seg_kind bl_api_version_kind = {"version", "policy version", valid_version,
-                                         "16 hexadecimal digits, as GET /policies/NAME/versions lists them"};
+#define NAME_KIND                                                                                                  \
+    {"name", "policy file name", valid_policy_name,                                                                \
+     "the file name without .lua (letters, digits, '_' and '-', not starting with '_'; a test file too, NAME_test)"}
+#define VERSION_KIND {"version", "policy version", valid_version, "16 hexadecimal digits, as GET .../versions lists them"}
+const bl_seg_kind bl_api_name_kind = NAME_KIND, bl_api_version_kind = VERSION_KIND;
 
 /* How the router checks each {kind} of the patterns below. */
 static const bl_seg_kind kinds[] = {
     {"type", "record type", valid_type, "letters, digits, '_' and '-', at most 64"},
     {"id", "record id", valid_id, "1 to 200 printable characters"},
     {"subject", "ledger subject", valid_id, "1 to 200 printable characters"},
-    bl_api_name_kind,
-    bl_api_version_kind,
+    NAME_KIND,
+    VERSION_KIND,
 };
 
 /* Health, metrics -------------------------------------------------------------------------------------- */
