@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_policies.h"
 #include "api_records.h"
+#include "import_api.h"
 #include "query.h"
 #include "router.h"
 #include "service.h"
@@ -126,18 +128,23 @@ static int valid_id(const char *s)
     return 1;
 }
 
-static int valid_policy_name(const char *s)
-{
-    return valid_type(s) && s[0] != '_' && strstr(s, "_test") == NULL;
-}
+static int valid_policy_name(const char *s) { return valid_type(s) && s[0] != '_'; }
+
+static int valid_version(const char *s) { return strlen(s) == 16 && strspn(s, "0123456789abcdef") == 16; }
+
+#define NAME_KIND                                                                                                  \
+    {"name", "policy file name", valid_policy_name,                                                                \
+     "the file name without .lua (letters, digits, '_' and '-', not starting with '_'; a test file too, NAME_test)"}
+#define VERSION_KIND {"version", "policy version", valid_version, "16 hexadecimal digits, as GET .../versions lists them"}
+const bl_seg_kind bl_api_name_kind = NAME_KIND, bl_api_version_kind = VERSION_KIND;
 
 /* How the router checks each {kind} of the patterns below. */
 static const bl_seg_kind kinds[] = {
     {"type", "record type", valid_type, "letters, digits, '_' and '-', at most 64"},
     {"id", "record id", valid_id, "1 to 200 printable characters"},
     {"subject", "ledger subject", valid_id, "1 to 200 printable characters"},
-    {"name", "policy file name", valid_policy_name,
-     "the file name without .lua (letters, digits, '_' and '-', not starting with '_', not a _test file)"},
+    NAME_KIND,
+    VERSION_KIND,
 };
 
 /* Health, metrics -------------------------------------------------------------------------------------- */
@@ -295,98 +302,6 @@ static void h_policies(void *ud, const bl_req *req, const bl_match *m, bl_resp *
     answer_items(ud, resp, BL_OK, "policies", bl_service_policy_files(ud, 0), NULL);
 }
 
-static void h_get_policy(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp)
-{
-    bl_service *svc = ud;
-    const char *name = m->seg[0];
-    cJSON *files = bl_service_policy_files(svc, 1); /* the source that runs, whatever the file says now */
-    cJSON *f = cJSON_DetachItemFromObjectCaseSensitive(files, name);
-    cJSON_Delete(files);
-    if (f == NULL) {
-        bl_api_error(resp, 404, "no policy file '%s' in %s", name, svc->cfg.policy_dir);
-        return;
-    }
-    bl_json_add_str(f, "name", name);
-    bl_api_json(resp, 200, f);
-}
-
-static void install(bl_service *svc, const bl_req *req, bl_resp *resp, const char *name, const char *source,
-                    size_t len)
-{
-    resp->pending = 1; /* validated and tested in a worker first */
-    bl_service_install(svc, req, name, source, len);
-}
-
-static void h_put_policy(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp)
-{
-    install(ud, req, resp, m->seg[0], req->body, req->body_len);
-}
-
-static void h_versions(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp)
-{
-    bl_service *svc = ud;
-    cJSON *v = NULL;
-    int rc = bl_store_policy_versions(svc->store, m->seg[0], &v);
-    answer_items(svc, resp, rc, "versions", v, "cannot read the versions");
-}
-
-/* The version before the active one, in versions (newest first), or NULL. */
-static const char *previous_version(bl_service *svc, const char *name, const cJSON *versions)
-{
-    cJSON *files = bl_service_policy_files(svc, 0);
-    const char *active = bl_json_str(cJSON_GetObjectItemCaseSensitive(files, name), "version"), *found = NULL;
-    int seen_active = 0;
-    const cJSON *v;
-    cJSON_ArrayForEach(v, versions)
-    {
-        const char *ver = bl_json_str(v, "version");
-        if (seen_active && ver) {
-            found = ver;
-            break;
-        }
-        if (active && ver && strcmp(ver, active) == 0)
-            seen_active = 1;
-    }
-    cJSON_Delete(files);
-    return found;
-}
-
-/* POST /policies/NAME/rollback, with no body (the version before the active one) or {"version": "..."}. */
-static void h_rollback(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp)
-{
-    static const char *const keys[] = {"version", NULL};
-    bl_service *svc = ud;
-    const char *name = m->seg[0], *version = NULL;
-    cJSON *body = NULL, *versions = NULL;
-    if (req->body_len) {
-        if ((body = bl_api_body(req, resp, "{\"version\": \"...\"} (or nothing)")) == NULL)
-            return;
-        if (!bl_api_text_keys(body, keys, resp)) {
-            cJSON_Delete(body);
-            return;
-        }
-        version = bl_json_str(body, "version");
-    }
-    if (version == NULL) {
-        int rc = bl_store_policy_versions(svc->store, name, &versions);
-        if (rc != BL_OK) {
-            cJSON_Delete(body);
-            bl_api_store_error(svc, resp, rc, "cannot read the versions");
-            return;
-        }
-        version = previous_version(svc, name, versions);
-    }
-    char *src = NULL;
-    if (version == NULL || bl_store_policy_source(svc->store, name, version, &src) != BL_OK || src == NULL)
-        bl_api_error(resp, 404, version ? "policy '%s' has no version '%s'" : "policy '%s' has no earlier version%s",
-                     name, version ? version : "");
-    else
-        install(svc, req, resp, name, src, strlen(src));
-    free(src);
-    cJSON_Delete(versions);
-    cJSON_Delete(body);
-}
-
 /* The routes ------------------------------------------------------------------------------------------- */
 
 #define READS BL_ROUTE_READS
@@ -399,6 +314,7 @@ static const bl_route routes[] = {
     {"GET", "/health/ready", BL_ROLE_NONE, 0, NULL, h_ready},
     {"GET", "/metrics", BL_ROLE_READER, 0, NULL, h_metrics},
     {"GET", "/records/{type}", BL_ROLE_READER, READS | FIELDS, "limit after sort format", bl_api_records_list},
+    {"POST", "/records/{type}:import", BL_ROLE_WRITER, 0, "dry_run", bl_api_records_import},
     {"POST", "/records/{type}", BL_ROLE_WRITER, 0, NULL, bl_api_records_post},
     {"GET", "/records/{type}/{id}", BL_ROLE_READER, READS, NULL, bl_api_records_get},
     {"PUT", "/records/{type}/{id}", BL_ROLE_WRITER, 0, NULL, bl_api_records_put},
@@ -415,10 +331,16 @@ static const bl_route routes[] = {
     {"GET", "/clock", BL_ROLE_READER, VCLOCK, NULL, h_clock},
     {"POST", "/clock", BL_ROLE_ADMIN, VCLOCK, NULL, h_clock},
     {"GET", "/policies", BL_ROLE_READER, 0, NULL, h_policies},
-    {"GET", "/policies/{name}", BL_ROLE_READER, 0, NULL, h_get_policy},
-    {"PUT", "/policies/{name}", BL_ROLE_ADMIN, 0, NULL, h_put_policy},
-    {"GET", "/policies/{name}/versions", BL_ROLE_READER, READS, NULL, h_versions},
-    {"POST", "/policies/{name}/rollback", BL_ROLE_ADMIN, READS, NULL, h_rollback},
+    {"PUT", "/policies", BL_ROLE_ADMIN, 0, NULL, bl_api_policy_bundle},
+    {"GET", "/policies/{name}", BL_ROLE_READER, 0, NULL, bl_api_policy_get},
+    {"PUT", "/policies/{name}", BL_ROLE_ADMIN, 0, "message", bl_api_policy_put},
+    {"GET", "/policies/{name}/versions", BL_ROLE_READER, READS, NULL, bl_api_policy_versions},
+    {"GET", "/policies/{name}/versions/{version}", BL_ROLE_READER, READS, NULL, bl_api_policy_version},
+    {"GET", "/policies/{name}/versions/{version}/diff", BL_ROLE_READER, READS, "against", bl_api_policy_diff},
+    {"POST", "/policies/{name}/rollback", BL_ROLE_ADMIN, READS, NULL, bl_api_policy_rollback},
+    {"POST", "/policies/dry-run", BL_ROLE_ADMIN, READS, "type wait", bl_api_policy_dryrun},
+    {"GET", "/jobs/{job}", BL_ROLE_READER, 0, NULL, bl_api_job},
+    {"DELETE", "/jobs/{job}", BL_ROLE_ADMIN, 0, NULL, bl_api_job},
     {"POST", "/admin/backup", BL_ROLE_ADMIN, 0, NULL, bl_api_admin_backup},
 };
 

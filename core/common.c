@@ -60,6 +60,22 @@ char *bl_time_format(int64_t ms, char *buf)
     return buf;
 }
 
+char *bl_fmt_int(int64_t n, char *buf)
+{
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%llu", n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n);
+    int o = 0;
+    if (n < 0)
+        buf[o++] = '-';
+    for (int i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 char *bl_time_month(int64_t ms, char *buf)
 {
     struct tm tm;

@@ -36,6 +36,9 @@ char *bl_time_format(int64_t ms, char *buf);
 /* "YYYY-MM" of ms at the display offset into buf (at least 8 bytes). */
 char *bl_time_month(int64_t ms, char *buf);
 
+/* n with thousands separators, "1,234,567", into buf (at least 32 bytes); returns buf. */
+char *bl_fmt_int(int64_t n, char *buf);
+
 /* A growable byte buffer (always NUL-terminated). */
 typedef struct bl_buf {
     char *data;

@@ -33,19 +33,6 @@ typedef struct bl_dispatch {
 /* The key of a record: jobs on one record run one at a time, in order. */
 static char *record_key(const char *type, const char *id) { return bl_strdupf("%s\x1f%s", type, id); }
 
-/* {"rc","error"} of a FAIL frame. */
-static int fail_of(const char *body, size_t len, char **err, int *limit)
-{
-    char perr[200];
-    cJSON *o = bl_json_parse(body, len, perr, sizeof perr);
-    int rc = (int)bl_json_num(o, "rc", BL_ERR);
-    *err = bl_strdupf("%s", bl_json_str(o, "error") ? bl_json_str(o, "error") : perr);
-    if (limit)
-        *limit = bl_json_str(o, "limit") != NULL || strstr(*err, "ran past its") != NULL;
-    cJSON_Delete(o);
-    return rc == BL_INVALID ? BL_INVALID : BL_ERR;
-}
-
 /* Writes ---------------------------------------------------------------------------------------------- */
 
 typedef struct write_job {
@@ -62,15 +49,7 @@ static int write_prepare(bl_pool_job *j, bl_buf *frame)
 {
     write_job *w = (write_job *)j;
     w->now = bl_clock_now_ms();
-    BL_JSON_LIT(frame, "{\"type\":");
-    bl_json_put_str(frame, w->type, strlen(w->type));
-    BL_JSON_LIT(frame, ",\"id\":");
-    bl_json_put_str(frame, w->id, strlen(w->id));
-    BL_JSON_LIT(frame, ",\"now\":");
-    bl_json_put_int(frame, w->now);
-    BL_JSON_LIT(frame, ",\"record\":");
-    bl_json_put_value(frame, w->record);
-    BL_JSON_LIT(frame, "}");
+    bl_wire_eval_frame(frame, w->type, w->id, w->now, w->record);
     return BL_WIRE_EVAL;
 }
 
@@ -138,7 +117,7 @@ static void write_finish(bl_pool_job *j, int type, const char *body, size_t len)
             bl_api_error(&resp, unavailable ? 503 : 500, "%s%s", err,
                          unavailable ? " (the database cannot take writes now: see GET /health/ready)" : "");
     } else {
-        rc = fail_of(body, len, &err, &limit);
+        rc = bl_wire_fail_of(body, len, &err, &limit);
         if (rc == BL_INVALID) {
             svc->metrics.invalid++;
             bl_api_error(&resp, 422, "%s", err);
@@ -304,7 +283,7 @@ static void fire_finish(bl_pool_job *j, int type, const char *body, size_t len)
         }
         cJSON_Delete(res);
     } else {
-        fail_of(body, len, &err, NULL);
+        bl_wire_fail_of(body, len, &err, NULL);
         fire_failed(svc, f, err);
     }
     free(err);

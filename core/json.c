@@ -322,10 +322,13 @@ static void tree_error(const tree_check *t, const cJSON *root, const char *s, si
 
 #define SCRATCH_SIZE (64 * 1024)
 
-static _Thread_local struct {
+typedef struct scratch_state {
     char *base, *next, *end;
-    int on; /* only while bl_json_parse_scratch parses */
-} scratch;
+    int on;      /* only while bl_json_parse_scratch parses (or a block is entered) */
+    int spilled; /* a node did not fit while on: it was malloc'd */
+    char *base2, *end2; /* another block whose memory free leaves alone (bl_json_delete_blocks) */
+} scratch_state;
+static _Thread_local scratch_state scratch, saved; /* saved: the thread's own while a block is entered */
 
 static void *hook_malloc(size_t n)
 {
@@ -336,6 +339,7 @@ static void *hook_malloc(size_t n)
             scratch.next += n;
             return p;
         }
+        scratch.spilled = 1;
     }
     return malloc(n);
 }
@@ -343,8 +347,9 @@ static void *hook_malloc(size_t n)
 static void hook_free(void *p)
 {
     uintptr_t a = (uintptr_t)p;
-    if (a >= (uintptr_t)scratch.base && a < (uintptr_t)scratch.end)
-        return; /* the block's: taken back by bl_json_scratch_reset */
+    if ((a >= (uintptr_t)scratch.base && a < (uintptr_t)scratch.end) ||
+        (a >= (uintptr_t)scratch.base2 && a < (uintptr_t)scratch.end2))
+        return; /* a block's: taken back by bl_json_scratch_reset, or with the block */
     free(p);
 }
 
@@ -371,6 +376,56 @@ cJSON *bl_json_parse_scratch(const char *s, size_t n, char *err, size_t errlen)
 }
 
 void bl_json_scratch_reset(void) { scratch.next = scratch.base; }
+
+/* Blocks: the scratch mechanism on a block of the caller's, in place of the thread's own for the time
+ * of one parse or one delete. */
+void bl_json_block_init(bl_json_block *b, size_t size)
+{
+    memset(b, 0, sizeof *b);
+    b->base = b->next = malloc(size);
+    if (b->base == NULL) {
+        fputs("bylaw: out of memory\n", stderr);
+        abort();
+    }
+    b->end = b->base + size;
+}
+
+void bl_json_block_free(bl_json_block *b)
+{
+    free(b->base);
+    b->base = b->next = b->end = NULL;
+}
+
+void bl_json_block_enter(bl_json_block *b)
+{
+    saved = scratch;
+    scratch = (scratch_state){.base = b->base, .next = b->next, .end = b->end, .on = 1};
+}
+
+void bl_json_block_leave(bl_json_block *b)
+{
+    b->next = scratch.next;
+    b->spilled |= scratch.spilled;
+    scratch = saved;
+}
+
+cJSON *bl_json_parse_block(bl_json_block *b, const char *s, size_t n, char *err, size_t errlen)
+{
+    bl_json_block_enter(b);
+    cJSON *j = bl_json_parse(s, n, err, errlen);
+    bl_json_block_leave(b);
+    return j;
+}
+
+void bl_json_delete_blocks(bl_json_block *a, bl_json_block *b, cJSON *tree)
+{
+    if (!a->spilled && !b->spilled)
+        return; /* every node is one of theirs */
+    scratch_state keep = scratch;
+    scratch.base = a->base, scratch.end = a->end, scratch.base2 = b->base, scratch.end2 = b->end;
+    cJSON_Delete(tree);
+    scratch = keep;
+}
 
 void bl_json_scratch_free(void)
 {
@@ -539,6 +594,10 @@ void bl_json_put_int(bl_buf *b, long long v)
 
 void bl_json_put_num(bl_buf *b, double d)
 {
+    if (!isfinite(d)) { /* as cJSON prints them */
+        BL_JSON_LIT(b, "null");
+        return;
+    }
     if (d == floor(d) && fabs(d) < EXACT_LIMIT) {
         bl_json_put_int(b, (long long)d);
         return;

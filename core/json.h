@@ -36,6 +36,23 @@ cJSON *bl_json_parse_scratch(const char *s, size_t n, char *err, size_t errlen);
 void bl_json_scratch_reset(void);
 void bl_json_scratch_free(void); /* gives this thread's block back (a thread ends) */
 
+/* A block of the caller's that trees are parsed into as into the scratch block, so that a tree parsed
+ * on one thread can be used and dropped on another (bylaw import). Between enter and leave (on one
+ * thread, not nested) whatever cJSON allocates comes from the block: what is added to such a tree can
+ * come from a block of the thread that adds it. When a block is full, nodes are malloc'd (spilled):
+ * drop a tree with bl_json_delete_blocks, given the blocks its nodes may come from (nothing to do
+ * unless one spilled); reset a block (next = base, spilled = 0) or free it once no tree of it is used. */
+typedef struct bl_json_block {
+    char *base, *next, *end;
+    int spilled;
+} bl_json_block;
+void bl_json_block_init(bl_json_block *b, size_t size);
+void bl_json_block_free(bl_json_block *b);
+void bl_json_block_enter(bl_json_block *b);
+void bl_json_block_leave(bl_json_block *b);
+cJSON *bl_json_parse_block(bl_json_block *b, const char *s, size_t n, char *err, size_t errlen);
+void bl_json_delete_blocks(bl_json_block *a, bl_json_block *b, cJSON *tree);
+
 /* Appends the compact JSON text of j to out. */
 void bl_json_print(const cJSON *j, bl_buf *out);
 /* The compact JSON text of j (malloc'd; free with free()). */
@@ -46,7 +63,7 @@ char *bl_json_dump(const cJSON *j);
 void bl_json_put_str(bl_buf *b, const char *s, size_t n); /* a string, quoted and escaped */
 void bl_json_put_int(bl_buf *b, long long v);
 /* Integral values below 2^53 as integers, others in the shortest form that reads back the same
- * (d must be finite). */
+ * (a NaN or an infinity as null, as cJSON writes them). */
 void bl_json_put_num(bl_buf *b, double d);
 void bl_json_put_value(bl_buf *b, const cJSON *j); /* j and everything under it */
 #define BL_JSON_LIT(b, lit) bl_json_put((b), (lit), sizeof(lit) - 1)

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "datacmd.h"
+#include "dryrun.h"
 #include "host.h"
 #include "json.h"
 #include "lcalendar.h"
@@ -39,6 +41,9 @@ static const char *usage_main =
     "  export  every record as JSON lines\n"
     "  vacuum  compact the database (the service stopped)\n"
     "  erase   delete a person's record and its history, recorded without the data\n"
+    "  diff    what an edit of the policies would change, over every stored record (nothing is written)\n"
+    "  replay  stored decisions evaluated again under other policies: what would differ\n"
+    "  import  records in bulk from JSON lines or CSV, the policies applied\n"
     "  help    show the help of a command: bylaw help eval\n"
     "\n"
     "Options every command takes:\n"
@@ -141,8 +146,67 @@ static const char *usage_repl =
     "Exit status: 1 when a line failed (an error, a failing test), 2 when the command line is wrong.\n"
     "More: docs/repl.md.\n";
 
+static const char *usage_diff =
+    "Usage: bylaw diff [OPTIONS] --db FILE --policies NEW_DIR [--type TYPE] [--format json]\n"
+    "\n"
+    "What an edit of the policies would change, before it is made: every stored record of the types the\n"
+    "edit touches (or of TYPE) is evaluated under the running policies and under those of NEW_DIR, and\n"
+    "the report says how many records were evaluated and how many outcomes change, with a transition\n"
+    "table (grade gold -> platinum: 312) and examples with both explanations, the verdicts that change,\n"
+    "the points that would differ per subject and month, the deadlines that would move and the records\n"
+    "whose evaluation would fail. Nothing is written: the database is read through read-only\n"
+    "connections, so the service may run on it meanwhile. Records are evaluated on every core.\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE          the database (default bylaw.db)\n"
+    "  --policies DIR     the candidate policies (the edit)\n"
+    "  --current DIR      the running policies (default: the policy set the database recorded last, the\n"
+    "                     one the service ran)\n"
+    "  --type TYPE        only records of TYPE\n"
+    "  --format FORMAT    text (default) or json\n"
+    "  --threads N        evaluating threads (default: one per core)\n"
+    "  plus the options every command takes (bylaw --help).\n"
+    "A progress bar shows on a terminal. Exit status: 0 the report is printed, 1 it could not be made.\n";
+
+static const char *usage_replay =
+    "Usage: bylaw replay [OPTIONS] --db FILE --policies DIR --since DATE [--type TYPE] [--format json]\n"
+    "\n"
+    "Runs the decisions stored since DATE again: each record version a decision saw (its history at the\n"
+    "decision's record version) is evaluated under the policies of DIR, at the decision's time, and the\n"
+    "report compares with what was decided, as bylaw diff does: transitions of fields and verdicts with\n"
+    "both explanations, points per subject and month, failures. Decisions made by deadlines and those\n"
+    "whose record version was pruned are counted, not replayed. Nothing is written.\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE          the database (default bylaw.db)\n"
+    "  --since DATE       ISO 8601 (2026-10-08T09:00:00+08:00) or a date (2026-10-08)\n"
+    "  --type TYPE        only decisions on records of TYPE\n"
+    "  --format FORMAT    text (default) or json\n"
+    "  plus the options every command takes (bylaw --help).\n";
+
+static const char *usage_import =
+    "Usage: bylaw import [OPTIONS] --db FILE TYPE FILE.jsonl|FILE.csv [--dry-run]\n"
+    "\n"
+    "Stores records of TYPE in bulk, each evaluated by the policies and committed with its decisions as a\n"
+    "write through the service is, in transactions of a batch of records each; records are evaluated on\n"
+    "every core. JSON lines: one record object per line. CSV: a header line of field names, then one\n"
+    "record per line; a value that is a JSON number, true or false exactly becomes one, an empty value\n"
+    "leaves the field out, anything else (or anything in double quotes) is text. Every record needs an\n"
+    "\"id\". A line that fails (bad JSON or CSV, a field a policy refuses, a policy error) is reported with\n"
+    "its number and skipped: the other records of its batch are stored. The service must be stopped (the\n"
+    "database's lock says whether it runs); while it runs, use POST /records/TYPE:import.\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE          the database (default bylaw.db)\n"
+    "  --dry-run          evaluate and report, store nothing (the service may run)\n"
+    "  --threads N        evaluating threads (default: one per core but the one that stores)\n"
+    "  plus the options every command takes (bylaw --help).\n"
+    "A progress bar shows on a terminal. Exit status: 0 every record was stored, 1 some line failed or\n"
+    "the import could not run, 2 the command line is wrong.\n";
+
 enum { OPT_POLICIES = 256, OPT_SCRIPTS, OPT_BUDGET, OPT_TIMEOUT, OPT_MEMORY, OPT_INPUT, OPT_DB, OPT_THREADS, OPT_TEST_TIMEOUT,
-       OPT_WRITE, OPT_VCLOCK, OPT_CONNECT, OPT_TOKEN, OPT_RUN, OPT_COVERAGE, OPT_THRESHOLD, OPT_FORMAT, OPT_STRICT };
+       OPT_WRITE, OPT_VCLOCK, OPT_CONNECT, OPT_TOKEN, OPT_RUN, OPT_COVERAGE, OPT_THRESHOLD, OPT_FORMAT, OPT_STRICT,
+       OPT_TYPE, OPT_CURRENT, OPT_SINCE, OPT_DRY_RUN };
 
 static const struct option common_opts[] = {
     {"policies", required_argument, 0, OPT_POLICIES}, {"scripts", required_argument, 0, OPT_SCRIPTS},
@@ -155,6 +219,8 @@ static const struct option common_opts[] = {
     {"run", required_argument, 0, OPT_RUN},           {"verbose", no_argument, 0, 'v'},
     {"coverage", no_argument, 0, OPT_COVERAGE},       {"threshold", required_argument, 0, OPT_THRESHOLD},
     {"format", required_argument, 0, OPT_FORMAT},     {"strict", no_argument, 0, OPT_STRICT},
+    {"type", required_argument, 0, OPT_TYPE},         {"current", required_argument, 0, OPT_CURRENT},
+    {"since", required_argument, 0, OPT_SINCE},       {"dry-run", no_argument, 0, OPT_DRY_RUN},
     {"help", no_argument, 0, 'h'},                    {0, 0, 0, 0},
 };
 
@@ -216,10 +282,12 @@ typedef struct cli {
     int help;
     int write;                                /* repl */
     const char *virtual_clock, *connect, *token; /* repl */
-    const char *run, *format;                 /* test (--format: test and check) */
+    const char *run, *format;                 /* test (--format: test, check, diff, replay) */
     int verbose, coverage;                    /* test */
     double threshold;                         /* test: negative when not given */
     int strict;                               /* check */
+    const char *type, *current, *since;       /* diff, replay, import */
+    int dry_run;                              /* import */
 } cli;
 
 /* Parses the options; leaves the positional arguments in argv[optind..]. Returns 0, or 2 on error. */
@@ -281,6 +349,10 @@ static int parse_opts(int argc, char **argv, cli *c, const char *usage)
             c->format = optarg;
             break;
         case OPT_STRICT: c->strict = 1; break;
+        case OPT_TYPE: c->type = optarg; break;
+        case OPT_CURRENT: c->current = optarg; break;
+        case OPT_SINCE: c->since = optarg; break;
+        case OPT_DRY_RUN: c->dry_run = 1; break;
         case 'h': c->help = 1; break;
         default:
             if (optopt)
@@ -295,15 +367,29 @@ static int parse_opts(int argc, char **argv, cli *c, const char *usage)
 
 /* Refuses (said on stderr, returns 1) the options of bylaw test and check that command `cmd` does not take;
  * `takes`: the words of the ones it does ("strict", "format"...). */
+/* Whether the space-separated list takes names word. */
+static int takes_option(const char *takes, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = strstr(takes, word); p; p = strstr(p + 1, word))
+        if ((p == takes || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
 static int refuse_options(const cli *c, const char *cmd, const char *takes)
 {
-    const char *bad = c->run && !strstr(takes, "run")            ? "--run"
-                      : c->verbose && !strstr(takes, "verbose")  ? "-v"
-                      : c->coverage && !strstr(takes, "coverage") ? "--coverage"
-                      : c->threshold >= 0 && !strstr(takes, "threshold") ? "--threshold"
-                      : c->format && !strstr(takes, "format")    ? "--format"
-                      : c->strict && !strstr(takes, "strict")    ? "--strict"
-                                                                 : NULL;
+    const char *bad = c->run && !takes_option(takes, "run")                 ? "--run"
+                      : c->verbose && !takes_option(takes, "verbose")       ? "-v"
+                      : c->coverage && !takes_option(takes, "coverage")     ? "--coverage"
+                      : c->threshold >= 0 && !takes_option(takes, "threshold") ? "--threshold"
+                      : c->format && !takes_option(takes, "format")         ? "--format"
+                      : c->strict && !takes_option(takes, "strict")         ? "--strict"
+                      : c->type && !takes_option(takes, "type")             ? "--type"
+                      : c->current && !takes_option(takes, "current")       ? "--current"
+                      : c->since && !takes_option(takes, "since")           ? "--since"
+                      : c->dry_run && !takes_option(takes, "dry-run")       ? "--dry-run"
+                                                                            : NULL;
     if (bad)
         fprintf(stderr, "bylaw %s: %s is not an option of bylaw %s (bylaw help %s)\n", cmd, bad, cmd, cmd);
     return bad != NULL;
@@ -465,6 +551,38 @@ static int cmd_test(int argc, char **argv, cli *c)
     return rc != BL_OK || s.failed || s.passed == 0 || s.below_threshold ? 1 : 0;
 }
 
+/* diff, replay, import -------------------------------------------------------------------------------- */
+
+static int cmd_data(const char *cmd, int argc, char **argv, cli *c)
+{
+    const char *usage = strcmp(cmd, "diff") == 0 ? usage_diff : strcmp(cmd, "replay") == 0 ? usage_replay : usage_import;
+    int rc = parse_opts(argc, argv, c, usage);
+    if (rc)
+        return rc;
+    if (c->help)
+        return fputs(usage, stdout), 0;
+    int import = strcmp(cmd, "import") == 0, npos = argc - optind;
+    if (refuse_options(c, cmd, import ? "dry-run" : strcmp(cmd, "diff") == 0 ? "type format current" : "type format since"))
+        return 2;
+    const char *why = import && npos != 2                             ? "give TYPE and FILE"
+                      : !import && npos > 0                           ? "takes no arguments (the policies: --policies DIR)"
+                      : c->input || c->write || c->connect || c->token ? "--input, --write, --connect and --token are "
+                                                                         "options of other commands"
+                                                                       : NULL;
+    if (why) {
+        fprintf(stderr, "bylaw %s: %s\n%s", cmd, why, usage);
+        return 2;
+    }
+    bl_data_opts o = {.cfg = c->cfg, .db = c->db ? c->db : "bylaw.db", .type = c->type, .format = c->format,
+                      .current = c->current, .since = c->since, .dry_run = c->dry_run, .threads = c->threads};
+    if (import) {
+        o.type = argv[optind];
+        o.file = argv[optind + 1];
+        return bl_cmd_import(&o);
+    }
+    return strcmp(cmd, "diff") == 0 ? bl_cmd_diff(&o) : bl_cmd_replay(&o);
+}
+
 /* repl ------------------------------------------------------------------------------------------- */
 
 static int cmd_repl(int argc, char **argv, cli *c)
@@ -513,6 +631,9 @@ int main(int argc, char **argv)
                         : strcmp(what, "check") == 0 ? usage_check
                         : strcmp(what, "test") == 0  ? usage_test
                         : strcmp(what, "repl") == 0  ? usage_repl
+                        : strcmp(what, "diff") == 0  ? usage_diff
+                        : strcmp(what, "replay") == 0 ? usage_replay
+                        : strcmp(what, "import") == 0 ? usage_import
                                                      : NULL;
         if (strcmp(what, "serve") == 0) {
             char *av[] = {"serve", "--help", NULL};
@@ -534,6 +655,10 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0 || strcmp(cmd, "export") == 0 ||
         strcmp(cmd, "vacuum") == 0 || strcmp(cmd, "erase") == 0)
         return bl_ops_main(cmd, argc - 1, argv + 1);
+    if (strcmp(cmd, "diff") == 0 || strcmp(cmd, "replay") == 0 || strcmp(cmd, "import") == 0)
+        return cmd_data(cmd, argc - 1, argv + 1, &c);
+    if (strcmp(cmd, "__dryrun") == 0) /* started by `bylaw serve` (core/jobs.c) */
+        return bl_dryrun_child_main(argc - 1, argv + 1, &c.cfg);
     if (strcmp(cmd, "__worker") == 0) /* started by `bylaw serve` (core/pool.c), not by people */
         return bl_worker_main(argc - 1, argv + 1, &c.cfg);
     fprintf(stderr, "bylaw: unknown command '%s'\n\n%s", cmd, usage_main);

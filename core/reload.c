@@ -1,8 +1,9 @@
 /* reload.c — policy sets in the service: a set is copied from the policy directory (with an edit, for
- * PUT /policies), loaded and tested by a one-shot worker process, and only then activated: the
- * workers start on the copy, and the versions are recorded with their sources. A set that fails keeps
- * the old one running. One validation runs at a time; the others wait their turn. */
-#include <dirent.h>
+ * PUT /policies: files replaced, added or removed), loaded and tested by a one-shot worker process, and
+ * only then activated: the workers start on the copy, the edit is written to the directory, and the
+ * activation log (core/reload_log.c) records each file whose version changed, by whom and why. A set that
+ * fails keeps the old one running, and is logged as refused. One validation runs at a time; the others
+ * wait their turn. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,16 +12,20 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "policyset.h"
+#include "reload_log.h"
 #include "service.h"
 
 #define VALIDATE_GRACE_MS 5000 /* a validation may take the tests' own limits and this much more */
 
 typedef struct op {
     bl_service *svc;
-    bl_pending req;    /* install: the request */
-    char *name;        /* install: the file NAME.lua... */
-    char *source;      /* ...and its new source */
-    size_t len;
+    int install;       /* PUT /policies(/NAME) or a rollback: req waits for the answer */
+    bl_pending req;
+    cJSON *edit;       /* install: {"NAME.lua": text | null} applied to a copy of the directory */
+    char *name;        /* the file the answer is about (and a rollback's prev is for); NULL: every one edited */
+    char *by, *why, *message;
+    int64_t prev;
     char *set_dir;
     void (*cb)(bl_service *svc, int ok, const char *err); /* reload at start-up */
     cJSON *files;      /* a set from the database, not the directory: {path: text} */
@@ -31,50 +36,10 @@ typedef struct op {
 typedef struct bl_reload {
     op *head, **tail;
     int running;
+    cJSON *pending;    /* {name: {"file","line","message","version"}}: the directory's refused edit */
 } bl_reload;
 
 /* Files ---------------------------------------------------------------------------------------------- */
-
-static int copy_file(const char *from, const char *to)
-{
-    size_t n;
-    char *text = bl_read_file(from, &n);
-    if (text == NULL)
-        return -1;
-    FILE *out = fopen(to, "wb");
-    int rc = out && fwrite(text, 1, n, out) == n ? 0 : -1;
-    if (out && fclose(out) != 0)
-        rc = -1;
-    free(text);
-    return rc;
-}
-
-/* Copies the .lua files of dir (and of its subdirectories) into to. */
-static int copy_tree(const char *dir, const char *to)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return -1;
-    struct dirent *e;
-    int rc = 0;
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char *a = bl_strdupf("%s/%s", dir, e->d_name), *b = bl_strdupf("%s/%s", to, e->d_name);
-        struct stat st;
-        if (stat(a, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rc = mkdir(b, 0700) == 0 ? copy_tree(a, b) : -1;
-        } else {
-            size_t n = strlen(e->d_name);
-            if (n > 4 && strcmp(e->d_name + n - 4, ".lua") == 0)
-                rc = copy_file(a, b);
-        }
-        free(a);
-        free(b);
-    }
-    closedir(d);
-    return rc;
-}
 
 /* Writes len bytes to path atomically (a temporary file renamed over it, synced). */
 static int write_atomic(const char *path, const char *tmp, const char *data, size_t len)
@@ -83,11 +48,33 @@ static int write_atomic(const char *path, const char *tmp, const char *data, siz
     if (f == NULL || fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
         rename(tmp, path) != 0) {
         int e = errno;
+        if (f)
+            fclose(f);
         unlink(tmp);
         errno = e;
         return -1;
     }
     return 0;
+}
+
+/* Writes (or removes) the files of edit in the policy directory; NULL, or why not (malloc'd). */
+static char *write_edit(bl_service *svc, const cJSON *edit)
+{
+    const cJSON *f;
+    cJSON_ArrayForEach(f, edit)
+    {
+        char *real = bl_strdupf("%s/%s", svc->cfg.policy_dir, f->string);
+        char *tmp = bl_strdupf("%s/.%s.new", svc->cfg.policy_dir, f->string);
+        int rc = cJSON_IsNull(f) ? (unlink(real) == 0 || errno == ENOENT ? 0 : -1)
+                                 : write_atomic(real, tmp, f->valuestring, strlen(f->valuestring));
+        char *why = rc ? bl_strdupf("cannot %s %s: %s", cJSON_IsNull(f) ? "remove" : "write", real, strerror(errno))
+                       : NULL;
+        free(real);
+        free(tmp);
+        if (why)
+            return why;
+    }
+    return NULL;
 }
 
 /* The active set -------------------------------------------------------------------------------------- */
@@ -126,7 +113,26 @@ cJSON *bl_service_policy_files(bl_service *svc, int with_source)
         bl_json_add_num(entry, "line", bl_json_num(p, "line", 0));
         cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(f, "policies"), entry);
     }
+    cJSON_ArrayForEach(p, (with_source ? cJSON_GetObjectItemCaseSensitive(svc->active.info, "files") : NULL))
+    {
+        char name[256], version[17];
+        file_stem(p->string, name, sizeof name);
+        if (strchr(p->string, '/') || cJSON_GetObjectItemCaseSensitive(files, name) || !cJSON_IsString(p))
+            continue; /* a policy file (above), or in a subdirectory (no name of its own) */
+        cJSON *f = cJSON_AddObjectToObject(files, name);
+        char *shown = bl_strdupf("%s/%s", svc->cfg.policy_dir, p->string);
+        bl_json_add_str(f, "file", shown);
+        free(shown);
+        bl_json_add_str(f, "version", bl_source_version(p->valuestring, strlen(p->valuestring), version));
+        bl_json_add_str(f, "source", p->valuestring);
+        cJSON_AddArrayToObject(f, "policies");
+    }
     return files;
+}
+
+const cJSON *bl_service_pending(bl_service *svc, const char *name)
+{
+    return svc->reload ? cJSON_GetObjectItemCaseSensitive(svc->reload->pending, name) : NULL;
 }
 
 /* Whether the set validation reported is the running one: the same files with the same text. */
@@ -171,7 +177,6 @@ static void activate(bl_service *svc, char *set_dir, const cJSON *result)
     cJSON_Delete(svc->active.info);
     svc->active.info = cJSON_Duplicate(result, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(svc->active.info, "report");
-    cJSON_DeleteItemFromObjectCaseSensitive(svc->active.info, "files");
     char *old = svc->active.set_dir;
     svc->active.set_dir = set_dir;
     bl_pool_load(svc->pool, set_dir, svc->cfg.policy_dir);
@@ -224,67 +229,107 @@ static char *refusal(const cJSON *result, const char *error)
 static void op_free(op *o)
 {
     cJSON_Delete(o->files);
+    cJSON_Delete(o->edit);
     free(o->refused);
     free(o->name);
-    free(o->source);
+    free(o->by);
+    free(o->why);
+    free(o->message);
     free(o->set_dir);
     free(o);
 }
 
-static void answer_install(bl_service *svc, op *o, int status, const char *err)
+/* The answer of an install: the file it names (or, for a bundle, every file edit names) as it runs now,
+ * with the set's warnings; or the error. */
+static void answer_install(bl_service *svc, op *o, int status, const char *err, cJSON *warnings)
 {
     bl_resp resp = {0};
     if (err) {
         bl_api_error(&resp, status, "%s", err);
-    } else {
-        cJSON *files = bl_service_policy_files(svc, 1);
-        cJSON *f = cJSON_DetachItemFromObjectCaseSensitive(files, o->name);
-        cJSON_Delete(files);
-        if (f == NULL)
-            f = cJSON_CreateObject();
-        bl_json_add_str(f, "name", o->name);
-        bl_api_json(&resp, status, f);
+        bl_pending_answer(&o->req, &resp);
+        cJSON_Delete(warnings);
+        return;
     }
+    cJSON *files = bl_service_policy_files(svc, 1), *out;
+    if (o->name) {
+        out = cJSON_DetachItemFromObjectCaseSensitive(files, o->name);
+        if (out == NULL) { /* removed */
+            out = cJSON_CreateObject();
+            bl_json_add(out, "removed", cJSON_CreateTrue());
+        }
+        bl_json_add_str(out, "name", o->name);
+    } else {
+        out = cJSON_CreateObject();
+        cJSON *each = cJSON_AddObjectToObject(out, "files"), *f;
+        cJSON_ArrayForEach(f, o->edit)
+        {
+            char name[256];
+            file_stem(f->string, name, sizeof name);
+            cJSON *x = cJSON_DetachItemFromObjectCaseSensitive(files, name);
+            if (x == NULL) {
+                x = cJSON_CreateObject();
+                bl_json_add(x, "removed", cJSON_CreateTrue());
+            }
+            cJSON_DeleteItemFromObjectCaseSensitive(x, "source");
+            bl_json_add(each, name, x);
+        }
+        bl_json_add_str(out, "set_version", bl_json_str(svc->active.info, "set_version"));
+    }
+    cJSON_Delete(files);
+    bl_json_add(out, "warnings", warnings ? warnings : cJSON_CreateArray());
+    bl_api_json(&resp, status, out);
     bl_pending_answer(&o->req, &resp);
+}
+
+/* The files of the set that was validated: what the worker read, or the copy itself. */
+static cJSON *candidate_files(const op *o, const cJSON *result)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(result, "files");
+    char version[17];
+    return f ? cJSON_Duplicate(f, 1) : bl_set_read(o->set_dir, version);
 }
 
 static void on_validated(void *ud, const cJSON *result, const char *error)
 {
     op *o = ud;
     bl_service *svc = o->svc;
-    svc->reload->running = 0;
+    bl_reload *r = svc->reload;
+    r->running = 0;
     char *why = refusal(result, error);
-    if (why == NULL && o->name) { /* valid: write the file in place, then run the copy */
-        char *real = bl_strdupf("%s/%s.lua", svc->cfg.policy_dir, o->name);
-        char *tmp = bl_strdupf("%s/.%s.lua.new", svc->cfg.policy_dir, o->name);
-        if (write_atomic(real, tmp, o->source, o->len) != 0)
-            why = bl_strdupf("cannot write %s: %s", real, strerror(errno));
-        free(real);
-        free(tmp);
-        if (why) {
-            answer_install(svc, o, 500, why);
-            o->name[0] = '\0';
-        }
+    int answered = 0;
+    if (why == NULL && o->install && (why = write_edit(svc, o->edit)) != NULL) { /* valid: the directory next */
+        answer_install(svc, o, 500, why, NULL);
+        answered = 1;
     }
     int same = why == NULL && svc->active.info && same_as_active(svc, result);
+    cJSON *cand = candidate_files(o, result), *warnings = NULL;
+    cJSON *old = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(svc->active.info, "files"), 1);
+    bl_policy_change c = {.by = o->by, .why = o->why, .message = o->message, .prev = o->prev};
     if (why == NULL && !same) {
         activate(svc, o->set_dir, result);
         o->set_dir = NULL;
         if (o->cb == NULL)
             svc->metrics.reloads++;
     }
-    if (why && !o->name && o->cb == NULL) {
+    if (why && !o->install && o->cb == NULL) {
         svc->metrics.reload_failures++;
         bl_log(svc, "error", "policy edit rejected, the old policies keep running: %s", why);
     }
-    if (o->name && o->name[0])
-        answer_install(svc, o, why ? 422 : 200, why);
-    if (why == NULL && !o->files) { /* the directory runs: nothing pending */
+    cJSON *changed = same ? cJSON_CreateArray() : bl_reload_log(svc, why ? NULL : old, cand, o->name, &c, why);
+    if (why == NULL) {
+        warnings = bl_reload_warnings(result, cand, changed);
+        const cJSON *w;
+        cJSON_ArrayForEach(w, warnings) bl_log(svc, "warn", "%s", w->valuestring);
+    }
+    if (o->install && !answered)
+        answer_install(svc, o, why ? 422 : 200, why, warnings);
+    else
+        cJSON_Delete(warnings);
+    if (!o->install && !o->files) { /* the directory as it is: its refused edit is pending, or none is */
         free(svc->pending_error);
-        svc->pending_error = NULL;
-    } else if (why && !o->files && !o->name) {
-        free(svc->pending_error);
-        svc->pending_error = bl_strdupf("%s", why);
+        svc->pending_error = why ? bl_strdupf("%s", why) : NULL;
+        cJSON_Delete(r->pending);
+        r->pending = why ? bl_reload_pending(cand, changed, why) : NULL;
     }
     if (o->files && why == NULL) {
         bl_log(svc, "warn", "the policy directory %s is refused, so the service runs the last policy set it ran "
@@ -292,6 +337,9 @@ static void on_validated(void *ud, const cJSON *result, const char *error)
         free(svc->pending_error);
         svc->pending_error = bl_strdupf("%s", o->refused);
     }
+    cJSON_Delete(changed);
+    cJSON_Delete(cand);
+    cJSON_Delete(old);
     if (o->cb && why && !o->files && start_from_store(svc, o->cb, why) == 0)
         o->cb = NULL; /* it answers for the start */
     if (o->cb)
@@ -303,38 +351,13 @@ static void on_validated(void *ud, const cJSON *result, const char *error)
     run_next(svc);
 }
 
-/* Writes files ({path: text}) under dir, making subdirectories; 0 or -1. */
-static int write_files(const char *dir, const cJSON *files)
-{
-    const cJSON *f;
-    cJSON_ArrayForEach(f, files)
-    {
-        if (!cJSON_IsString(f) || strstr(f->string, "..") || f->string[0] == '/')
-            return -1;
-        char *path = bl_strdupf("%s/%s", dir, f->string);
-        for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')) != NULL; p++) {
-            *p = '\0';
-            mkdir(path, 0700);
-            *p = '/';
-        }
-        FILE *out = fopen(path, "wb");
-        size_t n = strlen(f->valuestring);
-        int ok = out && fwrite(f->valuestring, 1, n, out) == n;
-        if (out && fclose(out) != 0)
-            ok = 0;
-        free(path);
-        if (!ok)
-            return -1;
-    }
-    return 0;
-}
-
-/* A fresh copy of the policy directory (or of files, a set from the database), for a set to validate;
- * NULL with *err. */
-static char *new_set(bl_service *svc, const cJSON *files, char **err)
+/* A fresh copy of the policy directory (or of files, a set from the database) with the op's edit, for a
+ * set to validate; NULL with *err. */
+static char *new_set(bl_service *svc, const op *o, char **err)
 {
     char *dir = bl_strdupf("%s/%d", svc->sets_dir, ++svc->set_seq);
-    if (mkdir(dir, 0700) != 0 || (files ? write_files(dir, files) : copy_tree(svc->cfg.policy_dir, dir)) != 0) {
+    if (mkdir(dir, 0700) != 0 || (o->files ? bl_set_write(dir, o->files) : bl_set_copy(svc->cfg.policy_dir, dir)) != 0 ||
+        bl_set_write(dir, o->edit) != 0) {
         *err = bl_strdupf("cannot copy %s to test it: %s", svc->cfg.policy_dir, strerror(errno));
         bl_remove_tree(dir);
         free(dir);
@@ -353,24 +376,14 @@ static void run_next(bl_service *svc)
     if (r->head == NULL)
         r->tail = &r->head;
     char *err = NULL;
-    o->set_dir = new_set(svc, o->files, &err);
-    if (o->set_dir && o->name) {
-        char *file = bl_strdupf("%s/%s.lua", o->set_dir, o->name);
-        FILE *f = fopen(file, "wb");
-        if (f == NULL || fwrite(o->source, 1, o->len, f) != o->len || fclose(f) != 0)
-            err = bl_strdupf("cannot write the policy to test it: %s", strerror(errno));
-        free(file);
-    }
-    if (err) {
-        if (o->name)
-            answer_install(svc, o, 500, err);
+    if ((o->set_dir = new_set(svc, o, &err)) == NULL) {
+        if (o->install)
+            answer_install(svc, o, 500, err, NULL);
         else
             bl_log(svc, "error", "%s", err);
         if (o->cb)
             o->cb(svc, 0, err);
         free(err);
-        if (o->set_dir)
-            bl_remove_tree(o->set_dir);
         op_free(o);
         run_next(svc);
         return;
@@ -381,25 +394,6 @@ static void run_next(bl_service *svc)
     bl_pool_validate(svc->pool, o->set_dir, svc->cfg.policy_dir, limit, on_validated, o);
 }
 
-static void enqueue(bl_service *svc, op *o);
-
-/* At start-up, when the directory is refused: the last set the service ran, from the database, if any
- * (validated again: it must still load and pass its tests). 0: it is queued and answers for cb. */
-static int start_from_store(bl_service *svc, void (*cb)(bl_service *, int, const char *), const char *why)
-{
-    cJSON *last = NULL;
-    if (bl_store_last_policy_set(svc->store, &last) != BL_OK)
-        return -1;
-    op *o = calloc(1, sizeof *o);
-    o->svc = svc;
-    o->cb = cb;
-    o->files = cJSON_DetachItemFromObjectCaseSensitive(last, "files");
-    o->refused = bl_strdupf("%s", why);
-    cJSON_Delete(last);
-    enqueue(svc, o);
-    return 0;
-}
-
 static void enqueue(bl_service *svc, op *o)
 {
     bl_reload *r = svc->reload;
@@ -408,36 +402,56 @@ static void enqueue(bl_service *svc, op *o)
     run_next(svc);
 }
 
+static op *op_new(bl_service *svc, const char *by, const char *why, const char *message)
+{
+    op *o = calloc(1, sizeof *o);
+    o->svc = svc;
+    o->by = bl_strdupf("%s", by);
+    o->why = bl_strdupf("%s", why);
+    o->message = message ? bl_strdupf("%s", message) : NULL;
+    o->prev = -1;
+    return o;
+}
+
+/* At start-up, when the directory is refused: the last set the service ran, from the database, if any
+ * (validated again: it must still load and pass its tests). 0: it is queued and answers for cb. */
+static int start_from_store(bl_service *svc, void (*cb)(bl_service *, int, const char *), const char *why)
+{
+    cJSON *last = NULL;
+    if (bl_store_last_policy_set(svc->store, &last) != BL_OK)
+        return -1;
+    op *o = op_new(svc, "start-up", "start-up", "the last policy set the service ran (the policy directory is refused)");
+    o->cb = cb;
+    o->files = cJSON_DetachItemFromObjectCaseSensitive(last, "files");
+    o->refused = bl_strdupf("%s", why);
+    cJSON_Delete(last);
+    enqueue(svc, o);
+    return 0;
+}
+
 void bl_service_reload(bl_service *svc, void (*cb)(bl_service *svc, int ok, const char *err))
 {
     bl_reload *r = svc->reload;
     if (cb == NULL) /* edits come in bursts: one queued reload reads them all */
         for (op *o = r->head; o; o = o->next)
-            if (o->name == NULL && o->cb == NULL)
+            if (!o->install && o->cb == NULL)
                 return;
-    op *o = calloc(1, sizeof *o);
-    o->svc = svc;
+    char *msg = bl_strdupf(cb ? "the policy directory %s at start-up" : "the policy directory %s as it is now",
+                           svc->cfg.policy_dir);
+    op *o = op_new(svc, cb ? "start-up" : "file edit", cb ? "start-up" : "file edit", msg);
+    free(msg);
     o->cb = cb;
     enqueue(svc, o);
 }
 
-void bl_service_install(bl_service *svc, const bl_req *req, const char *name, const char *source, size_t len)
+void bl_service_install(bl_service *svc, const bl_req *req, const char *name, cJSON *edit, const bl_policy_change *c)
 {
-    op *o = calloc(1, sizeof *o);
-    o->svc = svc;
+    op *o = op_new(svc, c->by, c->why, c->message);
+    o->install = 1;
+    o->prev = c->prev;
+    o->edit = edit;
+    o->name = name ? bl_strdupf("%s", name) : NULL;
     bl_pending_init(&o->req, svc, req);
-    if (source == NULL || memchr(source, '\0', len)) {
-        bl_resp resp = {0};
-        bl_api_error(&resp, 422, "the policy source must be Lua text");
-        bl_pending_answer(&o->req, &resp);
-        free(o);
-        return;
-    }
-    o->name = bl_strdupf("%s", name);
-    o->source = bl_xmalloc(len + 1);
-    memcpy(o->source, source, len);
-    o->source[len] = '\0';
-    o->len = len;
     enqueue(svc, o);
 }
 
@@ -454,10 +468,11 @@ void bl_reload_close(bl_service *svc)
     while (r->head) {
         op *o = r->head;
         r->head = o->next;
-        if (o->name)
-            answer_install(svc, o, 503, "the service is stopping");
+        if (o->install)
+            answer_install(svc, o, 503, "the service is stopping", NULL);
         op_free(o);
     }
+    cJSON_Delete(r->pending);
     free(r);
     svc->reload = NULL;
     if (svc->active.set_dir)

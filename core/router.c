@@ -54,8 +54,10 @@ static int split(const char *path, bl_match *m, char **seg)
     return n;
 }
 
-/* Whether pattern matches the n segments seg; the {kind} segments go to m->seg. */
-static int match_pattern(const char *pattern, char **seg, int n, bl_match *m)
+/* Whether pattern matches the n segments seg; the {kind} segments go to m->seg. A {kind} may have a
+ * literal after it in its segment ("{type}:import"): the segment must end with it, and with cut, the
+ * segment is cut before it (only for the route found: the segments are matched against others first). */
+static int match_pattern(const char *pattern, char **seg, int n, bl_match *m, int cut)
 {
     int i = 0;
     m->nseg = 0;
@@ -67,10 +69,17 @@ static int match_pattern(const char *pattern, char **seg, int n, bl_match *m)
         size_t len = strcspn(p, "/");
         if (i == n)
             return 0;
-        if (*p == '{')
+        if (*p == '{') {
+            const char *close = memchr(p, '}', len);
+            size_t tail = close ? len - (size_t)(close + 1 - p) : 0, sl = strlen(seg[i]);
+            if (tail && (sl <= tail || memcmp(seg[i] + sl - tail, close + 1, tail) != 0))
+                return 0;
+            if (tail && cut)
+                seg[i][sl - tail] = '\0';
             m->seg[m->nseg++] = seg[i];
-        else if (strlen(seg[i]) != len || memcmp(seg[i], p, len) != 0)
+        } else if (strlen(seg[i]) != len || memcmp(seg[i], p, len) != 0) {
             return 0;
+        }
         i++;
         p += len;
     }
@@ -103,12 +112,12 @@ static void not_allowed(const bl_router *r, const bl_req *req, char **seg, int n
     allow[0] = '\0';
     for (int i = 0; i < r->nroutes; i++) {
         const bl_route *rt = &r->routes[i];
-        if (!exists(r, rt) || !match_pattern(rt->pattern, seg, n, m))
+        if (!exists(r, rt) || !match_pattern(rt->pattern, seg, n, m, 0))
             continue;
         int seen = 0;
         for (int j = 0; j < i && !seen; j++)
             seen = exists(r, &r->routes[j]) && strcmp(r->routes[j].method, rt->method) == 0 &&
-                   match_pattern(r->routes[j].pattern, seg, n, m);
+                   match_pattern(r->routes[j].pattern, seg, n, m, 0);
         if (!seen)
             len += (size_t)snprintf(allow + len, sizeof resp->extra_buf - len, "%s%s", len ? ", " : "", rt->method);
     }
@@ -334,7 +343,7 @@ void bl_router_dispatch(const bl_router *r, const bl_req *req, bl_resp *resp)
     int path_known = 0;
     for (int i = 0; n >= 0 && i < r->nroutes && found == NULL; i++) {
         const bl_route *rt = &r->routes[i];
-        if (exists(r, rt) && match_pattern(rt->pattern, seg, n, m)) {
+        if (exists(r, rt) && match_pattern(rt->pattern, seg, n, m, 0)) {
             path_known = 1;
             if (strcmp(rt->method, req->method) == 0)
                 found = rt;
@@ -349,7 +358,7 @@ void bl_router_dispatch(const bl_router *r, const bl_req *req, bl_resp *resp)
         bl_api_error(resp, 404, "no such path: %s %s (the routes: README.md, docs/api.md)", req->method, req->path);
         return;
     }
-    match_pattern(found->pattern, seg, n, m); /* the segments of the route found */
+    match_pattern(found->pattern, seg, n, m, 1); /* the segments of the route found */
     m->route = found;
     resp->route = found->pattern;
     if (!authorize(r, req, found->role, m, resp) || !check_query(found, req, m, resp) ||

@@ -35,7 +35,8 @@ typedef void (*bl_route_fn)(void *ud, const bl_req *req, const bl_match *m, bl_r
 
 struct bl_route {
     const char *method;  /* "GET", "PUT", ... */
-    const char *pattern; /* "/records/{type}/{id}/history": literal segments and {kind} segments */
+    const char *pattern; /* "/records/{type}/{id}/history": literal segments and {kind} segments; a {kind}
+                          * may end its segment with a literal: "/records/{type}:import" */
     bl_role role;        /* the least role that may call it; BL_ROLE_NONE: anyone */
     unsigned flags;      /* BL_ROUTE_* */
     const char *params;  /* the query names it takes, separated by blanks; NULL: none */

@@ -777,6 +777,7 @@ static int start_workers(server *s)
     svc->pool = bl_pool_new(&pc);
     bl_dispatch_init(svc);
     bl_reload_init(svc);
+    bl_jobs_init(svc);
     bl_service_reload(svc, on_started);
     while (s->started == 0)
         uv_run(svc->loop, UV_RUN_ONCE);
@@ -824,6 +825,7 @@ static void stop_workers(server *s)
 {
     bl_service *svc = &s->svc;
     svc->stopping = 1; /* nothing new is handed to the workers */
+    bl_jobs_close(svc);
     if (svc->dispatch)
         bl_dispatch_stop(svc);
     if (svc->pool) { /* what they still do answers now (a validation too), then they are gone */

@@ -115,6 +115,7 @@ struct bl_service {
     int backup_running;      /* POST /admin/backup: one at a time */
     struct bl_dispatch *dispatch; /* dispatch.c's state */
     struct bl_reload *reload;     /* reload.c's state */
+    struct bl_jobs *jobs;         /* jobs.c's state */
 };
 
 /* serve.c ------------------------------------------------------------------------------------------ */
@@ -177,15 +178,40 @@ void bl_gauges_stop(bl_service *svc);
 
 void bl_reload_init(bl_service *svc);
 void bl_reload_close(bl_service *svc);
+/* Who changes the policies, and why, for the activation log (bl_store_policy_log_add). */
+typedef struct bl_policy_change {
+    const char *by;      /* a token's name, "file edit", "start-up" */
+    const char *why;     /* "put", "file edit", "rollback", "start-up" */
+    const char *message; /* may be NULL */
+    int64_t prev;        /* a rollback: the entry the named file's new entry points to (0: none); -1 otherwise */
+} bl_policy_change;
 /* Validates the policy directory as it is on disk (in a worker: load, tests) and, when it is valid and
  * differs from the running set, activates it; start-up calls it with cb, which gets whether a set is
  * active. A failure is logged and the running set stays. */
 void bl_service_reload(bl_service *svc, void (*cb)(bl_service *svc, int ok, const char *err));
-/* PUT /policies/NAME and rollback: validates the set with this source for file NAME.lua, then writes
- * the file and activates the set; answers the request with the policy, or 422 with file:line. */
-void bl_service_install(bl_service *svc, const bl_req *req, const char *name, const char *source, size_t len);
-/* The active policies grouped by file: {NAME: {"file","version","source","policies":[...]}}. */
+/* PUT /policies, PUT /policies/NAME and rollback: validates the policy directory with edit ({"NAME.lua":
+ * text | null}, taken; null removes the file) applied, then writes the files and activates the set;
+ * answers the request with the file NAME (or, name NULL, every file edit names) and the set's warnings,
+ * or 422 with file:line. */
+void bl_service_install(bl_service *svc, const bl_req *req, const char *name, cJSON *edit, const bl_policy_change *c);
+/* The refused edit of the file NAME in the policy directory: {"file","line","message","version"}
+ * (borrowed), or NULL. */
+const cJSON *bl_service_pending(bl_service *svc, const char *name);
+/* The active policies grouped by file: {NAME: {"file","version","source","policies":[...]}}; with_source,
+ * the set's other files too (tests, modules: no policies). */
 cJSON *bl_service_policy_files(bl_service *svc, int with_source);
+
+/* jobs.c -------------------------------------------------------------------------------------------- */
+
+void bl_jobs_init(bl_service *svc);
+void bl_jobs_close(bl_service *svc); /* stops the dry runs still going */
+/* POST /policies/dry-run: the running set and the running set with edit (taken) compared over the
+ * stored records (of type, or of the types the edit touches) in a process of its own; answered with the
+ * job and its report when it finishes within wait_s seconds (200; 422 when the candidate does not
+ * load), else 202 with the job (Location: /jobs/ID). One runs at a time (409 otherwise). */
+void bl_service_dryrun(bl_service *svc, const bl_req *req, cJSON *edit, const char *type, int wait_s);
+/* GET /jobs/{id}: the job as JSON (*out, caller deletes), BL_NOTFOUND when unknown; cancel: stop it. */
+int bl_service_job(bl_service *svc, int64_t id, int cancel, cJSON **out);
 
 /* health.c ------------------------------------------------------------------------------------------ */
 

@@ -4,6 +4,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,6 +66,23 @@ static const char *const migrations[] = {
     "CREATE INDEX decisions_at ON decisions(at_ms, id);"
     "CREATE INDEX decisions_verdict ON decisions(verdict, at_ms, id);"
     "CREATE INDEX decisions_latest ON decisions(type, record_id, policy, id);",
+    /* 7: the policies' activation log: every activation, rollback and refused edit of a policy file, by
+     * whom, why and when, each pointing at the entry that ran before it (rollbacks walk that chain);
+     * sources of refused versions are kept too. Seeded from the versions recorded so far. Points by the
+     * decision that gave them (bylaw replay). */
+    "CREATE TABLE policy_log(id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"
+    " at_ms INTEGER NOT NULL, by TEXT, why TEXT NOT NULL, message TEXT, refused INTEGER NOT NULL DEFAULT 0,"
+    " prev INTEGER);"
+    "CREATE INDEX policy_log_name ON policy_log(name, refused, id);"
+    "INSERT INTO policy_log(name, version, at_ms, by, why, message)"
+    " SELECT name, version, first_active_ms, NULL, 'start-up', 'active before the activation log was kept'"
+    " FROM policy_versions ORDER BY first_active_ms, version;"
+    "UPDATE policy_log SET prev = (SELECT max(p.id) FROM policy_log p WHERE p.name = policy_log.name"
+    " AND p.id < policy_log.id);"
+    "CREATE INDEX ledger_decision ON ledger(decision_id) WHERE decision_id IS NOT NULL;"
+    /* decisions_latest (type, record_id, policy, id) answers what decisions_record did: one index less
+     * to keep up at every write */
+    "DROP INDEX decisions_record;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -72,7 +90,8 @@ enum {
     Q_BEGIN, Q_BEGIN_DEFERRED, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_GET, Q_VERSION, Q_PUT_NEW, Q_PUT_UPDATE, Q_DELETE, Q_TIMERS_END, Q_HISTORY_ADD, Q_HISTORY, Q_DECISION_ADD, Q_DECISIONS, Q_POINTS_ADD,
     Q_POINTS_TOTAL, Q_POINTS_WINDOW, Q_LEDGER, Q_EVENT_ADD, Q_EVENTS, Q_POLICY_ADD, Q_POLICY_VERSIONS,
-    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_TIMER_COUNT, Q_TIMER_PROVISIONAL, Q_TIMER_PROV_COUNT, Q_TIMER_RESPEC, Q_SET_ADD, Q_SET_LAST, Q_COUNT
+    Q_POLICY_SOURCE, Q_TIMER_CANCEL, Q_TIMER_FIND, Q_TIMER_ADD, Q_TIMER_NEXT, Q_TIMER_DUE, Q_TIMER_DONE, Q_TIMER_COUNT, Q_TIMER_PROVISIONAL, Q_TIMER_PROV_COUNT, Q_TIMER_RESPEC, Q_SET_ADD, Q_SET_LAST,
+    Q_LOG_ADD, Q_LOG_LIST, Q_LOG_CURRENT, Q_LOG_ENTRY, Q_POLICY_FIRST, Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -134,6 +153,17 @@ static const char *const sql[Q_COUNT] = {
     [Q_TIMER_RESPEC] = "UPDATE timers SET provisional = ?2, spec = ?3 WHERE id = ?1 AND state = 'pending'",
     [Q_SET_ADD] = "INSERT INTO policy_sets(set_version, files, activated_ms) VALUES(?1, ?2, ?3)",
     [Q_SET_LAST] = "SELECT set_version, files, activated_ms FROM policy_sets ORDER BY id DESC LIMIT 1",
+    /* ?8 < 0: the entry before is the current one; 0: none; else that entry */
+    [Q_LOG_ADD] = "INSERT INTO policy_log(name, version, at_ms, by, why, message, refused, prev)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 < 0 THEN (SELECT max(id) FROM policy_log"
+                  " WHERE name = ?1 AND refused = 0) WHEN ?8 = 0 THEN NULL ELSE ?8 END)",
+    [Q_LOG_LIST] = "SELECT id, version, at_ms, by, why, message, refused, prev FROM policy_log WHERE name = ?1"
+                   " ORDER BY id DESC LIMIT ?2",
+    [Q_LOG_CURRENT] = "SELECT id, version, at_ms, by, why, message, refused, prev FROM policy_log WHERE name = ?1"
+                      " AND refused = 0 ORDER BY id DESC LIMIT 1",
+    [Q_LOG_ENTRY] = "SELECT id, version, at_ms, by, why, message, refused, prev FROM policy_log WHERE id = ?1",
+    [Q_POLICY_FIRST] = "SELECT version, file, first_active_ms, source FROM policy_versions WHERE name = ?1"
+                       " AND version = ?2",
 };
 
 /* Queries built at run time (record filters, timer listings) are cached by their text too: their text
@@ -156,6 +186,8 @@ struct bl_store {
     char err[512];
     int code; /* SQLite's extended result code when the last failure was SQLite's, else 0 */
     int depth;    /* open transactions (the first is BEGIN, the others savepoints) */
+    int flat;     /* bl_store_set_savepoints(s, 0): nested ones are not savepoints */
+    int bulk;     /* bl_store_bulk: records are mostly new */
     int wal_frames; /* frames in the WAL after the last commit (sqlite3_wal_hook) */
     int auto_ckpt;  /* checkpoint after a commit that leaves this many frames (0: never) */
     int fail_nth; /* fault injection: the nth write from now fails */
@@ -270,7 +302,7 @@ static size_t json_text(bl_store_t *s, const cJSON *v, const char *dflt)
 {
     size_t at = s->json.len;
     if (v)
-        bl_json_print(v, &s->json);
+        bl_json_put_value(&s->json, v); /* the fast writer: no tree printer, no number read back */
     else
         bl_buf_adds(&s->json, dflt);
     bl_buf_add(&s->json, "", 1); /* keep the NUL inside: the next text starts after it */
@@ -323,7 +355,7 @@ static cJSON *parse_col(sqlite3_stmt *q, int col)
 }
 
 /* A result column as it appears in JSON: the key and how to read the SQLite value. */
-typedef enum { COL_INT, COL_TEXT, COL_JSON, COL_TIME, COL_INT_OR_NULL } col_kind;
+typedef enum { COL_INT, COL_TEXT, COL_JSON, COL_TIME, COL_INT_OR_NULL, COL_BOOL } col_kind;
 typedef struct col {
     const char *key;
     col_kind kind;
@@ -339,6 +371,7 @@ static cJSON *row_object(sqlite3_stmt *q, const col *cols)
         case COL_TEXT: bl_json_add_str(o, cols[i].key, (const char *)sqlite3_column_text(q, i)); break;
         case COL_JSON: bl_json_add(o, cols[i].key, parse_col(q, i)); break;
         case COL_TIME: bl_json_add_str(o, cols[i].key, bl_time_format(sqlite3_column_int64(q, i), t)); break;
+        case COL_BOOL: bl_json_add(o, cols[i].key, cJSON_CreateBool(sqlite3_column_int(q, i) != 0)); break;
         case COL_INT_OR_NULL:
             bl_json_add(o, cols[i].key, sqlite3_column_type(q, i) == SQLITE_NULL
                                             ? cJSON_CreateNull()
@@ -480,8 +513,13 @@ static int on_wal(void *ud, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
+/* Before SQLite's first use: no memory statistics (a global mutex taken at every allocation). */
+static void configure(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+static pthread_once_t configured = PTHREAD_ONCE_INIT;
+
 int bl_store_open(const char *path, bl_store_t **out, char **err)
 {
+    pthread_once(&configured, configure);
     *out = NULL;
     bl_store_t *s = bl_xmalloc(sizeof *s);
     memset(s, 0, sizeof *s);
@@ -496,7 +534,7 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
         sqlite3_busy_timeout(s->db, 5000);
         if ((s->memory || exec(s, "PRAGMA journal_mode = WAL") == BL_OK) && /* no WAL in memory */
             exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;"
-                    " PRAGMA journal_size_limit = 67108864") == BL_OK)
+                    " PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY") == BL_OK)
             rc = migrate(s);
     }
     if (rc == BL_OK)
@@ -516,7 +554,13 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
 
 int bl_store_open_reader(const char *path, bl_store_t **out, char **err)
 {
+    pthread_once(&configured, configure);
     *out = NULL;
+    if (access(path, R_OK) != 0) {
+        if (err)
+            *err = bl_strdupf("cannot open database '%s' for reading: %s", path, strerror(errno));
+        return BL_ERR;
+    }
     bl_store_t *s = bl_xmalloc(sizeof *s);
     memset(s, 0, sizeof *s);
     s->path = bl_strdupf("%s", path);
@@ -528,6 +572,10 @@ int bl_store_open_reader(const char *path, bl_store_t **out, char **err)
         ;
     else if (user_version(s, &have) != BL_OK)
         ;
+    else if (have > SCHEMA_VERSION)
+        too_new(s, have);
+    else if (have == 0)
+        fail(s, BL_ERR, "it is not a bylaw database (it has no schema version)");
     else if (have != SCHEMA_VERSION)
         fail(s, BL_ERR, "its schema is version %d, this bylaw's is %d: open it for writing first (it migrates)", have,
              SCHEMA_VERSION);
@@ -597,6 +645,26 @@ int bl_store_set_durable(bl_store_t *s, int full)
     if (exec(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL") != BL_OK)
         return fail(s, BL_ERR, "cannot set synchronous on %s: %.400s", s->path, s->err);
     return BL_OK;
+}
+
+int bl_store_bulk(bl_store_t *s, int on)
+{
+    s->bulk = on;
+    if (on)
+        sqlite3_db_config(s->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 1024, 4096);
+    if (s->memory)
+        return BL_OK;
+    if (exec(s, on ? "PRAGMA journal_mode = TRUNCATE" : "PRAGMA journal_mode = WAL") != BL_OK)
+        return fail(s, BL_ERR, "cannot %s on %s: %.400s", on ? "leave WAL mode for the bulk load" : "go back to WAL mode",
+                    s->path, s->err);
+    return BL_OK;
+}
+
+int bl_store_set_cache_mb(bl_store_t *s, int mb)
+{
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA cache_size = %d", -1024 * mb);
+    return exec(s, pragma);
 }
 
 int bl_store_autocheckpoint(bl_store_t *s, int pages)
@@ -685,8 +753,14 @@ int bl_store_checkpoint(const char *path, char **err)
 
 int bl_store_depth(bl_store_t *s) { return s->depth; }
 
+void bl_store_set_savepoints(bl_store_t *s, int on) { s->flat = !on; }
+
 static int begin(bl_store_t *s, int outer)
 {
+    if (s->depth > 0 && s->flat) {
+        s->depth++;
+        return BL_OK;
+    }
     if (step_plain(s, s->depth == 0 ? outer : Q_SAVEPOINT, "begin a transaction") != BL_OK)
         return BL_ERR;
     s->depth++;
@@ -700,6 +774,10 @@ int bl_store_commit(bl_store_t *s)
 {
     if (s->depth == 0)
         return fail(s, BL_ERR, "cannot commit on %s: no transaction is open", s->path);
+    if (s->depth > 1 && s->flat) {
+        s->depth--;
+        return BL_OK;
+    }
     if (step_plain(s, s->depth == 1 ? Q_COMMIT : Q_RELEASE, "commit") != BL_OK)
         return BL_ERR; /* still open: the caller rolls back */
     s->depth--;
@@ -710,6 +788,10 @@ void bl_store_rollback(bl_store_t *s)
 {
     if (s->depth == 0)
         return;
+    if (s->depth > 1 && s->flat) { /* nothing to undo on its own: the caller rolls the outermost back */
+        s->depth--;
+        return;
+    }
     char keep[sizeof s->err];
     memcpy(keep, s->err, sizeof keep); /* the error that caused the rollback is the one to report */
     if (s->depth == 1)
@@ -787,9 +869,51 @@ static int version_of(bl_store_t *s, const char *type, const char *id, int64_t *
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? BL_OK : BL_ERR;
 }
 
+/* The record's history row of version v, with the body bound from json (its length n). */
+static int history_add(bl_store_t *s, const char *type, const char *id, int64_t v, int64_t now_ms,
+                       const char *body, int n)
+{
+    sqlite3_stmt *q = stmt(s, Q_HISTORY_ADD);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, type);
+    bind_text(q, 2, id);
+    sqlite3_bind_int64(q, 3, v);
+    sqlite3_bind_int64(q, 4, now_ms);
+    sqlite3_bind_text(q, 5, body, n, SQLITE_STATIC);
+    return step_write(s, q, "cannot keep version %lld of record %s/%s", (long long)v, type, id);
+}
+
+/* A bulk load's write whatever the stored version: the record as new (one statement, no look-up first);
+ * BL_CONFLICT when it exists (nothing written). */
+static int put_new(bl_store_t *s, const char *type, const char *id, int64_t now_ms, const char *body, int n)
+{
+    sqlite3_stmt *q = stmt(s, Q_PUT_NEW);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, type);
+    bind_text(q, 2, id);
+    sqlite3_bind_int64(q, 3, now_ms);
+    sqlite3_bind_text(q, 4, body, n, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    done(q);
+    if (rc == SQLITE_CONSTRAINT)
+        return BL_CONFLICT;
+    return rc == SQLITE_DONE ? BL_OK : fail(s, BL_ERR, "cannot store record %s/%s: %s", type, id, sqlite3_errmsg(s->db));
+}
+
 static int put_in_txn(bl_store_t *s, const char *type, const char *id, cJSON *fields, int64_t expect_version,
                       int64_t now_ms, int64_t *new_version)
 {
+    if (s->bulk && expect_version < 0 && s->fail_nth == 0) {
+        s->json.len = 0;
+        json_text(s, fields, "{}");
+        int rc = put_new(s, type, id, now_ms, s->json.data, (int)s->json.len - 1);
+        if (rc == BL_OK && (rc = history_add(s, type, id, 1, now_ms, s->json.data, (int)s->json.len - 1)) == BL_OK)
+            *new_version = 1;
+        if (rc != BL_CONFLICT)
+            return rc;
+    }
     int64_t current = 0;
     int deleted = 0;
     if (version_of(s, type, id, &current, &deleted) != BL_OK)
@@ -821,16 +945,8 @@ static int put_in_txn(bl_store_t *s, const char *type, const char *id, cJSON *fi
         sqlite3_bind_int64(q, 4, now_ms);
         sqlite3_bind_text(q, 5, body, n, SQLITE_STATIC);
     }
-    if (step_write(s, q, "cannot store record %s/%s", type, id) != BL_OK)
-        return BL_ERR;
-    if ((q = stmt(s, Q_HISTORY_ADD)) == NULL)
-        return BL_ERR;
-    bind_text(q, 1, type);
-    bind_text(q, 2, id);
-    sqlite3_bind_int64(q, 3, current + 1);
-    sqlite3_bind_int64(q, 4, now_ms);
-    sqlite3_bind_text(q, 5, body, n, SQLITE_STATIC);
-    if (step_write(s, q, "cannot keep version %lld of record %s/%s", (long long)(current + 1), type, id) != BL_OK)
+    if (step_write(s, q, "cannot store record %s/%s", type, id) != BL_OK ||
+        history_add(s, type, id, current + 1, now_ms, body, n) != BL_OK)
         return BL_ERR;
     *new_version = current + 1;
     return BL_OK;
@@ -1623,6 +1739,89 @@ int bl_store_policy_source(bl_store_t *s, const char *name, const char *version,
     return rc == SQLITE_ROW ? BL_OK : rc == SQLITE_DONE ? BL_NOTFOUND : BL_ERR;
 }
 
+/* The activation log ------------------------------------------------------------------------------ */
+
+static const col log_cols[] = {
+    {"entry", COL_INT}, {"version", COL_TEXT},  {"at", COL_TIME},         {"by", COL_TEXT},
+    {"why", COL_TEXT},  {"message", COL_TEXT}, {"refused", COL_BOOL}, {"prev", COL_INT_OR_NULL}, {NULL, 0},
+};
+
+int bl_store_policy_log_add(bl_store_t *s, const bl_policy_entry *e, int64_t *id)
+{
+    sqlite3_stmt *q = stmt(s, Q_LOG_ADD);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, e->name);
+    bind_text(q, 2, e->version ? e->version : "");
+    sqlite3_bind_int64(q, 3, e->at_ms);
+    bind_text(q, 4, e->by);
+    bind_text(q, 5, e->why ? e->why : "");
+    bind_text(q, 6, e->message);
+    sqlite3_bind_int(q, 7, e->refused != 0);
+    sqlite3_bind_int64(q, 8, e->prev);
+    int rc = step_write(s, q, "cannot log version %s of policy %s", e->version ? e->version : "?",
+                        e->name ? e->name : "?");
+    if (rc == BL_OK && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int bl_store_policy_log(bl_store_t *s, const char *name, int limit, cJSON **out)
+{
+    *out = NULL;
+    sqlite3_stmt *q = stmt(s, Q_LOG_LIST);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, name);
+    sqlite3_bind_int(q, 2, limit);
+    return rows(s, q, log_cols, out, "cannot read the policy log");
+}
+
+/* The one row of q (bound) as an object of cols, or BL_NOTFOUND with the message what. */
+static int one_row(bl_store_t *s, sqlite3_stmt *q, const col *cols, cJSON **out, const char *what)
+{
+    cJSON *a = NULL;
+    if (rows(s, q, cols, &a, what) != BL_OK)
+        return BL_ERR;
+    *out = cJSON_DetachItemFromArray(a, 0);
+    cJSON_Delete(a);
+    return *out ? BL_OK : fail(s, BL_NOTFOUND, "%s: none", what);
+}
+
+int bl_store_policy_current(bl_store_t *s, const char *name, cJSON **out)
+{
+    *out = NULL;
+    sqlite3_stmt *q = stmt(s, Q_LOG_CURRENT);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, name);
+    return one_row(s, q, log_cols, out, "the version of the policy that runs");
+}
+
+int bl_store_policy_entry(bl_store_t *s, int64_t entry, cJSON **out)
+{
+    *out = NULL;
+    sqlite3_stmt *q = stmt(s, Q_LOG_ENTRY);
+    if (q == NULL)
+        return BL_ERR;
+    sqlite3_bind_int64(q, 1, entry);
+    return one_row(s, q, log_cols, out, "an entry of the policy log");
+}
+
+int bl_store_policy_version(bl_store_t *s, const char *name, const char *version, cJSON **out)
+{
+    static const col cols[] = {
+        {"version", COL_TEXT}, {"file", COL_TEXT}, {"first_seen", COL_TIME}, {"source", COL_TEXT}, {NULL, 0},
+    };
+    *out = NULL;
+    sqlite3_stmt *q = stmt(s, Q_POLICY_FIRST);
+    if (q == NULL)
+        return BL_ERR;
+    bind_text(q, 1, name);
+    bind_text(q, 2, version);
+    return one_row(s, q, cols, out, "the policy version");
+}
+
 /* Timers ----------------------------------------------------------------------------------------- */
 
 /* The latest row of (type, id, name) with this due that was not replaced: its state and when it got it. */
@@ -1876,6 +2075,101 @@ int bl_store_last_policy_set(bl_store_t *s, cJSON **out)
     *out = cJSON_DetachItemFromArray(a, 0);
     cJSON_Delete(a);
     return *out ? BL_OK : BL_NOTFOUND;
+}
+
+/* Scans ----------------------------------------------------------------------------------------------- */
+
+struct bl_store_scan {
+    bl_store_t *s;
+    sqlite3_stmt *q;
+    int done;
+};
+
+static int scan_open(bl_store_t *s, const char *text, bl_store_scan **out)
+{
+    *out = NULL;
+    bl_store_scan *c = calloc(1, sizeof *c);
+    c->s = s;
+    if (sqlite3_prepare_v2(s->db, text, -1, &c->q, NULL) != SQLITE_OK) {
+        db_fail(s, "cannot read the records");
+        free(c);
+        return BL_ERR;
+    }
+    *out = c;
+    return BL_OK;
+}
+
+int bl_store_scan_records(bl_store_t *s, const char *type, bl_store_scan **out)
+{
+    if (scan_open(s, "SELECT body FROM records WHERE type = ?1 AND deleted_ms IS NULL ORDER BY id", out) != BL_OK)
+        return BL_ERR;
+    sqlite3_bind_text((*out)->q, 1, type, -1, SQLITE_TRANSIENT);
+    return BL_OK;
+}
+
+/* One row per record version that decisions of writes since since_ms saw, with those decisions and the
+ * points each gave. */
+int bl_store_scan_replay(bl_store_t *s, const char *type, int64_t since_ms, bl_store_scan **out)
+{
+    static const char text[] =
+        "SELECT json_object('type', d.type, 'id', d.record_id, 'record_version', d.record_version, 'at_ms',"
+        " min(d.at_ms), 'record', json(h.body), 'decisions', json_group_array(json_object('decision', d.id,"
+        " 'policy', d.policy, 'version', d.policy_version, 'verdict', d.verdict, 'explanation', d.explanation,"
+        " 'changes', json(d.changes), 'points', json((SELECT json_group_array(json_object('subject', l.subject,"
+        " 'period', l.period, 'points', l.points)) FROM ledger l WHERE l.decision_id = d.id)))))"
+        " FROM decisions d JOIN record_history h ON h.type = d.type AND h.id = d.record_id"
+        " AND h.version = d.record_version WHERE d.trigger = 'write' AND d.at_ms >= ?1"
+        " AND (?2 IS NULL OR d.type = ?2) GROUP BY d.type, d.record_id, d.record_version"
+        " ORDER BY d.type, d.record_id, d.record_version";
+    if (scan_open(s, text, out) != BL_OK)
+        return BL_ERR;
+    sqlite3_bind_int64((*out)->q, 1, since_ms);
+    if (type)
+        sqlite3_bind_text((*out)->q, 2, type, -1, SQLITE_TRANSIENT);
+    return BL_OK;
+}
+
+int bl_store_replay_skipped(bl_store_t *s, const char *type, int64_t since_ms, int64_t *timers, int64_t *pruned)
+{
+    sqlite3_stmt *q = dyn_stmt(s, "SELECT coalesce(sum(trigger <> 'write'), 0), coalesce(sum(trigger = 'write' AND"
+                                  " NOT EXISTS (SELECT 1 FROM record_history h WHERE h.type = d.type AND"
+                                  " h.id = d.record_id AND h.version = d.record_version)), 0) FROM decisions d"
+                                  " WHERE at_ms >= ?1 AND (?2 IS NULL OR type = ?2)");
+    *timers = *pruned = 0;
+    if (q == NULL)
+        return BL_ERR;
+    sqlite3_bind_int64(q, 1, since_ms);
+    bind_text(q, 2, type);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *timers = sqlite3_column_int64(q, 0);
+        *pruned = sqlite3_column_int64(q, 1);
+    } else {
+        db_fail(s, "cannot count the decisions");
+    }
+    done(q);
+    return rc == SQLITE_ROW ? BL_OK : BL_ERR;
+}
+
+int bl_store_scan_next(bl_store_scan *c, bl_buf *b)
+{
+    if (c->done)
+        return 0;
+    int rc = sqlite3_step(c->q);
+    if (rc == SQLITE_ROW) {
+        bl_buf_add(b, (const char *)sqlite3_column_text(c->q, 0), (size_t)sqlite3_column_bytes(c->q, 0));
+        return 1;
+    }
+    c->done = 1;
+    return rc == SQLITE_DONE ? 0 : db_fail(c->s, "cannot read the records");
+}
+
+void bl_store_scan_close(bl_store_scan *c)
+{
+    if (c == NULL)
+        return;
+    sqlite3_finalize(c->q);
+    free(c);
 }
 
 /* Backups, pruning, erasure ---------------------------------------------------------------------------- */

@@ -13,8 +13,9 @@ typedef struct bl_store bl_store_t;
  * and migrates the schema to the current PRAGMA user_version. On failure returns BL_ERR and sets *err
  * (malloc'd, caller frees) to a message naming the file and the problem. */
 int bl_store_open(const char *path, bl_store_t **out, char **err);
-/* A read-only connection for one thread (readers.c): no migration (the schema must be this bylaw's), no
- * checkpoint at close. */
+/* Opens an existing database for reading only, one connection for one thread (readers.c, bylaw diff,
+ * replay, import): nothing is migrated (the schema must be this bylaw's) or written, no checkpoint at
+ * close, the service may write meanwhile. BL_ERR with *err naming the file and the problem. */
 int bl_store_open_reader(const char *path, bl_store_t **out, char **err);
 /* Statements stop ms from now (SQLITE_INTERRUPT, the call fails) until the next call; 0: no limit. After
  * a failure, bl_store_interrupted says whether the deadline was why. */
@@ -40,8 +41,17 @@ int bl_store_begin_deferred(bl_store_t *s);
 int bl_store_commit(bl_store_t *s);
 void bl_store_rollback(bl_store_t *s);
 int bl_store_depth(bl_store_t *s); /* open transactions: 0 none */
+/* Off: a transaction inside another is no savepoint, and rolling it back undoes nothing by itself: the
+ * caller must roll back the outermost (a bulk load, where a failure ends the whole batch). On by default. */
+void bl_store_set_savepoints(bl_store_t *s, int on);
 /* synchronous = FULL (1: every commit reaches the disk) or NORMAL (0: the default in WAL mode). */
 int bl_store_set_durable(bl_store_t *s, int full);
+/* A bulk load (bylaw import, the service stopped): on, the database leaves WAL mode for a rollback
+ * journal, so that pages are written once, not to the WAL and then again by a checkpoint; off, back to
+ * WAL. Fails (BL_ERR) when another connection holds the database; the caller goes on in WAL mode. */
+int bl_store_bulk(bl_store_t *s, int on);
+/* SQLite's page cache for this connection, in MiB (32 by default). */
+int bl_store_set_cache_mb(bl_store_t *s, int mb);
 
 /* A stored record. fields is the JSON object of its fields (including "id" and "type"). */
 typedef struct bl_record {
@@ -157,11 +167,32 @@ int bl_store_last_policy_set(bl_store_t *s, cJSON **out);
  * stderr. */
 void bl_store_set_log(void (*fn)(const char *msg));
 
-/* Policy versions ever active: name, version (hash), source. Idempotent on (name, version). */
+/* Policy sources by version (hash), active or refused; first_active is when one was first recorded.
+ * Idempotent on (name, version). */
 int bl_store_add_policy_version(bl_store_t *s, const char *name, const char *version, const char *file,
                                 const char *source, int64_t at_ms);
 int bl_store_policy_versions(bl_store_t *s, const char *name, cJSON **out); /* newest first, no source */
 int bl_store_policy_source(bl_store_t *s, const char *name, const char *version, char **source_out);
+
+/* The activation log of policy files: one entry per activation, rollback or refused edit of file NAME
+ * (its name without .lua), with the version (the source's hash; "" when the file was removed), when, by
+ * whom, why ("put", "file edit", "rollback", "start-up") and a message. prev: the entry that ran
+ * before it (< 0: the current one, 0: none); a rollback's entry points where the one it undid pointed,
+ * so that rollbacks walk back one activation at a time. Entries: {"entry","version","at","by","why",
+ * "message","refused","prev"}; the log newest first; current: the latest entry not refused
+ * (BL_NOTFOUND when none). version: {"version","file","first_seen","source"} of a stored version (active
+ * or refused), BL_NOTFOUND when it is not stored. */
+typedef struct bl_policy_entry {
+    const char *name, *version, *by, *why, *message;
+    int refused;
+    int64_t prev;
+    int64_t at_ms;
+} bl_policy_entry;
+int bl_store_policy_log_add(bl_store_t *s, const bl_policy_entry *e, int64_t *entry);
+int bl_store_policy_log(bl_store_t *s, const char *name, int limit, cJSON **out);
+int bl_store_policy_current(bl_store_t *s, const char *name, cJSON **out);
+int bl_store_policy_entry(bl_store_t *s, int64_t entry, cJSON **out);
+int bl_store_policy_version(bl_store_t *s, const char *name, const char *version, cJSON **out);
 
 /* Durable timers (deadlines) of records. At most one pending timer per (type, id, name), and one firing
  * per (type, id, name, due): proposing a deadline again with the due it has changes nothing, whatever
@@ -250,6 +281,20 @@ int bl_store_export(bl_store_t *s, const char *type, int (*each)(void *ud, const
  * holder when it is taken. unlock removes the file (fd < 0: nothing). */
 int bl_store_lock(const char *path, const char *who, int *fd, char **err);
 void bl_store_unlock(const char *path, int fd);
+
+/* Scans, a row at a time, each row one line of JSON text appended to b by next (1: a row, 0: the end,
+ * BL_ERR); a scan reads in one transaction, so it sees the database as it was when it began. records:
+ * the fields of each record of type not deleted, by id. replay: for each record version that decisions
+ * made by writes since since_ms saw (type NULL: every type), {"type","id","record_version","at_ms",
+ * "record":{its fields},"decisions":[{"decision","policy","version","verdict","explanation","changes",
+ * "points":[{"subject","period","points"}]}]}. skipped: the decisions since then replay cannot run again:
+ * made by deadlines (timers), or whose record version was pruned. */
+typedef struct bl_store_scan bl_store_scan;
+int bl_store_scan_records(bl_store_t *s, const char *type, bl_store_scan **out);
+int bl_store_scan_replay(bl_store_t *s, const char *type, int64_t since_ms, bl_store_scan **out);
+int bl_store_scan_next(bl_store_scan *c, bl_buf *b);
+void bl_store_scan_close(bl_store_scan *c);
+int bl_store_replay_skipped(bl_store_t *s, const char *type, int64_t since_ms, int64_t *timers, int64_t *pruned);
 
 /* Fault injection for tests: make the nth write statement from now fail (0 turns it off). */
 void bl_store_fail_after(bl_store_t *s, int nth);

@@ -122,3 +122,28 @@ void bl_wire_dec_free(bl_wire_dec *d)
     bl_buf_free(&d->buf);
     d->off = 0;
 }
+
+void bl_wire_eval_frame(bl_buf *frame, const char *type, const char *id, int64_t now, const cJSON *record)
+{
+    BL_JSON_LIT(frame, "{\"type\":");
+    bl_json_put_str(frame, type, strlen(type));
+    BL_JSON_LIT(frame, ",\"id\":");
+    bl_json_put_str(frame, id, strlen(id));
+    BL_JSON_LIT(frame, ",\"now\":");
+    bl_json_put_int(frame, now);
+    BL_JSON_LIT(frame, ",\"record\":");
+    bl_json_put_value(frame, record);
+    BL_JSON_LIT(frame, "}");
+}
+
+int bl_wire_fail_of(const char *body, size_t len, char **err, int *limit)
+{
+    char perr[200];
+    cJSON *o = bl_json_parse(body, len, perr, sizeof perr);
+    int rc = (int)bl_json_num(o, "rc", BL_ERR);
+    *err = bl_strdupf("%s", bl_json_str(o, "error") ? bl_json_str(o, "error") : perr);
+    if (limit)
+        *limit = bl_json_str(o, "limit") != NULL || strstr(*err, "ran past its") != NULL;
+    cJSON_Delete(o);
+    return rc == BL_INVALID ? BL_INVALID : BL_ERR;
+}

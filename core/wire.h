@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "common.h"
+#include "json.h"
 
 enum {
     /* service → worker */
@@ -23,6 +24,7 @@ enum {
     BL_WIRE_STUCK = 'S',  /* {"error"}: the running call passed its limit inside a C function; the worker exits */
     BL_WIRE_BYE = 'B',    /* {}: after its last answer, the worker exits (a call passed a limit: its state may
                            * hold what the call left half done); requests sent after that one never ran */
+    BL_WIRE_PROGRESS = 'P', /* {"done","total"}: how far a dry run is (bylaw __dryrun, core/jobs.c) */
 };
 
 #define BL_WIRE_HEADER 5
@@ -36,6 +38,12 @@ int bl_wire_recv(int fd, int *type, bl_buf *body);
 
 /* The 5-byte header of a frame of type with a body of len bytes. */
 void bl_wire_header(char out[BL_WIRE_HEADER], int type, size_t len);
+
+/* The body of an EVAL frame, {"type","id","now","record"}, appended to frame. */
+void bl_wire_eval_frame(bl_buf *frame, const char *type, const char *id, int64_t now, const cJSON *record);
+/* A FAIL frame's {"rc","error"[,"limit"]}: *err (malloc'd), *limit (may be NULL) whether a limit stopped
+ * the call; returns BL_INVALID (the record is wrong) or BL_ERR (a policy failed). */
+int bl_wire_fail_of(const char *body, size_t len, char **err, int *limit);
 
 /* Frames out of a byte stream, for the service's non-blocking side: feed what arrives, then take whole
  * frames with next (1: one is there; its body points into the decoder, valid until the next feed). */

@@ -8,10 +8,8 @@
  * tests, reports once and exits. */
 #include "worker.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <getopt.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -23,6 +21,7 @@
 
 #include "calendar.h"
 #include "lcalendar.h"
+#include "policyset.h"
 #include "testrun.h"
 #include "wire.h"
 
@@ -336,68 +335,6 @@ static cJSON *calendar_info(worker *w)
     return o;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* The .lua files under dir (relative paths), sorted. */
-static void list_lua(const char *dir, const char *rel, char ***v, int *n, int *cap)
-{
-    char *path = rel[0] ? bl_strdupf("%s/%s", dir, rel) : bl_strdupf("%s", dir);
-    DIR *d = opendir(path);
-    free(path);
-    if (d == NULL)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char *r = rel[0] ? bl_strdupf("%s/%s", rel, e->d_name) : bl_strdupf("%s", e->d_name);
-        char *full = bl_strdupf("%s/%s", dir, r);
-        struct stat st;
-        size_t len = strlen(e->d_name);
-        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-            list_lua(dir, r, v, n, cap);
-            free(r);
-        } else if (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0) {
-            if (*n == *cap) {
-                *cap = *cap ? 2 * *cap : 32;
-                *v = realloc(*v, (size_t)*cap * sizeof **v);
-            }
-            (*v)[(*n)++] = r;
-        } else {
-            free(r);
-        }
-        free(full);
-    }
-    closedir(d);
-}
-
-/* The version of the whole set: every .lua file's name and text (calendars and modules count: they
- * change what the policies decide even when no policy file changes); and the files, {path: text}. */
-static void set_version(const char *dir, char out[17], cJSON *files_out)
-{
-    char **files = NULL;
-    int n = 0, cap = 0;
-    list_lua(dir, "", &files, &n, &cap);
-    if (n)
-        qsort(files, (size_t)n, sizeof *files, cmp_str);
-    bl_buf all = {0};
-    for (int i = 0; i < n; i++) {
-        char *path = bl_strdupf("%s/%s", dir, files[i]);
-        size_t len = 0;
-        char *text = bl_read_file(path, &len);
-        bl_buf_printf(&all, "%s\n%zu\n", files[i], len);
-        if (text)
-            bl_buf_add(&all, text, len);
-        bl_json_add_str(files_out, files[i], text ? text : "");
-        free(text);
-        free(path);
-        free(files[i]);
-    }
-    free(files);
-    bl_source_version(all.data ? all.data : "", all.len, out);
-    bl_buf_free(&all);
-}
-
 /* --validate: load, run the tests, report {"policies":[...],"zone_minutes","passed","failed","report"}. */
 static int validate(worker *w, const bl_host_config *cfg)
 {
@@ -412,7 +349,7 @@ static int validate(worker *w, const bl_host_config *cfg)
     bl_json_add_num(o, "zone_minutes", bl_time_offset());
     bl_json_add(o, "calendar", calendar_info(w));
     char version[17];
-    set_version(cfg->policy_dir, version, cJSON_AddObjectToObject(o, "files"));
+    bl_json_add(o, "files", bl_set_read(cfg->policy_dir, version));
     bl_json_add_str(o, "set_version", version);
     bl_json_add_num(o, "passed", passed);
     bl_json_add_num(o, "failed", failed);
@@ -467,6 +404,11 @@ int bl_worker_main(int argc, char **argv, const bl_host_config *base)
     if (w.h == NULL) {
         cJSON *o = cJSON_CreateObject();
         bl_json_add_str(o, "errors", errors.data ? errors.data : "the policies do not load");
+        if (do_validate) { /* what was refused, for the policies' activation log */
+            char version[17];
+            bl_json_add(o, "files", bl_set_read(cfg.policy_dir, version));
+            bl_json_add_str(o, "set_version", version);
+        }
         send_json(do_validate ? BL_WIRE_RESULT : BL_WIRE_READY, o);
         bl_buf_free(&errors);
         return 1;

@@ -109,7 +109,8 @@ has "a PUT whose tests fail is refused with the test failure" 'diamond at exactl
 sed 's/-- client_grade.lua/-- client_grade.lua (edited)/' policies/client_grade.lua > good.lua
 out=$(curl -s -X PUT "$URL/policies/client_grade" --data-binary @good.lua)
 has "a good policy PUT is activated" '"version":"' "$out"
-check "two versions are listed" 2 "$(curl -s "$URL/policies/client_grade/versions" | grep -o '"version"' | wc -l)"
+check "two versions were active" 2 "$(curl -s "$URL/policies/client_grade/versions" | grep -o '"refused":false' | wc -l)"
+check "the three refused edits are logged" 3 "$(curl -s "$URL/policies/client_grade/versions" | grep -o '"refused":true' | wc -l)"
 check "rollback answers 200" 200 "$(code -X POST "$URL/policies/client_grade/rollback")"
 # a file edit is picked up; a broken one is logged and ignored
 logged() { # logged TEXT N: waits (10 s at most) until serve.log has TEXT at least N times

@@ -109,10 +109,12 @@ HANDLER(h_delete)
 HANDLER(h_get)
 HANDLER(h_events)
 HANDLER(h_clock)
+HANDLER(h_import)
 
 static const bl_route routes[] = {
     {"GET", "/health", BL_ROLE_NONE, 0, NULL, h_health},
     {"GET", "/records/{type}", BL_ROLE_READER, BL_ROUTE_READS | BL_ROUTE_FIELDS, "limit after", h_list},
+    {"POST", "/records/{type}:import", BL_ROLE_WRITER, 0, NULL, h_import},
     {"POST", "/records/{type}", BL_ROLE_WRITER, 0, NULL, h_post},
     {"GET", "/records/{type}/{id}/history", BL_ROLE_READER, BL_ROUTE_READS, NULL, h_history},
     {"PUT", "/records/{type}/{id}", BL_ROLE_WRITER, 0, NULL, h_put},
@@ -195,6 +197,31 @@ static void test_match_and_segments(void **state)
     f = request("POST", "/records/client");
     assert_int_equal(run(&r, &f, &resp, err, sizeof err), 200);
     assert_string_equal(last.handler, "h_post");
+}
+
+/* A {kind} with a literal after it in its segment: the segment must end so, the handler gets the rest. */
+static void test_segment_suffix(void **state)
+{
+    bl_router r = router(0, 0);
+    fake f = request("POST", "/records/client:import");
+    bl_resp resp;
+    char err[400];
+    assert_int_equal(run(&r, &f, &resp, err, sizeof err), 200);
+    assert_string_equal(last.handler, "h_import");
+    assert_string_equal(last.seg[0], "client");
+    f = request("POST", "/records/client");
+    assert_int_equal(run(&r, &f, &resp, err, sizeof err), 200);
+    assert_string_equal(last.handler, "h_post");
+    f = request("POST", "/records/:import"); /* nothing before the literal: the plain route, and its check */
+    assert_int_equal(run(&r, &f, &resp, err, sizeof err), 200);
+    assert_string_equal(last.handler, "h_post");
+    assert_string_equal(last.seg[0], ":import");
+    f = request("POST", "/records/toolongname:import"); /* the part before the literal is checked */
+    assert_int_equal(run(&r, &f, &resp, err, sizeof err), 400);
+    assert_non_null(strstr(err, "'toolongname' is not a record type"));
+    f = request("GET", "/records/client:import"); /* GET takes it as a type, as it was: not one */
+    assert_int_equal(run(&r, &f, &resp, err, sizeof err), 400);
+    assert_non_null(strstr(err, "'client:import' is not a record type"));
 }
 
 static void test_not_found(void **state)
@@ -446,6 +473,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match_and_segments),
+        cmocka_unit_test(test_segment_suffix),
         cmocka_unit_test(test_not_found),
         cmocka_unit_test(test_method_not_allowed_says_allow),
         cmocka_unit_test(test_optional_routes),

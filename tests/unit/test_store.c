@@ -1,6 +1,7 @@
 /* test_store.c — the record store: schema migration, records and history, filters, queries with
- * comparisons and pages, soft delete, decisions and their queue, ledger, events, policy versions, timers,
- * nested transactions and rollback after an injected write fault. */
+ * comparisons and pages, soft delete, decisions and their queue, ledger, events, policy versions and the
+ * activation log, read-only scans, timers, nested transactions and rollback after an injected write
+ * fault. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -664,6 +665,109 @@ static void test_policy_versions(void **state)
     assert_null(src);
 }
 
+/* The activation log: entries point at the one that ran before; a rollback's where the undone one did,
+ * so that rollbacks walk back one activation at a time; refused entries are not current. */
+static void test_policy_log(void **state)
+{
+    fx *f = *state;
+    bl_policy_entry e = {.name = "g", .version = "v0", .by = "start-up", .why = "start-up", .prev = -1, .at_ms = T0};
+    int64_t orig, a, b, r1;
+    assert_int_equal(bl_store_policy_log_add(f->s, &e, &orig), BL_OK);
+    e.version = "vA", e.by = "alice", e.why = "put", e.message = "first";
+    assert_int_equal(bl_store_policy_log_add(f->s, &e, &a), BL_OK);
+    e.version = "vX", e.refused = 1, e.message = "the tests fail";
+    assert_int_equal(bl_store_policy_log_add(f->s, &e, NULL), BL_OK);
+    e.version = "vB", e.refused = 0, e.message = NULL;
+    assert_int_equal(bl_store_policy_log_add(f->s, &e, &b), BL_OK);
+    cJSON *cur = NULL, *target = NULL;
+    assert_int_equal(bl_store_policy_current(f->s, "g", &cur), BL_OK);
+    assert_string_equal(str(cur, "version"), "vB");
+    assert_int_equal((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(cur, "prev")), a); /* not the refused one */
+    /* rollback: to what ran before B (A), pointing where A pointed (the original) */
+    assert_int_equal(bl_store_policy_entry(f->s, a, &target), BL_OK);
+    assert_string_equal(str(target, "version"), "vA");
+    e.version = "vA", e.why = "rollback", e.prev = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(target, "prev"));
+    assert_int_equal(bl_store_policy_log_add(f->s, &e, &r1), BL_OK);
+    cJSON_Delete(cur);
+    cJSON_Delete(target);
+    assert_int_equal(bl_store_policy_current(f->s, "g", &cur), BL_OK);
+    assert_int_equal((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(cur, "prev")), orig);
+    cJSON_Delete(cur);
+    /* and again: to the original, pointing at nothing */
+    e.version = "v0", e.prev = 0;
+    assert_int_equal(bl_store_policy_log_add(f->s, &e, NULL), BL_OK);
+    assert_int_equal(bl_store_policy_current(f->s, "g", &cur), BL_OK);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cur, "prev")));
+    cJSON_Delete(cur);
+    cJSON *log = NULL;
+    assert_int_equal(bl_store_policy_log(f->s, "g", 100, &log), BL_OK);
+    assert_int_equal(cJSON_GetArraySize(log), 6);
+    assert_string_equal(str(cJSON_GetArrayItem(log, 0), "why"), "rollback"); /* newest first */
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(log, 3), "refused")));
+    assert_string_equal(str(cJSON_GetArrayItem(log, 3), "message"), "the tests fail");
+    cJSON_Delete(log);
+    assert_int_equal(bl_store_policy_current(f->s, "none", &cur), BL_NOTFOUND);
+    /* sources by version */
+    assert_int_equal(bl_store_add_policy_version(f->s, "g", "vA", "policies/g.lua", "-- A", T0), BL_OK);
+    assert_int_equal(bl_store_policy_version(f->s, "g", "vA", &cur), BL_OK);
+    assert_string_equal(str(cur, "source"), "-- A");
+    cJSON_Delete(cur);
+    assert_int_equal(bl_store_policy_version(f->s, "g", "vZ", &cur), BL_NOTFOUND);
+}
+
+/* A read-only connection beside a writer: the scan reads every record of a type by id, one line each;
+ * a replay scan, the record versions decisions of writes saw, with the points each gave. */
+static void test_readonly_scans(void **state)
+{
+    fx *f = *state;
+    put(f->s, "client", "c2", "{\"id\":\"c2\",\"type\":\"client\",\"r\":2}", -1, T0);
+    put(f->s, "client", "c1", "{\"id\":\"c1\",\"type\":\"client\",\"r\":1}", -1, T0);
+    put(f->s, "other", "o1", "{\"id\":\"o1\",\"type\":\"other\"}", -1, T0);
+    bl_decision_row d = {.type = "client", .id = "c1", .record_version = 1, .policy = "g", .policy_version = "v",
+                         .explanation = "x", .trigger = "write", .at_ms = T0};
+    int64_t did = 0;
+    assert_int_equal(bl_store_add_decision(f->s, &d, &did), BL_OK);
+    assert_int_equal(bl_store_add_points(f->s, "wang", "2023-11", 3, "r", "g", did, T0), BL_OK);
+    d.trigger = "timer:t", d.at_ms = T0 + 1;
+    assert_int_equal(bl_store_add_decision(f->s, &d, NULL), BL_OK);
+    bl_store_t *ro = NULL;
+    char *err = NULL;
+    assert_int_equal(bl_store_open_reader(f->path, &ro, &err), BL_OK);
+    bl_store_scan *sc = NULL;
+    bl_buf b = {0};
+    assert_int_equal(bl_store_scan_records(ro, "client", &sc), BL_OK);
+    assert_int_equal(bl_store_scan_next(sc, &b), 1);
+    assert_non_null(strstr(b.data, "\"id\":\"c1\"")); /* by id */
+    b.len = 0;
+    assert_int_equal(bl_store_scan_next(sc, &b), 1);
+    assert_non_null(strstr(b.data, "\"id\":\"c2\""));
+    assert_int_equal(bl_store_scan_next(sc, &b), 0);
+    bl_store_scan_close(sc);
+    b.len = 0;
+    assert_int_equal(bl_store_scan_replay(ro, NULL, T0, &sc), BL_OK);
+    assert_int_equal(bl_store_scan_next(sc, &b), 1);
+    cJSON *row = js(b.data);
+    assert_string_equal(str(row, "id"), "c1");
+    cJSON *dd = cJSON_GetArrayItem(cJSON_GetObjectItem(row, "decisions"), 0);
+    assert_int_equal((int)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(dd, "points"), 0),
+                                                                     "points")), 3);
+    cJSON_Delete(row);
+    assert_int_equal(bl_store_scan_next(sc, &b), 0); /* the deadline's decision is not replayed... */
+    bl_store_scan_close(sc);
+    int64_t timers = 0, pruned = 0;
+    assert_int_equal(bl_store_replay_skipped(ro, NULL, T0, &timers, &pruned), BL_OK);
+    assert_int_equal(timers, 1); /* ...but counted */
+    assert_int_equal(pruned, 0);
+    bl_buf_free(&b);
+    cJSON *empty = js("{}");
+    assert_int_not_equal(bl_store_put(ro, "client", "c9", empty, -1, T0, &did), BL_OK); /* read-only */
+    cJSON_Delete(empty);
+    bl_store_close(ro);
+    assert_int_equal(bl_store_open_reader("/nonexistent/x.db", &ro, &err), BL_ERR);
+    assert_non_null(strstr(err, "/nonexistent/x.db"));
+    free(err);
+}
+
 /* Transactions ----------------------------------------------------------------------------------- */
 
 static void test_fault_rolls_back_everything(void **state)
@@ -1160,6 +1264,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ledger, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_events, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_versions, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy_log, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readonly_scans, file_setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_rolls_back_everything, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_counts_writes, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_rollback_undoes_only_inner, mem_setup, teardown),
