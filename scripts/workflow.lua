@@ -35,7 +35,9 @@
 -- or function(r) returning one of those), requires (field names or { FIELD, label =, when = function(r) }),
 -- check = function(r, prev) returning nil or reason [, verdict], when = function(r) (the transition exists
 -- only for such records; several may share from → to). State keys: deadline = { after =, from = FIELD
--- (default: entry into the state), escalate = ROLE, calendar = NAME }, overdue = function(r, d, t).
+-- (default: entry into the state), escalate = ROLE, calendar = NAME } or { at = FIELD or function(r, since)
+-- returning the instant, escalate = ROLE }, overdue = function(r, d, t). A transition without `from` is
+-- a start (a new record may begin in its `to`, with its by/requires/check); `start = {...}` lists plain ones.
 -- Every sentence is made from M.messages (one place, for translation).
 local M = {}
 
@@ -45,7 +47,7 @@ M.messages = {
   moved = "{flow} {id}: {from} → {to} by {actor}",
   started = "{flow} {id}: started in {to} by {actor}",
   unchanged = "{flow} {id}: state {to}, unchanged",
-  bad_start = "{flow} {id}: a new {flow} must start in {allowed}, not {to}; nothing is stored as its state",
+  bad_start = "{flow} {id}: {to} is no start; a new {flow} starts in {allowed}; nothing is stored as its state",
   forbidden = "{flow} {id}: {from} → {to} is not allowed; from {from}: {allowed}; state stays {from}",
   final = "none ({from} is final)",
   who = "{to} (by {by})",
@@ -107,6 +109,7 @@ end
 
 local Flow = {}
 Flow.__index = Flow
+local START = {} -- the key of the transitions into a new record
 
 local function fail(msg) error("workflow: " .. msg, 3) end
 
@@ -117,23 +120,24 @@ function M.new(spec)
   end
   if type(spec.states) ~= "table" or next(spec.states) == nil then fail("'states' must name the states") end
   local f = setmetatable({ name = spec.name, type = spec.type, field = spec.field or "state",
-                           states = spec.states, start = {}, out = {}, order = {} }, Flow)
+                           states = spec.states, out = {}, order = {} }, Flow)
   for s in pairs(spec.states) do f.out[s] = {} f.order[#f.order + 1] = s end
   table.sort(f.order)
+  f.out[START] = {}
   for _, s in ipairs(spec.start or {}) do
     if not spec.states[s] then fail(format("start state '%s' is not one of the states", s)) end
-    f.start[#f.start + 1] = s
+    f.out[START][#f.out[START] + 1] = { to = s }
   end
-  if #f.start == 0 then fail("'start' must name at least one state") end
   for i, t in ipairs(spec.transitions or {}) do
     for _, k in ipairs { "from", "to" } do
-      if not spec.states[t[k]] then
+      if (k == "to" or t[k] ~= nil) and not spec.states[t[k]] then
         fail(format("transition %d: '%s' state %s is not one of the states", i, k, tostring(t[k])))
       end
     end
-    local list = f.out[t.from]
+    local list = f.out[t.from == nil and START or t.from]
     list[#list + 1] = t
   end
+  if #f.out[START] == 0 then fail("'start' (or a transition without 'from') must name at least one state") end
   return f
 end
 
@@ -150,7 +154,7 @@ end
 -- The transitions from `from` that exist for r (their `when` holds).
 function Flow:allowed(from, r)
   local out = {}
-  for _, t in ipairs(self.out[from] or {}) do
+  for _, t in ipairs(self.out[from == nil and START or from] or {}) do
     if not t.when or t.when(r) then out[#out + 1] = t end
   end
   return out
@@ -170,8 +174,14 @@ end
 function Flow:arm(r, d, state, since)
   local dl = self.states[state].deadline
   if not dl then return end
-  local from = dl.from and r[dl.from] or since
-  local due = d:deadline(state, { after = dl.after, from = from, calendar = dl.calendar })
+  local due
+  if dl.at then
+    due = type(dl.at) == "function" and dl.at(r, since) or r[dl.at]
+    if due == nil then return end
+    due = d:deadline(state, due)
+  else
+    due = d:deadline(state, { after = dl.after, from = dl.from and r[dl.from] or since, calendar = dl.calendar })
+  end
   d:because(say("due", { state = state, due = instant(due) }))
 end
 
@@ -194,29 +204,21 @@ function Flow:decide(r, d)
     self:arm(r, d, to, prev.state_since)
     return from, to, true
   end
-  local t
-  if from == nil then
-    for _, s in ipairs(self.start) do
-      if s == to then t = {} end
-    end
-    if not t then
-      p.allowed = list_text(self.start)
-      d:set(field, nil)
+  local ts, t = self:allowed(from, r)
+  for _, c in ipairs(ts) do
+    if c.to == to then t = c break end
+  end
+  if not t then
+    d:set(field, from)
+    keep(d, prev)
+    if from == nil then
+      p.allowed = allowed_text(ts, r)
       d:verdict("reject", say("bad_start", p))
-      return from, to, false
-    end
-  else
-    local ts = self:allowed(from, r)
-    for _, c in ipairs(ts) do
-      if c.to == to then t = c break end
-    end
-    if not t then
+    else
       p.allowed = #ts > 0 and allowed_text(ts, r) or say("final", p)
-      d:set(field, from)
       d:verdict("reject", say("forbidden", p))
-      keep(d, prev)
-      return from, to, false
     end
+    return from, to, false
   end
   local ok = self:admit(t, r, d, prev, p)
   if not ok then

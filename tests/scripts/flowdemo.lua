@@ -4,7 +4,7 @@ local workflow = require "workflow"
 
 local FLOW = workflow.new {
   name = "request", type = "request",
-  start = { "draft", "submitted" },
+  start = { "draft" },
   states = {
     draft = {},
     submitted = { deadline = { after = "2 days", escalate = "director" },
@@ -15,6 +15,7 @@ local FLOW = workflow.new {
   },
   transitions = {
     { from = "draft", to = "submitted" },
+    { to = "submitted" }, -- a start with no draft
     { from = "submitted", to = "approved", by = { "manager", person = "delegate" },
       requires = { { "signature", label = "the manager's signature" },
                    { "quote", label = "a quote", when = function(r) return (r.cost or 0) > 1000 end,

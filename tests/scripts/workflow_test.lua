@@ -13,8 +13,8 @@ end
 test("a new record starts in a start state; elsewhere it is refused and no state is stored", function()
   local dec, rec = step("approved", { actor = "li" })
   eq(dec.verdict, "reject")
-  eq(dec.explanation, "request q1: a new request must start in draft or submitted, not approved; " ..
-    "nothing is stored as its state")
+  eq(dec.explanation, "request q1: approved is no start; a new request starts in draft (by anyone), " ..
+    "submitted (by anyone); nothing is stored as its state")
   eq(rec.state, nil)
   dec, rec = step("draft", { actor = "li" })
   eq(dec.verdict, "pass")
@@ -127,7 +127,7 @@ end)
 
 test("bad declarations are errors naming what is wrong", function()
   fails(function() workflow.new { name = "x", type = "x", states = { a = {} } } end,
-    "'start' must name at least one state")
+    "'start' (or a transition without 'from') must name at least one state")
   fails(function() workflow.new { name = "x", type = "x", states = { a = {} }, start = { "b" } } end,
     "start state 'b' is not one of the states")
   fails(function()
