@@ -21,7 +21,9 @@
 -- The previous state is the state of the record's stored version (records.get in the same transaction),
 -- never a field the writer sends: a record with no stored version is new. The policy keeps its own fields
 -- `previous_state` and `state_since` (the instant the state was entered) from the stored version.
--- A transition is made by the person in the record's field `actor`, in the role `actor_role`.
+-- A transition is made by the person in the record's field `actor`, in the role `actor_role` (other names:
+-- who = { person =, role = }). Policies write field = "state" and who = {...} out, so that the lint of
+-- `bylaw check` sees the names of the fields the helper reads.
 --
 -- FLOW:decide(r, d) → from, to, ok
 --   - same state: pass, nothing moves (the state's deadline is proposed again, unchanged);
@@ -47,17 +49,20 @@ M.messages = {
   moved = "{flow} {id}: {from} → {to} by {actor}",
   started = "{flow} {id}: started in {to} by {actor}",
   unchanged = "{flow} {id}: state {to}, unchanged",
-  bad_start = "{flow} {id}: {to} is no start; a new {flow} starts in {allowed}; nothing is stored as its state",
-  forbidden = "{flow} {id}: {from} → {to} is not allowed; from {from}: {allowed}; state stays {from}",
+  bad_start = "{flow} {id}: {to} is no start; a new {flow} starts in {allowed}; {tail}",
+  stays = "state stays {from}",
+  not_stored = "nothing is stored as its state",
+  new = "(new)",
+  unnamed = "someone unnamed",
+  forbidden = "{flow} {id}: {from} → {to} is not allowed; from {from}: {allowed}; {tail}",
   final = "none ({from} is final)",
   who = "{to} (by {by})",
   anyone = "anyone",
   person = "the person in field '{field}'",
-  not_by = "{flow} {id}: {from} → {to} may be made by {by}, not by {actor}; state stays {from}",
-  no_actor = "{flow} {id}: {from} → {to} may be made by {by}: field 'actor_role' or 'actor' names nobody; " ..
-    "state stays {from}",
-  missing = "{flow} {id}: {from} → {to} waits for field '{field}' ({label}){note}; state stays {from}",
-  refused = "{flow} {id}: {from} → {to} refused: {reason}; state stays {from}",
+  not_by = "{flow} {id}: {from} → {to} may be made by {by}, not by {actor}; {tail}",
+  no_actor = "{flow} {id}: {from} → {to} may be made by {by}: field '{role}' or '{person}' names nobody; {tail}",
+  missing = "{flow} {id}: {from} → {to} waits for field '{field}' ({label}){note}; {tail}",
+  refused = "{flow} {id}: {from} → {to} refused: {reason}; {tail}",
   due = "{state} until {due}",
   overdue = "{flow} {id}: {state} overdue since {due}, escalated to {escalate}",
 }
@@ -99,12 +104,12 @@ local function by_text(by, r)
   return list_text(parts)
 end
 
-local function may(by, r)
+local function may(by, r, role, person)
   if not by then return true end
-  for _, role in ipairs(by) do
-    if r.actor_role == role then return true end
+  for _, v in ipairs(by) do
+    if r[role] == v then return true end
   end
-  return by.person ~= nil and given(r.actor) and r.actor == r[by.person]
+  return by.person ~= nil and given(r[person]) and r[person] == r[by.person]
 end
 
 local Flow = {}
@@ -119,7 +124,9 @@ function M.new(spec)
     if type(spec[k]) ~= "string" then fail(format("'%s' must be a string", k)) end
   end
   if type(spec.states) ~= "table" or next(spec.states) == nil then fail("'states' must name the states") end
+  local who = spec.who or {}
   local f = setmetatable({ name = spec.name, type = spec.type, field = spec.field or "state",
+                           person = who.person or "actor", role = who.role or "actor_role",
                            states = spec.states, out = {}, order = {} }, Flow)
   for s in pairs(spec.states) do f.out[s] = {} f.order[#f.order + 1] = s end
   table.sort(f.order)
@@ -146,8 +153,8 @@ function Flow:fields(extra)
   local out = {}
   for k, v in pairs(extra or {}) do out[k] = v end
   out[self.field] = enum(self.order)
-  out.actor = "string?"
-  out.actor_role = "string?"
+  out[self.person] = "string?"
+  out[self.role] = "string?"
   return out
 end
 
@@ -197,7 +204,10 @@ function Flow:decide(r, d)
   local to = r[field]
   local prev = records.get(self.type, r.id)
   local from = prev and prev[field]
-  local p = { flow = self.name, id = r.id, from = from, to = to, actor = r.actor or r.actor_role }
+  local p = { flow = self.name, id = r.id, from = from, to = to, actor = r[self.person] or r[self.role] or M.messages.unnamed,
+              person = self.person, role = self.role }
+  p.tail = from == nil and M.messages.not_stored or say("stays", p)
+  p.from = from or M.messages.new
   if from == to then
     keep(d, prev)
     d:verdict("pass", say("unchanged", p))
@@ -238,9 +248,9 @@ end
 -- Who, what it requires, its check: false after proposing the verdict that says why not.
 function Flow:admit(t, r, d, prev, p)
   local by = by_spec(t, r)
-  if not may(by, r) then
+  if not may(by, r, self.role, self.person) then
     p.by = by_text(by, r)
-    d:verdict("reject", say((given(r.actor) or given(r.actor_role)) and "not_by" or "no_actor", p))
+    d:verdict("reject", say((given(r[self.person]) or given(r[self.role])) and "not_by" or "no_actor", p))
     return false
   end
   if t.check then

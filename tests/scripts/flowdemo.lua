@@ -3,7 +3,7 @@
 local workflow = require "workflow"
 
 local FLOW = workflow.new {
-  name = "request", type = "request",
+  name = "request", type = "request", field = "state", who = { person = "actor", role = "actor_role" },
   start = { "draft" },
   states = {
     draft = {},
