@@ -1,18 +1,15 @@
 -- outing_flow.lua: the 17:30 cut-off of the working day before (holidays, weekends, emergencies), the return
 -- before closing, who signs for a staff member and for a department manager, the front desk's steps,
 -- materials after a meeting or training, and the escalation of an outing not back by its expected time.
+local merge = require("workflow").merge
 local BASE = {
   id = "o1", employee = "li", employee_level = "staff", outing_date = "2026-10-14",
   expected_return = "2026-10-14T16:00:00+08:00", destination = "client site", purpose = "business",
 }
 
 local function out(state, extra)
-  local rec = {}
-  for k, v in pairs(BASE) do rec[k] = v end
-  rec.state = state
-  for k, v in pairs(extra or {}) do rec[k] = v end
-  local o = put("outing", rec)
-  return o.decisions[1], get("outing", rec.id), o
+  local o = put("outing", merge(BASE, { state = state }, extra))
+  return o.decisions[1], get("outing", o.record.id), o
 end
 
 -- registered the day before, in time
@@ -24,9 +21,7 @@ end
 -- registered, then approved by a department manager
 local function approved(extra)
   requested(extra)
-  local e = { actor = "wang", actor_role = "department_manager", approver_signature = "wang" }
-  for k, v in pairs(extra or {}) do e[k] = v end
-  return out("approved", e)
+  return out("approved", merge({ actor = "wang", actor_role = "department_manager", approver_signature = "wang" }, extra))
 end
 
 test("前一天下午17:30点前: 17:29:59 the day before is in time, 17:30:00 is late", function()

@@ -40,7 +40,8 @@
 -- (default: entry into the state), escalate = ROLE, calendar = NAME } or { at = FIELD or function(r, since)
 -- returning the instant, escalate = ROLE }, overdue = function(r, d, t). A transition without `from` is
 -- a start (a new record may begin in its `to`, with its by/requires/check); `start = {...}` lists plain ones.
--- Every sentence is made from M.messages (one place, for translation).
+-- Every sentence is made from M.messages (one place, for translation). workflow.merge(a, b, ...) copies
+-- tables into one, later ones winning (a record and its changes, in tests).
 local M = {}
 
 local format, concat, type, pairs, ipairs = string.format, table.concat, type, pairs, ipairs
@@ -74,6 +75,15 @@ local function say(key, p)
   end))
 end
 M.say = say
+
+-- A new table with the fields of each table in turn (later ones win): a record and its changes.
+function M.merge(...)
+  local out = {}
+  for i = 1, select("#", ...) do
+    for k, v in pairs(select(i, ...) or {}) do out[k] = v end
+  end
+  return out
+end
 
 local function list_text(items)
   if #items <= 1 then return items[1] or "" end
