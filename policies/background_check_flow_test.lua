@@ -1,6 +1,7 @@
 -- background_check_flow.lua: every step in order with what it needs, consent before any checking, the
 -- refusal, who decides, and that no step can be skipped.
-local merge = require("workflow").merge
+local workflow = require "workflow"
+local merge = workflow.merge
 local BASE = { id = "b1", candidate = "chen", post = "finance manager", content = "identity, degree, 3 employers",
                methods = "phone", actor = "hu", actor_role = "hr" }
 local STEPS = {   -- each step: the state and what it needs
@@ -14,21 +15,7 @@ local STEPS = {   -- each step: the state and what it needs
   { "decided", { outcome = "pass", actor = "boss", actor_role = "hr_manager" } },
 }
 
-local function step(state, extra)
-  local o = put("background_check", merge(BASE, { state = state }, extra))
-  return o.decisions[1], get("background_check", o.record.id)
-end
-
--- the record after steps 1..n, each with what it needs (kept, as a real record keeps its fields)
-local function walk(n, extra)
-  local have = merge(extra)
-  for i = 1, n do
-    have = merge(have, STEPS[i][2])
-    local d = step(STEPS[i][1], have)
-    eq(d.verdict, "pass", STEPS[i][1])
-  end
-  return have
-end
+local step, walk = workflow.walker { type = "background_check", base = BASE, steps = STEPS, put = put, get = get }
 
 test("the six steps in order, each with what it needs", function()
   walk(#STEPS)
@@ -99,6 +86,6 @@ test("only HR makes the steps; the superior (hr_manager or the named person) dec
 end)
 
 test("the outcome is pass, fail or refer", function()
-  fails(function() step("decided", { outcome = "maybe" }) end,
+  fails(function() eval("background_check", merge(BASE, { state = "decided", outcome = "maybe" })) end,
     [[field 'outcome' must be one of "pass", "fail" or "refer", got "maybe"]])
 end)

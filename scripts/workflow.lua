@@ -85,6 +85,30 @@ function M.merge(...)
   return out
 end
 
+-- For tests: step(state, extra) puts base + {state} + extra and returns the decision, the stored record and
+-- the answer; walk(n, extra) makes steps[1..n] in turn ({state, fields}), each step's fields kept on the
+-- record for the next and the base's actor restored at each, raising an error at a step that does not pass;
+-- it returns the fields the record has then. spec: { type =, base =, steps =, put = put, get = get }.
+function M.walker(spec)
+  local function step(state, extra)
+    local o = spec.put(spec.type, M.merge(spec.base, { state = state }, extra))
+    return o.decisions[1], spec.get(spec.type, o.record.id), o
+  end
+  local function walk(n, extra)
+    local have = M.merge(extra)
+    for i = 1, n do
+      local s = spec.steps[i]
+      have.actor, have.actor_role = spec.base.actor, spec.base.actor_role
+      have = M.merge(have, s[2])
+      local d = step(s[1], have)
+      if d.verdict ~= "pass" then error(format("step %d (%s) did not pass: %s", i, s[1], d.explanation), 2) end
+    end
+    have.actor, have.actor_role = spec.base.actor, spec.base.actor_role
+    return have
+  end
+  return step, walk
+end
+
 local function list_text(items)
   if #items <= 1 then return items[1] or "" end
   return concat(items, ", ", 1, #items - 1) .. " or " .. items[#items]

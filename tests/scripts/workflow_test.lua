@@ -140,3 +140,17 @@ test("messages are one table of English sentences with named parameters", functi
   eq(workflow.say("moved", { flow = "f", id = 1, from = "a", to = "b", actor = "li" }), "f 1: a → b by li")
   ok(workflow.messages.forbidden:find("{allowed}", 1, true))
 end)
+
+test("walker: steps in turn, each step's fields kept, an error at a step that does not pass", function()
+  local step, walk = workflow.walker { type = "request", base = { id = "w1", actor = "li" }, put = put, get = get,
+    steps = { { "submitted", {} }, { "approved", { actor_role = "manager", signature = "s" } }, { "done", {} } } }
+  local have = walk(2)
+  eq(have.signature, "s")
+  eq(have.actor_role, nil) -- the base's actor is back for the next step
+  eq(get("request", "w1").state, "approved")
+  local d, r = step("done", { blocked = true })
+  eq(d.verdict, "reject")
+  eq(r.state, "approved")
+  local err = fails(function() walk(3, { id = "w2", blocked = true }) end)
+  contains(err, "step 3 (done) did not pass: request w2: approved → done is not allowed")
+end)
