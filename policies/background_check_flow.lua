@@ -62,11 +62,9 @@ local FLOW = workflow.new {
   },
 }
 
-policy {
+policy(FLOW:policy {
   name = "background_check_flow",
-  type = "background_check",
-  order = 10,
   doc = "The background check (document 000, §6.1): scope, notice, consent first (§4.2), check, report, decision.",
-  fields = FLOW:fields(FIELDS),
+  fields = FIELDS,
   decide = function(r, d) FLOW:decide(r, d) end,
-}
+})

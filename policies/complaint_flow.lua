@@ -63,13 +63,9 @@ local FIELDS = {
   reply_record = "string?", feedback = "string?", summary = "string?",
 }
 
-policy {
+policy(FLOW:policy {
   name = "complaint_flow",
-  type = "complaint_case",
-  order = 10,
-  doc = "Complaint handling (document 000, §6.3): received, judged, forwarded, investigated in 1 working day, " ..
-    "replied in 2, visited, archived.",
-  fields = FLOW:fields(FIELDS),
+  doc = "Complaint handling (document 000, §6.3): investigated within 1 working day, replied within 2, archived.",
+  fields = FIELDS,
   decide = function(r, d) FLOW:decide(r, d) end,
-  timers = FLOW:timers(),
-}
+})

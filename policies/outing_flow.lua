@@ -76,12 +76,10 @@ local FLOW = workflow.new {
   },
 }
 
-policy {
+policy(FLOW:policy {
   name = "outing_flow",
-  type = "outing",
-  order = 10,
   doc = "Outing approval (document 002, §6.12): registered by 17:30 the working day before, signed, filed, back.",
-  fields = FLOW:fields {
+  fields = {
     employee = "string?", destination = optional(string(200)), employee_level = enum { "staff", "department_manager" },
     outing_date = "date", expected_return = "datetime",
     purpose = enum { "business", "meeting", "training", "other" },
@@ -89,5 +87,4 @@ policy {
     refusal_reason = "string?", returned_at = "datetime?", materials = "string?",
   },
   decide = function(r, d) FLOW:decide(r, d) end,
-  timers = FLOW:timers(),
-}
+})

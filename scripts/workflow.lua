@@ -15,8 +15,8 @@
 --       ...
 --     },
 --   }
---   policy { name = "outing_flow", type = "outing", order = 10, fields = FLOW:fields { ... },
---            decide = function(r, d) FLOW:decide(r, d) end, timers = FLOW:timers() }
+--   policy(FLOW:policy { name = "outing_flow", fields = { ... }, decide = function(r, d) FLOW:decide(r, d) end })
+--   -- FLOW:policy adds type, order 10, the workflow's fields and its timers (FLOW:fields, FLOW:timers)
 --
 -- The previous state is the state of the record's stored version (records.get in the same transaction),
 -- never a field the writer sends: a record with no stored version is new. The policy keeps its own fields
@@ -305,6 +305,15 @@ function Flow:admit(t, r, d, prev, p)
     end
   end
   return not missing
+end
+
+-- The table for policy{}: spec's keys, with the workflow's type, order 10 unless given (before the policies
+-- that read the state), its fields merged into spec.fields and its timers into spec.timers.
+function Flow:policy(spec)
+  local out = M.merge(spec, { type = self.type, order = spec.order or 10, fields = self:fields(spec.fields) })
+  local timers = self:timers(spec.timers)
+  if next(timers) then out.timers = timers end
+  return out
 end
 
 -- The timer handlers, one per state with a deadline (named after the state), merged into `extra`.
