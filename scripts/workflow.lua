@@ -228,9 +228,8 @@ end
 
 -- The workflow's own fields as the stored version has them (the writer's are never taken).
 local function keep(d, prev)
-  if not prev then return end
-  d:set("previous_state", prev.previous_state)
-  d:set("state_since", prev.state_since)
+  d:set("previous_state", prev and prev.previous_state)
+  d:set("state_since", prev and prev.state_since)
 end
 
 function Flow:decide(r, d)

@@ -11,8 +11,9 @@ local function step(state, extra)
 end
 
 test("a new record starts in a start state; elsewhere it is refused and no state is stored", function()
-  local dec, rec = step("approved", { actor = "li" })
+  local dec, rec = step("approved", { actor = "li", previous_state = "submitted", state_since = "2026-01-01" })
   eq(dec.verdict, "reject")
+  eq({ rec.previous_state, rec.state_since }, {}) -- the writer's are never stored
   eq(dec.explanation, "request q1: approved is no start; a new request starts in draft (by anyone), " ..
     "submitted (by anyone); nothing is stored as its state")
   eq(rec.state, nil)
