@@ -28,7 +28,9 @@ OPT     ?= -O2 -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) -Wall -Wextra -Werror \
            -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Icore -Ibindings \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+# libcurl is opened at run time, by `repl --connect` only (core/repl_remote.c): its headers, not its
+# twenty libraries at every start; the unit tests (test_http drives the server with it) link it.
+LDLIBS  += $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null) -lm -lpthread
 BUILD   ?= build
 
 # Where `make install` puts things (DESTDIR: a staging root, as the Debian package build uses).
@@ -68,7 +70,7 @@ $(BUILD)/%.o: %.c $(wildcard core/*.h bindings/*.h)
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbylaw.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(BUILD)/libbylaw.a \
-	    $(shell pkg-config --libs $(TEST_PKGS)) $(LDLIBS)
+	    $(shell pkg-config --libs $(TEST_PKGS) libcurl) $(LDLIBS)
 
 unit: $(UNIT_BIN)
 

@@ -208,10 +208,12 @@ static void load_indexed(bl_store_t *s); /* (Indexes on fields, below) */
 static int fail(bl_store_t *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(bl_store_t *s, int code, const char *fmt, ...)
 {
+    char msg[sizeof s->err]; /* (the arguments may be s->err itself) */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(s->err, msg, sizeof msg);
     s->code = code == BL_ERR && s->db ? sqlite3_extended_errcode(s->db) : 0;
     s->interrupted = s->deadline_ns && (s->code & 0xff) == SQLITE_INTERRUPT;
     return code;
