@@ -529,6 +529,12 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
     s->memory = strcmp(s->path, ":memory:") == 0 || s->path[0] == '\0';
     s->auto_ckpt = 1000; /* SQLite's default */
     int rc = BL_ERR;
+    if (!s->memory) { /* a new database holds people's records: this user's only, whatever the umask (SQLite
+                       * gives its -wal and -shm the database file's mode) */
+        int fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
+    }
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         fail(s, BL_ERR, "%s", s->db ? sqlite3_errmsg(s->db) : "out of memory");
