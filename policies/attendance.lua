@@ -8,6 +8,8 @@
 --     did not reach the gate (form_at_gate false) → absent. Reading: both halves (且) are needed;
 --   需在前一天下午17:30点前至综合办公室进行登记: registered before 17:30 of the day before the outing (前: 17:30
 --     itself is too late, rules.md §5.35); a later registration is held for the approver.
+--   预计返回时间应设定在下班时间前 (§5.37): the planned return (planned_return) is before the close of office hours
+--     that day (calendar.lua's hours; 前: the close itself is too late, as for 17:30); a later one is held.
 --   Otherwise the day counts as an outing (attendance "outing").
 -- punch_correction (type missed_punch):
 --   当天或第二日上午第一时间补填《补卡申请表》: the correction form on the day of the missed punch or first thing
@@ -21,6 +23,7 @@ local SAY = {
   unapproved = "an outing without approval, its form not at the gate: absent (私自外出…考勤视为旷工)",
   outing     = "an approved outing",
   late_reg   = "registered %s, not before %s the day before (需在前一天下午17:30点前…登记)",
+  late_back  = "planned return %s, not before the close of office hours %s (预计返回时间应设定在下班时间前)",
   punch_late = "correction form %s, after %s (当天或第二日上午第一时间补填)",
   punch_ok   = "correction form %s, by %s",
 }
@@ -32,7 +35,7 @@ policy {
   type   = "outing",
   doc    = "Absent (旷工) for a private errand or an unapproved outing; registration by 17:30 the day before.",
   fields = { outing_on = "date", registered_at = "datetime?", approved = "boolean?", form_at_gate = "boolean?",
-             private_errand = "boolean?" },
+             private_errand = "boolean?", planned_return = "datetime?" },
   decide = function(r, d)
     if r.private_errand then
       d:set("attendance", "absent", SAY.errand)
@@ -45,6 +48,13 @@ policy {
       local cutoff = calendar.add(at(r.outing_on, CUTOFF), "-1 day")
       if calendar.parse(r.registered_at) >= cutoff then
         d:verdict("hold", string.format(SAY.late_reg, r.registered_at, calendar.format(cutoff)))
+      end
+    end
+    if r.planned_return then
+      local back = calendar.parse(r.planned_return)
+      local close = at(calendar.date(back), calendar.info().close)
+      if back >= close then
+        d:verdict("hold", string.format(SAY.late_back, r.planned_return, calendar.format(close)))
       end
     end
   end,

@@ -38,3 +38,12 @@ test("a punch correction by 12:00 the next morning (第二日上午第一时间)
   eq(eval("missed_punch", { id = "m1", missed_on = "2026-11-19", filed_at = "2026-11-19T18:00:00+08:00" })
     .decisions[1].verdict, "pass")
 end)
+
+test("the planned return is before the close of office hours (预计返回时间应设定在下班时间前): 17:59 yes, 18:00 no", function()
+  local _, d = outing { planned_return = "2026-11-20T17:59:00+08:00" }
+  eq(d.verdict, nil)
+  _, d = outing { planned_return = "2026-11-20T18:00:00+08:00" }
+  eq(d.verdict, "hold")
+  eq(d.reasons[2], "planned return 2026-11-20T18:00:00+08:00, not before the close of office hours " ..
+    "2026-11-20T18:00:00+08:00 (预计返回时间应设定在下班时间前)")
+end)

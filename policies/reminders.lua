@@ -5,7 +5,7 @@
 --
 -- An occurrence is at `time` on a matching day; one whose day has not ended is still to come (saved on a
 -- Friday afternoon, that Friday's reminder fires at once). Readings where the document gives no day:
--- 按月 / 每月 without a day → the last day of the month (§5.17 月底, §5.59); the monthly mailing (§5.19) →
+-- 每周 without a day (§5.5) → Monday; 按月 / 每月 without a day → the last day of the month (§5.17 月底, §5.59); the monthly mailing (§5.19) →
 -- the 1st; 每半年一次 (§5.20) → 1 June and 1 December; 每月20日前 (§5.34) → a reminder on the 15th, due before
 -- the 20th; 每年12月份 (§5.40) → 1 December.
 local WEEKDAYS = { Mon = 1, Tue = 2, Wed = 3, Thu = 4, Fri = 5, Sat = 6, Sun = 7 }
@@ -13,6 +13,8 @@ local WEEKDAYS = { Mon = 1, Tue = 2, Wed = 3, Thu = 4, Fri = 5, Sat = 6, Sun = 7
 local DUTIES = {
   { name = "weekly_report", weekday = "Fri", time = "14:00", ref = "000, §5.16",
     text = "weekly report at the Friday-afternoon department meeting (每周五下午部门例会)" },
+  { name = "suggestions_summary", weekday = "Mon", time = "09:00", ref = "003, §5.5",
+    text = "classify and summarise the week's suggestions for the business departments (每周进行分类和汇总,提交给相关业务部门)" },
   { name = "supervision_report", day = "last", time = "09:00", ref = "000, §5.17",
     text = "the month's service-supervision report to the general manager (月底编制《服务监督报告》并上报公司总经理)" },
   { name = "client_mailing", day = 1, time = "09:00", ref = "002, §5.19",

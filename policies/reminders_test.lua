@@ -8,6 +8,7 @@ test("every duty's next date from Wednesday 18 November 2026", function()
   clock.set("2026-11-18T10:00:00+08:00")
   local out = put("company_calendar", { id = "acme" })
   eq(due_of(out, "weekly_report"), "2026-11-20T14:00:00+08:00")       -- Friday
+  eq(due_of(out, "suggestions_summary"), "2026-11-23T09:00:00+08:00") -- Monday
   eq(due_of(out, "supervision_report"), "2026-11-30T09:00:00+08:00")  -- 月底
   eq(due_of(out, "client_mailing"), "2026-12-01T09:00:00+08:00")
   eq(due_of(out, "vip_event"), "2026-12-01T09:00:00+08:00")
