@@ -1,5 +1,5 @@
 -- complaint_flow.lua — complaint handling as a workflow (document 000 客户服务投诉管理制度, rules.md §6.3, with
--- the deadlines of §5.1–5.2; scripts/workflow.lua). Type complaint_case: the `complaint` policy keeps the
+-- the deadlines of §5.1–5.2; scripts/workflow.lua). Type complaint_handling: the `complaint` policy keeps the
 -- plain status record of §5.1; this one follows the case through each hand.
 --
 -- 四、客户投诉处理流程 (一)接受客户投诉 1、由人事行政经理接受客户投诉…填写《客户投诉记录表》. 2、…判断客户投诉
@@ -32,7 +32,7 @@ local function within(after)
 end
 
 local FLOW = workflow.new {
-  name = "complaint", type = "complaint_case", field = "state", who = { person = "actor", role = "actor_role" },
+  name = "complaint", type = "complaint_handling", field = "state", who = { person = "actor", role = "actor_role" },
   states = {
     received = within(INVESTIGATE_WITHIN), forwarded = within(INVESTIGATE_WITHIN),
     investigating = within(REPLY_WITHIN), plan_drafted = within(REPLY_WITHIN),

@@ -15,13 +15,13 @@ local STEPS = {
   { "archived", { summary = "training for zhang" } },
 }
 
-local step, walk = workflow.walker { type = "complaint_case", base = BASE, steps = STEPS, put = put, get = get }
+local step, walk = workflow.walker { type = "complaint_handling", base = BASE, steps = STEPS, put = put, get = get }
 
 test("every step in order, each by its hand", function()
   clock.set(AT)
   walk(#STEPS)
-  eq(get("complaint_case", "k1").state, "archived")
-  eq(#timers("complaint_case", "k1"), 0)
+  eq(get("complaint_handling", "k1").state, "archived")
+  eq(#timers("complaint_handling", "k1"), 0)
 end)
 
 test("a complaint that does not stand is answered and closed (投诉不能成立)", function()
@@ -33,7 +33,7 @@ test("a complaint that does not stand is answered and closed (投诉不能成立
   eq(r.state, "received")
   d, r = step("closed_invalid", { invalid_reason = "not our service", reply = "explained the fee" })
   eq(r.state, "closed_invalid")
-  eq(#timers("complaint_case", "k1"), 0)
+  eq(#timers("complaint_handling", "k1"), 0)
 end)
 
 test("the supervisor named in the case investigates; the manager may not, nor another supervisor", function()
@@ -71,10 +71,10 @@ test("1 working day to investigate, 2 to reply, from receipt: 17:55 on 30 Septem
   eq(o.deadlines[1].name, "received")
   eq(o.deadlines[1].due, "2026-10-08T18:00:00+08:00")
   local have = walk(2)
-  eq(timers("complaint_case", "k1")[1].due, "2026-10-08T18:00:00+08:00") -- forwarded: the same instant
+  eq(timers("complaint_handling", "k1")[1].due, "2026-10-08T18:00:00+08:00") -- forwarded: the same instant
   clock.set("2026-10-08T17:59:00+08:00")
   _, _, o = step("investigating", merge(have, BY_SUPERVISOR))
-  local pend = timers("complaint_case", "k1")
+  local pend = timers("complaint_handling", "k1")
   eq(#pend, 1)
   eq(pend[1].name, "investigating")
   eq(pend[1].due, "2026-10-09T18:00:00+08:00")
@@ -86,7 +86,7 @@ test("overdue: not investigating by the close of day 1 escalates to the HR & adm
   walk(2)
   clock.set("2026-10-08T18:00:00+08:00")
   eq(clock.advance("1 second"), 1)
-  eq(get("complaint_case", "k1").state, "forwarded")
+  eq(get("complaint_handling", "k1").state, "forwarded")
   -- investigating late: the reply deadline (day 2) is armed at once
   local _, _, o = step("investigating", merge({ department = "sales", supervisor = "sun" }, BY_SUPERVISOR))
   eq(o.deadlines[1].due, "2026-10-09T18:00:00+08:00")
@@ -101,6 +101,6 @@ test("received before opening on a working day: that day counts", function()
 end)
 
 test("a receipt time without its offset is refused, naming the field", function()
-  fails(function() eval("complaint_case", merge(BASE, { state = "received", received_at = "2026-09-30 17:55" })) end,
+  fails(function() eval("complaint_handling", merge(BASE, { state = "received", received_at = "2026-09-30 17:55" })) end,
     "field 'received_at' must be a date and time with its offset")
 end)

@@ -57,7 +57,7 @@ local function on_time(r)
 end
 
 local FLOW = workflow.new {
-  name = "outing", type = "outing", field = "state", who = { person = "actor", role = "actor_role" },
+  name = "outing", type = "outing_request", field = "state", who = { person = "actor", role = "actor_role" },
   states = {
     requested = {}, approved = {}, refused = {}, returned = {}, closed = {},
     out = { deadline = { at = "expected_return", escalate = "office_director" } },

@@ -8,8 +8,8 @@ local BASE = {
 }
 
 local function out(state, extra)
-  local o = put("outing", merge(BASE, { state = state }, extra))
-  return o.decisions[1], get("outing", o.record.id), o
+  local o = put("outing_request", merge(BASE, { state = state }, extra))
+  return o.decisions[1], get("outing_request", o.record.id), o
 end
 
 -- registered the day before, in time
@@ -153,11 +153,11 @@ test("not back by the expected return: the outing is overdue and escalates to th
   eq(o.deadlines[1].name, "out")
   eq(o.deadlines[1].due, "2026-10-14T16:00:00+08:00")
   eq(clock.advance("7 hours"), 1)
-  eq(get("outing", "o1").state, "out")
+  eq(get("outing_request", "o1").state, "out")
   -- back in time: the deadline goes with the state
   approved({ id = "o9" })
   clock.set("2026-10-14T09:00:00+08:00")
   out("out", { id = "o9", actor_role = "front_desk" })
   out("returned", { id = "o9", actor_role = "front_desk", returned_at = "2026-10-14T15:00:00+08:00" })
-  eq(#timers("outing", "o9"), 0)
+  eq(#timers("outing_request", "o9"), 0)
 end)

@@ -54,7 +54,7 @@ local function revert(from)
 end
 
 local FLOW = workflow.new {
-  name = "promotion", type = "promotion", field = "state", who = { person = "actor", role = "actor_role" },
+  name = "promotion", type = "promotion_request", field = "state", who = { person = "actor", role = "actor_role" },
   states = {
     proposed = {}, approved = {}, declined = {}, confirmed = {}, reverted = {},
     on_trial = { deadline = { escalate = "hr", at = function(r) return after(r.effective_on, TRIAL) end } },

@@ -10,13 +10,13 @@ local STEPS = {
   { "on_trial", { actor_role = "hr" } },
   { "confirmed", { actor_role = "hr" } },
 }
-local step, walk = workflow.walker { type = "promotion", base = BASE, steps = STEPS, put = put, get = get }
+local step, walk = workflow.walker { type = "promotion_request", base = BASE, steps = STEPS, put = put, get = get }
 
 test("eligible, approved, on trial, confirmed: no deadline is left", function()
   local have = walk(3)
-  eq(#timers("promotion", "m1"), 1)
+  eq(#timers("promotion_request", "m1"), 1)
   local _, r = step("confirmed", merge(have, STEPS[4][2]))
-  eq({ r.previous_state, r.state, #timers("promotion", "m1") }, { "on_trial", "confirmed", 0 })
+  eq({ r.previous_state, r.state, #timers("promotion_request", "m1") }, { "on_trial", "confirmed", 0 })
 end)
 
 test("连续两次前三名 and 半年以上: 2 reviews and 6 months pass; 1 review or 5.9 months do not", function()
@@ -54,10 +54,10 @@ test("the 3-month trial ends on 1 October and escalates to HR; the trial state s
   local have = walk(2)
   clock.set("2026-07-01T09:00:00+08:00")
   step("on_trial", merge(have, { actor_role = "hr" }))
-  local t = timers("promotion", "m1")[1]
+  local t = timers("promotion_request", "m1")[1]
   eq({ t.name, t.due }, { "on_trial", "2026-10-02T00:00:00+08:00" })
   clock.set("2026-10-01T23:59:59+08:00")
-  eq({ clock.advance("1 second"), get("promotion", "m1").state }, { 1, "on_trial" })
+  eq({ clock.advance("1 second"), get("promotion_request", "m1").state }, { 1, "on_trial" })
 end)
 
 test("试用期最长不超过6个月: extended to 1 January 2027 at the latest, then confirmed or reverted", function()
@@ -72,10 +72,10 @@ test("试用期最长不超过6个月: extended to 1 January 2027 at the latest,
   contains(d.explanation, "waits for field 'trial_result' (why the trial failed)")
   local _, r = step("reverted", merge(have, { actor_role = "hr", trial_until = "2027-01-01", trial_result = "targets" }))
   eq(r.state, "reverted")
-  eq(#timers("promotion", "m1"), 0)
+  eq(#timers("promotion_request", "m1"), 0)
 end)
 
 test("a level off the ladder is refused, naming the rungs", function()
-  fails(function() eval("promotion", merge(BASE, { state = "proposed", to_level = "director" })) end,
+  fails(function() eval("promotion_request", merge(BASE, { state = "proposed", to_level = "director" })) end,
     [[field 'to_level' must be one of "staff", "team_leader",]])
 end)

@@ -3,7 +3,7 @@
 --
 --   local workflow = require "workflow"
 --   local FLOW = workflow.new {
---     name = "outing", type = "outing",       -- the record type (its stored version is the previous state)
+--     name = "outing", type = "outing_request", -- the record type (its stored version is the previous state)
 --     start = { "requested" },                -- the states a new record may begin in
 --     states = {
 --       requested = { deadline = { after = "1 working day", escalate = "department_manager" } },
