@@ -1,0 +1,293 @@
+// app.js — the admin console: sign-in, Policies (list, editor, dry-run impact, publish, history,
+// rollback), Records (search, a record's page) and the Work queue, over the HTTP API (docs/api.md).
+'use strict';
+
+// Session and requests ------------------------------------------------------------------------------
+const state = { token: sessionStorage.getItem('bylaw.token') || '', admin: false, policies: null };
+
+async function api(method, path, body, accept) {
+  const headers = {};
+  if (state.token) headers.Authorization = 'Bearer ' + state.token;
+  if (accept) headers.Accept = accept;
+  const res = await fetch(path, { method, headers, body });
+  const type = res.headers.get('Content-Type') || '';
+  const data = type.startsWith('application/json') ? await res.json() : await res.text();
+  return { status: res.status, data, headers: res.headers };
+}
+
+// The answer's data when 2xx; else an Error saying what the service said.
+async function get(path) {
+  const r = await api('GET', path);
+  if (r.status === 401) { signinForm(); throw new Error('sign in first'); }
+  if (r.status >= 300) throw new Error((r.data && r.data.error) || ('HTTP ' + r.status + ' on ' + path));
+  return r.data;
+}
+
+// DOM -------------------------------------------------------------------------------------------------
+function h(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k instanceof Node ? k : String(k));
+  return e;
+}
+const $ = (id) => document.getElementById(id);
+const view = () => $('view');
+function show(...nodes) { view().replaceChildren(...nodes); }
+function table(heads, rows, id) {
+  return h('table', { id }, h('thead', {}, h('tr', {}, heads.map((t) => h('th', {}, t)))),
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => (c instanceof Node && c.tagName === 'TD') ? c : h('td', {}, c))))));
+}
+const num = (n) => h('td', { class: 'num' }, n === null || n === undefined ? '' : Number(n).toLocaleString('en'));
+const enc = encodeURIComponent;
+const fail = (e) => show(h('p', { class: 'error', id: 'page-error' }, String(e.message || e)));
+
+// Sign-in: the token goes to sessionStorage; an admin is told apart by a probe the router refuses
+// for lower roles before it reads anything (POST /policies/dry-run without a body: 403, or 400 for an admin).
+function signinForm(msg) {
+  $('nav').hidden = true; $('signout').hidden = true; view().replaceChildren();
+  $('signin').hidden = false; $('signin-error').textContent = msg || '';
+}
+async function start() {
+  const r = await api('GET', '/policies');
+  if (r.status === 401 || r.status === 403) return signinForm(state.token ? (r.data.error || 'refused') : '');
+  state.policies = r.data.policies;
+  state.admin = (await api('POST', '/policies/dry-run')).status === 400;
+  $('signin').hidden = true; $('nav').hidden = false; $('signout').hidden = !state.token;
+  $('who').textContent = (state.token ? 'signed in' : 'open mode') + (state.admin ? ' · admin' : ' · read only');
+  document.body.dataset.role = state.admin ? 'admin' : 'reader';
+  route();
+}
+$('signin').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  state.token = $('token').value.trim();
+  sessionStorage.setItem('bylaw.token', state.token);
+  $('token').value = '';
+  start();
+});
+$('signout').addEventListener('click', () => { sessionStorage.removeItem('bylaw.token'); state.token = ''; signinForm(); });
+
+// Pages by the hash: #/policies, #/policies/NAME, #/records, #/records/TYPE/ID, #/queue ----------------
+function route() {
+  const parts = location.hash.replace(/^#\/?/, '').split('?')[0].split('/').map(decodeURIComponent);
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.id === 'nav-' + (parts[0] || 'policies'));
+  const page = { policies: parts[1] ? policyPage : policiesPage, records: parts[2] ? recordPage : recordsPage, queue: queuePage }[parts[0] || 'policies'];
+  (page || policiesPage)(...parts.slice(1)).catch(fail);
+}
+window.addEventListener('hashchange', () => { if (!$('nav').hidden) route(); });
+
+// Policies --------------------------------------------------------------------------------------------
+async function policiesPage() {
+  state.policies = (await get('/policies')).policies;
+  const names = Object.keys(state.policies).filter((n) => !n.endsWith('_test'));
+  const rows = await Promise.all(names.map(async (n) => {
+    const [p, v] = await Promise.all([get('/policies/' + enc(n)), get('/policies/' + enc(n) + '/versions')]);
+    const last = v.versions.find((x) => !x.refused) || {};
+    return [h('a', { href: '#/policies/' + enc(n) }, n), (state.policies[n].policies || []).map((x) => x.type).join(', '),
+      h('code', {}, p.version || ''), last.at || '', last.by || '', p.pending_error ? h('span', { class: 'error' }, JSON.stringify(p.pending_error)) : ''];
+  }));
+  show(h('h1', {}, 'Policies'), table(['file', 'types', 'running version', 'last change', 'by', 'pending error'], rows, 'policies'));
+}
+
+// The editor holds NAME.lua and, on its second tab, NAME_test.lua: an edit that changes what the tests
+// expect is checked and published with its tests, as one bundle.
+let editor = null, docs = {};
+async function policyPage(name) {
+  const p = await get('/policies/' + enc(name));
+  const tr = await api('GET', '/policies/' + enc(name + '_test'));
+  const t = tr.status === 200 ? tr.data : null;
+  const side = h('div', { id: 'impact' }, h('p', { class: 'muted' }, state.admin ? 'Check the impact (Ctrl-S) to see what the edit would change on the stored records.' : 'Read only.'));
+  const status = h('span', { id: 'status' });
+  const msg = h('input', { id: 'message', placeholder: 'what changed and why', size: 40 });
+  const tools = state.admin
+    ? h('div', { class: 'toolbar' }, h('button', { id: 'dryrun', class: 'primary', onclick: () => dryRun(name, side, status) }, 'Check impact'),
+      msg, h('button', { id: 'publish', onclick: () => publish(name, msg.value, side, status) }, 'Publish'), status)
+    : h('div', { class: 'toolbar' }, status);
+  const host = h('div', { id: 'editor' });
+  const tab = (file) => h('button', { class: 'tab', id: 'tab-' + file, onclick: () => editor.swapDoc(docs[file]) }, file);
+  const hist = h('div', { id: 'history' });
+  show(h('h1', {}, name, ' ', h('code', { class: 'muted' }, p.version || '')),
+    p.pending_error ? h('p', { class: 'error' }, 'Refused edit on disk: ' + JSON.stringify(p.pending_error)) : '',
+    tools, h('div', { class: 'split' }, h('div', {}, h('div', { class: 'toolbar' }, tab(name + '.lua'), t ? tab(name + '_test.lua') : ''), host), side),
+    h('h2', {}, 'History'), hist);
+  docs = { [name + '.lua']: CodeMirror.Doc(p.source || '', 'lua') };
+  if (t) docs[name + '_test.lua'] = CodeMirror.Doc(t.source || '', 'lua');
+  for (const d of Object.values(docs)) d.clean = d.getValue();
+  editor = CodeMirror(host, { value: docs[name + '.lua'], lineNumbers: true, readOnly: !state.admin, gutters: ['errors', 'CodeMirror-linenumbers'],
+    extraKeys: { 'Ctrl-S': () => state.admin && dryRun(name, side, status) } });
+  document.body.dataset.editor = state.admin ? 'editable' : 'readonly';
+  history(name, hist);
+}
+
+// The files edited: {NAME.lua: source} and the test file when it was changed.
+function edited(name) {
+  const files = { [name + '.lua']: docs[name + '.lua'].getValue() }, test = docs[name + '_test.lua'];
+  if (test && test.getValue() !== test.clean) files[name + '_test.lua'] = test.getValue();
+  return files;
+}
+
+// Marks the line of FILE:LINE in an error (FILE one of the editor's), showing that file; returns the line or 0.
+function markError(text) {
+  for (const d of Object.values(docs)) {
+    d.clearGutter('errors');
+    for (let i = 0; i < d.lineCount(); i++) d.removeLineClass(i, 'background', 'cm-error-line');
+  }
+  for (const [file, d] of Object.entries(docs).reverse()) {
+    const m = new RegExp('(^|[/ ])' + file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + ':(\\d+):').exec(text || '');
+    if (!m) continue;
+    const line = Number(m[2]) - 1;
+    editor.swapDoc(d);
+    d.addLineClass(line, 'background', 'cm-error-line');
+    editor.setGutterMarker(line, 'errors', h('span', { class: 'gutter-error', title: text }, '●'));
+    editor.scrollIntoView({ line, ch: 0 }, 100);
+    return line + 1;
+  }
+  return 0;
+}
+function showError(side, text) {
+  const line = markError(text);
+  side.replaceChildren(h('p', { class: 'error', id: 'edit-error', 'data-line': line }, (line ? 'Line ' + line + ': ' : '') + text));
+}
+function busy(side, status, what) {
+  status.textContent = what;
+  side.replaceChildren(h('p', { class: 'muted' }, what));
+}
+
+async function dryRun(name, side, status) {
+  busy(side, status, 'checking…');
+  let r = await api('POST', '/policies/dry-run?wait=30', JSON.stringify({ files: edited(name) }));
+  while (r.status === 202 || (r.status === 200 && r.data.status === 'running')) {
+    await new Promise((ok) => setTimeout(ok, 500));
+    r = await api('GET', r.data.href || r.headers.get('Location'));
+  }
+  status.textContent = '';
+  if (r.status >= 300 || r.data.status === 'failed') return showError(side, (r.data.error) || ('HTTP ' + r.status));
+  markError('');
+  side.replaceChildren(...report(r.data.report));
+}
+
+// The dry-run report (docs/api.md "Dry runs"): counts, transitions with examples, verdicts, points, deadlines, failures.
+function report(rep) {
+  const out = [h('p', { id: 'impact-summary' }, `${rep.changed} of ${rep.records} records would change (${rep.seconds} s)`)];
+  const trans = (list, key, id) => table([key, 'from', 'to', 'records', 'example'], list.map((t) => [t[key], String(t.from ?? '—'), String(t.to ?? '—'), num(t.count),
+    (t.examples || []).slice(0, 1).map((x) => h('div', {}, h('b', {}, x.type + '/' + x.id), h('div', { class: 'del' }, 'before: ' + x.before), h('div', { class: 'add' }, 'after: ' + x.after)))]), id);
+  out.push(h('h3', {}, 'Transitions'), rep.transitions && rep.transitions.length ? trans(rep.transitions, 'field', 'transitions') : h('p', { class: 'muted' }, 'none'));
+  if (rep.verdicts && rep.verdicts.length) out.push(h('h3', {}, 'Verdicts'), trans(rep.verdicts, 'policy', 'verdicts'));
+  if (rep.points && rep.points.length) out.push(h('h3', {}, 'Points'), table(['subject', 'month', 'before', 'after', 'change'], rep.points.map((p) => [p.subject, p.month, num(p.before), num(p.after), num(p.change)])));
+  const dl = rep.deadlines || {};
+  if (dl.moved || dl.added || dl.removed) out.push(h('h3', {}, 'Deadlines'), h('p', {}, `moved ${dl.moved}, added ${dl.added}, removed ${dl.removed}`));
+  const nf = Array.isArray(rep.failures) ? rep.failures.length : (rep.failures && rep.failures.count) || 0;
+  if (nf) out.push(h('h3', { class: 'error' }, 'Failures'), h('pre', {}, JSON.stringify(rep.failures, null, 1)));
+  return out;
+}
+
+// PUT /policies/NAME (with its message), or PUT /policies with the tests too when they were edited.
+async function publish(name, message, side, status) {
+  busy(side, status, 'publishing…');
+  const files = edited(name);
+  const r = Object.keys(files).length > 1
+    ? await api('PUT', '/policies', JSON.stringify(message ? { files, message } : { files }))
+    : await api('PUT', '/policies/' + enc(name) + (message ? '?message=' + enc(message) : ''), files[name + '.lua']);
+  status.textContent = '';
+  if (r.status >= 300) return showError(side, r.data.error || ('HTTP ' + r.status));
+  markError('');
+  for (const d of Object.values(docs)) d.clean = d.getValue();
+  side.replaceChildren(h('p', { class: 'ok', id: 'published' }, 'Published: the policies run the new version.'),
+    (r.data.warnings || []).length ? h('p', { class: 'muted' }, r.data.warnings.join('; ')) : '');
+  history(name, $('history'));
+}
+
+async function history(name, box) {
+  const v = await get('/policies/' + enc(name) + '/versions');
+  const diff = h('pre', { class: 'diff', id: 'diff', hidden: true });
+  const rows = v.versions.map((x) => [h('code', {}, x.version), x.at, x.by, x.why, x.message || '', x.refused ? h('span', { class: 'error' }, 'refused') : x.active ? h('b', {}, 'active') : '',
+    h('span', {}, x.refused ? '' : h('button', { onclick: () => showDiff(name, x.version, diff) }, 'diff'),
+      state.admin && !x.refused && !x.active ? h('button', { class: 'rollback', onclick: () => rollback(name, x.version) }, 'roll back to this') : '')]);
+  box.replaceChildren(table(['version', 'at', 'by', 'why', 'message', '', ''], rows, 'versions'), diff);
+}
+async function showDiff(name, version, pre) {
+  const text = await get(`/policies/${enc(name)}/versions/${version}/diff`);
+  pre.hidden = false;
+  pre.replaceChildren(...String(text || '(the same source as the active version)').split('\n').map((l) =>
+    h('div', { class: l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : l.startsWith('@@') ? 'hunk' : '' }, l)));
+}
+async function rollback(name, version) {
+  const r = await api('POST', '/policies/' + enc(name) + '/rollback', JSON.stringify({ version }));
+  if (r.status >= 300) return alert(r.data.error);
+  policyPage(name).catch(fail);
+}
+
+// Records ---------------------------------------------------------------------------------------------
+function types() {
+  const t = new Set();
+  for (const f of Object.values(state.policies || {})) for (const p of f.policies || []) t.add(p.type);
+  return [...t].sort();
+}
+async function recordsPage() {
+  const q = new URLSearchParams(location.hash.split('?')[1] || '');
+  const type = q.get('type') || types()[0];
+  const sel = h('select', { id: 'type' }, types().map((t) => h('option', { value: t, selected: t === type }, t)));
+  const cond = h('input', { id: 'conditions', size: 40, value: q.get('where') || '', placeholder: 'grade=gold annual_revenue>=1000000' });
+  const out = h('div', { id: 'results' });
+  const run = (after) => listRecords(sel.value, cond.value, after, out).catch((e) => out.replaceChildren(h('p', { class: 'error' }, e.message)));
+  show(h('h1', {}, 'Records'), h('form', { class: 'filters', onsubmit: (ev) => { ev.preventDefault(); run(''); } },
+    h('label', {}, 'type', sel), h('label', {}, 'conditions (field=value, >=, <=, !=, in(...); blank-separated)', cond), h('button', { class: 'primary', id: 'search' }, 'Search')), out);
+  run('');
+}
+async function listRecords(type, where, after, out) {
+  const parts = ['limit=50'];
+  for (const c of where.split(/\s+/).filter(Boolean)) {
+    const m = /^([\w-]+)(!=|>=|<=|>|<|=)(.*)$/.exec(c);
+    if (!m) throw new Error(`"${c}" is not a condition: write field=value, field>=value, ...`);
+    parts.push(m[1] + m[2] + enc(m[3]));
+  }
+  if (after) parts.push('after=' + enc(after));
+  const raw = parts.join('&');
+  const d = await get('/records/' + enc(type) + '?' + raw);
+  const keys = [...new Set(d.records.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'type').slice(0, 8);
+  out.replaceChildren(table(keys, d.records.map((r) => keys.map((k) => k === 'id' ? h('a', { href: `#/records/${enc(type)}/${enc(r.id)}` }, r.id) : (typeof r[k] === 'object' ? JSON.stringify(r[k]) : r[k] ?? '')))),
+    d.next ? h('button', { id: 'next', onclick: () => listRecords(type, where, d.next, out) }, 'next page') : h('p', { class: 'muted' }, d.records.length ? 'last page' : 'no records'));
+}
+async function recordPage(type, id) {
+  const base = `/records/${enc(type)}/${enc(id)}`;
+  const [rec, hist, dec, tim] = await Promise.all([get(base), get(base + '/history'), get(base + '/decisions'), get(`/timers?type=${enc(type)}&id=${enc(id)}`)]);
+  show(h('h1', {}, `${type} / ${id}`), h('p', { class: 'muted' }, `version ${rec.version}, created ${rec.created}, updated ${rec.updated}`),
+    h('h2', {}, 'Fields'), table(['field', 'value'], Object.entries(rec.record).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]), 'fields'),
+    h('h2', {}, 'Decisions'), table(['at', 'policy', 'version', 'verdict', 'explanation', 'trigger'], dec.decisions.map((d) => [d.at, d.policy, h('code', {}, d.version), d.verdict || '', d.explanation, d.trigger || '']), 'decisions'),
+    h('h2', {}, 'Pending deadlines'), tim.timers.length ? table(['name', 'due', 'state'], tim.timers.map((t) => [t.name, t.due || t.at || '', t.state || ''])) : h('p', { class: 'muted' }, 'none'),
+    h('h2', {}, 'History'), h('ol', { class: 'timeline' }, hist.versions.map((v) => h('li', {}, h('b', {}, `version ${v.version} `), v.at || v.updated || '', ' ', h('code', {}, JSON.stringify(v.record || v.fields || v))))));
+}
+
+// Work queue: decisions on hold that still stand -------------------------------------------------------
+async function queuePage() {
+  const pol = h('select', { id: 'queue-policy' }, h('option', { value: '' }, 'every policy'),
+    Object.values(state.policies || {}).flatMap((f) => (f.policies || []).map((p) => h('option', { value: p.name }, p.name))));
+  const age = h('input', { id: 'queue-age', type: 'number', min: 0, size: 4, placeholder: 'days' });
+  const out = h('div', { id: 'queue' });
+  const query = () => {
+    const q = new URLSearchParams({ verdict: 'hold', limit: 100 });
+    if (pol.value) q.set('policy', pol.value);
+    if (age.value) q.set('until', new Date(Date.now() - age.value * 86400000).toISOString().slice(0, 10));
+    return q;
+  };
+  const run = async (after) => {
+    const q = query(); if (after) q.set('after', after);
+    const d = await get('/decisions?' + q);
+    out.replaceChildren(table(['held since', 'record', 'policy', 'version', 'explanation'], d.decisions.map((x) => [x.at, h('a', { href: `#/records/${enc(x.type)}/${enc(x.id)}` }, `${x.type}/${x.id}`), x.policy, h('code', {}, x.version), x.explanation]), 'queue-table'),
+      d.next ? h('button', { onclick: () => run(d.next) }, 'next page') : h('p', { class: 'muted' }, d.decisions.length ? 'last page' : 'nothing on hold'));
+  };
+  const csv = async () => {
+    const q = query(); q.set('format', 'csv');
+    const r = await api('GET', '/decisions?' + q);
+    const a = h('a', { href: URL.createObjectURL(new Blob([r.data], { type: 'text/csv' })), download: 'work-queue.csv' });
+    document.body.append(a); a.click(); a.remove();
+  };
+  show(h('h1', {}, 'Work queue'), h('form', { class: 'filters', onsubmit: (ev) => { ev.preventDefault(); run('').catch(fail); } },
+    h('label', {}, 'policy', pol), h('label', {}, 'held more than (days)', age), h('button', { class: 'primary' }, 'Filter'),
+    h('button', { type: 'button', id: 'csv', onclick: csv }, 'Export CSV')), out);
+  await run('');
+}
+
+start().catch(fail);

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# console_test.sh BYLAW — the admin console: its files served at / and /console/... with their content
+# types and the Content-Security-Policy, the Debian libraries through their fixed names, no path out of
+# the served directories; then the pages in headless Chromium (console_browser.py): edit a threshold, see
+# the dry run, publish, a broken edit on its line, records, the work queue, a reader's view; screenshots
+# under build/console/. Closes with 'N passed, N failed'.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$WORK/policies"
+cp "$ROOT"/policies/*.lua "$WORK/policies/"
+cd "$WORK"
+cat > cfg.json << 'EOF2'
+{"tokens": [{"token": "admin-token-0001", "role": "admin"}, {"token": "reader-token-0001", "role": "reader"}]}
+EOF2
+serve --config cfg.json
+A='Authorization: Bearer admin-token-0001'
+
+echo "-- files"
+head() { curl -s -o /dev/null -D - "$@" | tr -d '\r'; }
+code() { curl -s -o /dev/null -w '%{http_code}' --path-as-is "$@"; }
+h=$(head "$URL/")
+has "/ is the console's page" "HTTP/1.1 200" "$h"
+has "... as HTML" "Content-Type: text/html; charset=utf-8" "$h"
+has "... with the Content-Security-Policy" "Content-Security-Policy: default-src 'none'; script-src 'self'" "$h"
+has "... without a token (the page signs in)" '<form id="signin"' "$(curl -s "$URL/")"
+has "app.js is JavaScript" "Content-Type: text/javascript; charset=utf-8" "$(head "$URL/console/app.js")"
+has "app.css is CSS" "Content-Type: text/css; charset=utf-8" "$(head "$URL/console/app.css")"
+for lib in codemirror.js lua.js chart.js; do
+  has "the library $lib is served" "Content-Type: text/javascript" "$(head "$URL/console/lib/$lib")"
+done
+has "codemirror.css is served" "Content-Type: text/css" "$(head "$URL/console/lib/codemirror.css")"
+check "... the Debian package's file, as it is" "$(cat /usr/share/javascript/codemirror/mode/lua/lua.js | md5sum)" \
+  "$(curl -s "$URL/console/lib/lua.js" | md5sum)"
+ours=$(cat "$ROOT"/console/*.html "$ROOT"/console/*.js "$ROOT"/console/*.css | wc -c)
+check "our own code is under 100 KB ($ours bytes)" 1 "$([ "$ours" -lt 102400 ] && echo 1 || echo 0)"
+check "a page is no CDN's: no http(s) URL in our files" "" "$(grep -lE 'https?://' "$ROOT"/console/* || true)"
+
+echo "-- no path out of the served directories"
+for p in /console/../core/console.c /console/..%2fcore%2fconsole.c /console/%2e%2e/README.md /console/.hidden.js \
+         /console/lib/../../etc/passwd /console/lib/..%2f..%2f..%2fetc%2fpasswd /console/lib/jquery.js \
+         /console/lib/%2e%2e%2fcodemirror.js /console/app.js%00.png /console/index.html/x /console/../../../etc/passwd \
+         /console/README.md /console/app.c; do
+  c=$(code "$URL$p")
+  check "$p is not served" 1 "$([ "$c" = 404 ] || [ "$c" = 400 ] && echo 1 || echo "0 ($c)")"
+done
+has "the refusal says what is served" "names are letters, digits" "$(curl -s "$URL/console/.hidden.js")"
+check "POST / is 405" 405 "$(code -X POST "$URL/")"
+check "the API still answers at its place, with the token" 200 "$(code -H "$A" "$URL/policies")"
+
+echo "-- records the browser test reads"
+for r in 'c1 1600000' 'c2 1700000' 'c3 1999999' 'c4 2500000' 'c5 100000'; do
+  set -- $r
+  curl -s -o /dev/null -X PUT -H "$A" "$URL/records/client/$1" -d "{\"annual_revenue\": $2}"
+done
+curl -s -o /dev/null -X PUT -H "$A" "$URL/records/candidate/k1" -d '{"level": "senior", "background_check": "none", "age": 30}'
+has "the candidate is on hold" '"verdict":"hold"' "$(curl -s -H "$A" "$URL/decisions?verdict=hold")"
+
+echo "-- the pages in headless Chromium"
+shots="$ROOT/build/console"
+mkdir -p "$shots"
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
+  /usr/bin/python3 "$ROOT/tests/e2e/console_browser.py" "$URL" "$shots" > browser.log 2>&1
+  cat browser.log
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' browser.log | tail -1)
+  if [ -n "$line" ]; then
+    passed=$((passed + ${line%% *})); f=${line#*, }; failed=$((failed + ${f%% *}))
+  else
+    fail "the browser test ran to its end (see its output above)"
+  fi
+  for s in policies dry-run error records record queue reader; do
+    check "screenshot console-$s.png" 1 "$([ -s "$shots/console-$s.png" ] && echo 1 || echo 0)"
+  done
+else
+  fail "chromium, chromium-driver and python3-selenium are installed (make deps)"
+fi
+
+unserve
+check "the service stops cleanly (exit 0)" 0 "$?"
+check "no sanitizer report" "" "$(grep -E 'AddressSanitizer|LeakSanitizer|runtime error' serve.log)"
+finish
