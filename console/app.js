@@ -73,7 +73,7 @@ $('signout').addEventListener('click', () => { sessionStorage.removeItem('bylaw.
 function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('?')[0].split('/').map(decodeURIComponent);
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.id === 'nav-' + (parts[0] || 'policies'));
-  const page = { policies: parts[1] ? policyPage : policiesPage, records: parts[2] ? recordPage : recordsPage, queue: queuePage }[parts[0] || 'policies'];
+  const page = { policies: parts[1] ? policyPage : policiesPage, try: tryPage, records: parts[2] ? recordPage : recordsPage, queue: queuePage }[parts[0] || 'policies'];
   (page || policiesPage)(...parts.slice(1)).catch(fail);
 }
 window.addEventListener('hashchange', () => { if (!$('nav').hidden) route(); });
@@ -217,6 +217,59 @@ async function rollback(name, version) {
   const r = await api('POST', '/policies/' + enc(name) + '/rollback', JSON.stringify({ version }));
   if (r.status >= 300) return alert(r.data.error);
   policyPage(name).catch(fail);
+}
+
+// Try: a form from the fields the type's policies declare (GET /policies), evaluated by
+// POST /console/try/TYPE without storing anything ----------------------------------------------------
+function fieldsOf(type) {
+  const seen = new Map();
+  for (const f of Object.values(state.policies || {})) for (const p of f.policies || []) if (p.type === type) for (const x of p.fields || []) if (!seen.has(x.name)) seen.set(x.name, x);
+  return [...seen.values()];
+}
+function input(f) {
+  const id = 'try-' + f.name, members = [...(f.text || '').matchAll(/"([^"]*)"/g)].map((m) => m[1]);
+  if (f.type === 'enum' || f.type === 'boolean') {
+    const opts = f.type === 'enum' ? members : ['true', 'false'];
+    return h('select', { id }, h('option', { value: '' }, '—'), opts.map((o) => h('option', { value: o }, o)));
+  }
+  const hint = { date: '2026-10-08', datetime: '2026-10-08T09:00:00+08:00', month: '2026-10', table: '{"key": "value"}' }[f.type];
+  return h('input', { id, type: f.type === 'number' || f.type === 'integer' ? 'number' : 'text', step: f.type === 'integer' ? 1 : 'any', placeholder: hint || f.text });
+}
+function valueOf(f, el) {
+  const v = el.value.trim();
+  if (v === '') return undefined;
+  if (f.type === 'number' || f.type === 'integer') return Number(v);
+  if (f.type === 'boolean') return v === 'true';
+  if (f.type === 'table') return JSON.parse(v);
+  return v;
+}
+async function tryPage() {
+  const q = new URLSearchParams(location.hash.split('?')[1] || '');
+  const all = types(), type = q.get('type') || all[0];
+  const sel = h('select', { id: 'try-type', onchange: () => { location.hash = '#/try?type=' + enc(sel.value); } }, all.map((t) => h('option', { value: t, selected: t === type }, t)));
+  const fields = fieldsOf(type), out = h('div', { id: 'try-result' });
+  const go = async (ev) => {
+    ev.preventDefault();
+    const rec = {};
+    for (const f of fields) { const v = valueOf(f, $('try-' + f.name)); if (v !== undefined) rec[f.name] = v; }
+    const r = await api('POST', '/console/try/' + enc(type), JSON.stringify(rec));
+    if (r.status >= 300) return out.replaceChildren(h('p', { class: 'error', id: 'try-error' }, r.data.error || ('HTTP ' + r.status)));
+    out.replaceChildren(...outcome(r.data));
+  };
+  show(h('h1', {}, 'Try'), h('p', { class: 'muted' }, 'Fill in a record: the running policies decide it; nothing is stored.'),
+    h('form', { class: 'filters', id: 'try-form', onsubmit: (ev) => go(ev).catch(fail) }, h('label', {}, 'type', sel),
+      fields.map((f) => h('label', { title: f.text }, f.name + (f.optional ? '' : ' *') + ' (' + f.text + ')', input(f))),
+      h('button', { class: 'primary', id: 'try-go' }, 'Evaluate')), out);
+}
+// An evaluation (a write's answer): verdicts with explanations, changes, points, deadlines, events.
+function outcome(d) {
+  const out = [h('h2', {}, 'Decisions'), table(['policy', 'version', 'verdict', 'changes', 'explanation'], d.decisions.map((x) =>
+    [x.policy, h('code', {}, x.version), x.verdict || '', Object.entries(x.changes || {}).map(([k, v]) => `${k} → ${JSON.stringify(v)}`).join(', '), x.explanation]), 'try-decisions')];
+  if ((d.points || []).length) out.push(h('h2', {}, 'Points'), table(['subject', 'period', 'points', 'why'], d.points.map((p) => [p.subject, p.period || p.month || '', num(p.points ?? p.amount), p.reason || p.why || ''])));
+  if ((d.deadlines || []).length) out.push(h('h2', {}, 'Deadlines'), table(['name', 'due', 'policy'], d.deadlines.map((t) => [t.name, t.due, t.policy]), 'try-deadlines'));
+  if ((d.events || []).length) out.push(h('h2', {}, 'Events'), table(['kind', 'payload'], d.events.map((e) => [e.kind, JSON.stringify(e.payload || {})])));
+  out.push(h('p', { class: 'muted' }, 'Nothing was stored.'));
+  return out;
 }
 
 // Records ---------------------------------------------------------------------------------------------

@@ -346,6 +346,7 @@ static const bl_route routes[] = {
     {"GET", "/", BL_ROLE_NONE, 0, NULL, bl_console_get}, /* the console (core/console.c): it signs in by itself */
     {"GET", "/console/{asset}", BL_ROLE_NONE, 0, NULL, bl_console_get},
     {"GET", "/console/lib/{asset}", BL_ROLE_NONE, 0, NULL, bl_console_get},
+    {"POST", "/console/try/{type}", BL_ROLE_READER, READS, NULL, bl_console_try},
 };
 
 static void flush(void *ud) { bl_service_flush(ud); }

@@ -19,6 +19,10 @@
  * console/, /console/lib/NAME one of the libraries it names. Any other name is 404. */
 void bl_console_get(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp);
 
+/* POST /console/try/{type} (console_try.c): the record in the body evaluated as a write would be, nothing
+ * stored; the answer is `bylaw eval`'s (record, decisions, points, events, deadlines) and "stored": false. */
+void bl_console_try(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp);
+
 /* The console directory for a scripts directory: DIR/console for DIR/scripts (malloc'd). */
 char *bl_console_dir(const char *scripts_dir);
 

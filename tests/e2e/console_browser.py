@@ -141,6 +141,20 @@ try:
     check("publishing it is refused with its line", err is not None and "Line" in err.text, err.text if err else "")
     check("nothing is published", call("GET", "/policies/client_grade")[1]["version"] == published)
 
+    # Try: a form from the declared fields, evaluated, nothing stored
+    open_page(driver, "#/try?type=client", "#try-annual_revenue")
+    driver.find_element(By.ID, "try-annual_revenue").send_keys("1700000")
+    driver.find_element(By.ID, "try-go").click()
+    res = wait_for(driver, "#try-decisions", 30)
+    check("Try: the form's record gets the published grade, with its explanation",
+          res is not None and 'grade → "platinum"' in res.text and "1,700,000 >= 1,500,000" in res.text,
+          res.text if res else driver.find_element(By.ID, "try-result").text)
+    check("... and nothing is stored", call("GET", "/records/client/try")[0] == 404)
+    shot(driver, "console-try")
+    open_page(driver, "#/try?type=candidate", "#try-level")
+    levels = [o.text for o in driver.find_elements(By.CSS_SELECTOR, "#try-level option")]
+    check("Try: an enum field is a choice of its values", levels == ["—", "staff", "middle", "senior"], levels)
+
     # Records, a record's page, the work queue
     open_page(driver, "#/records?type=client", "#results table")
     check("records of a type are listed", "new1" in driver.find_element(By.ID, "results").text)
@@ -159,6 +173,10 @@ try:
     # A reader: no editor, no publish, no rollback
     sign_in(driver, READER)
     check("a reader sees the policy list", wait_for(driver, "#policies") is not None)
+    open_page(driver, "#/try?type=client", "#try-annual_revenue").send_keys("50000")
+    driver.find_element(By.ID, "try-go").click()
+    res = wait_for(driver, "#try-decisions", 30)
+    check("a reader may try a record", res is not None and 'grade → "vip"' in res.text, res.text if res else "")
     open_page(driver, "#/policies/client_grade", ".CodeMirror")
     check("a reader gets no Check or Publish button", not driver.find_elements(By.CSS_SELECTOR, "#dryrun, #publish"))
     check("... nor a rollback", wait_for(driver, "#versions") is not None and

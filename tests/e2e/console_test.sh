@@ -48,6 +48,23 @@ has "the refusal says what is served" "names are letters, digits" "$(curl -s "$U
 check "POST / is 405" 405 "$(code -X POST "$URL/")"
 check "the API still answers at its place, with the token" 200 "$(code -H "$A" "$URL/policies")"
 
+echo "-- POST /console/try/{type}: evaluated, nothing stored"
+R='Authorization: Bearer reader-token-0001'
+t=$(curl -s -X POST -H "$R" "$URL/console/try/client" -d '{"annual_revenue": 2500000}')
+has "a reader may try a record" '"grade":"platinum"' "$t"
+has "... with the decision's explanation" 'grade platinum: annual_revenue 2,500,000 >= 2,000,000' "$t"
+has "... said not stored" '"stored":false' "$t"
+check "... and not stored" 404 "$(code -H "$R" "$URL/records/client/try")"
+check "... nor any decision" '{"decisions":[],"next":null}' "$(curl -s -H "$R" "$URL/decisions")"
+check "without a token: 401" 401 "$(code -X POST "$URL/console/try/client" -d '{}')"
+has "a field a policy needs is missing: 422 naming it" "field 'annual_revenue' must be a number" \
+  "$(curl -s -X POST -H "$R" "$URL/console/try/client" -d '{}')"
+check "... status 422" 422 "$(code -X POST -H "$R" "$URL/console/try/client" -d '{}')"
+check "a body that is no object: 400" 400 "$(code -X POST -H "$R" "$URL/console/try/client" -d '[1]')"
+check "an id that is no text: 400" 400 "$(code -X POST -H "$R" "$URL/console/try/client" -d '{"id": 5}')"
+has "GET /policies lists each policy's declared fields" '"name":"status","type":"enum","optional":false,"text":"enum{' \
+  "$(curl -s -H "$R" "$URL/policies")"
+
 echo "-- records the browser test reads"
 for r in 'c1 1600000' 'c2 1700000' 'c3 1999999' 'c4 2500000' 'c5 100000'; do
   set -- $r
@@ -68,7 +85,7 @@ if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && /usr/bin/python3 
   else
     fail "the browser test ran to its end (see its output above)"
   fi
-  for s in policies dry-run error records record queue reader; do
+  for s in policies dry-run error try records record queue reader; do
     check "screenshot console-$s.png" 1 "$([ -s "$shots/console-$s.png" ] && echo 1 || echo 0)"
   done
 else
