@@ -73,7 +73,7 @@ $('signout').addEventListener('click', () => { sessionStorage.removeItem('bylaw.
 function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('?')[0].split('/').map(decodeURIComponent);
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.id === 'nav-' + (parts[0] || 'policies'));
-  const page = { policies: parts[1] ? policyPage : policiesPage, try: tryPage, records: parts[2] ? recordPage : recordsPage, queue: queuePage }[parts[0] || 'policies'];
+  const page = { policies: parts[1] ? policyPage : policiesPage, try: tryPage, deadlines: deadlinesPage, ledger: ledgerPage, events: eventsPage, records: parts[2] ? recordPage : recordsPage, queue: queuePage }[parts[0] || 'policies'];
   (page || policiesPage)(...parts.slice(1)).catch(fail);
 }
 window.addEventListener('hashchange', () => { if (!$('nav').hidden) route(); });
@@ -341,6 +341,79 @@ async function queuePage() {
     h('label', {}, 'policy', pol), h('label', {}, 'held more than (days)', age), h('button', { class: 'primary' }, 'Filter'),
     h('button', { type: 'button', id: 'csv', onclick: csv }, 'Export CSV')), out);
   await run('');
+}
+
+// Deadlines: the pending ones (GET /timers), overdue first, and a month's calendar -------------------
+async function deadlinesPage() {
+  const d = await get('/timers?limit=1000'), now = Date.now();
+  const timers = d.timers.sort((a, b) => a.due_ms - b.due_ms);
+  const row = (t) => [h('td', { class: t.due_ms < now ? 'overdue' : '' }, t.due), h('a', { href: `#/records/${enc(t.type)}/${enc(t.id)}` }, `${t.type}/${t.id}`), t.name, t.policy];
+  const today = new Date(), y = today.getFullYear(), m = today.getMonth();
+  const count = {};
+  for (const t of timers) { const k = t.due.slice(0, 10); count[k] = (count[k] || 0) + 1; }
+  const first = new Date(y, m, 1), days = new Date(y, m + 1, 0).getDate(), cells = [];
+  for (let i = 0; i < (first.getDay() + 6) % 7; i++) cells.push(h('td', {}));
+  for (let day = 1; day <= days; day++) {
+    const date = new Date(y, m, day), key = `${y}-${String(m + 1).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+    const weekend = date.getDay() === 0 || date.getDay() === 6;
+    cells.push(h('td', { class: (weekend ? 'weekend ' : '') + (key < today.toISOString().slice(0, 10) && count[key] ? 'overdue' : '') }, h('b', {}, day), count[key] ? h('div', {}, `${count[key]} due`) : ''));
+  }
+  const weeks = [];
+  for (let i = 0; i < cells.length; i += 7) weeks.push(h('tr', {}, cells.slice(i, i + 7)));
+  show(h('h1', {}, 'Deadlines'),
+    h('p', { class: 'muted' }, `${timers.filter((t) => t.due_ms < now).length} overdue, ${timers.filter((t) => t.due_ms >= now).length} upcoming. Due times are counted in working days by the policies (docs/calendar.md); the calendar shades weekends.`),
+    h('table', { class: 'calendar', id: 'calendar' }, h('caption', {}, today.toLocaleString('en', { month: 'long', year: 'numeric' })),
+      h('tr', {}, ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map((w) => h('th', {}, w))), weeks),
+    timers.length ? table(['due', 'record', 'deadline', 'policy'], timers.map(row), 'deadlines') : h('p', { class: 'muted' }, 'no pending deadline'));
+}
+
+// Ledger: a person's points month by month over a year (GET /ledger/SUBJECT?month=), with a chart ------
+let chart = null;
+function loadChart() {
+  if (window.Chart) return Promise.resolve();
+  return new Promise((ok, no) => document.head.append(h('script', { src: '/console/lib/chart.js', onload: ok, onerror: () => no(new Error('chart.js is not served: install libjs-chart.js (make deps)')) })));
+}
+async function ledgerPage() {
+  const q = new URLSearchParams(location.hash.split('?')[1] || '');
+  const subject = h('input', { id: 'ledger-subject', value: q.get('subject') || '', placeholder: 'a person (the subject of the points)', required: true });
+  const year = h('input', { id: 'ledger-year', type: 'number', value: q.get('year') || new Date().getFullYear(), min: 2000, max: 2100 });
+  const out = h('div', { id: 'ledger' });
+  show(h('h1', {}, 'Ledger'), h('form', { class: 'filters', onsubmit: (ev) => { ev.preventDefault(); location.hash = `#/ledger?subject=${enc(subject.value)}&year=${year.value}`; } },
+    h('label', {}, 'subject', subject), h('label', {}, 'year', year), h('button', { class: 'primary', id: 'ledger-go' }, 'Show')), out);
+  if (!subject.value) return;
+  const months = [...Array(12).keys()].map((i) => `${year.value}-${String(i + 1).padStart(2, '0')}`);
+  const [books] = await Promise.all([Promise.all(months.map((m) => get(`/ledger/${enc(subject.value)}?month=${m}`))), loadChart()]);
+  const canvas = h('canvas', { id: 'ledger-chart', height: 90 });
+  const entries = books.flatMap((b) => b.entries.map((e) => [b.period, num(e.points), e.policy, e.reason, e.at]));
+  out.replaceChildren(h('p', { id: 'ledger-total' }, `${subject.value}: ${books.reduce((a, b) => a + b.total, 0)} points in ${year.value}`), h('div', { class: 'chart' }, canvas),
+    entries.length ? table(['month', 'points', 'policy', 'why', 'at'], entries, 'ledger-entries') : h('p', { class: 'muted' }, 'no points this year'));
+  if (chart) chart.destroy();
+  chart = new Chart(canvas, { type: 'bar', data: { labels: months, datasets: [{ label: 'points', data: books.map((b) => b.total), backgroundColor: books.map((b) => b.total < 0 ? '#c44' : '#2a7') }] },
+    options: { animation: false, plugins: { legend: { display: false } } } });
+}
+
+// Events: live, by long polls on GET /events while the page is open --------------------------------------
+async function eventsPage() {
+  const list = h('tbody', {});
+  show(h('h1', {}, 'Events'), h('p', { class: 'muted' }, 'Live: the newest first, as policies emit them.'),
+    h('table', { id: 'events' }, h('thead', {}, h('tr', {}, ['#', 'at', 'kind', 'record', 'policy', 'payload'].map((t) => h('th', {}, t)))), list));
+  const here = location.hash;
+  let after = 0;
+  const add = (evs) => {
+    for (const e of evs) list.prepend(h('tr', {}, [e.seq, e.at, e.kind, h('a', { href: `#/records/${enc(e.type)}/${enc(e.id)}` }, `${e.type}/${e.id}`), e.policy, JSON.stringify(e.payload)].map((c) => h('td', {}, c))));
+    while (list.children.length > 200) list.lastChild.remove();
+  };
+  for (;;) { // catch up without waiting, then wait for new ones
+    const d = await get(`/events?after=${after}&limit=1000`);
+    add(d.events); after = d.next;
+    if (d.events.length < 1000) break;
+  }
+  while (location.hash === here) {
+    const r = await api('GET', `/events?after=${after}&wait=25`);
+    if (location.hash !== here) break;
+    if (r.status !== 200) { await new Promise((ok) => setTimeout(ok, 5000)); continue; }
+    add(r.data.events); after = r.data.next;
+  }
 }
 
 start().catch(fail);

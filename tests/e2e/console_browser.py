@@ -167,6 +167,28 @@ try:
     check("the work queue lists the held candidate", "candidate/k1" in driver.find_element(By.ID, "queue").text)
     shot(driver, "console-queue")
 
+    # Deadlines, Ledger (Chart.js), Events (live)
+    open_page(driver, "#/deadlines", "#deadlines")
+    check("the deadlines list the complaint's", "complaint/q1" in driver.find_element(By.ID, "deadlines").text)
+    check("... beside a month's calendar", wait_for(driver, "#calendar td.weekend") is not None)
+    shot(driver, "console-deadlines")
+    open_page(driver, f"#/ledger?subject=li&year={time.strftime('%Y')}", "#ledger-total")
+    check("the ledger totals a person's points over the year",
+          "li: 5 points" in driver.find_element(By.ID, "ledger-total").text, driver.find_element(By.ID, "ledger").text)
+    check("... and Chart.js draws them", driver.execute_script("return !!(window.Chart && Chart.getChart('ledger-chart'))"))
+    shot(driver, "console-ledger")
+    open_page(driver, "#/events", "#events")
+    first = wait_for(driver, "#events tbody tr")
+    check("the events page lists what the policies emitted", first is not None and "candidate/k1" in first.text)
+    call("PUT", "/records/candidate/k2", '{"level": "senior", "background_check": "none", "age": 40}')
+    end, live = time.time() + 20, False
+    while time.time() < end and not live:
+        live = "candidate/k2" in driver.find_element(By.ID, "events").text
+        time.sleep(0.2)
+    check("... and a new one arrives live (long poll)", live)
+    shot(driver, "console-events")
+    driver.execute_script("location.hash = '#/policies'")
+
     logs = [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and e["source"] != "network"]
     check("no script error and nothing refused by the CSP (answers like 401 and 422 aside)", not logs, logs)
 

@@ -71,6 +71,11 @@ for r in 'c1 1600000' 'c2 1700000' 'c3 1999999' 'c4 2500000' 'c5 100000'; do
   curl -s -o /dev/null -X PUT -H "$A" "$URL/records/client/$1" -d "{\"annual_revenue\": $2}"
 done
 curl -s -o /dev/null -X PUT -H "$A" "$URL/records/candidate/k1" -d '{"level": "senior", "background_check": "none", "age": 30}'
+curl -s -o /dev/null -X PUT -H "$A" "$URL/records/sales_month/s1" \
+  -d "{\"employee\": \"li\", \"month\": \"$(date +%Y-%m)\", \"sales\": 150000, \"target\": 100000, \"minimum\": 50000}"
+curl -s -o /dev/null -X PUT -H "$A" "$URL/records/complaint/q1" \
+  -d "{\"received_at\": \"$(date +%Y-%m-%dT%H:%M:%S%:z)\", \"handler\": \"wang\", \"status\": \"open\"}"
+has "the complaint has its deadlines" '"name":"investigate"' "$(curl -s -H "$A" "$URL/timers")"
 has "the candidate is on hold" '"verdict":"hold"' "$(curl -s -H "$A" "$URL/decisions?verdict=hold")"
 
 echo "-- the pages in headless Chromium"
@@ -85,7 +90,7 @@ if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && /usr/bin/python3 
   else
     fail "the browser test ran to its end (see its output above)"
   fi
-  for s in policies dry-run error try records record queue reader; do
+  for s in policies dry-run error try records record queue deadlines ledger events reader; do
     check "screenshot console-$s.png" 1 "$([ -s "$shots/console-$s.png" ] && echo 1 || echo 0)"
   done
 else
