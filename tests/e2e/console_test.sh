@@ -3,7 +3,7 @@
 # types and the Content-Security-Policy, the Debian libraries through their fixed names, no path out of
 # the served directories; then the pages in headless Chromium (console_browser.py): edit a threshold, see
 # the dry run, publish, a broken edit on its line, records, the work queue, a reader's view; screenshots
-# under build/console/. Closes with 'N passed, N failed'.
+# under build/console/; bylaw demo's data set (reproducible, every grade and verdict). Closes with 'N passed, N failed'.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -99,5 +99,33 @@ fi
 
 unserve
 check "the service stops cleanly (exit 0)" 0 "$?"
+
+echo "-- bylaw demo: the example data set"
+demo() { "$BYLAW" demo --policies "$WORK/policies" --scripts "$ROOT/scripts" "$@"; }
+out=$(demo --db d1.db --count 200 2>&1); rc=$?
+check "bylaw demo exits 0" 0 "$rc"
+for t in client investor candidate contract_submission sales_month complaint; do
+  has "... imports 200 records of type $t" "imported 200 records of type $t" "$out"
+done
+demo --db d2.db --count 200 > /dev/null 2>&1
+demo --db d3.db --count 200 --seed 7 > /dev/null 2>&1
+check "the same seed gives the same records" "$("$BYLAW" export --db d1.db | md5sum)" "$("$BYLAW" export --db d2.db | md5sum)"
+check "another seed, other records" 1 "$([ "$("$BYLAW" export --db d1.db | md5sum)" != "$("$BYLAW" export --db d3.db | md5sum)" ] && echo 1 || echo 0)"
+serve --db d1.db --config cfg.json
+for g in diamond platinum gold vip; do
+  n=$(curl -s -H "$A" "$URL/records/client?grade=$g&limit=1000" | grep -o '"id"' | wc -l)
+  check "clients of grade $g are there" 1 "$([ "$n" -gt 0 ] && echo 1 || echo "0 ($n)")"
+done
+for v in pass hold reject; do
+  n=$(curl -s -H "$A" "$URL/decisions?type=candidate&verdict=$v&limit=1000" | grep -o '"decision"' | wc -l)
+  check "candidates with the verdict $v are there" 1 "$([ "$n" -gt 0 ] && echo 1 || echo "0 ($n)")"
+done
+has "complaints have pending deadlines" '"type":"complaint"' "$(curl -s -H "$A" "$URL/timers?type=complaint&limit=5")"
+has "overdue complaints were escalated" '"kind":"escalation"' "$(curl -s -H "$A" "$URL/events?limit=1000")"
+has "people have points" '"policy":"sales_month"' "$(curl -s -H "$A" "$URL/decisions?type=sales_month&limit=3")"
+unserve
+check "bylaw demo --count 0 is refused (exit 2)" 2 "$(demo --db d4.db --count 0 > /dev/null 2>&1; echo $?)"
+has "... saying why" "--count must be a whole number from 1 to 1000000" "$(demo --db d4.db --count 0 2>&1)"
+check "an argument is refused (exit 2)" 2 "$(demo --db d4.db extra > /dev/null 2>&1; echo $?)"
 check "no sanitizer report" "" "$(grep -E 'AddressSanitizer|LeakSanitizer|runtime error' serve.log)"
 finish
