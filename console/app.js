@@ -2,6 +2,8 @@
 // rollback), Records (search, a record's page) and the Work queue, over the HTTP API (docs/api.md).
 'use strict';
 
+const $ = (id) => document.getElementById(id);
+
 // Session and requests ------------------------------------------------------------------------------
 const state = { token: sessionStorage.getItem('bylaw.token') || '', admin: false, policies: null };
 
@@ -23,6 +25,34 @@ async function get(path) {
   return r.data;
 }
 
+// Interface language: English, or Chinese (中文) by the header's switch (kept in localStorage). Each
+// text the page writes is looked up here as it is put on the page (h below); the explanations are the
+// policies' own words and are shown as they are.
+const ZH = {
+  Policies: '策略', Try: '试算', Records: '记录', 'Work queue': '待办', Deadlines: '期限', Ledger: '积分', Events: '事件',
+  'Sign in': '登录', 'Sign out': '退出', Token: '令牌', 'Check impact': '检查影响', Publish: '发布', History: '历史',
+  'Read only.': '只读。', 'Check the impact (Ctrl-S) to see what the edit would change on the stored records.': '检查影响（Ctrl-S）：看修改会如何改变已存记录。',
+  Transitions: '变化', Verdicts: '结论', Points: '积分', Failures: '失败', Decisions: '决定', Fields: '字段', 'Pending deadlines': '待办期限',
+  Evaluate: '试算', Search: '查询', Filter: '筛选', 'Export CSV': '导出 CSV', Show: '显示', 'Nothing was stored.': '未存储任何内容。',
+  file: '文件', types: '类型', type: '类型', 'running version': '运行版本', 'last change': '最近修改', by: '修改人', 'pending error': '待处理错误',
+  version: '版本', at: '时间', why: '原因', message: '说明', policy: '策略', verdict: '结论', explanation: '解释', trigger: '触发',
+  field: '字段', value: '值', name: '名称', due: '到期', state: '状态', record: '记录', 'held since': '搁置自', subject: '人员',
+  month: '月份', points: '积分', before: '之前', after: '之后', change: '变化', from: '从', to: '到', records: '记录数', example: '示例',
+  kind: '种类', payload: '内容', deadline: '期限', period: '期间', changes: '修改', year: '年份', 'every policy': '全部策略',
+  'held more than (days)': '搁置超过（天）', 'next page': '下一页', 'last page': '最后一页', 'no records': '没有记录',
+  'nothing on hold': '没有搁置的决定', none: '无', diff: '差异', 'roll back to this': '回滚到此版本', refused: '被拒绝', active: '运行中',
+  'checking…': '检查中…', 'publishing…': '发布中…', 'no pending deadline': '没有待办期限', 'no points this year': '今年没有积分',
+  'Published: the policies run the new version.': '已发布：策略运行新版本。',
+  'Fill in a record: the running policies decide it; nothing is stored.': '填写一条记录：由运行中的策略判定，不存储。',
+  'Live: the newest first, as policies emit them.': '实时：最新的在前。',
+};
+const lang = localStorage.getItem('bylaw.lang') || (navigator.language.startsWith('zh') ? 'zh' : 'en');
+const t = (s) => (lang === 'zh' && Object.prototype.hasOwnProperty.call(ZH, s) ? ZH[s] : s);
+document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+for (const e of document.querySelectorAll('nav a, #signout, #signin h1, #signin-go')) e.textContent = t(e.textContent.trim());
+$('lang').textContent = lang === 'zh' ? 'English' : '中文';
+$('lang').addEventListener('click', () => { localStorage.setItem('bylaw.lang', lang === 'zh' ? 'en' : 'zh'); location.reload(); });
+
 // DOM -------------------------------------------------------------------------------------------------
 function h(tag, attrs, ...kids) {
   const e = document.createElement(tag);
@@ -30,15 +60,22 @@ function h(tag, attrs, ...kids) {
     if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
     else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
   }
-  for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k instanceof Node ? k : String(k));
+  for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k instanceof Node ? k : typeof k === 'string' ? t(k) : String(k));
   return e;
 }
-const $ = (id) => document.getElementById(id);
 const view = () => $('view');
 function show(...nodes) { view().replaceChildren(...nodes); }
+// A page's own show: it draws only while the page is the one asked for last (a slow page that answers
+// after the user moved on draws nothing).
+let generation = 0;
+function bound() { const g = generation; return (...nodes) => { if (g === generation) show(...nodes); }; }
 function table(heads, rows, id) {
   return h('table', { id }, h('thead', {}, h('tr', {}, heads.map((t) => h('th', {}, t)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => (c instanceof Node && c.tagName === 'TD') ? c : h('td', {}, c))))));
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => {
+      const td = (c instanceof Node && c.tagName === 'TD') ? c : h('td', {}, c);
+      td.dataset.label = t(heads[i]); // the heading beside each value when a phone shows rows as cards
+      return td;
+    })))));
 }
 const num = (n) => h('td', { class: 'num' }, n === null || n === undefined ? '' : Number(n).toLocaleString('en'));
 const enc = encodeURIComponent;
@@ -71,6 +108,7 @@ $('signout').addEventListener('click', () => { sessionStorage.removeItem('bylaw.
 
 // Pages by the hash: #/policies, #/policies/NAME, #/records, #/records/TYPE/ID, #/queue ----------------
 function route() {
+  generation++;
   const parts = location.hash.replace(/^#\/?/, '').split('?')[0].split('/').map(decodeURIComponent);
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.id === 'nav-' + (parts[0] || 'policies'));
   const page = { policies: parts[1] ? policyPage : policiesPage, try: tryPage, deadlines: deadlinesPage, ledger: ledgerPage, events: eventsPage, records: parts[2] ? recordPage : recordsPage, queue: queuePage }[parts[0] || 'policies'];
@@ -80,6 +118,7 @@ window.addEventListener('hashchange', () => { if (!$('nav').hidden) route(); });
 
 // Policies --------------------------------------------------------------------------------------------
 async function policiesPage() {
+  const show = bound();
   state.policies = (await get('/policies')).policies;
   const names = Object.keys(state.policies).filter((n) => !n.endsWith('_test'));
   const rows = await Promise.all(names.map(async (n) => {
@@ -95,6 +134,7 @@ async function policiesPage() {
 // expect is checked and published with its tests, as one bundle.
 let editor = null, docs = {};
 async function policyPage(name) {
+  const show = bound();
   const p = await get('/policies/' + enc(name));
   const tr = await api('GET', '/policies/' + enc(name + '_test'));
   const t = tr.status === 200 ? tr.data : null;
@@ -112,6 +152,7 @@ async function policyPage(name) {
     p.pending_error ? h('p', { class: 'error' }, 'Refused edit on disk: ' + JSON.stringify(p.pending_error)) : '',
     tools, h('div', { class: 'split' }, h('div', {}, h('div', { class: 'toolbar' }, tab(name + '.lua'), t ? tab(name + '_test.lua') : ''), host), side),
     h('h2', {}, 'History'), hist);
+  if (!host.isConnected) return; // the user moved on meanwhile
   docs = { [name + '.lua']: CodeMirror.Doc(p.source || '', 'lua') };
   if (t) docs[name + '_test.lua'] = CodeMirror.Doc(t.source || '', 'lua');
   for (const d of Object.values(docs)) d.clean = d.getValue();
@@ -151,7 +192,7 @@ function showError(side, text) {
   side.replaceChildren(h('p', { class: 'error', id: 'edit-error', 'data-line': line }, (line ? 'Line ' + line + ': ' : '') + text));
 }
 function busy(side, status, what) {
-  status.textContent = what;
+  status.textContent = t(what);
   side.replaceChildren(h('p', { class: 'muted' }, what));
 }
 
@@ -244,6 +285,7 @@ function valueOf(f, el) {
   return v;
 }
 async function tryPage() {
+  const show = bound();
   const q = new URLSearchParams(location.hash.split('?')[1] || '');
   const all = types(), type = q.get('type') || all[0];
   const sel = h('select', { id: 'try-type', onchange: () => { location.hash = '#/try?type=' + enc(sel.value); } }, all.map((t) => h('option', { value: t, selected: t === type }, t)));
@@ -279,6 +321,7 @@ function types() {
   return [...t].sort();
 }
 async function recordsPage() {
+  const show = bound();
   const q = new URLSearchParams(location.hash.split('?')[1] || '');
   const type = q.get('type') || types()[0];
   const sel = h('select', { id: 'type' }, types().map((t) => h('option', { value: t, selected: t === type }, t)));
@@ -304,6 +347,7 @@ async function listRecords(type, where, after, out) {
     d.next ? h('button', { id: 'next', onclick: () => listRecords(type, where, d.next, out) }, 'next page') : h('p', { class: 'muted' }, d.records.length ? 'last page' : 'no records'));
 }
 async function recordPage(type, id) {
+  const show = bound();
   const base = `/records/${enc(type)}/${enc(id)}`;
   const [rec, hist, dec, tim] = await Promise.all([get(base), get(base + '/history'), get(base + '/decisions'), get(`/timers?type=${enc(type)}&id=${enc(id)}`)]);
   show(h('h1', {}, `${type} / ${id}`), h('p', { class: 'muted' }, `version ${rec.version}, created ${rec.created}, updated ${rec.updated}`),
@@ -315,6 +359,7 @@ async function recordPage(type, id) {
 
 // Work queue: decisions on hold that still stand -------------------------------------------------------
 async function queuePage() {
+  const show = bound();
   const pol = h('select', { id: 'queue-policy' }, h('option', { value: '' }, 'every policy'),
     Object.values(state.policies || {}).flatMap((f) => (f.policies || []).map((p) => h('option', { value: p.name }, p.name))));
   const age = h('input', { id: 'queue-age', type: 'number', min: 0, size: 4, placeholder: 'days' });
@@ -345,6 +390,7 @@ async function queuePage() {
 
 // Deadlines: the pending ones (GET /timers), overdue first, and a month's calendar -------------------
 async function deadlinesPage() {
+  const show = bound();
   const d = await get('/timers?limit=1000'), now = Date.now();
   const timers = d.timers.sort((a, b) => a.due_ms - b.due_ms);
   const row = (t) => [h('td', { class: t.due_ms < now ? 'overdue' : '' }, t.due), h('a', { href: `#/records/${enc(t.type)}/${enc(t.id)}` }, `${t.type}/${t.id}`), t.name, t.policy];
@@ -374,6 +420,7 @@ function loadChart() {
   return new Promise((ok, no) => document.head.append(h('script', { src: '/console/lib/chart.js', onload: ok, onerror: () => no(new Error('chart.js is not served: install libjs-chart.js (make deps)')) })));
 }
 async function ledgerPage() {
+  const show = bound();
   const q = new URLSearchParams(location.hash.split('?')[1] || '');
   const subject = h('input', { id: 'ledger-subject', value: q.get('subject') || '', placeholder: 'a person (the subject of the points)', required: true });
   const year = h('input', { id: 'ledger-year', type: 'number', value: q.get('year') || new Date().getFullYear(), min: 2000, max: 2100 });
@@ -394,6 +441,7 @@ async function ledgerPage() {
 
 // Events: live, by long polls on GET /events while the page is open --------------------------------------
 async function eventsPage() {
+  const show = bound();
   const list = h('tbody', {});
   show(h('h1', {}, 'Events'), h('p', { class: 'muted' }, 'Live: the newest first, as policies emit them.'),
     h('table', { id: 'events' }, h('thead', {}, h('tr', {}, ['#', 'at', 'kind', 'record', 'policy', 'payload'].map((t) => h('th', {}, t)))), list));

@@ -206,6 +206,25 @@ try:
     check("... and the source is read only",
           driver.execute_script("return document.querySelector('.CodeMirror').CodeMirror.getOption('readOnly')"))
     shot(driver, "console-reader")
+
+    # 中文: the switch in the header, kept for the next visit
+    driver.find_element(By.ID, "lang").click()
+    wait_for(driver, "html[lang='zh-CN'] #nav:not([hidden])")
+    open_page(driver, "#/policies", "#policies")
+    nav = driver.find_element(By.ID, "nav").text
+    check("the Chinese interface: the navigation in Chinese", "策略" in nav and "待办" in nav, nav)
+    check("... and the table headings", "运行版本" in driver.find_element(By.ID, "policies").text)
+    shot(driver, "console-zh")
+    driver.find_element(By.ID, "lang").click()
+    wait_for(driver, "html[lang='en'] #nav:not([hidden])")
+    check("... and back to English", "Policies" in driver.find_element(By.ID, "nav").text)
+
+    # A phone's width: the page still fits
+    driver.set_window_size(390, 844)
+    open_page(driver, "#/queue", "#queue-table")
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    check("at a phone's width (390 px) the work queue fits without scrolling sideways", width <= 400, width)
+    shot(driver, "console-phone")
 finally:
     driver.quit()
 print(f"{results.count(True)} passed, {results.count(False)} failed")
