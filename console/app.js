@@ -1,5 +1,6 @@
-// app.js — the admin console: sign-in, Policies (list, editor, dry-run impact, publish, history,
-// rollback), Records (search, a record's page) and the Work queue, over the HTTP API (docs/api.md).
+// app.js — the admin console over the HTTP API (docs/api.md, docs/console.md): sign-in; Policies (list,
+// editor, dry-run impact, publish, history, rollback); Try; Records (search, a record's page); Work
+// queue; Deadlines; Ledger (Chart.js); Events (live). No build step: this file is what the browser runs.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
@@ -45,6 +46,7 @@ const ZH = {
   'Published: the policies run the new version.': '已发布：策略运行新版本。',
   'Fill in a record: the running policies decide it; nothing is stored.': '填写一条记录：由运行中的策略判定，不存储。',
   'Live: the newest first, as policies emit them.': '实时：最新的在前。',
+  'signed in': '已登录', 'open mode': '开放模式', admin: '管理员', 'read only': '只读',
 };
 const lang = localStorage.getItem('bylaw.lang') || (navigator.language.startsWith('zh') ? 'zh' : 'en');
 const t = (s) => (lang === 'zh' && Object.prototype.hasOwnProperty.call(ZH, s) ? ZH[s] : s);
@@ -89,11 +91,11 @@ function signinForm(msg) {
 }
 async function start() {
   const r = await api('GET', '/policies');
-  if (r.status === 401 || r.status === 403) return signinForm(state.token ? (r.data.error || 'refused') : '');
+  if (r.status === 401 || r.status === 403) return signinForm(state.token ? ((r.data && r.data.error) || 'refused: HTTP ' + r.status) : '');
   state.policies = r.data.policies;
   state.admin = (await api('POST', '/policies/dry-run')).status === 400;
   $('signin').hidden = true; $('nav').hidden = false; $('signout').hidden = !state.token;
-  $('who').textContent = (state.token ? 'signed in' : 'open mode') + (state.admin ? ' · admin' : ' · read only');
+  $('who').textContent = t(state.token ? 'signed in' : 'open mode') + ' · ' + t(state.admin ? 'admin' : 'read only');
   document.body.dataset.role = state.admin ? 'admin' : 'reader';
   route();
 }
