@@ -242,10 +242,15 @@ async function publish(name, message, side, status) {
   history(name, $('history'));
 }
 
+// A long text (a refused edit's test report) folded to its first line.
+function brief(text) {
+  const first = text.split('\n')[0];
+  return text.length <= 120 ? text : h('details', {}, h('summary', {}, first.slice(0, 120) + '…'), h('pre', {}, text));
+}
 async function history(name, box) {
   const v = await get('/policies/' + enc(name) + '/versions');
   const diff = h('pre', { class: 'diff', id: 'diff', hidden: true });
-  const rows = v.versions.map((x) => [h('code', {}, x.version), x.at, x.by, x.why, x.message || '', x.refused ? h('span', { class: 'error' }, 'refused') : x.active ? h('b', {}, 'active') : '',
+  const rows = v.versions.map((x) => [h('code', {}, x.version), x.at, x.by, x.why, brief(x.message || ''), x.refused ? h('span', { class: 'error' }, 'refused') : x.active ? h('b', {}, 'active') : '',
     h('span', {}, x.refused ? '' : h('button', { onclick: () => showDiff(name, x.version, diff) }, 'diff'),
       state.admin && !x.refused && !x.active ? h('button', { class: 'rollback', onclick: () => rollback(name, x.version) }, 'roll back to this') : '')]);
   box.replaceChildren(table(['version', 'at', 'by', 'why', 'message', '', ''], rows, 'versions'), diff);
@@ -258,8 +263,8 @@ async function showDiff(name, version, pre) {
 }
 async function rollback(name, version) {
   const r = await api('POST', '/policies/' + enc(name) + '/rollback', JSON.stringify({ version }));
-  if (r.status >= 300) return alert(r.data.error);
-  policyPage(name).catch(fail);
+  if (r.status >= 300) return $('history').prepend(h('p', { class: 'error', id: 'rollback-error' }, r.data.error || ('HTTP ' + r.status)));
+  route(); // the page again, with the version that runs now
 }
 
 // Try: a form from the fields the type's policies declare (GET /policies), evaluated by

@@ -141,6 +141,24 @@ try:
     check("publishing it is refused with its line", err is not None and "Line" in err.text, err.text if err else "")
     check("nothing is published", call("GET", "/policies/client_grade")[1]["version"] == published)
 
+    # History: a version's diff, and a rollback (the tests the bundle changed refuse the old bound)
+    first_row = [r for r in driver.find_elements(By.CSS_SELECTOR, "#versions tbody tr") if "start-up" in r.text]
+    check("the history lists the version the service started with", len(first_row) == 1)
+    if first_row:
+        first_row[0].find_element(By.XPATH, ".//button[text()='diff']").click()
+        diff = wait_for(driver, "#diff:not([hidden]) div.add")
+        check("its diff against the running version shows the bound that changed",
+              diff is not None and '-  { "platinum", 1500000 }' in driver.find_element(By.ID, "diff").text
+              and '+  { "platinum", 2000000 }' in driver.find_element(By.ID, "diff").text,
+              driver.find_element(By.ID, "diff").text[:600])
+        first_row[0].find_element(By.CSS_SELECTOR, "button.rollback").click()
+        err = wait_for(driver, "#rollback-error", 30)
+        check("a rollback its tests refuse says why, and nothing changes",
+              err is not None and "test" in err.text and call("GET", "/policies/client_grade")[1]["version"] == published,
+              err.text if err else "")
+        driver.execute_script("document.getElementById('history').scrollIntoView()")
+        shot(driver, "console-history")
+
     # Try: a form from the declared fields, evaluated, nothing stored
     open_page(driver, "#/try?type=client", "#try-annual_revenue")
     driver.find_element(By.ID, "try-annual_revenue").send_keys("1700000")

@@ -90,7 +90,7 @@ if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && /usr/bin/python3 
   else
     fail "the browser test ran to its end (see its output above)"
   fi
-  for s in policies dry-run error try records record queue deadlines ledger events reader zh phone; do
+  for s in policies dry-run error try records record queue deadlines ledger events history reader zh phone; do
     check "screenshot console-$s.png" 1 "$([ -s "$shots/console-$s.png" ] && echo 1 || echo 0)"
   done
 else
