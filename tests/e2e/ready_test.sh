@@ -68,9 +68,9 @@ check "permissions back: ready again" 200 "$(ready)"
 unserve
 
 echo "-- a full disk"
-MNT="$WORK/small"
+MNT="$WORK/small" # room for the ASan binary (over 6 MB) and scripts/, then filled up
 mkdir -p "$MNT"
-if ! mount -t tmpfs -o size=6m tmpfs "$MNT" 2>/dev/null; then
+if ! mount -t tmpfs -o size=16m tmpfs "$MNT" 2>/dev/null; then
   MNT=
   echo "  skip  full disk: cannot mount a tmpfs here"
   finish
