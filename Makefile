@@ -9,20 +9,24 @@ TEST_PKGS := cmocka
 BUILD_DEBS   := pkg-config liblua5.4-dev libuv1-dev libsqlite3-dev libmicrohttpd-dev libcjson-dev \
                 libedit-dev nettle-dev libseccomp-dev libcurl4-openssl-dev
 TEST_DEBS    := libcmocka-dev curl sqlite3 lua5.4 bc wrk valgrind clang \
-                libclang-rt-14-dev groff-base tmux python3-prometheus-client
+                libclang-rt-14-dev groff-base tmux python3-prometheus-client \
+                chromium chromium-driver python3-selenium fonts-wqy-microhei
 PACKAGE_DEBS := debhelper dpkg-dev fakeroot
-RUN_DEBS     := build-essential $(BUILD_DEBS)
+# What the service needs at run time besides the libraries it links: the browser libraries the
+# console serves from /usr/share/javascript (core/console.c; debian/control's Depends names them too).
+RUN_LIBS     := libjs-codemirror libjs-chart.js
+RUN_DEBS     := build-essential $(BUILD_DEBS) $(RUN_LIBS)
 DEB_PKGS     := $(RUN_DEBS) $(TEST_DEBS) $(PACKAGE_DEBS)
 
 # Install what is missing by itself (a fresh machine): for building and running (`make`, `make run`)
-# the libraries pkg-config finds, nothing of the tests' (`make deps-run`); for the goals that test,
+# the libraries pkg-config finds and the console's (`make deps-run`), nothing of the tests'; for the goals that test,
 # also every test package (`make deps`: valgrind, clang, the tools the end-to-end tests drive).
 TEST_GOALS := $(filter test unit asan-unit test-valgrind fuzz bench,$(MAKECMDGOALS))
 NEED_PKGS  := $(PKGS) $(if $(TEST_GOALS),$(TEST_PKGS))
 ifeq ($(filter deps deps-run clean print-%,$(MAKECMDGOALS)),)
   ifneq ($(shell pkg-config --exists $(NEED_PKGS) 2>/dev/null && \
-                 { [ -z "$(TEST_GOALS)" ] || ! dpkg-query -W -f='$${db:Status-Abbrev}\n' $(TEST_DEBS) 2>&1 | grep -qv '^ii'; } && \
-                 echo ok),ok)
+                 ! dpkg-query -W -f='$${db:Status-Abbrev}\n' $(RUN_LIBS) $(if $(TEST_GOALS),$(TEST_DEBS)) 2>&1 | \
+                   grep -qv '^ii' && echo ok),ok)
     $(info bylaw: some packages are missing; running 'make $(if $(TEST_GOALS),deps,deps-run)' first)
     $(shell $(MAKE) --no-print-directory $(if $(TEST_GOALS),deps,deps-run) >&2)
   endif
@@ -124,14 +128,16 @@ deps deps-run:
 	 $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
 	   $(if $(filter deps-run,$@),$(RUN_DEBS),$(DEB_PKGS))
 
-# The program, its Lua library, the example policies (examples: the service reads the policy
-# directory its config names), man pages and docs. The Debian package: debian/rules.
+# The program, its Lua library, the console's pages (beside scripts/: core/console.c finds them there),
+# the example policies (examples: the service reads the policy directory its config names), man pages
+# and docs. The Debian package: debian/rules.
 EXAMPLES := packaging/bylaw.json packaging/bylaw.service
 install: bylaw
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/scripts $(DESTDIR)$(SHAREDIR)/policies \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/scripts $(DESTDIR)$(SHAREDIR)/console $(DESTDIR)$(SHAREDIR)/policies \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples
 	install -m 0755 bylaw $(DESTDIR)$(BINDIR)/
 	install -m 0644 scripts/*.lua $(DESTDIR)$(SHAREDIR)/scripts/
+	install -m 0644 console/* $(DESTDIR)$(SHAREDIR)/console/
 	install -m 0644 policies/*.lua $(DESTDIR)$(SHAREDIR)/policies/
 	install -m 0644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 docs/man/*.5 $(DESTDIR)$(MANDIR)/man5/
@@ -140,11 +146,11 @@ install: bylaw
 
 # Removes what `make install` put there, by name; directories only when left empty.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/bylaw $(addprefix $(DESTDIR)$(SHAREDIR)/,$(wildcard scripts/*.lua policies/*.lua)) \
+	rm -f $(DESTDIR)$(BINDIR)/bylaw $(addprefix $(DESTDIR)$(SHAREDIR)/,$(wildcard scripts/*.lua console/* policies/*.lua)) \
 	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard docs/man/*.1))) \
 	    $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard docs/man/*.5))) \
 	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(wildcard README.md docs/*.md)) $(EXAMPLES:packaging/%=examples/%))
-	rmdir $(DESTDIR)$(SHAREDIR)/scripts $(DESTDIR)$(SHAREDIR)/policies $(DESTDIR)$(SHAREDIR) \
+	rmdir $(DESTDIR)$(SHAREDIR)/scripts $(DESTDIR)$(SHAREDIR)/console $(DESTDIR)$(SHAREDIR)/policies $(DESTDIR)$(SHAREDIR) \
 	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 # `make print-BUILD_DEBS` prints a variable (the package test reads the lists).

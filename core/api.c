@@ -10,6 +10,7 @@
 
 #include "api_policies.h"
 #include "api_records.h"
+#include "console.h"
 #include "import_api.h"
 #include "query.h"
 #include "router.h"
@@ -342,6 +343,10 @@ static const bl_route routes[] = {
     {"GET", "/jobs/{job}", BL_ROLE_READER, 0, NULL, bl_api_job},
     {"DELETE", "/jobs/{job}", BL_ROLE_ADMIN, 0, NULL, bl_api_job},
     {"POST", "/admin/backup", BL_ROLE_ADMIN, 0, NULL, bl_api_admin_backup},
+    {"GET", "/", BL_ROLE_NONE, 0, NULL, bl_console_get}, /* the console (core/console.c): it signs in by itself */
+    {"GET", "/console/{asset}", BL_ROLE_NONE, 0, NULL, bl_console_get},
+    {"GET", "/console/lib/{asset}", BL_ROLE_NONE, 0, NULL, bl_console_get},
+    {"POST", "/console/try/{type}", BL_ROLE_READER, READS, NULL, bl_console_try},
 };
 
 static void flush(void *ud) { bl_service_flush(ud); }

@@ -1206,6 +1206,22 @@ cJSON *bl_host_policies(bl_host_t *h)
         bl_json_add_str(o, "file", field_str(L, p, "file"));
         bl_json_add_num(o, "line", (double)lua_tointeger(L, -1));
         bl_json_add_str(o, "version", field_str(L, p, "version"));
+        cJSON *fields = cJSON_AddArrayToObject(o, "fields"); /* as declared: {name, type, optional, text} */
+        lua_getfield(L, p, "fields");
+        for (lua_Integer k = 1, nf = lua_istable(L, -1) ? luaL_len(L, -1) : 0; k <= nf; k++) {
+            lua_rawgeti(L, -1, k);
+            int f = lua_gettop(L);
+            cJSON *e = cJSON_CreateObject();
+            bl_json_add_str(e, "name", field_str(L, f, "name"));
+            bl_json_add_str(e, "type", field_str(L, f, "type"));
+            lua_getfield(L, f, "optional");
+            bl_json_add(e, "optional", cJSON_CreateBool(lua_toboolean(L, -1)));
+            lua_getfield(L, f, "spec");
+            if (lua_istable(L, -1))
+                bl_json_add_str(e, "text", field_str(L, lua_gettop(L), "text"));
+            cJSON_AddItemToArray(fields, e);
+            lua_settop(L, f - 1);
+        }
         lua_settop(L, p - 1);
     }
     lua_pop(L, 2);

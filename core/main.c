@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "datacmd.h"
+#include "demo.h"
 #include "dryrun.h"
 #include "host.h"
 #include "json.h"
@@ -44,6 +45,7 @@ static const char *usage_main =
     "  diff    what an edit of the policies would change, over every stored record (nothing is written)\n"
     "  replay  stored decisions evaluated again under other policies: what would differ\n"
     "  import  records in bulk from JSON lines or CSV, the policies applied\n"
+    "  demo    an example data set in a database (bylaw demo --db FILE; docs/console.md)\n"
     "  help    show the help of a command: bylaw help eval\n"
     "\n"
     "Options every command takes:\n"
@@ -634,6 +636,7 @@ int main(int argc, char **argv)
                         : strcmp(what, "diff") == 0  ? usage_diff
                         : strcmp(what, "replay") == 0 ? usage_replay
                         : strcmp(what, "import") == 0 ? usage_import
+                        : strcmp(what, "demo") == 0   ? bl_demo_usage
                                                      : NULL;
         if (strcmp(what, "serve") == 0) {
             char *av[] = {"serve", "--help", NULL};
@@ -657,6 +660,8 @@ int main(int argc, char **argv)
         return bl_ops_main(cmd, argc - 1, argv + 1);
     if (strcmp(cmd, "diff") == 0 || strcmp(cmd, "replay") == 0 || strcmp(cmd, "import") == 0)
         return cmd_data(cmd, argc - 1, argv + 1, &c);
+    if (strcmp(cmd, "demo") == 0)
+        return bl_demo_main(argc - 1, argv + 1, &c.cfg);
     if (strcmp(cmd, "__dryrun") == 0) /* started by `bylaw serve` (core/jobs.c) */
         return bl_dryrun_child_main(argc - 1, argv + 1, &c.cfg);
     if (strcmp(cmd, "__worker") == 0) /* started by `bylaw serve` (core/pool.c), not by people */

@@ -101,6 +101,7 @@ cJSON *bl_service_policy_files(bl_service *svc, int with_source)
         bl_json_add_str(entry, "type", bl_json_str(p, "type"));
         bl_json_add_num(entry, "order", bl_json_num(p, "order", 100));
         bl_json_add_num(entry, "line", bl_json_num(p, "line", 0));
+        bl_json_add(entry, "fields", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(p, "fields"), 1));
         cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(f, "policies"), entry);
     }
     cJSON_ArrayForEach(p, (with_source ? cJSON_GetObjectItemCaseSensitive(svc->active.info, "files") : NULL))

@@ -7,7 +7,7 @@ set -u
 
 man1="$ROOT/docs/man/bylaw.1" man5="$ROOT/docs/man/bylaw.json.5"
 src1=$(sed 's/\\-/-/g' "$man1") src5=$(sed 's/\\-/-/g' "$man5")
-help=$("$BYLAW" --help; for c in eval check test serve repl diff replay import; do "$BYLAW" help "$c"; done)
+help=$("$BYLAW" --help; for c in eval check test serve repl diff replay import demo; do "$BYLAW" help "$c"; done)
 
 # Options: --long ones anywhere in the help texts, -x ones where they are listed.
 options=$({ grep -oE -- '--[a-z][a-z-]*[a-z]' <<<"$help"; grep -oE -- '^ +-[a-z],' <<<"$help" | tr -d ' ,'; } | sort -u)
