@@ -19,8 +19,9 @@ RUN_DEBS     := build-essential $(BUILD_DEBS) $(RUN_LIBS)
 DEB_PKGS     := $(RUN_DEBS) $(TEST_DEBS) $(PACKAGE_DEBS)
 
 # Install what is missing by itself (a fresh machine): for building and running (`make`, `make run`)
-# the libraries pkg-config finds and the console's (`make deps-run`), nothing of the tests'; for the goals that test,
-# also every test package (`make deps`: valgrind, clang, the tools the end-to-end tests drive).
+# the libraries pkg-config finds and the console's (`make deps-run`), nothing of the tests'; for the
+# goals that test, also every test package (`make deps`: valgrind, clang, the browser, the tools the
+# end-to-end tests drive).
 TEST_GOALS := $(filter test unit asan-unit test-valgrind fuzz bench,$(MAKECMDGOALS))
 NEED_PKGS  := $(PKGS) $(if $(TEST_GOALS),$(TEST_PKGS))
 ifeq ($(filter deps deps-run clean print-%,$(MAKECMDGOALS)),)

@@ -171,7 +171,7 @@ try:
     shot(driver, "console-try")
     open_page(driver, "#/try?type=candidate", "#try-level")
     levels = [o.text for o in driver.find_elements(By.CSS_SELECTOR, "#try-level option")]
-    check("Try: an enum field is a choice of its values", levels == ["—", "staff", "middle", "senior"], levels)
+    check("Try: an enum field is a choice of its values", levels == ["—", "staff", "frontline", "middle", "senior"], levels)
 
     # Records, a record's page, the work queue
     open_page(driver, "#/records?type=client", "#results table")
