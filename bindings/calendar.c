@@ -374,11 +374,23 @@ static int c_parse(lua_State *L)
     return push_seconds(L, check_instant(L, 1, c));
 }
 
+/* calendar.format(t [, name [, lang]]): "en" (default) "2026-10-08T18:00:00+08:00", local time with its
+ * offset; "zh-CN" "10月8日(周四)18:00", as Chinese notices write a time. */
 static int c_format(lua_State *L)
 {
+    static const char *const langs[] = {"en", "zh-CN", NULL};
+    static const char *const ZH_DAY[] = {"日", "一", "二", "三", "四", "五", "六"};
     bl_cal_t *c = check_cal(L, 2);
+    int lang = luaL_checkoption(L, 3, "en", langs);
+    int64_t t = check_instant(L, 1, c);
     char buf[BL_CAL_TIME_BUF];
-    lua_pushstring(L, bl_cal_time_format(c, check_instant(L, 1, c), buf));
+    const char *iso = bl_cal_time_format(c, t, buf);
+    int y, mo, d, h, mi, w = bl_cal_weekday(c, t);
+    if (lang == 0 || w < 0 || sscanf(iso, "%d-%d-%dT%d:%d", &y, &mo, &d, &h, &mi) != 5) {
+        lua_pushstring(L, iso);
+        return 1;
+    }
+    lua_pushfstring(L, "%d月%d日(周%s)%s%d:%s%d", mo, d, ZH_DAY[w], h < 10 ? "0" : "", h, mi < 10 ? "0" : "", mi);
     return 1;
 }
 

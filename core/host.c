@@ -511,6 +511,12 @@ static void put_decision(lua_State *L, bl_host_t *h, bl_buf *b, int nth, int d)
         LIT(b, "]");
     }
     lua_pop(L, 1); /* reasons */
+    if (lua_rawgeti(L, d, 13) == LUA_TTABLE) { /* the reasons in Chinese and as messages (_runtime.lua: I18N) */
+        LIT(b, ",\"i18n\":");
+        put_top(L, b, "a message's parameters");
+    } else {
+        lua_pop(L, 1);
+    }
 
     LIT(b, ",\"changes\":{");
     t = lua_rawgeti(L, d, 3); /* the field of the one change, or the list of them */

@@ -121,6 +121,7 @@ typedef struct bl_decision_row {
     const char *verdict;      /* may be NULL */
     const char *explanation;
     cJSON *reasons, *changes;
+    cJSON *i18n;              /* the reasons as messages and in Chinese, or NULL (plain texts) */
     const char *trigger;
     int64_t at_ms;
 } bl_decision_row;

@@ -32,22 +32,25 @@ local GRADES = threshold.tiers {
   { "mid", 0, exclusive = true },
 }
 
+-- A pick as { name, its because as English text } (the because is a message; tostring is its English).
+local function picked(name, why) return { name, tostring(why) } end
+
 test("threshold: lower bounds inclusive unless exclusive, with the sentence", function()
-  eq({ GRADES:pick(5000000) }, { "diamond", "grade diamond: annual_revenue 5,000,000 >= 5,000,000" })
-  eq({ GRADES:pick(4999999.5) }, { "gold", "grade gold: annual_revenue 4,999,999.5 >= 200,000" })
-  eq({ GRADES:pick(1) }, { "mid", "grade mid: annual_revenue 1 > 0" })
-  eq({ GRADES:pick(0) }, { nil, "no grade: annual_revenue 0 <= 0" })
-  eq({ GRADES:pick(-3) }, { nil, "no grade: annual_revenue -3 <= 0" })
+  eq(picked(GRADES:pick(5000000)), { "diamond", "grade diamond: annual_revenue 5,000,000 >= 5,000,000" })
+  eq(picked(GRADES:pick(4999999.5)), { "gold", "grade gold: annual_revenue 4,999,999.5 >= 200,000" })
+  eq(picked(GRADES:pick(1)), { "mid", "grade mid: annual_revenue 1 > 0" })
+  eq(picked(GRADES:pick(0)), { nil, "no grade: annual_revenue 0 <= 0" })
+  eq(picked(GRADES:pick(-3)), { nil, "no grade: annual_revenue -3 <= 0" })
   eq(GRADES:lower("gold"), 200000)
 end)
 
 test("threshold: units, scaled tiers and their arithmetic", function()
   local t = threshold.tiers { field = "sales", unit = "yuan", { "vip", 10000 } }
-  eq({ t:pick(10000) }, { "vip", "tier vip: sales 10,000 yuan >= 10,000 yuan" })
-  eq({ t:pick(9999) }, { nil, "no tier: sales 9,999 yuan < 10,000 yuan" })
+  eq(picked(t:pick(10000)), { "vip", "tier vip: sales 10,000 yuan >= 10,000 yuan" })
+  eq(picked(t:pick(9999)), { nil, "no tier: sales 9,999 yuan < 10,000 yuan" })
   local s = t:scaled({ vip = 0.9 }, "group 2")
-  eq({ s:pick(9000) }, { "vip", "tier vip: sales 9,000 yuan >= 9,000 yuan (10,000 yuan × 0.9, group 2)" })
-  eq({ t:pick(8500, { vip = 0.8 }) }, { "vip", "tier vip: sales 8,500 yuan >= 8,000 yuan (10,000 yuan × 0.8)" })
+  eq(picked(s:pick(9000)), { "vip", "tier vip: sales 9,000 yuan >= 9,000 yuan (10,000 yuan × 0.9, group 2)" })
+  eq(picked(t:pick(8500, { vip = 0.8 })), { "vip", "tier vip: sales 8,500 yuan >= 8,000 yuan (10,000 yuan × 0.8)" })
   fails(function() s:scaled(2) end, "scaled already")
 end)
 
