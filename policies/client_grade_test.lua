@@ -130,18 +130,21 @@ local function bureau(revenue, group, name)
   return out.record.grade, out.decisions[1].explanation, out.decisions[1]
 end
 
-test("a listed bureau of group 3 uses its own factor, 0.85: 8,499 / 8,500", function()
-  eq(bureau(8499, 3, "韶关市局"), nil)
-  local g, why = bureau(8500, 3, "韶关市局")
-  eq(g, "vip")
-  eq(why, "grade vip: annual_revenue 8,500 >= 8,500 (10,000 × 0.85, 韶关市局's coefficient)")
-end)
+-- { revenue, group, bureau, grade, explanation }: a listed bureau of group 3 uses its own factor, 0.85
+-- (8,499 / 8,500); a bureau that does not apply the coefficient (factor 1) uses the standard, and says so.
+local BUREAU_CASES = {
+  { 8499, 3, "韶关市局", nil, "no grade: annual_revenue 8,499 < 8,500 (10,000 × 0.85, 韶关市局's coefficient)" },
+  { 8500, 3, "韶关市局", "vip", "grade vip: annual_revenue 8,500 >= 8,500 (10,000 × 0.85, 韶关市局's coefficient)" },
+  { 9999, 2, "河源市局", nil, "no grade: annual_revenue 9,999 < 10,000; 河源市局 does not apply the coefficient" },
+  { 10000, 2, "河源市局", "vip", "grade vip: annual_revenue 10,000 >= 10,000; 河源市局 does not apply the coefficient" },
+}
 
-test("a bureau that does not apply the coefficient (factor 1) uses the standard, and says so", function()
-  eq(bureau(9999, 2, "河源市局"), nil)
-  local g, why = bureau(10000, 2, "河源市局")
-  eq(g, "vip")
-  eq(why, "grade vip: annual_revenue 10,000 >= 10,000; 河源市局 does not apply the coefficient")
+test("a listed bureau uses its own factor (0.85), or none (1), and says so", function()
+  for _, c in ipairs(BUREAU_CASES) do
+    local g, why = bureau(c[1], c[2], c[3])
+    eq(g, c[4])
+    eq(why, c[5])
+  end
 end)
 
 test("a bureau not listed uses its region group's default", function()

@@ -35,28 +35,25 @@ put() { curl -s -X PUT -H 'Content-Type: application/json' "$@"; }
 out=$(put -H 'Accept-Language: zh-CN' -d '{"annual_revenue":5000000}' "$URL/records/client/c1")
 has "PUT answer with Accept-Language: zh-CN" '"explanation":"钻石客户:年业务收入 5,000,000 ≥ 5,000,000"' "$out"
 has "PUT answer: the grade stays a code" '"grade":"diamond"' "$out"
-out=$(curl -s -H 'Accept-Language: en' "$URL/records/client/c1/decisions")
-has "stored decision in English (Accept-Language: en)" '"explanation":"grade diamond: annual_revenue 5,000,000 >= 5,000,000"' "$out"
-out=$(curl -s -H 'Accept-Language: zh-CN' "$URL/records/client/c1/decisions")
-has "stored decision in Chinese (Accept-Language: zh-CN)" '"explanation":"钻石客户:年业务收入 5,000,000 ≥ 5,000,000"' "$out"
-out=$(curl -s -H 'Accept-Language: fr;q=1, zh-Hans;q=0.8, en;q=0.5' "$URL/records/client/c1/decisions")
-has "q-values: zh-Hans (0.8) over en (0.5), fr unknown" '钻石客户' "$out"
-out=$(curl -s -H 'Accept-Language: zh;q=0.3, en-GB' "$URL/records/client/c1/decisions")
-has "q-values: en-GB (1) over zh (0.3)" '"explanation":"grade diamond' "$out"
-out=$(curl -s -H 'Accept-Language: de' "$URL/records/client/c1/decisions")
-has "an unknown language: the default (en)" '"explanation":"grade diamond' "$out"
-out=$(curl -s -H 'Accept-Language: zh' "$URL/decisions?type=client")
-has "the decision queue in Chinese" '钻石客户' "$out"
+# reads NAME ACCEPT-LANGUAGE NEEDLE [PATH]: GET PATH (default c1's decisions) with that header has NEEDLE
+reads() { has "$1" "$3" "$(curl -s -H "Accept-Language: $2" "$URL${4:-/records/client/c1/decisions}")"; }
+EN='"explanation":"grade diamond: annual_revenue 5,000,000 >= 5,000,000"'
+ZH='"explanation":"钻石客户:年业务收入 5,000,000 ≥ 5,000,000"'
+reads "stored decision in English (Accept-Language: en)" "en" "$EN"
+reads "stored decision in Chinese (Accept-Language: zh-CN)" "zh-CN" "$ZH"
+reads "q-values: zh-Hans (0.8) over en (0.5), fr unknown" "fr;q=1, zh-Hans;q=0.8, en;q=0.5" "$ZH"
+reads "q-values: en-GB (1) over zh (0.3)" "zh;q=0.3, en-GB" "$EN"
+reads "q=0 refuses a language" "zh-CN;q=0, *;q=0.1" "$EN"
+reads "an unknown language: the default (en)" "de" "$EN"
+reads "the decision queue in Chinese" "zh" '钻石客户' "/decisions?type=client"
 out=$(put -d '{"annual_revenue":100}' "$URL/records/client/c2")
 has "no Accept-Language: the default (en)" '"explanation":"no grade: annual_revenue 100 < 10,000"' "$out"
 unserve
 
 echo "-- the lang setting"
 serve --lang zh-CN
-out=$(curl -s "$URL/records/client/c1/decisions")
-has "serve --lang zh-CN: Chinese without Accept-Language" '钻石客户' "$out"
-out=$(curl -s -H 'Accept-Language: en' "$URL/records/client/c1/decisions")
-has "serve --lang zh-CN: Accept-Language en still wins" '"explanation":"grade diamond' "$out"
+reads "serve --lang zh-CN: Chinese when the header names no language it knows" "fr" "$ZH"
+reads "serve --lang zh-CN: Accept-Language en still wins" "en" "$EN"
 unserve
 
 echo "-- catalogs checked at load, messages at decide time"
