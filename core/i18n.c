@@ -86,7 +86,7 @@ void bl_i18n_decision(cJSON *d, const char *lang)
         if (!cJSON_IsString(t))
             continue;
         if (joined.len)
-            bl_buf_adds(&joined, "; ");
+            bl_buf_adds(&joined, strcmp(lang, "zh-CN") == 0 ? "；" : "; ");
         bl_buf_adds(&joined, t->valuestring);
     }
     bl_buf_add(&joined, "", 1);
