@@ -121,9 +121,9 @@ typedef struct bl_decision_row {
     const char *verdict;      /* may be NULL */
     const char *explanation;
     cJSON *reasons, *changes;
-    cJSON *i18n;              /* the reasons as messages and in Chinese, or NULL (plain texts) */
     const char *trigger;
     int64_t at_ms;
+    cJSON *i18n;              /* the reasons as messages and in Chinese, or NULL (plain texts) */
 } bl_decision_row;
 int bl_store_add_decision(bl_store_t *s, const bl_decision_row *d, int64_t *decision_id);
 /* [{"id":..,"policy":..,"version":..,"verdict":..,"explanation":..,"reasons":[..],"changes":{..},
