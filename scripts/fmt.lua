@@ -74,16 +74,19 @@ messages {
   en = {
     ["fmt.due"] = "{due|date} ({weekday}; {counted}{note|more})",
     ["fmt.due_bare"] = "{due|date} ({weekday}{note|more})",
+    ["fmt.span"] = "{en}{zh|hide}", -- calendar.span_note in each language
   },
   -- the Chinese date names its weekday: 10月9日(周五)18:00
   ["zh-CN"] = {
     ["fmt.due"] = "{due|date}{weekday|hide}({counted}{note|more})",
     ["fmt.due_bare"] = "{due|date}{weekday|hide}{note|note}",
+    ["fmt.span"] = "{en|hide}{zh}",
   },
 }
 
 function fmt.due(due, counted, from, cal)
   local note = from and calendar.span_note(from, due, cal)
+  if note then note = message { "fmt.span", en = note, zh = calendar.span_note(from, due, cal, "zh-CN") } end
   return message { counted and "fmt.due" or "fmt.due_bare", due = calendar.parse(due, cal),
                    weekday = calendar.weekday(due, cal), counted = counted, note = note or false }
 end
