@@ -147,12 +147,13 @@ end
 -- is declared by a policy (policy{ messages = { en = {...}, ["zh-CN"] = {...} }, labels = {...} }) or by
 -- a helper (the global messages{ en =, ["zh-CN"] =, labels = }); a template names its parameters as
 -- {name} or {name|filter}: label (the value's label in the language, its code when none in English),
+-- code (the label when there is one, else the value as it is: for values that are data, not codes),
 -- date (calendar.format in the language), unit (" " and the label, or nothing for false), note (", "
 -- and the text, or nothing for false), more ("; " — in Chinese "；" — and the text, or nothing for
 -- false), hide (a parameter this language does not show). Numbers show as
 -- 5,000,000, a message as a parameter in the same language, anything else as tostring.
 local LANGS = { "en", "zh-CN" }
-local FILTERS = { label = true, date = true, unit = true, note = true, more = true, hide = true }
+local FILTERS = { label = true, code = true, date = true, unit = true, note = true, more = true, hide = true }
 local CATALOG = {}                          -- helpers' messages: key -> { en = parts, ["zh-CN"] = parts }
 local LABELS = { en = {}, ["zh-CN"] = {} } -- helpers' labels
 R.LANGS = LANGS
@@ -167,7 +168,7 @@ local function parse_template(t)
     if lit ~= "" then parts[#parts + 1] = lit end
     if not i then break end
     if filter ~= "" and not FILTERS[filter] then
-      return nil, fmt("unknown filter '%s' in {%s|%s} (known: label, date, unit, note, more, hide)", filter, name, filter)
+      return nil, fmt("unknown filter '%s' in {%s|%s} (known: label, code, date, unit, note, more, hide)", filter, name, filter)
     end
     parts[#parts + 1] = { name, filter ~= "" and filter or nil }
     used[name] = true
@@ -568,6 +569,10 @@ local function param_text(v, filter, lang, p, key, depth)
   if filter == "hide" then return "" end
   if (filter == "unit" or filter == "note" or filter == "more") and v == false then return "" end
   if filter == "label" then return label_of(v, lang, p, key) end
+  if filter == "code" then
+    local c = tostring(v)
+    return (p and p.labels and p.labels[lang][c]) or LABELS[lang][c] or c
+  end
   if filter == "unit" then return (lang == "en" and " " or "") .. label_of(v, lang, p, key) end
   if filter == "date" then return R.calendar.format(v, nil, lang) end
   local t
