@@ -120,7 +120,7 @@ static void write_finish(bl_pool_job *j, int type, const char *body, size_t len)
             bl_api_error(&resp, unavailable ? 503 : 500, "%s%s", err,
                          unavailable ? " (the database cannot take writes now: see GET /health/ready)" : "");
     } else {
-        rc = bl_wire_fail_of(body, len, &err, &limit);
+        rc = bl_wire_fail_in(body, len, w->lang, &err, &limit);
         if (rc == BL_INVALID) {
             svc->metrics.invalid++;
             bl_api_error(&resp, 422, "%s", err);

@@ -432,6 +432,11 @@ static void eval_line(void *state, const char *text, size_t len, long line, bl_b
         }
         free(lerr);
     }
+    const char *zh = rc == BL_INVALID && err ? bl_host_invalid_in(w->h, w->run->cfg->lang) : NULL;
+    if (zh) { /* --lang zh-CN: the field errors in Chinese */
+        free(err);
+        err = bl_strdupf("%s", zh);
+    }
     if (err) {
         error_line(out, line, kind_of(rc), err);
         if (w->failures++ == 0) {

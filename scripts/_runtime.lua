@@ -872,30 +872,52 @@ end
 
 -- Evaluation --------------------------------------------------------------------------------------
 
+-- The words of field errors in each language (administrators meet them: bylaw eval --lang, the
+-- service's Accept-Language).
+local WORDS = {
+  en = {
+    number = "a number", integer = "an integer", string = "a string", boolean = "a boolean", table = "a table",
+    date = "a date (YYYY-MM-DD)", month = "a month (YYYY-MM)",
+    datetime = "a date and time with its offset (such as 2026-10-08T18:00:00+08:00)",
+    one_of = "one of %s or %s", list = ", ", range = "%s from %s to %s", min = "%s of at least %s",
+    max = "%s of at most %s", lens = "%s of %d to %s", chars = function(n) return n == 1 and "1 character" or n .. " characters" end,
+    missing = "nothing (the field is missing)", a_table = "a table", value = "%s %s",
+    length = "a string of %d characters, %s", no_day = "%s (no such day)", no_month = "%s (no such month)",
+    message = "field '%s' must be %s, got %s (needed by policy %s, %s:%d)",
+  },
+  ["zh-CN"] = {
+    number = "数字", integer = "整数", string = "字符串", boolean = "布尔值", table = "JSON对象或数组",
+    date = "日期(YYYY-MM-DD)", month = "月份(YYYY-MM)",
+    datetime = "带时区的日期时间(如 2026-10-08T18:00:00+08:00)",
+    one_of = "%s或%s之一", list = "、", range = "%s,从%s到%s", min = "%s,不小于%s",
+    max = "%s,不大于%s", lens = "%s,%d到%s", chars = function(n) return n .. "个字符" end,
+    missing = "空(缺少这个字段)", a_table = "JSON对象或数组", value = "%s %s",
+    length = "%d个字符的字符串 %s", no_day = "%s(没有这一天)", no_month = "%s(没有这个月)",
+    message = "字段 '%s' 应为%s,实际为%s(策略 %s 需要,%s:%d)",
+  },
+}
+
 local function type_name(v)
   local t = type(v)
   if t == "number" then return mtype(v) == "integer" and "integer" or "number" end
   return t
 end
 
--- What a value of field type spec must be, in words: "an integer from 1 to 12".
-local function must_be(s)
+-- What a value of field type spec must be, in words: "an integer from 1 to 12" (w: WORDS of a language).
+local function must_be(s, w)
   if s.members then
     local q = quoted_list(s.members)
     if #q == 1 then return q[1] end
-    return "one of " .. concat(q, ", ", 1, #q - 1) .. " or " .. q[#q]
+    return fmt(w.one_of, concat(q, w.list, 1, #q - 1), q[#q])
   end
-  if s.base == "date" then return "a date (YYYY-MM-DD)" end
-  if s.base == "datetime" then return "a date and time with its offset (such as 2026-10-08T18:00:00+08:00)" end
-  if s.base == "month" then return "a month (YYYY-MM)" end
-  local what = (s.base == "integer" and "an " or "a ") .. s.base
-  if s.min and s.max then return fmt("%s from %s to %s", what, tostring(s.min), tostring(s.max)) end
-  if s.min then return fmt("%s of at least %s", what, tostring(s.min)) end
-  if s.max then return fmt("%s of at most %s", what, tostring(s.max)) end
-  local chars = function(n) return n == 1 and "1 character" or n .. " characters" end
-  if s.minlen and s.maxlen then return fmt("%s of %d to %s", what, s.minlen, chars(s.maxlen)) end
-  if s.minlen then return fmt("%s of at least %s", what, chars(s.minlen)) end
-  if s.maxlen then return fmt("%s of at most %s", what, chars(s.maxlen)) end
+  if s.base == "date" or s.base == "datetime" or s.base == "month" then return w[s.base] end
+  local what = w[s.base]
+  if s.min and s.max then return fmt(w.range, what, tostring(s.min), tostring(s.max)) end
+  if s.min then return fmt(w.min, what, tostring(s.min)) end
+  if s.max then return fmt(w.max, what, tostring(s.max)) end
+  if s.minlen and s.maxlen then return fmt(w.lens, what, s.minlen, w.chars(s.maxlen)) end
+  if s.minlen then return fmt(w.min, what, w.chars(s.minlen)) end
+  if s.maxlen then return fmt(w.max, what, w.chars(s.maxlen)) end
   return what
 end
 
@@ -910,32 +932,35 @@ local function shown(v)
   return tostring(v)
 end
 
--- The message for check f, which the record's value v fails (why: as C.fields says, core/fields.c).
-local function field_message(f, v, why)
+-- The message for check f, which the record's value v fails (why: as C.fields says, core/fields.c), in
+-- the language of w.
+local function field_message(f, v, why, w)
   local got
-  if why == "missing" then got = "nothing (the field is missing)"
-  elseif why == "kind" then got = type(v) == "table" and "a table" or fmt("%s %s", type_name(v), shown(v))
-  elseif why == "length" then got = fmt("a string of %d characters, %s", utf8.len(v) or #v, shown(v))
+  if why == "missing" then got = w.missing
+  elseif why == "kind" then
+    got = type(v) == "table" and w.a_table or fmt(w.value, w == WORDS.en and type_name(v) or w[type_name(v)], shown(v))
+  elseif why == "length" then got = fmt(w.length, utf8.len(v) or #v, shown(v))
   elseif why == "form" and f.spec.base == "date" and v:match("^%d%d%d%d%-%d%d%-%d%d$") then
-    got = shown(v) .. " (no such day)"
+    got = fmt(w.no_day, shown(v))
   elseif why == "form" and f.spec.base == "month" and v:match("^%d%d%d%d%-%d%d$") then
-    got = shown(v) .. " (no such month)"
+    got = fmt(w.no_month, shown(v))
   else got = shown(v) end
   local p = f.policy
-  return fmt("field '%s' must be %s, got %s (needed by policy %s, %s:%d)", f.name, must_be(f.spec), got, p.name,
-    p.file, p.line)
+  return fmt(w.message, f.name, must_be(f.spec, w), got, p.name, p.file, p.line)
 end
 
 -- The error for the checks of rtype the record's fields fail: bad is C.fields' { j, why, ... }; every
--- failing field is named, "; " between them.
+-- failing field is named, "; " between them (msg; msg_zh: the same in Chinese).
 local function field_error(checks, bad, fields)
-  local msgs, names = {}, {}
+  local msgs, zh, names = {}, {}, {}
   for i = 1, #bad, 2 do
     local f = checks[bad[i]]
-    msgs[#msgs + 1] = field_message(f, fields[f.name], bad[i + 1])
+    msgs[#msgs + 1] = field_message(f, fields[f.name], bad[i + 1], WORDS.en)
+    zh[#zh + 1] = field_message(f, fields[f.name], bad[i + 1], WORDS["zh-CN"])
     names[#names + 1] = f.name
   end
-  error(setmetatable({ field = names[1], fields = names, msg = concat(msgs, "; ") }, C.INVALID), 0)
+  error(setmetatable({ field = names[1], fields = names, msg = concat(msgs, "; "), msg_zh = concat(zh, "；") },
+    C.INVALID), 0)
 end
 
 local DS = {} -- the builders of the evaluation running now, reused

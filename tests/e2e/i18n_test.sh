@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # i18n_test.sh — explanations in the reader's language: bylaw eval --lang, the service's Accept-Language
-# (PUT answer, a record's decisions, the decision queue), the lang setting, stored decisions keeping the
-# English explanation and the messages; load errors of catalogs and decide-time errors of messages.
+# (PUT answer, a record's decisions, the decision queue, field errors), the lang setting, stored decisions
+# keeping the English explanation and the messages; load errors of catalogs and decide-time errors of messages.
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$WORK/policies"
 cp "$ROOT"/policies/*.lua "$WORK/policies/"
@@ -16,6 +16,9 @@ out=$("$BYLAW" eval --policies "$WORK/policies" --lang en client '{"id":"c1","an
 has "eval --lang en: today's English" '"explanation":"grade diamond: annual_revenue 5,000,000 >= 5,000,000"' "$out"
 out=$("$BYLAW" eval --policies "$WORK/policies" client '{"id":"c1","annual_revenue":5000000}')
 has "eval without --lang: English" '"explanation":"grade diamond: annual_revenue 5,000,000 >= 5,000,000"' "$out"
+out=$("$BYLAW" eval --policies "$WORK/policies" --lang zh-CN complaint '{"id":"k1","status":"lost"}' 2>/dev/null)
+has "eval --lang zh-CN: a missing field in Chinese" "字段 'handler' 应为字符串,实际为空(缺少这个字段)(策略 complaint 需要" "$out"
+has "eval --lang zh-CN: an enum in Chinese" '应为\"open\"、\"investigated\"、\"replied\"或\"closed\"之一,实际为\"lost\"' "$out"
 out=$("$BYLAW" eval --policies "$WORK/policies" --lang fr client '{"id":"c1"}' 2>&1); rc=$?
 check "--lang fr: exit 2" 2 "$rc"
 has "--lang fr: says which languages" "--lang takes en or zh-CN, got 'fr'" "$out"
@@ -46,6 +49,10 @@ reads "q-values: en-GB (1) over zh (0.3)" "zh;q=0.3, en-GB" "$EN"
 reads "q=0 refuses a language" "zh-CN;q=0, *;q=0.1" "$EN"
 reads "an unknown language: the default (en)" "de" "$EN"
 reads "the decision queue in Chinese" "zh" '钻石客户' "/decisions?type=client"
+out=$(put -H 'Accept-Language: zh-CN' -d '{"annual_revenue":"5m"}' "$URL/records/client/c3")
+has "a field error in Chinese (422, Accept-Language: zh-CN)" "字段 'annual_revenue' 应为数字,实际为字符串" "$out"
+out=$(put -d '{"annual_revenue":"5m"}' "$URL/records/client/c3")
+has "a field error in English by default" "field 'annual_revenue' must be a number, got string" "$out"
 out=$(put -d '{"annual_revenue":100}' "$URL/records/client/c2")
 has "no Accept-Language: the default (en)" '"explanation":"no grade: annual_revenue 100 < 10,000"' "$out"
 unserve
