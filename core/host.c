@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fields.h"
+#include "i18n.h"
 #include "lcalendar.h"
 #include "luajson.h"
 #include "sandbox.h"
@@ -513,8 +514,15 @@ static void put_decision(lua_State *L, bl_host_t *h, bl_buf *b, int nth, int d)
     }
     lua_pop(L, 1); /* reasons */
     if (lua_rawgeti(L, d, 13) == LUA_TTABLE) { /* the reasons in Chinese and as messages (_runtime.lua: I18N) */
+        char err[200];
+        cJSON *j = bl_lua_tojson(L, -1, err, sizeof err);
+        lua_pop(L, 1);
+        if (j == NULL)
+            luaL_error(L, "a message's parameters: %s", err);
+        bl_i18n_sort(j); /* the same text from every Lua state, whatever its tables' order */
         LIT(b, ",\"i18n\":");
-        put_top(L, b, "a message's parameters");
+        bl_json_put_value(b, j);
+        cJSON_Delete(j);
     } else {
         lua_pop(L, 1);
     }

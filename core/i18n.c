@@ -104,3 +104,28 @@ void bl_i18n_decisions(cJSON *list_or_answer, const char *lang)
     cJSON *d;
     cJSON_ArrayForEach(d, list) bl_i18n_decision(d, lang);
 }
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(cJSON *const *)a)->string, (*(cJSON *const *)b)->string);
+}
+
+void bl_i18n_sort(cJSON *v)
+{
+    int n = cJSON_GetArraySize(v);
+    if (n == 0 || !(cJSON_IsObject(v) || cJSON_IsArray(v)))
+        return;
+    cJSON **kids = bl_xmalloc((size_t)n * sizeof *kids), *k;
+    int i = 0;
+    for (k = v->child; k && i < n; k = k->next)
+        bl_i18n_sort(kids[i++] = k);
+    if (cJSON_IsObject(v)) {
+        qsort(kids, (size_t)i, sizeof *kids, by_name);
+        for (int j = 0; j < i; j++) { /* relinked in order: prev of the first is the last, as cJSON keeps it */
+            kids[j]->next = j + 1 < i ? kids[j + 1] : NULL;
+            kids[j]->prev = j > 0 ? kids[j - 1] : kids[i - 1];
+        }
+        v->child = kids[0];
+    }
+    free(kids);
+}

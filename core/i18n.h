@@ -20,4 +20,8 @@ void bl_i18n_decision(cJSON *d, const char *lang);
 /* The same for each decision of an array, or of an answer's "decisions". */
 void bl_i18n_decisions(cJSON *list_or_answer, const char *lang);
 
+/* Sorts the members of every object in v by name (recursively): a decision's i18n, made from Lua tables,
+ * then reads the same from every Lua state. */
+void bl_i18n_sort(cJSON *v);
+
 #endif

@@ -68,12 +68,25 @@ static void test_decisions_in_a_language(void **state)
     cJSON_Delete(ans);
 }
 
+static void test_sort(void **state)
+{
+    cJSON *v = cJSON_Parse("{\"m\":[{\"key\":\"k\",\"params\":{\"z\":1,\"a\":{\"y\":2,\"b\":3},\"m\":[3,1]}}],\"c\":0}");
+    bl_i18n_sort(v);
+    char *text = cJSON_PrintUnformatted(v);
+    assert_string_equal(text, "{\"c\":0,\"m\":[{\"key\":\"k\",\"params\":{\"a\":{\"b\":3,\"y\":2},\"m\":[3,1],\"z\":1}}]}");
+    assert_ptr_equal(cJSON_GetObjectItem(v, "m")->prev, v->child); /* cJSON's ring: the last is the first's prev */
+    assert_ptr_equal(v->child->prev, cJSON_GetObjectItem(v, "m"));
+    free(text);
+    cJSON_Delete(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lang_of),
         cmocka_unit_test(test_accept_language),
         cmocka_unit_test(test_decisions_in_a_language),
+        cmocka_unit_test(test_sort),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
