@@ -80,7 +80,8 @@ for bureau, coefficient in pairs(BUREAU_COEFFICIENT) do
   elseif coefficient >= 0.8 and coefficient <= 0.9 then
     BY_BUREAU[bureau] = { GRADES:scaled({ vip = coefficient }, message { "bureau_note", bureau = bureau }) }
   else
-    error(string.format("BUREAU_COEFFICIENT[%q] = %s: a factor from 0.8 to 0.9 (0.9—0.8), or 1", bureau, coefficient))
+    error(string.format("BUREAU_COEFFICIENT[%q] = %s: a factor from 0.8 to 0.9 (0.9—0.8), or 1",
+      bureau, coefficient))
   end
 end
 
