@@ -70,7 +70,7 @@ unserve
 echo "-- a full disk"
 MNT="$WORK/small"
 mkdir -p "$MNT"
-if ! mount -t tmpfs -o size=6m tmpfs "$MNT" 2>/dev/null; then
+if ! mount -t tmpfs -o size=16m tmpfs "$MNT" 2>/dev/null; then
   MNT=
   echo "  skip  full disk: cannot mount a tmpfs here"
   finish
