@@ -11,15 +11,20 @@ BUILD_DEBS   := pkg-config liblua5.4-dev libuv1-dev libsqlite3-dev libmicrohttpd
 TEST_DEBS    := libcmocka-dev curl sqlite3 lua5.4 bc wrk valgrind clang \
                 libclang-rt-14-dev groff-base tmux python3-prometheus-client
 PACKAGE_DEBS := debhelper dpkg-dev fakeroot
-DEB_PKGS     := build-essential $(BUILD_DEBS) $(TEST_DEBS) $(PACKAGE_DEBS)
+RUN_DEBS     := build-essential $(BUILD_DEBS)
+DEB_PKGS     := $(RUN_DEBS) $(TEST_DEBS) $(PACKAGE_DEBS)
 
-# Install the libraries by themselves when pkg-config cannot find one (fresh machine); the test
-# libraries only for the goals that build tests.
-NEED_PKGS := $(PKGS) $(if $(filter test unit asan-unit test-valgrind fuzz,$(MAKECMDGOALS)),$(TEST_PKGS))
-ifeq ($(filter deps clean print-%,$(MAKECMDGOALS)),)
-  ifneq ($(shell pkg-config --exists $(NEED_PKGS) 2>/dev/null && echo ok),ok)
-    $(info bylaw: some libraries are missing; running 'make deps' first)
-    $(shell $(MAKE) --no-print-directory deps >&2)
+# Install what is missing by itself (a fresh machine): for building and running (`make`, `make run`)
+# the libraries pkg-config finds, nothing of the tests' (`make deps-run`); for the goals that test,
+# also every test package (`make deps`: valgrind, clang, the tools the end-to-end tests drive).
+TEST_GOALS := $(filter test unit asan-unit test-valgrind fuzz bench,$(MAKECMDGOALS))
+NEED_PKGS  := $(PKGS) $(if $(TEST_GOALS),$(TEST_PKGS))
+ifeq ($(filter deps deps-run clean print-%,$(MAKECMDGOALS)),)
+  ifneq ($(shell pkg-config --exists $(NEED_PKGS) 2>/dev/null && \
+                 { [ -z "$(TEST_GOALS)" ] || ! dpkg-query -W -f='$${db:Status-Abbrev}\n' $(TEST_DEBS) 2>&1 | grep -qv '^ii'; } && \
+                 echo ok),ok)
+    $(info bylaw: some packages are missing; running 'make $(if $(TEST_GOALS),deps,deps-run)' first)
+    $(shell $(MAKE) --no-print-directory $(if $(TEST_GOALS),deps,deps-run) >&2)
   endif
 endif
 
@@ -28,7 +33,9 @@ OPT     ?= -O2 -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) -Wall -Wextra -Werror \
            -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Icore -Ibindings \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+# libcurl is opened at run time, by `repl --connect` only (core/repl_remote.c): its headers, not its
+# twenty libraries at every start; the unit tests (test_http drives the server with it) link it.
+LDLIBS  += $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null) -lm -lpthread
 BUILD   ?= build
 
 # Where `make install` puts things (DESTDIR: a staging root, as the Debian package build uses).
@@ -43,7 +50,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit asan-unit test-valgrind run deps bench fuzz clean install uninstall FORCE
+.PHONY: all test unit asan-unit test-valgrind run deps deps-run bench fuzz clean install uninstall FORCE
 all: bylaw
 
 bylaw: $(BUILD)/core/main.o $(BUILD)/libbylaw.a
@@ -68,7 +75,7 @@ $(BUILD)/%.o: %.c $(wildcard core/*.h bindings/*.h)
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbylaw.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(BUILD)/libbylaw.a \
-	    $(shell pkg-config --libs $(TEST_PKGS)) $(LDLIBS)
+	    $(shell pkg-config --libs $(TEST_PKGS) libcurl) $(LDLIBS)
 
 unit: $(UNIT_BIN)
 
@@ -112,9 +119,10 @@ fuzz:
 	    build/fuzz/corpus-$$t || exit 1; \
 	done
 
-deps:
+deps deps-run:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	 $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PKGS)
+	 $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	   $(if $(filter deps-run,$@),$(RUN_DEBS),$(DEB_PKGS))
 
 # The program, its Lua library, the example policies (examples: the service reads the policy
 # directory its config names), man pages and docs. The Debian package: debian/rules.

@@ -166,6 +166,15 @@ char *bl_strdupf(const char *fmt, ...)
     return s;
 }
 
+void bl_file_stem(const char *file, char *out, size_t n)
+{
+    const char *base = strrchr(file, '/');
+    snprintf(out, n, "%s", base ? base + 1 : file);
+    char *dot = strrchr(out, '.');
+    if (dot)
+        *dot = '\0';
+}
+
 char *bl_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

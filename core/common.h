@@ -54,6 +54,9 @@ void bl_buf_free(bl_buf *b);
 char *bl_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *bl_vstrdupf(const char *fmt, va_list ap);
 
+/* A policy file's name as the API and the version history use it: "policies/client_grade.lua" ->
+ * "client_grade", into out (n bytes). */
+void bl_file_stem(const char *file, char *out, size_t n);
 /* The whole file at path, NUL-terminated, malloc'd; *len its length (may be NULL). NULL if unreadable. */
 char *bl_read_file(const char *path, size_t *len);
 void *bl_xmalloc(size_t n);

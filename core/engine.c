@@ -204,16 +204,6 @@ int bl_engine_put(bl_host_t *h, bl_store_t *s, const char *type, const char *id,
     return BL_OK;
 }
 
-/* "policies/client_grade.lua" -> "client_grade" (the name the API and the version history use). */
-static void file_stem(const char *file, char *out, size_t n)
-{
-    const char *base = strrchr(file, '/');
-    snprintf(out, n, "%s", base ? base + 1 : file);
-    char *dot = strrchr(out, '.');
-    if (dot)
-        *dot = '\0';
-}
-
 int bl_engine_register_policies(bl_store_t *s, const cJSON *list, char **err)
 {
     *err = NULL;
@@ -227,7 +217,7 @@ int bl_engine_register_policies(bl_store_t *s, const cJSON *list, char **err)
     {
         const char *file = bl_json_str(p, "file"), *source = bl_json_str(p, "source");
         char stem[256];
-        file_stem(file ? file : "", stem, sizeof stem);
+        bl_file_stem(file ? file : "", stem, sizeof stem);
         char *src = source ? NULL : bl_read_file(file, NULL);
         int rc = bl_store_add_policy_version(s, stem, bl_json_str(p, "version"), file,
                                              source ? source : src ? src : "", now);

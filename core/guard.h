@@ -81,7 +81,9 @@ void bl_guard_end(bl_guard *g);
  * naming the call (its label) and the limit, from its own thread; fn must end the process (_exit): the
  * call cannot be stopped any other way. Without fn, the message goes to stderr and the process exits
  * with status 1. Process-wide. */
-#define BL_GUARD_GRACE_MS 500
+#define BL_GUARD_GRACE_MS 200 /* (a hooked call stops at its next instruction: a long C call of an honest
+                              * policy, a big table.concat, is well under this; the promise to users is
+                              * the limit plus 1 s, process start included) */
 void bl_guard_on_stuck(void (*fn)(const char *msg));
 
 /* Plain-language description of the trip for policy `who`, e.g.

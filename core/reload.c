@@ -79,16 +79,6 @@ static char *write_edit(bl_service *svc, const cJSON *edit)
 
 /* The active set -------------------------------------------------------------------------------------- */
 
-/* "policies/client_grade.lua" -> "client_grade" */
-static void file_stem(const char *file, char *out, size_t n)
-{
-    const char *base = strrchr(file, '/');
-    snprintf(out, n, "%s", base ? base + 1 : file);
-    char *dot = strrchr(out, '.');
-    if (dot)
-        *dot = '\0';
-}
-
 cJSON *bl_service_policy_files(bl_service *svc, int with_source)
 {
     cJSON *files = cJSON_CreateObject(), *p;
@@ -96,7 +86,7 @@ cJSON *bl_service_policy_files(bl_service *svc, int with_source)
     {
         const char *file = bl_json_str(p, "file");
         char name[256];
-        file_stem(file ? file : "", name, sizeof name);
+        bl_file_stem(file ? file : "", name, sizeof name);
         cJSON *f = cJSON_GetObjectItemCaseSensitive(files, name);
         if (f == NULL) {
             f = cJSON_AddObjectToObject(files, name);
@@ -116,7 +106,7 @@ cJSON *bl_service_policy_files(bl_service *svc, int with_source)
     cJSON_ArrayForEach(p, (with_source ? cJSON_GetObjectItemCaseSensitive(svc->active.info, "files") : NULL))
     {
         char name[256], version[17];
-        file_stem(p->string, name, sizeof name);
+        bl_file_stem(p->string, name, sizeof name);
         if (strchr(p->string, '/') || cJSON_GetObjectItemCaseSensitive(files, name) || !cJSON_IsString(p))
             continue; /* a policy file (above), or in a subdirectory (no name of its own) */
         cJSON *f = cJSON_AddObjectToObject(files, name);
@@ -264,7 +254,7 @@ static void answer_install(bl_service *svc, op *o, int status, const char *err, 
         cJSON_ArrayForEach(f, o->edit)
         {
             char name[256];
-            file_stem(f->string, name, sizeof name);
+            bl_file_stem(f->string, name, sizeof name);
             cJSON *x = cJSON_DetachItemFromObjectCaseSensitive(files, name);
             if (x == NULL) {
                 x = cJSON_CreateObject();

@@ -1,10 +1,69 @@
-/* repl_remote.c — `bylaw repl --connect`: the dot-commands as requests to a running service (libcurl). */
+/* repl_remote.c — `bylaw repl --connect`: the dot-commands as requests to a running service (libcurl).
+ * libcurl is opened here, when --connect is given (dlopen), not linked: it brings some twenty shared
+ * libraries whose loading every other command (each worker of the service, each `bylaw eval`) would pay. */
 #include <curl/curl.h>
+#include <dlfcn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "repl.h"
+
+#define LIBCURL "libcurl.so.4" /* Debian's libcurl4 */
+
+/* The libcurl functions this file calls, looked up in LIBCURL by name (one table: the names are checked
+ * against curl.h's declarations by the types below). */
+static struct libcurl {
+    void *lib;
+    CURLcode (*global_init)(long);
+    void (*global_cleanup)(void);
+    CURL *(*easy_init)(void);
+    void (*easy_reset)(CURL *);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_perform)(CURL *);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    const char *(*easy_strerror)(CURLcode);
+    char *(*easy_escape)(CURL *, const char *, int);
+    void (*free)(void *);
+    void (*easy_cleanup)(CURL *);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+} lc;
+
+/* Opens LIBCURL and fills lc; on failure says why, naming the package. */
+static int libcurl_open(bl_repl *r)
+{
+    if (lc.lib)
+        return BL_OK;
+    static const struct {
+        const char *name;
+        size_t off;
+    } fns[] = {
+#define FN(f) {"curl_" #f, offsetof(struct libcurl, f)}
+        FN(global_init),  FN(global_cleanup), FN(easy_init),    FN(easy_reset),   FN(easy_setopt),
+        FN(easy_perform), FN(easy_getinfo),   FN(easy_strerror), FN(easy_escape), FN(free),
+        FN(easy_cleanup), FN(slist_append),   FN(slist_free_all),
+#undef FN
+    };
+    void *lib = dlopen(LIBCURL, RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        bl_repl_fail(r, "--connect needs libcurl (%s), which cannot be loaded: %s (Debian: apt-get install libcurl4)",
+                     LIBCURL, dlerror());
+        return BL_ERR;
+    }
+    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+        void *f = dlsym(lib, fns[i].name);
+        if (f == NULL) {
+            bl_repl_fail(r, "%s has no %s: a libcurl too old for bylaw", LIBCURL, fns[i].name);
+            dlclose(lib);
+            return BL_ERR;
+        }
+        memcpy((char *)&lc + fns[i].off, &f, sizeof f);
+    }
+    lc.lib = lib;
+    return BL_OK;
+}
 
 #define CONNECT_TIMEOUT_S 10L
 #define TIMEOUT_S 600L /* a clock move fires every deadline it passes before it answers */
@@ -24,9 +83,9 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 /* A path segment (or query value) escaped for a URL (malloc'd). */
 static char *escaped(const char *s)
 {
-    char *e = curl_easy_escape(svc.curl, s, 0);
+    char *e = lc.easy_escape(svc.curl, s, 0);
     char *copy = bl_strdupf("%s", e ? e : "");
-    curl_free(e);
+    lc.free(e);
     return copy;
 }
 
@@ -39,24 +98,24 @@ static int call(bl_repl *r, const char *method, const char *path, const char *bo
     bl_buf got = {0};
     char *url = bl_strdupf("%s%s", svc.base, path);
     *answer = NULL;
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, svc.headers);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, TIMEOUT_S);
+    lc.easy_reset(c);
+    lc.easy_setopt(c, CURLOPT_URL, url);
+    lc.easy_setopt(c, CURLOPT_HTTPHEADER, svc.headers);
+    lc.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    lc.easy_setopt(c, CURLOPT_WRITEDATA, &got);
+    lc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    lc.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+    lc.easy_setopt(c, CURLOPT_TIMEOUT, TIMEOUT_S);
     if (strcmp(method, "GET") != 0) {
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+        lc.easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        lc.easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
     }
-    CURLcode rc = curl_easy_perform(c);
+    CURLcode rc = lc.easy_perform(c);
     long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    lc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     free(url);
     if (rc != CURLE_OK) {
-        bl_repl_fail(r, "cannot reach the service at %s: %s", svc.base, curl_easy_strerror(rc));
+        bl_repl_fail(r, "cannot reach the service at %s: %s", svc.base, lc.easy_strerror(rc));
         bl_buf_free(&got);
         return BL_ERR;
     }
@@ -111,8 +170,10 @@ static cJSON *types_of(const cJSON *policies)
 int bl_remote_open(bl_repl *r, const char *url, const char *token, cJSON **types)
 {
     *types = NULL;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    svc.curl = curl_easy_init();
+    if (libcurl_open(r) != BL_OK)
+        return BL_ERR;
+    lc.global_init(CURL_GLOBAL_DEFAULT);
+    svc.curl = lc.easy_init();
     if (svc.curl == NULL) {
         bl_repl_fail(r, "cannot start libcurl");
         return BL_ERR;
@@ -123,10 +184,10 @@ int bl_remote_open(bl_repl *r, const char *url, const char *token, cJSON **types
         svc.base[--n] = '\0';
     if (token) {
         char *h = bl_strdupf("Authorization: Bearer %s", token);
-        svc.headers = curl_slist_append(svc.headers, h);
+        svc.headers = lc.slist_append(svc.headers, h);
         free(h);
     }
-    svc.headers = curl_slist_append(svc.headers, "Content-Type: application/json");
+    svc.headers = lc.slist_append(svc.headers, "Content-Type: application/json");
     cJSON *health = NULL, *policies = NULL;
     if (call(r, "GET", "/health", NULL, 0, &health) != BL_OK)
         return BL_ERR;
@@ -140,12 +201,14 @@ int bl_remote_open(bl_repl *r, const char *url, const char *token, cJSON **types
 
 void bl_remote_close(void)
 {
-    curl_slist_free_all(svc.headers);
+    if (lc.lib == NULL)
+        return;
+    lc.slist_free_all(svc.headers);
     if (svc.curl)
-        curl_easy_cleanup(svc.curl);
+        lc.easy_cleanup(svc.curl);
     free(svc.base);
     memset(&svc, 0, sizeof svc);
-    curl_global_cleanup();
+    lc.global_cleanup();
 }
 
 /* GET path, shown with the Lua half's fn under title. */

@@ -66,6 +66,7 @@ static void push_trap(lua_State *L, const char *name)
 
 static const char BASE_KEY = 'b';   /* registry: the base environment (a plain table) */
 static const char DIRS_KEY = 'd';   /* registry: {scripts_dir, policy_dir, display_dir} */
+static const char CHUNKS_KEY = 'k'; /* registry: module path -> its compiled chunk (lua_dump), for require */
 static const char ENVMT_KEY = 'e';  /* registry: metatable of file environments */
 
 static int listed(const char *const *list, const char *name)
@@ -211,6 +212,55 @@ int bl_sandbox_loadfile_as(lua_State *L, const char *path, const char *name)
     return LUA_OK;
 }
 
+static int dump_writer(lua_State *L, const void *p, size_t n, void *ud)
+{
+    (void)L;
+    bl_buf_add(ud, p, n);
+    return 0;
+}
+
+/* Pushes the chunk of the module at path, shown as name, with the sandbox's environment; LUA_ERRFILE,
+ * with nothing pushed, when there is no such file; a compile error is raised. Every file that requires
+ * a module runs an instance of its own, so a module is compiled once per Lua state and its compiled
+ * form (debug information kept, for file:line) loaded again for the next file. */
+static int load_module(lua_State *L, const char *path, const char *name)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &CHUNKS_KEY) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &CHUNKS_KEY);
+    }
+    size_t len = 0;
+    const char *bytes = lua_getfield(L, -1, path) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+    if (bytes == NULL) {
+        lua_pop(L, 1);
+        FILE *f = fopen(path, "rb");
+        if (f == NULL) {
+            lua_pop(L, 1);
+            return LUA_ERRFILE;
+        }
+        fclose(f);
+        if (bl_sandbox_loadfile_as(L, path, name) != LUA_OK)
+            return lua_error(L);
+        bl_buf b = {0};
+        lua_dump(L, dump_writer, &b, 0);
+        lua_pushlstring(L, b.data ? b.data : "", b.len);
+        bl_buf_free(&b);
+        lua_setfield(L, -3, path);
+        lua_remove(L, -2); /* the cache */
+        return LUA_OK;
+    }
+    int rc = luaL_loadbufferx(L, bytes, len, name, "b"); /* (our own dump: binary is safe here) */
+    lua_remove(L, -2); /* the dump */
+    lua_remove(L, -2); /* the cache */
+    if (rc != LUA_OK)
+        return lua_error(L);
+    bl_sandbox_push_env(L);
+    lua_setupvalue(L, -2, 1);
+    return LUA_OK;
+}
+
 /* require(name): scripts/name.lua, then <policy dir>/name.lua; dots are directories. Upvalue 1: the
  * modules the requiring file has loaded (its own instances). */
 static int sb_require(lua_State *L)
@@ -237,12 +287,8 @@ static int sb_require(lua_State *L)
         lua_rawgeti(L, -1, i + 1);
         snprintf(tried[i], sizeof tried[i], "%s/%s.lua", lua_tostring(L, -1), rel);
         lua_pop(L, 1);
-        FILE *f = fopen(tried[i], "rb");
-        if (f == NULL)
+        if (load_module(L, tried[i], i == 1 ? shown : tried[i]) == LUA_ERRFILE)
             continue;
-        fclose(f);
-        if (bl_sandbox_loadfile_as(L, tried[i], i == 1 ? shown : tried[i]) != LUA_OK)
-            return lua_error(L);
         lua_pushstring(L, name);
         lua_call(L, 1, 1);
         if (lua_isnil(L, -1)) {

@@ -212,10 +212,12 @@ static void load_indexed(bl_store_t *s); /* (Indexes on fields, below) */
 static int fail(bl_store_t *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(bl_store_t *s, int code, const char *fmt, ...)
 {
+    char msg[sizeof s->err]; /* (the arguments may be s->err itself) */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(s->err, msg, sizeof msg);
     s->code = code == BL_ERR && s->db ? sqlite3_extended_errcode(s->db) : 0;
     s->interrupted = s->deadline_ns && (s->code & 0xff) == SQLITE_INTERRUPT;
     return code;
@@ -536,6 +538,12 @@ int bl_store_open(const char *path, bl_store_t **out, char **err)
     s->memory = strcmp(s->path, ":memory:") == 0 || s->path[0] == '\0';
     s->auto_ckpt = 1000; /* SQLite's default */
     int rc = BL_ERR;
+    if (!s->memory) { /* a new database holds people's records: this user's only, whatever the umask (SQLite
+                       * gives its -wal and -shm the database file's mode) */
+        int fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
+    }
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         fail(s, BL_ERR, "%s", s->db ? sqlite3_errmsg(s->db) : "out of memory");

@@ -1,5 +1,5 @@
 -- candidate_screen_test.lua — every rule of candidate_screen.lua, its bounds (age 17/18/19, 2/3/4 employers,
--- 4/5/6 years), and every reason reported when several apply.
+-- 4/5/6 years), every reason reported when several apply, and the general manager's recorded decisions.
 local function screen(extra)
   local fields = { id = "p1", age = 30, level = "staff" }
   for k, v in pairs(extra or {}) do fields[k] = v end
@@ -7,13 +7,12 @@ local function screen(extra)
   return out.decisions[1], out
 end
 
-local SENIOR_DONE = { level = "senior", consent = true, background_check = "done" }
-local function senior(employers, years)
-  local t = {}
-  for k, v in pairs(SENIOR_DONE) do t[k] = v end
-  t.employers_checked, t.years_checked = employers, years
-  return screen(t)
+-- A manager of `level` whose check is done, covering `employers` and `years`.
+local function checked(level, employers, years)
+  return screen { level = level, consent = true, background_check = "done", employers_checked = employers,
+                  years_checked = years }
 end
+local function senior(employers, years) return checked("senior", employers, years) end
 
 test("a clean staff candidate passes", function()
   local d, out = screen()
@@ -98,11 +97,14 @@ test("a refused consent is held for a person, without asking again", function()
   local d, out = screen { key_post = true, consent = false }
   eq(d.verdict, "hold")
   contains(d.explanation, "refused consent")
-  eq(#out.events, 0)
+  contains(d.explanation, "the general manager (总经理) decides (record decided_by, decision and decision_reason)")
+  eq(#out.events, 1)
+  eq(out.events[1].kind, "decision_needed")
+  eq(out.events[1].payload.to, "general_manager")
 end)
 
 test("a middle manager or key post whose check is done passes", function()
-  local d = screen { level = "middle", consent = true, background_check = "done" }
+  local d = checked("middle", 3, 5)
   eq(d.verdict, "pass")
   eq(d.explanation, "no disqualifier; background check done for a middle manager")
   eq(screen({ key_post = true, consent = true, background_check = "done" }).verdict, "pass")
@@ -153,7 +155,7 @@ end)
 
 test("an unknown level or check state is refused, naming the values it may take", function()
   fails(function() screen { level = "ceo" } end,
-    [[field 'level' must be one of "staff", "middle" or "senior", got "ceo"]])
+    [[field 'level' must be one of "staff", "frontline", "middle" or "senior", got "ceo"]])
   fails(function() screen { key_post = true, background_check = "started" } end,
     [[field 'background_check' must be one of "none", "in_progress" or "done", got "started"]])
 end)
@@ -170,4 +172,90 @@ end)
 
 test("a field of the wrong type is refused by name", function()
   fails(function() eval("candidate", { id = "p4", age = "17" }) end, "field 'age' must be an integer")
+end)
+
+-- issue 14: 「公司所有拟录用的管理人员都应进行背调」 — all managers, front-line ones too.
+test("a front-line manager needs a check too (公司所有拟录用的管理人员都应进行背调)", function()
+  local d, out = screen { level = "frontline" }
+  eq(d.verdict, "hold")
+  contains(d.explanation, "background check required for a front-line manager")
+  eq(out.events[1].payload.required_for, "frontline")
+  d = screen { level = "frontline", consent = true, background_check = "done" }
+  eq(d.verdict, "pass") -- the 3-employer / 5-year scope is for 中高层 only
+  eq(d.explanation, "no disqualifier; background check done for a front-line manager")
+end)
+
+-- issue 14: 「对中高层管理人员的背调…一般应不少于3个近的任职单位」 — middle AND senior.
+test("a middle manager's check must reach 3 employers and 5 years too (对中高层管理人员的背调)", function()
+  local d = checked("middle", 2, 5)
+  eq(d.verdict, "hold")
+  eq(d.explanation, "a middle manager's check covers too few employers: employers_checked 2 < 3 (不少于3个近的任职单位)")
+  d = checked("middle", 3, 4)
+  eq(d.verdict, "hold")
+  contains(d.explanation, "years_checked 4 < 5")
+end)
+
+local function short_career(extra)
+  local t = { level = "senior", consent = true, background_check = "done", employers_checked = 2, employers_total = 2,
+              years_checked = 5 }
+  for k, v in pairs(extra or {}) do t[k] = v end
+  return screen(t)
+end
+
+-- issue 14: 「一般」 makes 3 employers a norm: fewer in a whole career is for a person to decide, not a hold for ever.
+test("fewer than 3 employers in the whole career, all checked: held for the general manager (一般应不少于3个)", function()
+  local d, out = short_career()
+  eq(d.verdict, "hold")
+  eq(d.explanation, "a senior manager had 2 employer(s) in the whole career, all checked, fewer than the usual 3 " ..
+    "(一般应不少于3个近的任职单位: a norm): the general manager (总经理) decides (record decided_by, decision and " ..
+    "decision_reason)")
+  eq(out.events[1].kind, "decision_needed")
+  eq(out.events[1].payload, { to = "general_manager", reasons = { d.reasons[1]:match("^(.-): the general") } })
+end)
+
+test("the general manager's recorded decision is the verdict, explained", function()
+  local d, out = short_career { decided_by = "gm.li", decision = "pass", decision_reason = "two employers over 12 years, both confirm" }
+  eq(d.verdict, "pass")
+  eq(d.explanation, "decided by gm.li (the general manager (总经理)): pass — two employers over 12 years, both confirm; " ..
+    "in place of: a senior manager had 2 employer(s) in the whole career, all checked, fewer than the usual 3 " ..
+    "(一般应不少于3个近的任职单位: a norm)")
+  eq(#out.events, 0)
+  d = short_career { decided_by = "gm.li", decision = "reject", decision_reason = "references do not match" }
+  eq(d.verdict, "reject")
+  d = screen { key_post = true, consent = false, decided_by = "gm.li", decision = "reject", decision_reason = "no check, no hire" }
+  eq(d.verdict, "reject")
+  contains(d.explanation, "in place of: background check required for a key post")
+end)
+
+test("a decision without who or why is not taken, and the hold says which field is missing", function()
+  local d = short_career { decision = "pass", decision_reason = "ok" }
+  eq(d.verdict, "hold")
+  eq(d.reasons[1], 'the recorded decision "pass" is not taken: decided_by is missing (who decided)')
+  d = short_career { decision = "pass", decided_by = "gm.li" }
+  eq(d.reasons[1], 'the recorded decision "pass" is not taken: decision_reason is missing (why)')
+  fails(function() short_career { decision = "approve" } end,
+    [[field 'decision' must be one of "pass", "hold" or "reject", got "approve"]])
+end)
+
+test("a decision overrides only what needs a person: not a disqualifier, not a check still to do", function()
+  local gm = { decided_by = "gm.li", decision = "pass", decision_reason = "we want her" }
+  local extra = { age = 17 }
+  for k, v in pairs(gm) do extra[k] = v end
+  eq(screen(extra).verdict, "reject")
+  local d = short_career { employers_checked = 1, decided_by = "gm.li", decision = "pass", decision_reason = "x" }
+  eq(d.verdict, "hold")
+  eq(d.explanation, "a senior manager's check covers too few employers: employers_checked 1 < 3 (不少于3个近的任职单位)")
+  d = screen { level = "staff", decided_by = "gm.li", decision = "reject", decision_reason = "x" }
+  eq(d.verdict, "pass")
+  contains(d.explanation, 'decision "reject" by gm.li recorded, but nothing here waits for a person')
+end)
+
+test("a career shorter than 5 years is covered whole when all of it is checked (5年以内)", function()
+  local t = { level = "senior", consent = true, background_check = "done", employers_checked = 3, career_years = 3 }
+  t.years_checked = 3
+  eq(screen(t).verdict, "pass")
+  t.years_checked = 2.5
+  local d = screen(t)
+  eq(d.verdict, "hold")
+  contains(d.explanation, "years_checked 2.5 < 3")
 end)

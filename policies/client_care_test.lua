@@ -41,3 +41,30 @@ test("project visits: monthly in the first year, then quarterly, each by the end
   eq(clock.advance("next"), 1)
   eq(timers("project", "x")[1].due, "2027-04-16T00:00:00+08:00") -- then quarterly: 15 months
 end)
+
+-- issue 14: 「在重要节假日或客户生日时,对现有的各种级别客户均须编写短信」 — holidays as well as birthdays.
+test("a greeting on each important holiday (在重要节假日), in order, re-armed after each", function()
+  clock.set("2026-09-01T12:00:00+08:00")
+  local out = put("holiday_calendar", { id = "acme" })
+  eq(out.deadlines[1].due, "2026-09-25T09:00:00+08:00")
+  eq(out.decisions[1].explanation,
+    "next holiday greeting 2026-09-25T09:00:00+08:00: Mid-Autumn (中秋节) (在重要节假日…均须编写短信)")
+  local expect = { "2026-10-01T09:00:00+08:00", "2027-01-01T09:00:00+08:00", "2027-02-06T09:00:00+08:00",
+                   "2027-05-01T09:00:00+08:00", "2027-06-09T09:00:00+08:00" }
+  for _, due in ipairs(expect) do
+    eq(clock.advance("next"), 1)
+    eq(timers("holiday_calendar", "acme")[1].due, due)
+  end
+end)
+
+test("saved during a holiday's day, that day's greeting still goes; 清明节 is no occasion", function()
+  clock.set("2026-10-01T15:00:00+08:00")
+  eq(put("holiday_calendar", { id = "b" }).deadlines[1].due, "2026-10-01T09:00:00+08:00")
+  clock.set("2026-04-02T00:00:00+08:00") -- 清明 4–6 April: the next greeting is Labour Day
+  eq(put("holiday_calendar", { id = "c" }).deadlines[1].due, "2026-05-01T09:00:00+08:00")
+end)
+
+test("past the lunar dates listed, the fixed holidays go on", function()
+  clock.set("2027-12-01T00:00:00+08:00")
+  eq(put("holiday_calendar", { id = "d" }).deadlines[1].due, "2028-01-01T09:00:00+08:00")
+end)

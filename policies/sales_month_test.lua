@@ -69,10 +69,14 @@ test("a minimum equal to the target leaves no band between them", function()
   eq(month(110000, 100000, 100000), 1)
 end)
 
-test("no target this month (若当月无销售任务): no points", function()
-  local out = eval("sales_month", { id = "m2", employee = "zhao", month = "2026-10", sales = 0 })
+-- issue 14: 「若当月无销售任务,对应无绩效工资」 means no performance pay at all, not merely no points.
+test("no target this month: no performance pay at all (若当月无销售任务,对应无绩效工资)", function()
+  local out = eval("sales_month", { id = "m2", employee = "zhao", month = "2026-10", sales = 50000 })
   eq(#out.points, 0)
-  contains(out.decisions[1].explanation, "no sales target this month")
+  eq(out.record.performance_pay, 0)
+  eq(out.decisions[1].explanation, "no sales target this month: no performance pay at all (若当月无销售任务,对应无绩效工资)")
+  local _, with = month(130000)
+  eq(with.record.performance_pay, nil) -- with a target the pay is left to the pay run
 end)
 
 test("without a minimum only the target counts", function()

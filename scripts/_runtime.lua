@@ -489,6 +489,7 @@ local LIMITS = {
   points = 1000000,       -- |points| of one entry
 }
 R.LIMITS = LIMITS
+local MAX_TEXT, MAX_VALUE_TEXT, MAX_CHANGES = LIMITS.text, 16 * LIMITS.text, LIMITS.changes -- (the hot path's)
 local LATEST = 253402300799 -- 9999-12-31T23:59:59Z: deadlines fall in the years 1970 to 9999
 
 local SEVERITY = { pass = 1, hold = 2, reject = 3 }
@@ -713,21 +714,21 @@ function D:set(field, value, because)
   if self ~= OPEN then closed("set") end
   if type(field) ~= "string" or field == "" then argerr(1, "set", "field name must be a non-empty string") end
   if field == "id" or field == "type" then argerr(1, "set", "'" .. field .. "' cannot be changed") end
-  check_text(field, 1, "set", "the field name")
+  if #field > MAX_TEXT then check_text(field, 1, "set", "the field name") end
   local nchanges = (S[NCHANGES] or 0) + 1
-  if nchanges > LIMITS.changes then argerr(1, "set", fmt("a decision changes at most %d fields", LIMITS.changes)) end
+  if nchanges > MAX_CHANGES then argerr(1, "set", fmt("a decision changes at most %d fields", MAX_CHANGES)) end
   S[NCHANGES] = nchanges
   local t = type(value)
   if t == "number" then
     if value ~= value or value == HUGE or value == -HUGE then argerr(2, "set", "numbers must be finite") end
   elseif t == "string" then
-    if #value > 16 * LIMITS.text then argerr(2, "set", fmt("a text is longer than %d bytes", 16 * LIMITS.text)) end
+    if #value > MAX_VALUE_TEXT then argerr(2, "set", fmt("a text is longer than %d bytes", MAX_VALUE_TEXT)) end
   elseif t ~= "boolean" and t ~= "nil" then
     value = json_copy(value, 2, "set")
     if type(value) == "table" then deepen() end
   end
   if because ~= nil then
-    if S[REASONS] == nil and type(because) == "string" and #because <= LIMITS.text then S[REASONS] = because
+    if S[REASONS] == nil and type(because) == "string" and #because <= MAX_TEXT then S[REASONS] = because
     else add_reason(because, 3, "set") end
   end
   local v = value

@@ -22,12 +22,11 @@ local mininteger = math.mininteger
 
 local fmt = {}
 
--- HEAD[i]: i without padding (the leading group), PAD[i]: i on three digits (the groups after it).
-local HEAD, PAD = {}, {}
-for i = 0, 999 do
-  HEAD[i] = tostring(i)
-  PAD[i] = format("%03d", i)
-end
+-- HEAD[i]: i without padding (the leading group), PAD[i]: i on three digits (the groups after it), for
+-- 0 <= i <= 999, each made the first time it is needed: every policy file that requires fmt has an
+-- instance of its own, and making the 2,000 texts in each was most of a process's start-up.
+local HEAD = setmetatable({}, { __index = function(t, i) local s = tostring(i); t[i] = s; return s end })
+local PAD = setmetatable({}, { __index = function(t, i) local s = format("%03d", i); t[i] = s; return s end })
 
 local K, M, G, T = 1000, 1000000, 1000000000, 1000000000000
 

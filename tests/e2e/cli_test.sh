@@ -23,7 +23,7 @@ has "eval: diamond at 5,000,000 with its explanation" 'grade diamond: annual_rev
 out=$("$BYLAW" eval contract_submission '{"id":"k","adviser":"wang","round":2,"defective":2,"month":"2026-11"}')
 has "eval prints points" '"points":[{"subject":"wang","points":-4,"period":"2026-11"' "$out"
 out=$("$BYLAW" eval contract_submission '{"id":"k","adviser":"wang","round":4,"defective":1}')
-has "eval prints events" '"events":[{"kind":"escalation"' "$out"
+has "eval prints events" '"events":[{"kind":"decision_needed"' "$out"
 out=$("$BYLAW" eval complaint '{"id":"k","received_at":"2026-09-30T17:55:00+08:00","handler":"li","status":"open"}')
 has "eval prints deadlines" '"deadlines":[{"name":"investigate","due":"2026-10-08T18:00:00+08:00"' "$out"
 

@@ -8,6 +8,9 @@
 mkdir -p "$WORK/policies"
 cp "$ROOT"/policies/*.lua "$WORK/policies/"
 TIMEOUT_MS=250 TEST_TIMEOUT_MS=2000
+# The promise is the limit plus 1 s; a sanitizer build starts each process it validates with several
+# times the work, so it is held to the limit plus 3 s (the plain build's run holds the promise itself)
+case "$BYLAW" in *asan*) SLACK=3 ;; *) SLACK=1 ;; esac
 printf '{"limits": {"timeout_ms": %d, "test_timeout_ms": %d}}\n' $TIMEOUT_MS $TEST_TIMEOUT_MS > "$WORK/config.json"
 cd "$WORK"
 
@@ -56,10 +59,10 @@ case_() {
   local body_out
   body_out=$(head -n -1 <<< "$out")
   if [ "$code" = "$want" ] && [[ "$body_out" == *"$text"* ]] && \
-     [ "$(echo "$t <= ($TIMEOUT_MS / 1000 + 1)" | bc -l)" = 1 ]; then
+     [ "$(echo "$t <= ($TIMEOUT_MS / 1000 + $SLACK)" | bc -l)" = 1 ]; then
     ok "$name: $code in ${t}s"
   else
-    fail "$name: expected $want with [$text] within $((TIMEOUT_MS + 1000)) ms, got $code in ${t}s: ${body_out:0:300}"
+    fail "$name: expected $want with [$text] within $((TIMEOUT_MS + SLACK * 1000)) ms, got $code in ${t}s: ${body_out:0:300}"
   fi
   kill -0 "$PID" 2>/dev/null || fail "$name: the service died"
 }
@@ -120,7 +123,7 @@ out=$(curl -s -w '\n%{http_code} %{time_total}' --max-time 20 -X PUT "$URL/polic
 code=$(tail -1 <<< "$out" | cut -d' ' -f1) t=$(tail -1 <<< "$out" | cut -d' ' -f2)
 check "a file stuck at load is refused (422)" 422 "$code"
 has "the refusal names the file and the limit" "loading policies/e.lua ran past its time limit" "$out"
-check "within the limit plus 1 s" 1 "$(echo "$t <= ($TIMEOUT_MS / 1000 + 1)" | bc -l)"
+check "within the limit plus ${SLACK} s (${t} s)" 1 "$(echo "$t <= ($TIMEOUT_MS / 1000 + $SLACK)" | bc -l)"
 
 # a test file that spins, dropped into the directory: the reload is refused within the test limit + 1 s
 # past the time the other test files take (its name sorts first: they run after it; under sanitizers
@@ -135,8 +138,8 @@ for _ in $(seq 100); do grep -q 'policy edit rejected' mark.log && break; sleep 
 t1=$(date +%s%N)
 kill $TAIL 2>/dev/null
 has "a spinning test is refused" "test 'spins' of policies/a_spin_test.lua ran past its time limit of $TEST_TIMEOUT_MS ms" "$(cat mark.log)"
-check "within the test limit plus 1 s (and the 200 ms settle time) past the other tests' ${TESTS_MS} ms" 1 \
-  "$(( (t1 - t0) / 1000000 <= TEST_TIMEOUT_MS + 1200 + TESTS_MS ))"
+check "within the test limit plus ${SLACK} s (and the 200 ms settle time) past the other tests' ${TESTS_MS} ms" 1 \
+  "$(( (t1 - t0) / 1000000 <= TEST_TIMEOUT_MS + SLACK * 1000 + 200 + TESTS_MS ))"
 printf 'string.find(string.rep("a", 1e5), ".-.-.-.-.-b")\n' > policies/a_spin_test.lua
 : > mark.log; tail -n0 -f serve.log > mark.log & TAIL=$!
 for _ in $(seq 100); do grep -q 'policy edit rejected' mark.log && break; sleep 0.1; done

@@ -27,11 +27,16 @@ size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
 start --access-log=false
 # 1. the WAL stays under its limit (64 MiB) while WRITES durable writes go in
+# (wrk's main thread sleeps for all of -d whatever its threads do: once WRITES answers are in, the
+# script leaves a file and the shell interrupts wrk, which then prints its summary)
 cat > count.lua <<EOF
-local n, max = 0, $WRITES
+local n, answered, max = 0, 0, $WRITES
+response = function()
+  answered = answered + 1
+  if answered == max then io.open("wrk.done", "w"):close() wrk.thread:stop() end
+end
 request = function()
   n = n + 1
-  if n > max then wrk.thread:stop() end
   local body = string.format('{"annual_revenue":%d,"region_group":%d}', (n * 7919) % 8000000, n % 3 + 1)
   return wrk.format("PUT", "/records/client/w" .. (n % 10000), { ["Content-Type"] = "application/json" }, body)
 end
@@ -40,7 +45,10 @@ EOF
 ( while kill -0 "$PID" 2>/dev/null && [ ! -e wal.stop ]; do size o.db-wal >> wal.sizes; sleep 0.2; done ) &
 SAMPLER=$!
 if command -v wrk >/dev/null; then
-  wrk -t1 -c16 -d600s -s count.lua "$URL" > wrk.out 2>&1
+  wrk -t1 -c16 -d600s -s count.lua "$URL" > wrk.out 2>&1 &
+  WRK=$!
+  while kill -0 $WRK 2>/dev/null && [ ! -e wrk.done ]; do sleep 0.1; done
+  kill -INT $WRK 2>/dev/null; wait $WRK
 else
   for i in $(seq 2000); do curl -s -o /dev/null -X PUT "$URL/records/client/w$i" -d '{"annual_revenue":1}'; done
 fi

@@ -64,8 +64,9 @@ out=$(echo '.eval client {annual_revenue = "lots"}' | repl 2>&1); rc=$?
 has ".eval of a wrong field names it and the policy's file:line" \
   "stdin:1: field 'annual_revenue' must be a number, got string \"lots\" (needed by policy client_grade, $P/client_grade.lua:" "$out"
 check "... and the exit status is 1" 1 "$rc"
-has ".eval of an unknown type lists the types" "no policy is bound to type 'clinet' (the types: candidate, client," \
-  "$(echo '.eval clinet {}' | repl 2>&1)"
+out=$(echo '.eval clinet {}' | repl 2>&1)
+has ".eval of an unknown type lists the types" "no policy is bound to type 'clinet' (the types: " "$out"
+has "... the one meant among them" ", client, " "$out"
 has "an unknown command says so" "unknown command '.evil': .help lists them" "$(echo '.evil' | repl 2>&1)"
 has ".help lists the commands" '.explain TYPE ID' "$(echo '.help' | repl 2>&1)"
 
@@ -145,6 +146,7 @@ out=$(echo '.test diamond' | "$BYLAW" repl --policies pol 2>&1); rc=$?
 has ".test shows a failing test with its file:line" 'pol/client_grade_test.lua:11: expected "diamond", got "platinum"' "$out"
 check ".test with a failure: exit status 1" 1 "$rc"
 cp "$P/client_grade.lua" pol/
+npol=$("$BYLAW" check --policies pol 2>/dev/null | sed -n 's/^\([0-9]*\) policies loaded.*/\1/p')
 mkfifo in.fifo
 "$BYLAW" repl --policies pol < in.fifo > reload.out 2>&1 &
 PID=$!
@@ -166,7 +168,7 @@ out=$(cat reload.out)
 has ".reload of a broken file names its file:line" 'pol/broken.lua:1:' "$out"
 has "... and keeps the policies before" 'the policies in pol do not load: the ones loaded before stay' "$out"
 has "... which still run" 'grade platinum: annual_revenue 2,000,000 >= 2,000,000' "$out"
-has ".reload names the changed policies" 'reloaded 14 policies from pol; changed: client_grade' "$out"
+has ".reload names the changed policies" "reloaded $npol policies from pol; changed: client_grade" "$out"
 has "... carries the session's values over, and names what it could not" "but not g (functions" "$out"
 has "... and the new policy runs" 'grade vip: annual_revenue 250,000 >= 10,000' "$out"
 check "a failed .reload makes the exit status 1" 1 "$rc"

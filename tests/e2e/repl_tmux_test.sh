@@ -57,9 +57,9 @@ lit '.eval cli'
 key Tab
 seen "Tab completes a record type" 'bylaw[memory]> .eval client'
 key C-c
-lit 'r.annual_'
+lit 'r.annual_r'
 key Tab
-seen "Tab completes r.annual_ to a field the policies declare" 'bylaw[memory]> r.annual_revenue'
+seen "Tab completes r.annual_r to a field the policies declare" 'bylaw[memory]> r.annual_revenue'
 key C-c
 lit 'calendar.next_'
 key Tab

@@ -75,7 +75,7 @@ POLL=$!
 sleep 0.3
 curl -s -X PUT "$URL/records/contract_submission/k2" -d '{"adviser":"wang","round":4,"defective":1}' >/dev/null
 wait $POLL
-has "long poll wakes on a new event" '"kind":"escalation"' "$(cat poll.out)"
+has "long poll wakes on a new event" '"kind":"decision_needed"' "$(cat poll.out)"
 curl -s --max-time 0.3 "$URL/events?after=999&wait=30" > /dev/null # the client leaves mid-poll
 curl -s -X PUT "$URL/records/contract_submission/k3" -d '{"adviser":"wang","round":4,"defective":1}' >/dev/null
 check "a long-poll client that left is forgotten, the service goes on" 200 "$(code "$URL/health")"

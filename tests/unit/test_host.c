@@ -421,9 +421,39 @@ static void test_calendar_list(void **state)
     bl_buf_free(&errors);
 }
 
+/* Each policy file runs a module instance of its own (its state reaches no other file), though the
+ * module is compiled once per state and loaded again from its compiled form: errors still name the
+ * module's file and line. */
+static void test_modules(void **state)
+{
+    (void)state;
+    bl_buf errors = {0};
+    bl_limits lim = BL_LIMITS_DEFAULT;
+    bl_host_t *h = open_dir("tests/fixtures/modules", lim, &errors);
+    assert_non_null(h);
+    for (int round = 1; round <= 2; round++) {
+        char *err = NULL;
+        cJSON *out = NULL;
+        assert_int_equal(eval_type(h, "t", &err, &out), BL_OK);
+        cJSON *rec = cJSON_GetObjectItem(out, "record");
+        assert_int_equal((int)cJSON_GetObjectItem(rec, "a")->valuedouble, round); /* a's instance */
+        assert_int_equal((int)cJSON_GetObjectItem(rec, "c")->valuedouble, round); /* c's, not a's */
+        cJSON_Delete(out);
+    }
+    char *err = NULL;
+    cJSON *out = NULL;
+    assert_int_equal(eval_type(h, "b", &err, &out), BL_ERR); /* b's counter was loaded from the cache */
+    if (strstr(err, "counter.lua:4: module failure") == NULL)
+        fail_msg("expected counter.lua:4 in: %s", err);
+    free(err);
+    bl_host_close(h);
+    bl_buf_free(&errors);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_modules),
         cmocka_unit_test(test_limits),      cmocka_unit_test(test_timeout),     cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_hidden),      cmocka_unit_test(test_field_types), cmocka_unit_test(test_field_kinds),
         cmocka_unit_test(test_field_declarations), cmocka_unit_test(test_load_errors),

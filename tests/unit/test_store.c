@@ -253,6 +253,33 @@ static void test_open_errors_name_the_file(void **state)
     unlink_db(path);
 }
 
+/* A new database (and its WAL and shared memory) is this user's only, whatever the umask: it holds
+ * people's records (bylaw import and eval --db made them 0644). */
+static void test_new_database_is_private(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/bylaw_test_mode_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/new.db", dir);
+    mode_t old = umask(0022);
+    bl_store_t *s = NULL;
+    char *err = NULL;
+    assert_int_equal(bl_store_open(path, &s, &err), BL_OK);
+    umask(old);
+    const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char f[80];
+        struct stat st;
+        snprintf(f, sizeof f, "%s%s", path, suffixes[i]);
+        assert_int_equal(stat(f, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
+    }
+    bl_store_close(s);
+    unlink_db(path);
+    rmdir(dir);
+}
+
 /* Records ---------------------------------------------------------------------------------------- */
 
 static void test_put_versions_and_history(void **state)
@@ -1272,6 +1299,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, file_setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, file_setup, teardown),
         cmocka_unit_test(test_open_errors_name_the_file),
+        cmocka_unit_test(test_new_database_is_private),
         cmocka_unit_test_setup_teardown(test_put_versions_and_history, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_body_is_compact_json, file_setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_conflict_writes_nothing, mem_setup, teardown),
