@@ -19,6 +19,7 @@ static const char *const SPEC_KEYS[] = {"name",    "zone",     "hours",    "lunc
                                         "holidays", "workdays", "covers_until", NULL};
 static const char *const DAY_NAMES[] = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
 static const char *const DAY_ABBR[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char *const LANGS[] = {"en", "zh-CN", NULL}; /* the languages of format and span_note */
 
 /* Calendars live in boxes: full userdata holding a bl_cal_t *, freed by __gc, with the place they were
  * declared ("policies/calendar.lua:7") as user value 1. */
@@ -374,11 +375,22 @@ static int c_parse(lua_State *L)
     return push_seconds(L, check_instant(L, 1, c));
 }
 
+/* calendar.format(t [, name [, lang]]): "en" (default) "2026-10-08T18:00:00+08:00", local time with its
+ * offset; "zh-CN" "10月8日(周四)18:00", as Chinese notices write a time. */
 static int c_format(lua_State *L)
 {
+    static const char *const ZH_DAY[] = {"日", "一", "二", "三", "四", "五", "六"};
     bl_cal_t *c = check_cal(L, 2);
+    int lang = luaL_checkoption(L, 3, "en", LANGS);
+    int64_t t = check_instant(L, 1, c);
     char buf[BL_CAL_TIME_BUF];
-    lua_pushstring(L, bl_cal_time_format(c, check_instant(L, 1, c), buf));
+    const char *iso = bl_cal_time_format(c, t, buf);
+    int y, mo, d, h, mi, w = bl_cal_weekday(c, t);
+    if (lang == 0 || w < 0 || sscanf(iso, "%d-%d-%dT%d:%d", &y, &mo, &d, &h, &mi) != 5) {
+        lua_pushstring(L, iso);
+        return 1;
+    }
+    lua_pushfstring(L, "%d月%d日(周%s)%s%d:%s%d", mo, d, ZH_DAY[w], h < 10 ? "0" : "", h, mi < 10 ? "0" : "", mi);
     return 1;
 }
 
@@ -466,12 +478,14 @@ static int c_weekday(lua_State *L) /* -> "Mon" */
     return 1;
 }
 
-static int c_span_note(lua_State *L) /* calendar.span_note(from, to [, name]) -> "1–7 Oct are holidays" or nil */
+/* calendar.span_note(from, to [, name [, lang]]) -> "1–7 Oct are holidays" (zh-CN: "10月1日–7日为节假日") or nil */
+static int c_span_note(lua_State *L)
 {
     bl_cal_t *c = check_cal(L, 3);
+    int zh = luaL_checkoption(L, 4, "en", LANGS);
     int64_t from = check_instant(L, 1, c), to = check_instant(L, 2, c);
     char buf[512];
-    int n = bl_cal_span_note(c, from, to, buf, sizeof buf);
+    int n = bl_cal_span_note_in(c, from, to, zh, buf, sizeof buf);
     if (n < 0)
         return luaL_error(L, "calendar.span_note: out of range");
     if (n == 0)
@@ -481,7 +495,7 @@ static int c_span_note(lua_State *L) /* calendar.span_note(from, to [, name]) ->
     else {
         luaL_Buffer b;
         char *p = luaL_buffinitsize(L, &b, (size_t)n + 1);
-        bl_cal_span_note(c, from, to, p, (size_t)n + 1);
+        bl_cal_span_note_in(c, from, to, zh, p, (size_t)n + 1);
         luaL_pushresultsize(&b, (size_t)n);
     }
     return 1;

@@ -11,6 +11,7 @@
 #include "api_policies.h"
 #include "api_records.h"
 #include "console.h"
+#include "i18n.h"
 #include "import_api.h"
 #include "query.h"
 #include "router.h"
@@ -27,6 +28,12 @@ void bl_api_json(bl_resp *resp, int status, cJSON *body)
     resp->status = status;
     resp->body = bl_json_dump(body);
     cJSON_Delete(body);
+}
+
+const char *bl_api_lang(const bl_service *svc, const bl_req *req)
+{
+    const char *dflt = bl_lang_of(svc->conf.lang);
+    return bl_lang_accept(req->header ? req->header(req, "Accept-Language") : NULL, dflt ? dflt : "en");
 }
 
 void bl_api_error(bl_resp *resp, int status, const char *fmt, ...)

@@ -48,5 +48,7 @@ void bl_api_handle(bl_service *svc, const bl_req *req, bl_resp *resp);
 /* Fills resp with {"error": msg, ...extra fields...}: status and a plain-language message. */
 void bl_api_error(bl_resp *resp, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void bl_api_json(bl_resp *resp, int status, cJSON *body); /* takes body */
+/* The language of the request's answer: its Accept-Language, else the lang setting (i18n.h; static). */
+const char *bl_api_lang(const bl_service *svc, const bl_req *req);
 
 #endif

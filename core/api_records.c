@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "export.h"
+#include "i18n.h"
 #include "query.h"
 #include "readers.h"
 
@@ -97,6 +98,7 @@ static void answer_rows(bl_resp *resp, int f, const char *key, cJSON *rows, char
 typedef struct query_job {
     bl_pending req;
     int decisions; /* 0: records (rq), 1: decisions (dq) */
+    const char *lang; /* of the decisions' explanations (bl_api_lang) */
     bl_record_query rq;
     bl_decision_query dq;
     bl_cond conds[BL_ROUTER_MAX_ARGS];
@@ -147,6 +149,8 @@ static void query_answer(query_job *j, int ran, bl_resp *resp)
     if (!ran) {
         bl_api_error(resp, 503, "the service is stopping: the query did not run");
     } else if (j->rc == BL_OK) {
+        if (j->decisions)
+            bl_i18n_decisions(j->rows, j->lang);
         answer_rows(resp, j->f, what, j->rows, j->next, j->decisions ? decision_cols : NULL);
         j->rows = NULL, j->next = NULL;
     } else if (j->interrupted) {
@@ -440,7 +444,7 @@ void bl_api_records_delete(void *ud, const bl_req *req, const bl_match *m, bl_re
 }
 
 /* GET .../history and .../decisions: what the store keeps of a record, also after it was deleted. */
-static void record_log(bl_service *svc, const bl_match *m, bl_resp *resp, int history)
+static void record_log(bl_service *svc, const bl_match *m, bl_resp *resp, int history, const char *lang)
 {
     const char *type = m->seg[0], *id = m->seg[1];
     cJSON *out = NULL;
@@ -456,6 +460,8 @@ static void record_log(bl_service *svc, const bl_match *m, bl_resp *resp, int hi
         return;
     }
     bl_record_clear(&probe);
+    if (!history)
+        bl_i18n_decisions(out, lang);
     cJSON *o = cJSON_CreateObject();
     bl_json_add(o, history ? "versions" : "decisions", out);
     bl_api_json(resp, 200, o);
@@ -463,12 +469,12 @@ static void record_log(bl_service *svc, const bl_match *m, bl_resp *resp, int hi
 
 void bl_api_records_history(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp)
 {
-    record_log(ud, m, resp, 1);
+    record_log(ud, m, resp, 1, NULL);
 }
 
 void bl_api_records_decisions(void *ud, const bl_req *req, const bl_match *m, bl_resp *resp)
 {
-    record_log(ud, m, resp, 0);
+    record_log(ud, m, resp, 0, bl_api_lang(ud, req));
 }
 
 /* GET /decisions ---------------------------------------------------------------------------------------- */
@@ -534,6 +540,7 @@ void bl_api_records_queue(void *ud, const bl_req *req, const bl_match *m, bl_res
         return;
     query_job *j = calloc(1, sizeof *j);
     j->decisions = 1;
+    j->lang = bl_api_lang(ud, req);
     j->f = f;
     j->dq = q;
     j->dq.policy = keep(j, 0, q.policy);

@@ -737,6 +737,7 @@ static const char *const MONTHS[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 typedef struct note {
     char *buf;
     size_t n, len;
+    int zh; /* in Chinese: "10月1日–7日为节假日" */
 } note;
 
 __attribute__((format(printf, 2, 3))) static void note_add(note *w, const char *fmt, ...)
@@ -756,6 +757,18 @@ static void note_run(note *w, int64_t a, int64_t b, int years)
     int ya, ma, da, yb, mb, db;
     civil_from_days(a, &ya, &ma, &da);
     civil_from_days(b, &yb, &mb, &db);
+    if (w->zh) { /* 10月1日–7日, 9月30日–10月7日, 2026年12月31日–2027年1月3日 */
+        if (years || ya != yb)
+            note_add(w, "%d年", ya);
+        note_add(w, "%d月%d日", ma, da);
+        if (a != b && ya != yb)
+            note_add(w, "–%d年%d月%d日", yb, mb, db);
+        else if (a != b && ma != mb)
+            note_add(w, "–%d月%d日", mb, db);
+        else if (a != b)
+            note_add(w, "–%d日", db);
+        return;
+    }
     if (ya != yb)
         note_add(w, "%d %s %d–%d %s %d", da, MONTHS[ma - 1], ya, db, MONTHS[mb - 1], yb);
     else if (a == b)
@@ -792,19 +805,27 @@ static void note_kind(const bl_cal_t *c, note *w, size_t first, int64_t hi, bl_c
         runs++, days += b - a + 1;
     if (runs == 0)
         return;
-    note_add(w, "%s", w->len ? "; " : "");
+    note_add(w, "%s", w->len ? (w->zh ? "；" : "; ") : "");
     i = first;
     for (int r = 0; next_run(c, &i, hi, k, &a, &b); r++) {
-        note_add(w, "%s", r == 0 ? "" : r == runs - 1 ? " and " : ", ");
+        note_add(w, "%s", r == 0 ? "" : w->zh ? "、" : r == runs - 1 ? " and " : ", ");
         note_run(w, a, b, years);
     }
-    note_add(w, " %s", days == 1 ? one : many);
+    if (w->zh)
+        note_add(w, "%s", k == BL_CAL_HOLIDAY ? "为节假日" : "为调休上班日");
+    else
+        note_add(w, " %s", days == 1 ? one : many);
 }
 
 int bl_cal_span_note(const bl_cal_t *c, int64_t from, int64_t to, char *buf, size_t n)
 {
+    return bl_cal_span_note_in(c, from, to, 0, buf, n);
+}
+
+int bl_cal_span_note_in(const bl_cal_t *c, int64_t from, int64_t to, int zh, char *buf, size_t n)
+{
     int64_t lo_ms = from < to ? from : to, hi_ms = from < to ? to : from, lo, hi, tod;
-    note w = {buf, n, 0};
+    note w = {buf, n, 0, zh};
     if (n > 0)
         buf[0] = '\0';
     if (!split(c, lo_ms, &lo, &tod) || !split(c, hi_ms, &hi, &tod))
@@ -822,7 +843,10 @@ int bl_cal_span_note(const bl_cal_t *c, int64_t from, int64_t to, char *buf, siz
     int64_t last = last_covered(c);
     if (hi > last) {
         civil_from_days(last, &ylo, &m, &d);
-        note_add(&w, "%sthe holiday schedule ends %d %s %d", w.len ? "; " : "", d, MONTHS[m - 1], ylo);
+        if (zh)
+            note_add(&w, "%s节假日安排止于%d年%d月%d日", w.len ? "；" : "", ylo, m, d);
+        else
+            note_add(&w, "%sthe holiday schedule ends %d %s %d", w.len ? "; " : "", d, MONTHS[m - 1], ylo);
     }
     return w.len > INT32_MAX ? INT32_MAX : (int)w.len;
 }

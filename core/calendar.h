@@ -139,6 +139,8 @@ char *bl_cal_date_format(const bl_cal_t *cal, int64_t ms, char *buf);
  * with a NUL as snprintf does, and returns the length of the whole note: 0 when nothing is special;
  * -1 when an instant is out of range. */
 int bl_cal_span_note(const bl_cal_t *cal, int64_t from, int64_t to, char *buf, size_t n);
+/* The same, in Chinese when zh: "10月1日–7日为节假日；10月10日为调休上班日", "节假日安排止于2026年12月31日". */
+int bl_cal_span_note_in(const bl_cal_t *cal, int64_t from, int64_t to, int zh, char *buf, size_t n);
 
 /* What a calendar was configured with, for reports (`/health`, `bylaw check`). */
 typedef struct bl_cal_info {

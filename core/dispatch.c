@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "i18n.h"
 #include "service.h"
 #include "wire.h"
 
@@ -43,6 +44,7 @@ typedef struct write_job {
     cJSON *record;
     int64_t expect, now;
     int created;
+    const char *lang; /* of the answer (bl_api_lang) */
 } write_job;
 
 static int write_prepare(bl_pool_job *j, bl_buf *frame)
@@ -105,6 +107,7 @@ static void write_finish(bl_pool_job *j, int type, const char *body, size_t len)
             svc->metrics.batch_writes++;
             warn_provisional(svc, w->type, w->id, res);
             snprintf(resp.etag, sizeof resp.etag, "\"%lld\"", (long long)bl_json_num(res, "version", 0));
+            bl_i18n_decisions(res, w->lang);
             bl_api_json(&resp, w->created ? 201 : 200, res);
             res = NULL;
             bl_pending_hold(&w->req, &resp); /* answered once the batch is durable */
@@ -117,7 +120,7 @@ static void write_finish(bl_pool_job *j, int type, const char *body, size_t len)
             bl_api_error(&resp, unavailable ? 503 : 500, "%s%s", err,
                          unavailable ? " (the database cannot take writes now: see GET /health/ready)" : "");
     } else {
-        rc = bl_wire_fail_of(body, len, &err, &limit);
+        rc = bl_wire_fail_in(body, len, w->lang, &err, &limit);
         if (rc == BL_INVALID) {
             svc->metrics.invalid++;
             bl_api_error(&resp, 422, "%s", err);
@@ -146,6 +149,7 @@ void bl_service_write(bl_service *svc, const bl_req *req, const char *type, cons
     cJSON_Delete(fields);
     w->expect = expect_version;
     w->created = created;
+    w->lang = bl_api_lang(svc, req);
     w->job.key = w->key;
     w->job.prepare = write_prepare;
     w->job.finish = write_finish;

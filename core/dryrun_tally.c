@@ -230,8 +230,8 @@ static int same_value(const char **pa, const char *ea, const char **pb, const ch
     return 1;
 }
 
-/* Whether two answers are the same outcome: equal text but for each decision's "version", "explanation"
- * and "reasons". 0 also when the text is not of the expected shape (the caller then compares trees). */
+/* Whether two answers are the same outcome: equal text but for each decision's "version", "explanation",
+ * "reasons" and "i18n". 0 also when the text is not of the expected shape (the caller then compares trees). */
 static int same_outcome(const char *a, size_t alen, const char *b, size_t blen)
 {
     const char *pa = a, *ea = a + alen, *pb = b, *eb = b + blen;
@@ -253,7 +253,7 @@ static int same_outcome(const char *a, size_t alen, const char *b, size_t blen)
             size_t kn = (size_t)(pa - ka);
             if ((kn == 10 && memcmp(ka, "\"version\":", 10) == 0) ||
                 (kn == 14 && memcmp(ka, "\"explanation\":", 14) == 0) ||
-                (kn == 10 && memcmp(ka, "\"reasons\":", 10) == 0)) {
+                (kn == 10 && memcmp(ka, "\"reasons\":", 10) == 0) || (kn == 7 && memcmp(ka, "\"i18n\":", 7) == 0)) {
                 if ((pa = skip_value(pa, ea)) == NULL || (pb = skip_value(pb, eb)) == NULL)
                     return 0;
             } else if (!same_value(&pa, ea, &pb, eb)) {

@@ -56,6 +56,8 @@ static void decision_row(const cJSON *d, bl_decision_row *row)
             row->reasons = (cJSON *)m;
         else if (strcmp(k, "changes") == 0)
             row->changes = (cJSON *)m;
+        else if (strcmp(k, "i18n") == 0)
+            row->i18n = (cJSON *)m;
     }
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fields.h"
+#include "i18n.h"
 #include "lcalendar.h"
 #include "luajson.h"
 #include "sandbox.h"
@@ -37,6 +38,7 @@ struct bl_host {
     const cJSON *input;     /* the record under evaluation (borrowed) */
     bl_buf *out;            /* where C.finish writes the answer */
     bl_buf side, scratch;   /* the decisions while the record is written; joined reasons */
+    char *invalid_zh;       /* the last "the record is wrong" error in Chinese (msg_zh), or NULL */
     struct touched {
         const char *name; /* held by a builder */
         size_t len;
@@ -511,6 +513,19 @@ static void put_decision(lua_State *L, bl_host_t *h, bl_buf *b, int nth, int d)
         LIT(b, "]");
     }
     lua_pop(L, 1); /* reasons */
+    if (lua_rawgeti(L, d, 13) == LUA_TTABLE) { /* the reasons in Chinese and as messages (_runtime.lua: I18N) */
+        char err[200];
+        cJSON *j = bl_lua_tojson(L, -1, err, sizeof err);
+        lua_pop(L, 1);
+        if (j == NULL)
+            luaL_error(L, "a message's parameters: %s", err);
+        bl_i18n_sort(j); /* the same text from every Lua state, whatever its tables' order */
+        LIT(b, ",\"i18n\":");
+        bl_json_put_value(b, j);
+        cJSON_Delete(j);
+    } else {
+        lua_pop(L, 1);
+    }
 
     LIT(b, ",\"changes\":{");
     t = lua_rawgeti(L, d, 3); /* the field of the one change, or the list of them */
@@ -824,10 +839,15 @@ static int worker_run(bl_host_t *h, lua_State *from, int nargs, char **err)
     } else if (st == LUA_ERRMEM) {
         *err = bl_strdupf("%s: %s ran out of memory: the policy set may use %zu MiB (--memory-mb)",
                           has_policy_frame ? inpolicy : where, whobuf, h->guard.lim.memory >> 20);
-    } else if (is_invalid(h, co)) { /* the runtime's {field=, msg=}: the record is wrong */
+    } else if (is_invalid(h, co)) { /* the runtime's {field=, msg=, msg_zh=}: the record is wrong */
         lua_pushliteral(co, "msg");
         lua_rawget(co, -2);
         *err = bl_strdupf("%s", lua_tostring(co, -1) ? lua_tostring(co, -1) : "invalid record");
+        lua_pop(co, 1);
+        lua_pushliteral(co, "msg_zh");
+        lua_rawget(co, -2);
+        free(h->invalid_zh);
+        h->invalid_zh = lua_type(co, -1) == LUA_TSTRING ? bl_strdupf("%s", lua_tostring(co, -1)) : NULL;
         rc = BL_INVALID;
     } else if (lua_type(co, -1) != LUA_TSTRING && lua_type(co, -1) != LUA_TNUMBER) { /* read nothing of it */
         *err = bl_strdupf("%s: %s raised an error that is not a text (a %s); raise errors with error(\"what went wrong\")",
@@ -1154,6 +1174,11 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     return h;
 }
 
+const char *bl_host_invalid_in(const bl_host_t *h, const char *lang)
+{
+    return lang && strcmp(lang, "zh-CN") == 0 ? h->invalid_zh : NULL;
+}
+
 void bl_host_close(bl_host_t *h)
 {
     if (h == NULL)
@@ -1163,6 +1188,7 @@ void bl_host_close(bl_host_t *h)
     bl_guard_close(&h->guard);
     bl_buf_free(&h->side);
     bl_buf_free(&h->scratch);
+    free(h->invalid_zh);
     free(h->touched);
     free(h->keys);
     for (int j = 0; j < h->nchecks; j++)

@@ -25,6 +25,9 @@ typedef struct bl_host_config {
 /* Loads every policy file of cfg->policy_dir. Each load error is appended to errors as one line
  * "file:line: message"; returns NULL when there was any. */
 bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors);
+/* The last error that said the record is wrong (BL_INVALID: its field errors) in lang, when lang is
+ * "zh-CN" and it has that text; else NULL (the English is the error itself). Owned by h. */
+const char *bl_host_invalid_in(const bl_host_t *h, const char *lang);
 void bl_host_close(bl_host_t *h);
 
 /* Evaluates record (a JSON object; borrowed) of the given type against the policies bound to it.

@@ -14,6 +14,7 @@
 #include "demo.h"
 #include "dryrun.h"
 #include "host.h"
+#include "i18n.h"
 #include "json.h"
 #include "lcalendar.h"
 #include "lint.h"
@@ -78,6 +79,7 @@ static const char *usage_eval =
     "  --db FILE          store each record with its decisions in the SQLite database FILE\n"
     "                     (records then need an \"id\")\n"
     "  --threads N        evaluation threads for --input without --db (default: one per core)\n"
+    "  --lang LANG        en (default) or zh-CN: the language of the explanations (codes stay codes)\n"
     "  plus the options every command takes (bylaw --help).\n"
     "\n"
     "Example:\n"
@@ -208,7 +210,7 @@ static const char *usage_import =
 
 enum { OPT_POLICIES = 256, OPT_SCRIPTS, OPT_BUDGET, OPT_TIMEOUT, OPT_MEMORY, OPT_INPUT, OPT_DB, OPT_THREADS, OPT_TEST_TIMEOUT,
        OPT_WRITE, OPT_VCLOCK, OPT_CONNECT, OPT_TOKEN, OPT_RUN, OPT_COVERAGE, OPT_THRESHOLD, OPT_FORMAT, OPT_STRICT,
-       OPT_TYPE, OPT_CURRENT, OPT_SINCE, OPT_DRY_RUN };
+       OPT_TYPE, OPT_CURRENT, OPT_SINCE, OPT_DRY_RUN, OPT_LANG };
 
 static const struct option common_opts[] = {
     {"policies", required_argument, 0, OPT_POLICIES}, {"scripts", required_argument, 0, OPT_SCRIPTS},
@@ -223,7 +225,8 @@ static const struct option common_opts[] = {
     {"format", required_argument, 0, OPT_FORMAT},     {"strict", no_argument, 0, OPT_STRICT},
     {"type", required_argument, 0, OPT_TYPE},         {"current", required_argument, 0, OPT_CURRENT},
     {"since", required_argument, 0, OPT_SINCE},       {"dry-run", no_argument, 0, OPT_DRY_RUN},
-    {"help", no_argument, 0, 'h'},                    {0, 0, 0, 0},
+    {"lang", required_argument, 0, OPT_LANG},         {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
 };
 
 /* Where the engine's Lua library is when --scripts is not given: built in by the Makefile from PREFIX. */
@@ -290,6 +293,7 @@ typedef struct cli {
     int strict;                               /* check */
     const char *type, *current, *since;       /* diff, replay, import */
     int dry_run;                              /* import */
+    const char *lang;                         /* eval: "en" or "zh-CN" (i18n.h) */
 } cli;
 
 /* Parses the options; leaves the positional arguments in argv[optind..]. Returns 0, or 2 on error. */
@@ -355,6 +359,12 @@ static int parse_opts(int argc, char **argv, cli *c, const char *usage)
         case OPT_CURRENT: c->current = optarg; break;
         case OPT_SINCE: c->since = optarg; break;
         case OPT_DRY_RUN: c->dry_run = 1; break;
+        case OPT_LANG:
+            if ((c->lang = bl_lang_of(optarg)) == NULL) {
+                fprintf(stderr, "bylaw: --lang takes en or zh-CN, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case 'h': c->help = 1; break;
         default:
             if (optopt)
@@ -391,6 +401,7 @@ static int refuse_options(const cli *c, const char *cmd, const char *takes)
                       : c->current && !takes_option(takes, "current")       ? "--current"
                       : c->since && !takes_option(takes, "since")           ? "--since"
                       : c->dry_run && !takes_option(takes, "dry-run")       ? "--dry-run"
+                      : c->lang && !takes_option(takes, "lang")             ? "--lang"
                                                                             : NULL;
     if (bad)
         fprintf(stderr, "bylaw %s: %s is not an option of bylaw %s (bylaw help %s)\n", cmd, bad, cmd, cmd);
@@ -406,7 +417,7 @@ static int cmd_eval(int argc, char **argv, cli *c)
         return rc;
     if (c->help)
         return fputs(usage_eval, stdout), 0;
-    if (refuse_options(c, "eval", ""))
+    if (refuse_options(c, "eval", "lang"))
         return 2;
     int npos = argc - optind;
     if (npos < 1 || (c->input && npos != 1) || (!c->input && npos != 2)) {
@@ -416,7 +427,7 @@ static int cmd_eval(int argc, char **argv, cli *c)
         return 2;
     }
     bl_stream_config sc = {.host = &c->cfg, .type = argv[optind], .threads = c->threads, .db = c->db,
-                           .fd = -1, .out = stdout};
+                           .fd = -1, .out = stdout, .lang = c->lang};
     if (c->input == NULL) { /* one record, from the command line */
         sc.text = argv[optind + 1];
         sc.threads = 1;

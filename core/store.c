@@ -83,6 +83,9 @@ static const char *const migrations[] = {
     /* decisions_latest (type, record_id, policy, id) answers what decisions_record did: one index less
      * to keep up at every write */
     "DROP INDEX decisions_record;",
+    /* 8: a decision's reasons as messages (key and parameters) and in Chinese, when a policy gave messages
+     * (scripts/_runtime.lua: I18N); explanation stays the English text */
+    "ALTER TABLE decisions ADD COLUMN i18n TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -117,9 +120,10 @@ static const char *const sql[Q_COUNT] = {
     [Q_HISTORY_ADD] = "INSERT INTO record_history(type, id, version, at_ms, body) VALUES(?1, ?2, ?3, ?4, ?5)",
     [Q_HISTORY] = "SELECT version, at_ms, body FROM record_history WHERE type = ?1 AND id = ?2 ORDER BY version",
     [Q_DECISION_ADD] = "INSERT INTO decisions(type, record_id, record_version, policy, policy_version, verdict,"
-                       " explanation, reasons, changes, trigger, at_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                       " explanation, reasons, changes, trigger, at_ms, i18n)"
+                       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
     [Q_DECISIONS] = "SELECT id, policy, policy_version, verdict, explanation, reasons, changes, record_version,"
-                    " trigger, at_ms FROM decisions WHERE type = ?1 AND record_id = ?2 ORDER BY id",
+                    " trigger, at_ms, i18n FROM decisions WHERE type = ?1 AND record_id = ?2 ORDER BY id",
     [Q_POINTS_ADD] = "INSERT INTO ledger(subject, period, points, reason, policy, decision_id, at_ms)"
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [Q_POINTS_TOTAL] = "SELECT coalesce(sum(points), 0) FROM ledger WHERE subject = ?1 AND period = ?2",
@@ -357,7 +361,8 @@ static cJSON *parse_col(sqlite3_stmt *q, int col)
 }
 
 /* A result column as it appears in JSON: the key and how to read the SQLite value. */
-typedef enum { COL_INT, COL_TEXT, COL_JSON, COL_TIME, COL_INT_OR_NULL, COL_BOOL } col_kind;
+/* COL_JSON_OPT: left out of the object when NULL */
+typedef enum { COL_INT, COL_TEXT, COL_JSON, COL_JSON_OPT, COL_TIME, COL_INT_OR_NULL, COL_BOOL } col_kind;
 typedef struct col {
     const char *key;
     col_kind kind;
@@ -372,6 +377,10 @@ static cJSON *row_object(sqlite3_stmt *q, const col *cols)
         case COL_INT: bl_json_add_num(o, cols[i].key, (double)sqlite3_column_int64(q, i)); break;
         case COL_TEXT: bl_json_add_str(o, cols[i].key, (const char *)sqlite3_column_text(q, i)); break;
         case COL_JSON: bl_json_add(o, cols[i].key, parse_col(q, i)); break;
+        case COL_JSON_OPT:
+            if (sqlite3_column_type(q, i) != SQLITE_NULL)
+                bl_json_add(o, cols[i].key, parse_col(q, i));
+            break;
         case COL_TIME: bl_json_add_str(o, cols[i].key, bl_time_format(sqlite3_column_int64(q, i), t)); break;
         case COL_BOOL: bl_json_add(o, cols[i].key, cJSON_CreateBool(sqlite3_column_int(q, i) != 0)); break;
         case COL_INT_OR_NULL:
@@ -1495,7 +1504,8 @@ int bl_store_add_decision(bl_store_t *s, const bl_decision_row *d, int64_t *deci
     if (q == NULL)
         return BL_ERR;
     s->json.len = 0;
-    size_t reasons = json_text(s, d->reasons, "[]"), changes = json_text(s, d->changes, "{}");
+    size_t reasons = json_text(s, d->reasons, "[]"), changes = json_text(s, d->changes, "{}"),
+           i18n = d->i18n ? json_text(s, d->i18n, "") : 0;
     bind_text(q, 1, d->type);
     bind_text(q, 2, d->id);
     sqlite3_bind_int64(q, 3, d->record_version);
@@ -1507,6 +1517,7 @@ int bl_store_add_decision(bl_store_t *s, const bl_decision_row *d, int64_t *deci
     bind_text(q, 9, s->json.data + changes);
     bind_text(q, 10, d->trigger ? d->trigger : "write");
     sqlite3_bind_int64(q, 11, d->at_ms);
+    bind_text(q, 12, d->i18n ? s->json.data + i18n : NULL);
     if (step_write(s, q, "cannot record the decision of %s on %s/%s", d->policy ? d->policy : "?",
                    d->type ? d->type : "?", d->id ? d->id : "?") != BL_OK)
         return BL_ERR;
@@ -1520,7 +1531,7 @@ int bl_store_decisions(bl_store_t *s, const char *type, const char *id, cJSON **
     static const col cols[] = {
         {"id", COL_INT},           {"policy", COL_TEXT},  {"version", COL_TEXT},  {"verdict", COL_TEXT},
         {"explanation", COL_TEXT}, {"reasons", COL_JSON}, {"changes", COL_JSON},  {"record_version", COL_INT},
-        {"trigger", COL_TEXT},     {"at", COL_TIME},      {NULL, 0},
+        {"trigger", COL_TEXT},     {"at", COL_TIME},      {"i18n", COL_JSON_OPT}, {NULL, 0},
     };
     *out = NULL;
     sqlite3_stmt *q = stmt(s, Q_DECISIONS);
@@ -1540,7 +1551,7 @@ int bl_store_query_decisions(bl_store_t *s, const bl_decision_query *dq, cJSON *
         {"decision", COL_INT},   {"type", COL_TEXT},        {"id", COL_TEXT},      {"record_version", COL_INT},
         {"policy", COL_TEXT},    {"version", COL_TEXT},     {"verdict", COL_TEXT}, {"explanation", COL_TEXT},
         {"reasons", COL_JSON},   {"trigger", COL_TEXT},     {"at", COL_TIME},      {"at_ms", COL_INT},
-        {NULL, 0},
+        {"i18n", COL_JSON_OPT},  {NULL, 0},
     };
     *out = NULL;
     if (next)
@@ -1557,7 +1568,7 @@ int bl_store_query_decisions(bl_store_t *s, const bl_decision_query *dq, cJSON *
     int timers = dq->trigger && strcmp(dq->trigger, "timer") == 0, no_verdict = dq->verdict && !strcmp(dq->verdict, "none");
     bl_buf text = {0};
     bl_buf_adds(&text, "SELECT d.id, d.type, d.record_id, d.record_version, d.policy, d.policy_version, d.verdict,"
-                       " d.explanation, d.reasons, d.trigger, d.at_ms, d.at_ms FROM decisions d WHERE 1");
+                       " d.explanation, d.reasons, d.trigger, d.at_ms, d.at_ms, d.i18n FROM decisions d WHERE 1");
     if (dq->policy)
         bl_buf_adds(&text, " AND d.policy = ?1");
     if (dq->type)

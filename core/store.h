@@ -123,6 +123,7 @@ typedef struct bl_decision_row {
     cJSON *reasons, *changes;
     const char *trigger;
     int64_t at_ms;
+    cJSON *i18n;              /* the reasons as messages and in Chinese, or NULL (plain texts) */
 } bl_decision_row;
 int bl_store_add_decision(bl_store_t *s, const bl_decision_row *d, int64_t *decision_id);
 /* [{"id":..,"policy":..,"version":..,"verdict":..,"explanation":..,"reasons":[..],"changes":{..},

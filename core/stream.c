@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "i18n.h"
 
 #define CHUNK (64 * 1024) /* bytes read at once: some 800 records, a few ms of work */
 #define AHEAD 4            /* chunks in flight per thread, at most: bounds memory when one is slow */
@@ -366,6 +367,21 @@ static void error_line(bl_buf *out, long line, const char *kind, const char *msg
 
 static const char *kind_of(int rc) { return rc == BL_INVALID ? "invalid" : rc == BL_CONFLICT ? "conflict" : "policy"; }
 
+/* The answer written to out from at, shown in lang (--lang): parsed, its decisions' texts replaced. */
+static void localize(bl_buf *out, size_t at, const char *lang)
+{
+    if (lang == NULL || strcmp(lang, "en") == 0)
+        return;
+    char perr[200];
+    cJSON *res = bl_json_parse(out->data + at, out->len - at, perr, sizeof perr);
+    if (res == NULL)
+        return;
+    bl_i18n_decisions(res, lang);
+    out->len = at;
+    bl_json_print(res, out);
+    cJSON_Delete(res);
+}
+
 /* Evaluates one JSON text; appends the answer line to out. */
 static void eval_line(void *state, const char *text, size_t len, long line, bl_buf *out)
 {
@@ -377,6 +393,7 @@ static void eval_line(void *state, const char *text, size_t len, long line, bl_b
                           : bl_json_parse_scratch(text, len, perr, sizeof perr);
     char *err = NULL;
     int rc = BL_INVALID;
+    size_t at = out->len;
     if (rec == NULL) {
         err = bl_strdupf("%s", perr);
     } else if (!cJSON_IsObject(rec)) {
@@ -394,11 +411,13 @@ static void eval_line(void *state, const char *text, size_t len, long line, bl_b
             else
                 rc = bl_engine_put(w->h, w->store, type, id, rec, -1, "write", &res, &err);
             if (rc == BL_OK) {
+                bl_i18n_decisions(res, w->run->cfg->lang);
                 bl_json_print(res, out);
                 BL_JSON_LIT(out, "\n");
                 cJSON_Delete(res);
             }
         } else if ((rc = bl_host_eval_json(w->h, type, rec, NULL, out, &err)) == BL_OK) {
+            localize(out, at, w->run->cfg->lang);
             BL_JSON_LIT(out, "\n");
         }
     }
@@ -412,6 +431,11 @@ static void eval_line(void *state, const char *text, size_t len, long line, bl_b
             w->h = fresh;
         }
         free(lerr);
+    }
+    const char *zh = rc == BL_INVALID && err ? bl_host_invalid_in(w->h, w->run->cfg->lang) : NULL;
+    if (zh) { /* --lang zh-CN: the field errors in Chinese */
+        free(err);
+        err = bl_strdupf("%s", zh);
     }
     if (err) {
         error_line(out, line, kind_of(rc), err);

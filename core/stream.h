@@ -47,6 +47,7 @@ typedef struct bl_stream_config {
     int fd;            /* read from this file descriptor... */
     const char *text;  /* ...or, when fd < 0, this text */
     FILE *out;
+    const char *lang;  /* the explanations' language (i18n.h); NULL: en */
 } bl_stream_config;
 
 /* Evaluates every line. Each answer line is {"record":...,"decisions":...} or, for a line that fails,

@@ -138,10 +138,16 @@ void bl_wire_eval_frame(bl_buf *frame, const char *type, const char *id, int64_t
 
 int bl_wire_fail_of(const char *body, size_t len, char **err, int *limit)
 {
+    return bl_wire_fail_in(body, len, NULL, err, limit);
+}
+
+int bl_wire_fail_in(const char *body, size_t len, const char *lang, char **err, int *limit)
+{
     char perr[200];
     cJSON *o = bl_json_parse(body, len, perr, sizeof perr);
     int rc = (int)bl_json_num(o, "rc", BL_ERR);
-    *err = bl_strdupf("%s", bl_json_str(o, "error") ? bl_json_str(o, "error") : perr);
+    const char *zh = lang && strcmp(lang, "zh-CN") == 0 ? bl_json_str(o, "error_zh") : NULL;
+    *err = bl_strdupf("%s", zh ? zh : bl_json_str(o, "error") ? bl_json_str(o, "error") : perr);
     if (limit)
         *limit = bl_json_str(o, "limit") != NULL || strstr(*err, "ran past its") != NULL;
     cJSON_Delete(o);

@@ -44,6 +44,8 @@ void bl_wire_eval_frame(bl_buf *frame, const char *type, const char *id, int64_t
 /* A FAIL frame's {"rc","error"[,"limit"]}: *err (malloc'd), *limit (may be NULL) whether a limit stopped
  * the call; returns BL_INVALID (the record is wrong) or BL_ERR (a policy failed). */
 int bl_wire_fail_of(const char *body, size_t len, char **err, int *limit);
+/* The same, the error in lang when the worker gave it ("error_zh": a record's field errors in Chinese). */
+int bl_wire_fail_in(const char *body, size_t len, const char *lang, char **err, int *limit);
 
 /* Frames out of a byte stream, for the service's non-blocking side: feed what arrives, then take whole
  * frames with next (1: one is there; its body points into the decoder, valid until the next feed). */

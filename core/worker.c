@@ -191,6 +191,9 @@ static void answer(worker *w, int rc, char *err)
         cJSON *o = cJSON_CreateObject();
         bl_json_add_num(o, "rc", rc);
         bl_json_add_str(o, "error", err ? err : "failed");
+        const char *zh = rc == BL_INVALID ? bl_host_invalid_in(w->h, "zh-CN") : NULL;
+        if (zh)
+            bl_json_add_str(o, "error_zh", zh);
         int trip = bl_host_tripped(w->h);
         if (trip != BL_TRIP_NONE)
             bl_json_add_str(o, "limit", trip == BL_TRIP_TIME ? "time" : trip == BL_TRIP_MEMORY ? "memory" : "budget");

@@ -123,3 +123,52 @@ test("put stores the grade with the decision", function()
   eq(get("client", "c9").grade, "platinum")
   eq(out.decisions[1].policy, "client_grade")
 end)
+
+-- The per-bureau coefficient (可…适当: each city bureau's option), data in BUREAU_COEFFICIENT.
+local function bureau(revenue, group, name)
+  local out = eval("client", { id = "c1", annual_revenue = revenue, region_group = group, bureau = name })
+  return out.record.grade, out.decisions[1].explanation, out.decisions[1]
+end
+
+-- { revenue, group, bureau, grade, explanation }: a listed bureau of group 3 uses its own factor, 0.85
+-- (8,499 / 8,500); a bureau that does not apply the coefficient (factor 1) uses the standard, and says so.
+local BUREAU_CASES = {
+  { 8499, 3, "韶关市局", nil, "no grade: annual_revenue 8,499 < 8,500 (10,000 × 0.85, 韶关市局's coefficient)" },
+  { 8500, 3, "韶关市局", "vip", "grade vip: annual_revenue 8,500 >= 8,500 (10,000 × 0.85, 韶关市局's coefficient)" },
+  { 9999, 2, "河源市局", nil, "no grade: annual_revenue 9,999 < 10,000; 河源市局 does not apply the coefficient" },
+  { 10000, 2, "河源市局", "vip", "grade vip: annual_revenue 10,000 >= 10,000; 河源市局 does not apply the coefficient" },
+}
+
+test("a listed bureau uses its own factor (0.85), or none (1), and says so", function()
+  for _, c in ipairs(BUREAU_CASES) do
+    local g, why = bureau(c[1], c[2], c[3])
+    eq(g, c[4])
+    eq(why, c[5])
+  end
+end)
+
+test("a bureau not listed uses its region group's default", function()
+  local g, why = bureau(9000, 2, "佛山市局")
+  eq(g, "vip")
+  contains(why, "region group 2 coefficient")
+  eq(bureau(7999, 3, "佛山市局"), nil)
+end)
+
+test("in group 1 a listed bureau has no option: the standard", function()
+  eq(bureau(8500, 1, "韶关市局"), nil)
+  eq(bureau(10000, 1, "韶关市局"), "vip")
+end)
+
+test("explanations in Chinese: labels for the grades and the field, ≥ for >=", function()
+  local _, _, d = bureau(5000000, 1)
+  eq(d.i18n["zh-CN"][1], "钻石客户:年业务收入 5,000,000 ≥ 5,000,000")
+  _, _, d = bureau(9999, 1)
+  eq(d.i18n["zh-CN"][1], "未达客户等级:年业务收入 9,999 < 10,000")
+  _, _, d = bureau(8500, 3, "韶关市局")
+  eq(d.i18n["zh-CN"][1], "VIP客户:年业务收入 8,500 ≥ 8,500(10,000 × 0.85, 韶关市局的系数)")
+  _, _, d = bureau(10000, 2, "河源市局")
+  eq(d.i18n["zh-CN"][2], "河源市局不适用系数")
+  local out = eval("client", { id = "c1", annual_revenue = 0, provincial_upstream = true })
+  contains(out.decisions[1].i18n["zh-CN"][1], "钻石客户:省公司、省函件集邮局在CRM系统里注册的上游大客户")
+  eq(out.decisions[1].i18n.messages[1].key, "upstream")
+end)

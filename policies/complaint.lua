@@ -13,11 +13,39 @@ local OVERDUE_POINTS = -1
 local STATUS = { open = 1, investigated = 2, replied = 3, closed = 4 }
 local fmt = require "fmt"
 
+local MESSAGES = {
+  en = {
+    investigate_by = "investigate by {due}",
+    reply_by = "reply by {due}",
+    after_receipt_at = "{within} after receipt at {at}",
+    after_receipt = "{within} after receipt",
+    nothing_pending = "status {status}: nothing pending",
+    overdue_points = "complaint {id}: {step} overdue (due {due})",
+    overdue = "{step} overdue: due {due}, escalated",
+  },
+  ["zh-CN"] = {
+    investigate_by = "展开调查期限:{due}",
+    reply_by = "给予客户满意回复期限:{due}",
+    after_receipt_at = "{at|date}接到投诉后{within|label}内",
+    after_receipt = "接到投诉后{within|label}内",
+    nothing_pending = "状态{status|label}:无待办期限",
+    overdue_points = "投诉{id}:{step|label}逾期(期限{due|date})",
+    overdue = "{step|label}逾期:期限{due|date},已升级",
+  },
+}
+local LABELS = {
+  ["zh-CN"] = {
+    ["1 working day"] = "一个工作日", ["2 working days"] = "二个工作日",
+    investigation = "展开调查", reply = "回复",
+    open = "待调查", investigated = "已调查", replied = "已回复", closed = "已结案",
+  },
+}
+
 local function overdue(step)
   return function(r, d, t)
     d:emit("escalation", { step = step, handler = r.handler, due = t.due, complaint = r.id })
-    d:points(r.handler, OVERDUE_POINTS, string.format("complaint %s: %s overdue (due %s)", r.id, step, t.due))
-    d:verdict("hold", string.format("%s overdue: due %s, escalated", step, t.due))
+    d:points(r.handler, OVERDUE_POINTS, { "overdue_points", id = r.id, step = step, due = t.due })
+    d:verdict("hold", { "overdue", step = step, due = t.due })
   end
 end
 
@@ -29,21 +57,23 @@ policy {
     handler = "string",
     status = enum { "open", "investigated", "replied", "closed" },
   },
+  messages = MESSAGES,
+  labels = LABELS,
   decide = function(r, d)
     local stage = STATUS[r.status]
     if stage == 1 then
       local by = d:deadline("investigate", { after = INVESTIGATE_WITHIN, from = r.received_at })
-      d:because("investigate by " .. fmt.due(by, INVESTIGATE_WITHIN .. " after receipt at " .. r.received_at,
-        r.received_at))
+      d:because({ "investigate_by", due = fmt.due(by, message { "after_receipt_at", within = INVESTIGATE_WITHIN,
+        at = r.received_at }, r.received_at) })
     else
       d:cancel("investigate")
     end
     if stage <= 2 then
       local by = d:deadline("reply", { after = REPLY_WITHIN, from = r.received_at })
-      d:because("reply by " .. fmt.due(by, REPLY_WITHIN .. " after receipt", r.received_at))
+      d:because({ "reply_by", due = fmt.due(by, message { "after_receipt", within = REPLY_WITHIN }, r.received_at) })
     else
       d:cancel("reply")
-      d:because("status " .. r.status .. ": nothing pending")
+      d:because({ "nothing_pending", status = r.status })
     end
   end,
   timers = {

@@ -115,3 +115,13 @@ test("a corrected receipt time arms a new deadline; the fired one stays fired", 
   eq(clock.advance("3 working days"), 2) -- due 10 October (a make-up Saturday) and 12 October
   eq(ledger("h2", "2026-10").total, -3)
 end)
+
+test("explanations in Chinese: 展开调查 and 回复 deadlines, dates as 10月8日(周四)18:00", function()
+  local out = eval("complaint", { id = "k1", received_at = "2026-09-30T17:55:00+08:00", handler = "li", status = "open" })
+  local zh = out.decisions[1].i18n["zh-CN"]
+  eq(zh[1], "展开调查期限:10月8日(周四)18:00(9月30日(周三)17:55接到投诉后一个工作日内；10月1日–7日为节假日)")
+  eq(zh[2], "给予客户满意回复期限:10月9日(周五)18:00(接到投诉后二个工作日内；10月1日–7日为节假日)")
+  out = eval("complaint", { id = "k1", received_at = "2026-09-30T17:55:00+08:00", handler = "li", status = "closed" })
+  eq(out.decisions[1].i18n["zh-CN"][1], "状态已结案:无待办期限")
+  eq(out.decisions[1].explanation, "status closed: nothing pending")
+end)

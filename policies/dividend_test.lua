@@ -39,3 +39,10 @@ test("each step done cancels its deadline and sets the next", function()
   eq(t[1].name, "computation")
   eq(clock.advance("next"), 1) -- nobody computed: escalation
 end)
+
+test("explanations in Chinese", function()
+  local out = eval("dividend", { id = "d1", payout_date = "2026-11-20" })
+  eq(out.decisions[1].i18n["zh-CN"][1], "回访期限:2026-10-21当日结束前(分红日2026-11-20前30天)")
+  out = eval("dividend", { id = "d1", payout_date = "2026-11-20", visited_at = "2026-10-09T10:00:00+08:00" })
+  eq(out.decisions[1].i18n["zh-CN"][1], "分红测算期限:10月15日(周四)18:00(回访后5个工作日内；10月10日为调休上班日)")
+end)

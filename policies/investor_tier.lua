@@ -26,17 +26,29 @@ local TIERS = threshold.tiers {
   { "mid",        0, exclusive = true },      -- 中级净值客户: 低于100万, having subscribed something
 }
 
+local MESSAGES = {
+  en = { target = "tier target: subscribed_total {total}, nothing subscribed yet (a prospect, 目标净值客户)" },
+  ["zh-CN"] = { target = "目标净值客户:累计认购基金份额{total|label},尚未认购(潜在的合格投资者)" },
+}
+local LABELS = {
+  ["zh-CN"] = {
+    vip = "VIP客户", high = "高级净值客户", quasi_high = "准高级净值客户", mid = "中级净值客户",
+    tier = "客户级别", subscribed_total = "累计认购基金份额", ["0"] = "为0", absent = "未填",
+  },
+}
+
 policy {
   name   = "investor_tier",
   type   = "investor",
   fields = { subscribed_total = optional(number { min = 0 }) }, -- a negative total is not a figure
+  messages = MESSAGES,
+  labels = LABELS,
   decide = function(r, d)
     local total = r.subscribed_total
     local tier, why = TIERS:pick(total or 0)
     if tier == nil then
       -- 目标净值客户【指潜在的可能认购公司基金产品的合格投资者】
-      tier, why = "target", "tier target: subscribed_total " .. (total and "0" or "absent") ..
-        ", nothing subscribed yet (a prospect, 目标净值客户)"
+      tier, why = "target", { "target", total = total and "0" or "absent" }
     end
     d:set("tier", tier, why)
   end,

@@ -61,3 +61,11 @@ test("the tier follows the total as it grows", function()
   eq(put("investor", { id = "i4", subscribed_total = 5000000 }).record.tier, "vip")
   eq(get("investor", "i4").tier, "vip")
 end)
+
+test("explanations in Chinese: the tiers' names, > for an exclusive bound, the prospect", function()
+  local function zh(fields) return eval("investor", fields).decisions[1].i18n["zh-CN"][1] end
+  eq(zh { id = "n1", subscribed_total = 5000000 }, "VIP客户:累计认购基金份额 5,000,000 ≥ 5,000,000")
+  eq(zh { id = "n1", subscribed_total = 5 }, "中级净值客户:累计认购基金份额 5 > 0")
+  eq(zh { id = "n1" }, "目标净值客户:累计认购基金份额未填,尚未认购(潜在的合格投资者)")
+  eq(zh { id = "n1", subscribed_total = 0 }, "目标净值客户:累计认购基金份额为0,尚未认购(潜在的合格投资者)")
+end)

@@ -4,23 +4,42 @@ local HANDLE_WITHIN = "3 working days"
 
 local fmt = require "fmt"
 
+local MESSAGES = {
+  en = {
+    handled = "issues handled: nothing pending",
+    none = "no issues found: nothing to follow up",
+    handle_by = "handle the issues and report back by {due}",
+    counted = "{within} after the visit",
+    late = "issues from the return visit not handled within {within}",
+  },
+  ["zh-CN"] = {
+    handled = "问题已处理:无待办期限",
+    none = "未发现问题:无需跟进",
+    handle_by = "处理问题并反馈期限:{due}",
+    counted = "回访后{within|label}内",
+    late = "回访发现的问题未在{within|label}内处理",
+  },
+}
+
 policy {
   name = "return_visit",
   type = "return_visit",
   fields = { visited_at = "datetime", issues_found = "boolean?", issues_handled = "boolean?" },
+  messages = MESSAGES,
+  labels = { ["zh-CN"] = { ["3 working days"] = "3个工作日" } },
   decide = function(r, d)
     if not r.issues_found or r.issues_handled then
       d:cancel("handle_issues")
-      d:because(r.issues_found and "issues handled: nothing pending" or "no issues found: nothing to follow up")
+      d:because({ r.issues_found and "handled" or "none" })
       return
     end
     local by = d:deadline("handle_issues", { after = HANDLE_WITHIN, from = r.visited_at })
-    d:because("handle the issues and report back by " .. fmt.due(by, HANDLE_WITHIN .. " after the visit", r.visited_at))
+    d:because({ "handle_by", due = fmt.due(by, message { "counted", within = HANDLE_WITHIN }, r.visited_at) })
   end,
   timers = {
     handle_issues = function(r, d, t)
       d:emit("escalation", { step = "handle_issues", visit = r.id, due = t.due })
-      d:verdict("hold", "issues from the return visit not handled within " .. HANDLE_WITHIN)
+      d:verdict("hold", { "late", within = HANDLE_WITHIN })
     end,
   },
 }

@@ -57,6 +57,8 @@ local function finite(x) return type(x) == "number" and x == x and x ~= math.hug
 local TYPES = {}
 R.TYPES = TYPES
 
+local function bad(msg) error(msg, 3) end
+
 -- enum{"open", "closed"}: one of these strings.
 function TYPES.enum(values)
   if type(values) ~= "table" then error('enum takes a list of strings: enum{"open", "closed"}', 2) end
@@ -140,12 +142,133 @@ function TYPES.optional(t)
   return type_value(o)
 end
 
+-- Messages: an explanation in every language ------------------------------------------------------
+-- A message is a table { "key", name = value, ... }: a key of a catalog and its parameters. A catalog
+-- is declared by a policy (policy{ messages = { en = {...}, ["zh-CN"] = {...} }, labels = {...} }) or by
+-- a helper (the global messages{ en =, ["zh-CN"] =, labels = }); a template names its parameters as
+-- {name} or {name|filter}: label (the value's label in the language, its code when none in English),
+-- code (the label when there is one, else the value as it is: for values that are data, not codes),
+-- date (calendar.format in the language), unit (" " and the label, or nothing for false), note (", "
+-- and the text, or nothing for false), more ("; " — in Chinese "；" — and the text, or nothing for
+-- false), hide (a parameter this language does not show). Numbers show as
+-- 5,000,000, a message as a parameter in the same language, anything else as tostring.
+local LANGS = { "en", "zh-CN" }
+local FILTERS = { label = true, code = true, date = true, unit = true, note = true, more = true, hide = true }
+local CATALOG = {}                          -- helpers' messages: key -> { en = parts, ["zh-CN"] = parts }
+local LABELS = { en = {}, ["zh-CN"] = {} } -- helpers' labels
+R.LANGS = LANGS
+
+-- A template as { text, {name, filter}, text, ... }, and the set "name|filter" of what it uses; or nil, why.
+local function parse_template(t)
+  local parts, used, at = {}, {}, 1
+  while true do
+    local i, j, name, filter = t:find("{([%w_]+)|?([%w_]*)}", at)
+    local lit = t:sub(at, (i or 0) - 1)
+    if lit:find("[{}]") then return nil, fmt("a brace that is not {name} or {name|filter} in %q", t) end
+    if lit ~= "" then parts[#parts + 1] = lit end
+    if not i then break end
+    if filter ~= "" and not FILTERS[filter] then
+      return nil, fmt("unknown filter '%s' in {%s|%s} (known: label, code, date, unit, note, more, hide)", filter, name, filter)
+    end
+    parts[#parts + 1] = { name, filter ~= "" and filter or nil }
+    used[name] = true
+    at = j + 1
+  end
+  return parts, used
+end
+
+local function sorted_keys(t)
+  local l = {}
+  for k in pairs(t) do l[#l + 1] = tostring(k) end
+  sort(l)
+  return l
+end
+
+-- Reads a catalog { en = { key = template }, ["zh-CN"] = {...} } into { key = { en = parts, ... } };
+-- errors (what: who declares it) name the first difference between the languages.
+-- Errors of read_catalog and read_labels, at the line of the policy{} or messages{} that called them.
+local function bad_in(msg) error(msg, 4) end
+
+local function read_catalog(msgs, what)
+  if type(msgs) ~= "table" then bad_in(fmt("%s: 'messages' must be a table { en = {...}, [\"zh-CN\"] = {...} }", what)) end
+  for k in pairs(msgs) do
+    if k ~= "en" and k ~= "zh-CN" then bad_in(fmt("%s: messages.%s: the languages are en and zh-CN", what, tostring(k))) end
+  end
+  local out, used = {}, {}
+  for _, lang in ipairs(LANGS) do
+    local m = msgs[lang]
+    if type(m) ~= "table" then bad_in(fmt("%s: messages[%q] must be a table of key = template", what, lang)) end
+    used[lang] = {}
+    for key, t in pairs(m) do
+      if type(key) ~= "string" or type(t) ~= "string" then
+        bad_in(fmt("%s: messages[%q].%s must be a template string", what, lang, tostring(key)))
+      end
+      local parts, u = parse_template(t)
+      if not parts then bad_in(fmt("%s: messages[%q].%s: %s", what, lang, key, u)) end
+      out[key] = out[key] or {}
+      out[key][lang], used[lang][key] = parts, u
+    end
+  end
+  for key, e in pairs(out) do
+    for _, lang in ipairs(LANGS) do
+      if not e[lang] then
+        bad_in(fmt("%s: message '%s' has no %s text (every message is in %s)", what, key, lang, concat(LANGS, " and ")))
+      end
+    end
+    local a, b = sorted_keys(used.en[key]), sorted_keys(used["zh-CN"][key])
+    if concat(a, ",") ~= concat(b, ",") then
+      bad_in(fmt("%s: message '%s' has parameters {%s} in en but {%s} in zh-CN (write {name|hide} for one a " ..
+        "language does not show)", what, key, concat(a, "}, {"), concat(b, "}, {")))
+    end
+  end
+  return out
+end
+
+-- Reads labels { en = { code = "text" }, ["zh-CN"] = {...} } (en may be left out: codes are English).
+local function read_labels(labels, what)
+  if type(labels) ~= "table" then bad_in(fmt("%s: 'labels' must be a table { [\"zh-CN\"] = { code = \"label\" } }", what)) end
+  local out = { en = {}, ["zh-CN"] = {} }
+  for lang, l in pairs(labels) do
+    if not out[lang] then bad_in(fmt("%s: labels.%s: the languages are en and zh-CN", what, tostring(lang))) end
+    if type(l) ~= "table" then bad_in(fmt("%s: labels[%q] must be a table of code = label", what, lang)) end
+    for code, text in pairs(l) do
+      if type(code) ~= "string" or type(text) ~= "string" then
+        bad_in(fmt("%s: labels[%q].%s must be a string", what, lang, tostring(code)))
+      end
+      out[lang][code] = text
+    end
+  end
+  return out
+end
+
+-- messages { en = {...}, ["zh-CN"] = {...}, labels = {...} }: a helper's catalog, shared by the policy
+-- set. A key declared twice must say the same.
+function TYPES.messages(spec)
+  if type(spec) ~= "table" then bad("messages takes a table { en = {...}, [\"zh-CN\"] = {...}, labels = {...} }") end
+  local labels = spec.labels
+  local cat = read_catalog({ en = spec.en, ["zh-CN"] = spec["zh-CN"] }, "messages")
+  for k, e in pairs(cat) do CATALOG[k] = e end
+  if labels ~= nil then
+    for lang, l in pairs(read_labels(labels, "messages")) do
+      for code, text in pairs(l) do LABELS[lang][code] = text end
+    end
+  end
+end
+
+local MSG = {} -- the metatable of message{}: tostring and .. give the English text
+-- message { "key", name = value, ... }: a message that reads as its English text where a string is
+-- expected (helpers return these, and policies may still join them with ..).
+function TYPES.message(m)
+  if type(m) ~= "table" or type(m[1]) ~= "string" then
+    error('message takes a table { "key", name = value, ... }', 2)
+  end
+  return setmetatable(m, MSG)
+end
+
 -- policy{} -----------------------------------------------------------------------------------------
 
 local POLICY_KEYS = { name = true, type = true, order = true, fields = true, decide = true, doc = true,
-                      timers = true }
-
-local function bad(msg) error(msg, 3) end
+                      timers = true, messages = true, labels = true }
 
 -- Returns the function that policy files call as `policy { ... }`, bound to one file.
 function R.declarer(file, version)
@@ -153,7 +276,8 @@ function R.declarer(file, version)
     if type(spec) ~= "table" then bad("policy expects a table: policy { name = ..., type = ..., decide = ... }") end
     for k in pairs(spec) do
       if not POLICY_KEYS[k] then
-        bad(fmt("policy: unknown key '%s' (known: name, type, order, fields, decide, timers, doc)", tostring(k)))
+        bad(fmt("policy: unknown key '%s' (known: name, type, order, fields, decide, timers, doc, messages, labels)",
+          tostring(k)))
       end
     end
     local name, rtype = spec.name, spec.type
@@ -198,10 +322,12 @@ function R.declarer(file, version)
       local o = R.by_name[name]
       bad(fmt("policy '%s' is declared twice (first at %s:%d)", name, o.file, o.line))
     end
+    local what = fmt("policy '%s'", name)
     local info = debug.getinfo(2, "l")
     local p = { name = name, type = rtype, order = spec.order or 100, fields = fields, decide = spec.decide,
                 timers = spec.timers, doc = spec.doc, file = file, line = info and info.currentline or 0,
-                version = version }
+                version = version, messages = spec.messages and read_catalog(spec.messages, what),
+                labels = spec.labels and read_labels(spec.labels, what) }
     R.by_name[name] = p
     R.list[#R.list + 1] = p
   end
@@ -413,9 +539,123 @@ local function check_text(s, n, fname, what)
   if #s > LIMITS.text then argerr(n, fname, fmt("%s is longer than %d bytes", what, LIMITS.text)) end
 end
 
+-- Rendering messages ---------------------------------------------------------------------------------
+
+-- n as explanations print numbers (scripts/fmt.lua's fmt.number): 5000000 -> "5,000,000".
+local function number_text(n)
+  local i = math.tointeger(n)
+  local s = i and tostring(i) or fmt("%.14g", n)
+  local sign, int, rest = s:match("^(%-?)(%d+)(.*)$")
+  if not int or rest:find("[eEn]") then return s end
+  return sign .. int:reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "") .. rest
+end
+R.number_text = number_text
+
+local render
+
+-- The label of code in lang: the policy's, then the helpers'; in English the code itself when none.
+-- A policy that declares labels must label every code it shows in Chinese.
+local function label_of(code, lang, p, key)
+  code = tostring(code)
+  local l = (p and p.labels and p.labels[lang][code]) or LABELS[lang][code]
+  if l then return l end
+  if lang ~= "en" and p and p.labels then
+    blame(fmt("message '%s': no %s label for '%s' (add it to the labels of policy '%s', %s:%d)", key, lang, code,
+      p.name, p.file, p.line))
+  end
+  return code
+end
+
+local function param_text(v, filter, lang, p, key, depth)
+  if filter == "hide" then return "" end
+  if (filter == "unit" or filter == "note" or filter == "more") and v == false then return "" end
+  if filter == "label" then return label_of(v, lang, p, key) end
+  if filter == "code" then
+    local c = tostring(v)
+    return (p and p.labels and p.labels[lang][c]) or LABELS[lang][c] or c
+  end
+  if filter == "unit" then return (lang == "en" and " " or "") .. label_of(v, lang, p, key) end
+  if filter == "date" then return R.calendar.format(v, nil, lang) end
+  local t
+  if type(v) == "number" then t = number_text(v)
+  elseif type(v) == "table" then t = render(v, lang, p, depth + 1)
+  else t = tostring(v) end
+  if filter == "note" then return ", " .. t end
+  if filter == "more" then return (lang == "en" and "; " or "；") .. t end
+  return t
+end
+
+-- The text of message m in lang, for policy p (its catalog first, then the helpers').
+render = function(m, lang, p, depth)
+  local key = m[1]
+  if type(key) ~= "string" then blame('a message is a table { "key", name = value, ... }: its first entry is the key') end
+  if depth > 8 then blame(fmt("message '%s': messages nested more than 8 deep", key)) end
+  local e = (p and p.messages and p.messages[key]) or CATALOG[key]
+  if not e then
+    local known = sorted_keys(p and p.messages or {})
+    blame(fmt("unknown message '%s'%s", key, #known > 0 and " (the policy's: " .. concat(known, ", ") .. ")" or
+      " (declare it in policy{ messages = ... })"))
+  end
+  local parts, out = e[lang], {}
+  for i = 1, #parts do
+    local part = parts[i]
+    if type(part) == "string" then out[i] = part
+    else
+      local v = m[part[1]]
+      if v == nil then blame(fmt("message '%s' needs the parameter '%s'", key, part[1])) end
+      out[i] = param_text(v, part[2], lang, p, key, depth)
+    end
+  end
+  return concat(out)
+end
+
+-- A message's parameters as the store keeps them: nested messages as { key =, params = }.
+local function stored(m)
+  local params = {}
+  for k, v in pairs(m) do
+    if k ~= 1 then params[tostring(k)] = type(v) == "table" and stored(v) or v end
+  end
+  return { key = m[1], params = params }
+end
+
+local function running_policy() return S and R.by_name[S[NAME]] end
+
+MSG.__tostring = function(m) return render(m, "en", running_policy(), 0) end
+MSG.__concat = function(a, b)
+  return (getmetatable(a) == MSG and MSG.__tostring(a) or a) .. (getmetatable(b) == MSG and MSG.__tostring(b) or b)
+end
+MSG.__metatable = MSG
+
+-- I18N: the other languages of the decision's reasons, once one is a message:
+-- { ["zh-CN"] = { text, ... }, messages = { text or { key =, params = }, ... } }, in the reasons' order.
+local I18N = 13
+-- because: a text (shown as is in every language) or a message; returns the English text.
 local function add_reason(because, n, fname)
   if because == nil then return end
-  if type(because) ~= "string" then argerr(n, fname, "reason must be a string, got " .. type(because)) end
+  local msg
+  if type(because) == "table" then
+    msg = because
+    local p = running_policy()
+    local zh = render(msg, "zh-CN", p, 0)
+    because = render(msg, "en", p, 0)
+    local i18n = S[I18N]
+    if not i18n then
+      local rs = S[REASONS]
+      local prior = type(rs) == "table" and { table.unpack(rs) } or { rs }
+      i18n = { ["zh-CN"] = { table.unpack(prior) }, messages = prior }
+      S[I18N] = i18n
+    end
+    local zl, ml = i18n["zh-CN"], i18n.messages
+    zl[#zl + 1], ml[#ml + 1] = zh, stored(msg)
+  elseif type(because) ~= "string" then
+    argerr(n, fname, "reason must be a string or a message { \"key\", ... }, got " .. type(because))
+  else
+    local i18n = S[I18N]
+    if i18n then
+      local zl, ml = i18n["zh-CN"], i18n.messages
+      zl[#zl + 1], ml[#ml + 1] = because, because
+    end
+  end
   check_text(because, n, fname, "the reason")
   local rs = S[REASONS]
   if rs == nil then S[REASONS] = because
@@ -425,6 +665,7 @@ local function add_reason(because, n, fname)
     S[NREASONS] = k
     if type(rs) == "string" then S[REASONS] = { rs, because } else rs[#rs + 1] = because end
   end
+  return because
 end
 
 -- A proposed value as the engine keeps it: tables copied (raw: no metamethod of the policy's runs;
@@ -518,7 +759,9 @@ end
 
 function D:because(text)
   if self ~= OPEN then closed("because") end
-  if type(text) ~= "string" then argerr(1, "because", "expected a string, got " .. type(text)) end
+  if type(text) ~= "string" and type(text) ~= "table" then
+    argerr(1, "because", "expected a string or a message { \"key\", ... }, got " .. type(text))
+  end
   add_reason(text, 1, "because")
 end
 
@@ -533,12 +776,14 @@ function D:points(subject, n, because, period)
   if n > LIMITS.points or n < -LIMITS.points then
     argerr(2, "points", fmt("points must be between -%d and %d, got %d", LIMITS.points, LIMITS.points, n))
   end
-  if because ~= nil and type(because) ~= "string" then argerr(3, "points", "reason must be a string") end
+  if because ~= nil and type(because) ~= "string" and type(because) ~= "table" then
+    argerr(3, "points", "reason must be a string or a message")
+  end
   if period ~= nil and (type(period) ~= "string" or not period:match("^%d%d%d%d%-[01]%d$")) then
     argerr(4, "points", "period must be \"YYYY-MM\", got " .. tostring(period))
   end
   local t, k = new_entry(POINTS, 1, "points")
-  add_reason(because, 3, "points")
+  because = add_reason(because, 3, "points")
   t[k] = { subject, n, because, period }
 end
 
@@ -618,15 +863,40 @@ end
 local function builder(p)
   local slots = p.slots
   if slots == nil then
-    slots = { p.name, p.version, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil }
+    slots = { p.name, p.version, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil }
     p.slots, p.proxy = slots, setmetatable({}, DMT)
   else
-    for i = 3, 12 do slots[i] = nil end
+    for i = 3, 13 do slots[i] = nil end
   end
   return slots, p.proxy
 end
 
 -- Evaluation --------------------------------------------------------------------------------------
+
+-- The words of field errors in each language (administrators meet them: bylaw eval --lang, the
+-- service's Accept-Language).
+local WORDS = {
+  en = {
+    number = "a number", integer = "an integer", string = "a string", boolean = "a boolean", table = "a table",
+    date = "a date (YYYY-MM-DD)", month = "a month (YYYY-MM)",
+    datetime = "a date and time with its offset (such as 2026-10-08T18:00:00+08:00)",
+    one_of = "one of %s or %s", list = ", ", range = "%s from %s to %s", min = "%s of at least %s",
+    max = "%s of at most %s", lens = "%s of %d to %s", chars = function(n) return n == 1 and "1 character" or n .. " characters" end,
+    missing = "nothing (the field is missing)", a_table = "a table", value = "%s %s",
+    length = "a string of %d characters, %s", no_day = "%s (no such day)", no_month = "%s (no such month)",
+    message = "field '%s' must be %s, got %s (needed by policy %s, %s:%d)",
+  },
+  ["zh-CN"] = {
+    number = "数字", integer = "整数", string = "字符串", boolean = "布尔值", table = "JSON对象或数组",
+    date = "日期(YYYY-MM-DD)", month = "月份(YYYY-MM)",
+    datetime = "带时区的日期时间(如 2026-10-08T18:00:00+08:00)",
+    one_of = "%s或%s之一", list = "、", range = "%s,从%s到%s", min = "%s,不小于%s",
+    max = "%s,不大于%s", lens = "%s,%d到%s", chars = function(n) return n .. "个字符" end,
+    missing = "空(缺少这个字段)", a_table = "JSON对象或数组", value = "%s %s",
+    length = "%d个字符的字符串 %s", no_day = "%s(没有这一天)", no_month = "%s(没有这个月)",
+    message = "字段 '%s' 应为%s,实际为%s(策略 %s 需要,%s:%d)",
+  },
+}
 
 local function type_name(v)
   local t = type(v)
@@ -634,24 +904,21 @@ local function type_name(v)
   return t
 end
 
--- What a value of field type spec must be, in words: "an integer from 1 to 12".
-local function must_be(s)
+-- What a value of field type spec must be, in words: "an integer from 1 to 12" (w: WORDS of a language).
+local function must_be(s, w)
   if s.members then
     local q = quoted_list(s.members)
     if #q == 1 then return q[1] end
-    return "one of " .. concat(q, ", ", 1, #q - 1) .. " or " .. q[#q]
+    return fmt(w.one_of, concat(q, w.list, 1, #q - 1), q[#q])
   end
-  if s.base == "date" then return "a date (YYYY-MM-DD)" end
-  if s.base == "datetime" then return "a date and time with its offset (such as 2026-10-08T18:00:00+08:00)" end
-  if s.base == "month" then return "a month (YYYY-MM)" end
-  local what = (s.base == "integer" and "an " or "a ") .. s.base
-  if s.min and s.max then return fmt("%s from %s to %s", what, tostring(s.min), tostring(s.max)) end
-  if s.min then return fmt("%s of at least %s", what, tostring(s.min)) end
-  if s.max then return fmt("%s of at most %s", what, tostring(s.max)) end
-  local chars = function(n) return n == 1 and "1 character" or n .. " characters" end
-  if s.minlen and s.maxlen then return fmt("%s of %d to %s", what, s.minlen, chars(s.maxlen)) end
-  if s.minlen then return fmt("%s of at least %s", what, chars(s.minlen)) end
-  if s.maxlen then return fmt("%s of at most %s", what, chars(s.maxlen)) end
+  if s.base == "date" or s.base == "datetime" or s.base == "month" then return w[s.base] end
+  local what = w[s.base]
+  if s.min and s.max then return fmt(w.range, what, tostring(s.min), tostring(s.max)) end
+  if s.min then return fmt(w.min, what, tostring(s.min)) end
+  if s.max then return fmt(w.max, what, tostring(s.max)) end
+  if s.minlen and s.maxlen then return fmt(w.lens, what, s.minlen, w.chars(s.maxlen)) end
+  if s.minlen then return fmt(w.min, what, w.chars(s.minlen)) end
+  if s.maxlen then return fmt(w.max, what, w.chars(s.maxlen)) end
   return what
 end
 
@@ -666,32 +933,35 @@ local function shown(v)
   return tostring(v)
 end
 
--- The message for check f, which the record's value v fails (why: as C.fields says, core/fields.c).
-local function field_message(f, v, why)
+-- The message for check f, which the record's value v fails (why: as C.fields says, core/fields.c), in
+-- the language of w.
+local function field_message(f, v, why, w)
   local got
-  if why == "missing" then got = "nothing (the field is missing)"
-  elseif why == "kind" then got = type(v) == "table" and "a table" or fmt("%s %s", type_name(v), shown(v))
-  elseif why == "length" then got = fmt("a string of %d characters, %s", utf8.len(v) or #v, shown(v))
+  if why == "missing" then got = w.missing
+  elseif why == "kind" then
+    got = type(v) == "table" and w.a_table or fmt(w.value, w == WORDS.en and type_name(v) or w[type_name(v)], shown(v))
+  elseif why == "length" then got = fmt(w.length, utf8.len(v) or #v, shown(v))
   elseif why == "form" and f.spec.base == "date" and v:match("^%d%d%d%d%-%d%d%-%d%d$") then
-    got = shown(v) .. " (no such day)"
+    got = fmt(w.no_day, shown(v))
   elseif why == "form" and f.spec.base == "month" and v:match("^%d%d%d%d%-%d%d$") then
-    got = shown(v) .. " (no such month)"
+    got = fmt(w.no_month, shown(v))
   else got = shown(v) end
   local p = f.policy
-  return fmt("field '%s' must be %s, got %s (needed by policy %s, %s:%d)", f.name, must_be(f.spec), got, p.name,
-    p.file, p.line)
+  return fmt(w.message, f.name, must_be(f.spec, w), got, p.name, p.file, p.line)
 end
 
 -- The error for the checks of rtype the record's fields fail: bad is C.fields' { j, why, ... }; every
--- failing field is named, "; " between them.
+-- failing field is named, "; " between them (msg; msg_zh: the same in Chinese).
 local function field_error(checks, bad, fields)
-  local msgs, names = {}, {}
+  local msgs, zh, names = {}, {}, {}
   for i = 1, #bad, 2 do
     local f = checks[bad[i]]
-    msgs[#msgs + 1] = field_message(f, fields[f.name], bad[i + 1])
+    msgs[#msgs + 1] = field_message(f, fields[f.name], bad[i + 1], WORDS.en)
+    zh[#zh + 1] = field_message(f, fields[f.name], bad[i + 1], WORDS["zh-CN"])
     names[#names + 1] = f.name
   end
-  error(setmetatable({ field = names[1], fields = names, msg = concat(msgs, "; ") }, C.INVALID), 0)
+  error(setmetatable({ field = names[1], fields = names, msg = concat(msgs, "; "), msg_zh = concat(zh, "；") },
+    C.INVALID), 0)
 end
 
 local DS = {} -- the builders of the evaluation running now, reused

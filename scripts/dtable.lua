@@ -37,9 +37,43 @@
 --             with hit "collect": outs, becauses, names  arrays over every rule that matches, in order
 --                                                        (empty when none does); becauses[i] explains outs[i]
 --
+-- Each because is a message (message{}: docs/policies.md, "Messages and labels"): its English text is the
+-- sentence above (tostring or ..), and in Chinese it reads through the policy's labels of the rule names,
+-- the fields and the values ("规则2「minor」:age 17 < 18" without labels).
+--
 -- The table is checked when it is made: an unknown input, a condition that does not parse or a
 -- repeated rule name is an error at the line of dtable.new.
 local fmt = require "fmt"
+
+messages {
+  en = {
+    ["dtable.rule"] = "rule {n} '{rule}': {conds}",
+    ["dtable.always"] = "always applies",
+    ["dtable.and"] = "{a} and {b}",
+    ["dtable.list"] = "{a}, {b}",
+    ["dtable.is"] = "{field} is {value}",
+    ["dtable.one_of"] = "{field} is {value} (one of {list})",
+    ["dtable.not"] = "{field} is {value} (not {other})",
+    ["dtable.cmp"] = "{field} {value} {op} {bound}",
+    ["dtable.in"] = "{field} {value} in {interval}",
+    ["dtable.holds"] = "{field} is {value} (the rule's test holds)",
+    ["dtable.none"] = "no rule matched: {values}",
+  },
+  ["zh-CN"] = {
+    ["dtable.rule"] = "规则{n}「{rule|label}」:{conds}",
+    ["dtable.always"] = "总是适用",
+    ["dtable.and"] = "{a}且{b}",
+    ["dtable.list"] = "{a},{b}",
+    ["dtable.is"] = "{field|label}为{value|code}",
+    ["dtable.one_of"] = "{field|label}为{value|code}(属于{list})",
+    ["dtable.not"] = "{field|label}为{value|code}(不是{other|code})",
+    ["dtable.cmp"] = "{field|label} {value} {op|label} {bound}",
+    ["dtable.in"] = "{field|label} {value} 在区间 {interval}",
+    ["dtable.holds"] = "{field|label}为{value|code}(规则的判断成立)",
+    ["dtable.none"] = "没有规则适用:{values}",
+  },
+  labels = { ["zh-CN"] = { ["<"] = "<", [">"] = ">", ["<="] = "≤", [">="] = "≥", absent = "未填", ["true"] = "是", ["false"] = "否" } },
+}
 
 local number, format, type, pairs, ipairs, tonumber, concat, setmetatable =
   fmt.number, string.format, type, pairs, ipairs, tonumber, table.concat, setmetatable
@@ -89,16 +123,26 @@ local function operand(s)
   return nil
 end
 
--- Compiles one condition into { test = function(v, r) -> ok [, text], pre = ..., post = ... }:
--- when the test holds, the explanation is pre .. show(v) .. post (or the text the function returned).
+-- A message { key, field =, value = show(v), ... } whose other parameters are fixed when the condition is
+-- compiled.
+local function says(key, field, extra)
+  return function(v)
+    local m = { key, field = field, value = show(v) }
+    if extra then for k, x in pairs(extra) do m[k] = x end end
+    return message(m)
+  end
+end
+
+-- Compiles one condition into { test = function(v, r) -> ok [, text], say = function(v) -> message }:
+-- when the test holds, the explanation is say(v) (or the text the function returned).
 -- Returns nil, why when the condition does not parse.
 local function compile(field, c)
   local tc = type(c)
   if tc == "boolean" or tc == "number" then
-    return { test = function(v) return v == c end, pre = field .. " is ", post = "" }
+    return { test = function(v) return v == c end, say = says("dtable.is", field) }
   end
   if tc == "function" then
-    return { test = c, fn = true, pre = field .. " is ", post = " (the rule's test holds)" }
+    return { test = c, fn = true, say = says("dtable.holds", field) }
   end
   if tc == "table" then
     local set, parts = {}, {}
@@ -113,21 +157,21 @@ local function compile(field, c)
     for k in pairs(c) do
       if mtype(k) ~= "integer" or k < 1 or k > #c then return nil, "the list of values has a key " .. quoted(k) end
     end
-    return { test = function(v) return v ~= nil and set[v] == true end, pre = field .. " is ",
-             post = " (one of " .. concat(parts, ", ") .. ")" }
+    return { test = function(v) return v ~= nil and set[v] == true end,
+             say = says("dtable.one_of", field, { list = concat(parts, ", ") }) }
   end
   if tc ~= "string" then return nil, "a condition is a value, a list, a string or a function, not a " .. tc end
 
   local s = c:match("^%s*(.-)%s*$")
   if s == "-" then return false end -- any value: no test
-  if s == "absent" then return { test = function(v) return v == nil end, pre = field .. " is ", post = "" } end
-  if s == "present" then return { test = function(v) return v ~= nil end, pre = field .. " is ", post = "" } end
+  if s == "absent" then return { test = function(v) return v == nil end, say = says("dtable.is", field) } end
+  if s == "present" then return { test = function(v) return v ~= nil end, say = says("dtable.is", field) } end
 
   local op, rest = s:match("^([<>]=?)%s*(.-)$")
   if op then
     local x = tonumber(rest)
     if not x then return nil, format("%q: %s needs a number after it", c, op) end
-    return { test = CMP[op](x), pre = field .. " ", post = " " .. op .. " " .. number(x) }
+    return { test = CMP[op](x), say = says("dtable.cmp", field, { op = op, bound = x }) }
   end
 
   op, rest = s:match("^([=~]=)%s*(.-)$")
@@ -135,9 +179,9 @@ local function compile(field, c)
     local x = operand(rest)
     if x == nil then return nil, format("%q: %s needs a number, true, false or text after it", c, op) end
     if op == "==" then
-      return { test = function(v) return v == x end, pre = field .. " is ", post = "" }
+      return { test = function(v) return v == x end, say = says("dtable.is", field) }
     end
-    return { test = function(v) return v ~= x end, pre = field .. " is ", post = " (not " .. show(x) .. ")" }
+    return { test = function(v) return v ~= x end, say = says("dtable.not", field, { other = show(x) }) }
   end
 
   local lo_b, a, b, hi_b = s:match("^([%[%(])%s*([^,%s]+)%s*,%s*([^,%s%]%)]+)%s*([%]%)])$")
@@ -152,7 +196,7 @@ local function compile(field, c)
       test = function(v)
         return type(v) == "number" and (v > lo or (lo_in and v == lo)) and (v < hi or (hi_in and v == hi))
       end,
-      pre = field .. " ", post = " in " .. lo_b .. number(lo) .. ", " .. number(hi) .. hi_b,
+      say = says("dtable.in", field, { interval = lo_b .. number(lo) .. ", " .. number(hi) .. hi_b }),
     }
   end
   if s:match("^[%w_]") then
@@ -213,28 +257,29 @@ function dtable.new(spec)
     table.sort(tests, function(x, y) return x.col < y.col end) -- explanations follow the inputs' order
     local out = rule.out
     if out == nil then out = name end
-    t.rules[i] = { name = name, tests = tests, out = out, head = format("rule %d '%s': ", i, name) }
+    t.rules[i] = { name = name, tests = tests, out = out, n = i }
   end
   return t
 end
 
--- The explanation of rule e on record r, or nil when e does not match.
+-- The explanation of rule e on record r (a message), or nil when e does not match.
 local function match(e, r)
   local tests = e.tests
   local n = #tests
-  if n == 0 then return e.head .. "always applies" end
+  if n == 0 then return message { "dtable.rule", n = e.n, rule = e.name, conds = { "dtable.always" } } end
   local parts
   for i = 1, n do
     local c = tests[i]
     local v = r[c.field]
     local ok, text = c.test(v, r)
     if not ok then return nil end
-    if not (c.fn and type(text) == "string") then text = c.pre .. show(v) .. c.post end
-    if n == 1 then return e.head .. text end
+    if not (c.fn and (type(text) == "string" or type(text) == "table")) then text = c.say(v) end
     parts = parts or {}
     parts[i] = text
   end
-  return e.head .. concat(parts, " and ")
+  local conds = parts[n]
+  for i = n - 1, 1, -1 do conds = { "dtable.and", a = parts[i], b = conds } end
+  return message { "dtable.rule", n = e.n, rule = e.name, conds = conds }
 end
 
 function Table:eval(r)
@@ -276,9 +321,12 @@ function Table:eval(r)
     end
     return outs, whys, names
   end
-  local parts = {}
-  for i, f in ipairs(self.inputs) do parts[i] = f .. " is " .. show(r[f]) end
-  return nil, "no rule matched: " .. concat(parts, ", ")
+  local inputs = self.inputs
+  local values = { "dtable.is", field = inputs[#inputs], value = show(r[inputs[#inputs]]) }
+  for i = #inputs - 1, 1, -1 do
+    values = { "dtable.list", a = { "dtable.is", field = inputs[i], value = show(r[inputs[i]]) }, b = values }
+  end
+  return nil, message { "dtable.none", values = values }
 end
 
 return dtable

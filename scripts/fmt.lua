@@ -10,8 +10,9 @@
 --
 --   fmt.due(due, counted [, from [, cal]]) → "2026-10-09T18:00:00+08:00 (Fri; 2 working days after
 --     receipt; 1–7 Oct are holidays)": a deadline as people read it, local time with its offset, its
---     weekday, how it was counted, and why it is far away when holidays or make-up days lie between from
---     and it (calendar.span_note).
+--     weekday, how it was counted (a text or a message), and why it is far away when holidays or make-up
+--     days lie between from and it (calendar.span_note). A message (message{}): in Chinese
+--     "10月9日(周五)18:00；收到后2个工作日；..." (the date in the default calendar's zone).
 --
 -- Runs once per record on the hot path (every threshold explanation names the value), so it builds the
 -- result from precomputed three-digit groups with a single concatenation: no gsub loop, no format
@@ -68,10 +69,25 @@ function fmt.around(before, n, after)
   return before .. fmt.number(n) .. after
 end
 
+messages {
+  en = {
+    ["fmt.due"] = "{due|date} ({weekday}; {counted}{note|more})",
+    ["fmt.due_bare"] = "{due|date} ({weekday}{note|more})",
+    ["fmt.span"] = "{en}{zh|hide}", -- calendar.span_note in each language
+  },
+  -- the Chinese date names its weekday: 10月9日(周五)18:00
+  ["zh-CN"] = {
+    ["fmt.due"] = "{due|date}{weekday|hide}({counted}{note|more})",
+    ["fmt.due_bare"] = "{due|date}{weekday|hide}{note|note}",
+    ["fmt.span"] = "{en|hide}{zh}",
+  },
+}
+
 function fmt.due(due, counted, from, cal)
   local note = from and calendar.span_note(from, due, cal)
-  return calendar.format(due, cal) .. " (" .. calendar.weekday(due, cal) .. (counted and ("; " .. counted) or "") ..
-    (note and ("; " .. note) or "") .. ")"
+  if note then note = message { "fmt.span", en = note, zh = calendar.span_note(from, due, cal, "zh-CN") } end
+  return message { counted and "fmt.due" or "fmt.due_bare", due = calendar.parse(due, cal),
+                   weekday = calendar.weekday(due, cal), counted = counted, note = note or false }
 end
 
 return fmt

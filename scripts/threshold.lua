@@ -25,12 +25,33 @@
 --   GRADES:pick(value, scale [, note])           the same as GRADES:scaled(scale, note):pick(value), with
 --                                                 the scaled tiers cached (keep scale tables constant)
 --
--- Everything but the value is formatted when the tiers are made, so a pick is one loop and one
--- concatenation. Bad arguments are errors at the caller's line, naming the bad entry.
+-- The because is a message (message{}: see docs/policies.md, "Messages and labels"): given to d:set it
+-- reads in English as above and in Chinese through the policy's labels, "钻石客户:年业务收入 5,000,000 ≥
+-- 5,000,000"; joined with .. or tostring it is the English text. The bounds' messages are made when the
+-- tiers are, so a pick is one loop and one table. Bad arguments are errors at the caller's line, naming
+-- the bad entry.
 local fmt = require "fmt"
 
-local number, around, format, type, pairs, tostring, setmetatable =
-  fmt.number, fmt.around, string.format, type, pairs, tostring, setmetatable
+local number, format, type, pairs, tostring, setmetatable = fmt.number, string.format, type, pairs, tostring, setmetatable
+
+messages {
+  en = {
+    ["threshold.reach"] = "{label} {tier}: {field} {value}{unit|unit} {cmp|label} {bound}",
+    ["threshold.below"] = "no {label}: {field} {value}{unit|unit} {cmp|label} {bound}",
+    ["threshold.bound"] = "{n}{unit|unit}",
+    ["threshold.scaled"] = "{n}{unit|unit} ({base}{unit|unit} × {factor}{note|note})",
+  },
+  ["zh-CN"] = {
+    ["threshold.reach"] = "{label|hide}{tier|label}:{field|label} {value}{unit|unit} {cmp|label} {bound}",
+    ["threshold.below"] = "未达{label|label}:{field|label} {value}{unit|unit} {cmp|label} {bound}",
+    ["threshold.bound"] = "{n}{unit|unit}",
+    ["threshold.scaled"] = "{n}{unit|unit}({base}{unit|unit} × {factor}{note|note})",
+  },
+  labels = {
+    en = { ge = ">=", gt = ">", lt = "<", le = "<=" },
+    ["zh-CN"] = { ge = "≥", gt = ">", lt = "<", le = "≤", grade = "等级", tier = "档次", yuan = "元" },
+  },
+}
 local mtype, floor, huge = math.type, math.floor, math.huge
 
 local threshold = {}
@@ -49,17 +70,15 @@ local function show(v)
   return type(v)
 end
 
--- Fills the texts of tier i of t from t.lowers[i] (and, when scaled, its factor and note): an
--- explanation is pre[i] .. value .. post[i] (post: the value's unit, the comparison, the bound).
+-- The message of tier i's bound, from t.lowers[i] (and, when scaled, its factor and note).
 local function texts(t, i, factor, note)
-  local u = t.unit_s
-  local b = number(t.lowers[i]) .. u
+  local u = t.unit or false
   if factor then
-    b = b .. " (" .. t.base[i] .. u .. " × " .. number(factor) .. (note and (", " .. note) or "") .. ")"
+    t.bound[i] = message { "threshold.scaled", n = t.lowers[i], unit = u, base = t.base[i], factor = factor,
+                           note = note or false }
+  else
+    t.bound[i] = message { "threshold.bound", n = t.lowers[i], unit = u }
   end
-  t.pre[i] = t.label .. " " .. t.names[i] .. ": " .. t.field .. " "
-  t.post[i] = u .. (t.excl[i] and " > " or " >= ") .. b
-  if i == t.n then t.below_post = u .. (t.excl[i] and " <= " or " < ") .. b end
 end
 
 function threshold.tiers(spec)
@@ -82,8 +101,8 @@ function threshold.tiers(spec)
   local n = #spec
   if n == 0 then bad("no tiers: list them as { name, lower bound }, highest first") end
   local t = setmetatable({
-    field = spec.field, label = spec.label or "tier", unit = spec.unit, unit_s = spec.unit and (" " .. spec.unit) or "",
-    n = n, names = {}, lowers = {}, excl = {}, base = {}, index = {}, pre = {}, post = {},
+    field = spec.field, label = spec.label or "tier", unit = spec.unit,
+    n = n, names = {}, lowers = {}, excl = {}, base = {}, index = {}, bound = {},
   }, Tiers)
   for i = 1, n do
     local e = spec[i]
@@ -102,9 +121,8 @@ function threshold.tiers(spec)
     if i > 1 and not (lower < t.lowers[i - 1]) then
       bad(format("%s: bounds must descend: %s after %s", what, number(lower), number(t.lowers[i - 1])))
     end
-    t.names[i], t.lowers[i], t.excl[i], t.base[i], t.index[name] = name, lower, e.exclusive == true, number(lower), i
+    t.names[i], t.lowers[i], t.excl[i], t.base[i], t.index[name] = name, lower, e.exclusive == true, lower, i
   end
-  t.below_pre = "no " .. t.label .. ": " .. t.field .. " "
   for i = 1, n do texts(t, i) end
   return t
 end
@@ -130,10 +148,12 @@ local function scale_tiers(t, scale, note, fname, argn)
   else
     bad(argn, "the scale must be a number or a table { tier = factor }, got " .. type(scale))
   end
-  if note ~= nil and type(note) ~= "string" then bad(argn + 1, "the note must be a string, got " .. type(note)) end
+  if note ~= nil and type(note) ~= "string" and type(note) ~= "table" then
+    bad(argn + 1, "the note must be a string or a message, got " .. type(note))
+  end
   local s = setmetatable({
-    field = t.field, label = t.label, unit = t.unit, unit_s = t.unit_s, n = t.n, names = t.names, excl = t.excl,
-    base = t.base, index = t.index, lowers = {}, pre = {}, post = {}, below_pre = t.below_pre, unscaled = t,
+    field = t.field, label = t.label, unit = t.unit, n = t.n, names = t.names, excl = t.excl,
+    base = t.base, index = t.index, lowers = {}, bound = {}, unscaled = t,
   }, Tiers)
   for i = 1, t.n do
     local f, b = factors[i], t.lowers[i]
@@ -181,10 +201,14 @@ function Tiers:pick(value, scale, note)
   for i = 1, t.n do
     local b = lowers[i]
     if value > b or (value == b and not excl[i]) then
-      return t.names[i], around(t.pre[i], value, t.post[i])
+      return t.names[i], message { "threshold.reach", label = t.label, tier = t.names[i], field = t.field,
+                                   value = value, unit = t.unit or false, cmp = excl[i] and "gt" or "ge",
+                                   bound = t.bound[i] }
     end
   end
-  return nil, around(t.below_pre, value, t.below_post)
+  local n = t.n
+  return nil, message { "threshold.below", label = t.label, field = t.field, value = value, unit = t.unit or false,
+                        cmp = excl[n] and "le" or "lt", bound = t.bound[n] }
 end
 
 -- The lower bound of the named tier (scaled, on a scaled tiers), or nil.

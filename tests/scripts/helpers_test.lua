@@ -32,22 +32,25 @@ local GRADES = threshold.tiers {
   { "mid", 0, exclusive = true },
 }
 
+-- A pick as { name, its because as English text } (the because is a message; tostring is its English).
+local function picked(name, why) return { name, tostring(why) } end
+
 test("threshold: lower bounds inclusive unless exclusive, with the sentence", function()
-  eq({ GRADES:pick(5000000) }, { "diamond", "grade diamond: annual_revenue 5,000,000 >= 5,000,000" })
-  eq({ GRADES:pick(4999999.5) }, { "gold", "grade gold: annual_revenue 4,999,999.5 >= 200,000" })
-  eq({ GRADES:pick(1) }, { "mid", "grade mid: annual_revenue 1 > 0" })
-  eq({ GRADES:pick(0) }, { nil, "no grade: annual_revenue 0 <= 0" })
-  eq({ GRADES:pick(-3) }, { nil, "no grade: annual_revenue -3 <= 0" })
+  eq(picked(GRADES:pick(5000000)), { "diamond", "grade diamond: annual_revenue 5,000,000 >= 5,000,000" })
+  eq(picked(GRADES:pick(4999999.5)), { "gold", "grade gold: annual_revenue 4,999,999.5 >= 200,000" })
+  eq(picked(GRADES:pick(1)), { "mid", "grade mid: annual_revenue 1 > 0" })
+  eq(picked(GRADES:pick(0)), { nil, "no grade: annual_revenue 0 <= 0" })
+  eq(picked(GRADES:pick(-3)), { nil, "no grade: annual_revenue -3 <= 0" })
   eq(GRADES:lower("gold"), 200000)
 end)
 
 test("threshold: units, scaled tiers and their arithmetic", function()
   local t = threshold.tiers { field = "sales", unit = "yuan", { "vip", 10000 } }
-  eq({ t:pick(10000) }, { "vip", "tier vip: sales 10,000 yuan >= 10,000 yuan" })
-  eq({ t:pick(9999) }, { nil, "no tier: sales 9,999 yuan < 10,000 yuan" })
+  eq(picked(t:pick(10000)), { "vip", "tier vip: sales 10,000 yuan >= 10,000 yuan" })
+  eq(picked(t:pick(9999)), { nil, "no tier: sales 9,999 yuan < 10,000 yuan" })
   local s = t:scaled({ vip = 0.9 }, "group 2")
-  eq({ s:pick(9000) }, { "vip", "tier vip: sales 9,000 yuan >= 9,000 yuan (10,000 yuan × 0.9, group 2)" })
-  eq({ t:pick(8500, { vip = 0.8 }) }, { "vip", "tier vip: sales 8,500 yuan >= 8,000 yuan (10,000 yuan × 0.8)" })
+  eq(picked(s:pick(9000)), { "vip", "tier vip: sales 9,000 yuan >= 9,000 yuan (10,000 yuan × 0.9, group 2)" })
+  eq(picked(t:pick(8500, { vip = 0.8 })), { "vip", "tier vip: sales 8,500 yuan >= 8,000 yuan (10,000 yuan × 0.8)" })
   fails(function() s:scaled(2) end, "scaled already")
 end)
 
@@ -72,10 +75,33 @@ test("dtable: first, collect and unique", function()
   RULES.hit = "first"
   local first = dtable.new(RULES)
   eq(first:eval { age = 17, level = "senior" }, "reject")
-  eq(select(2, first:eval { age = 17 }), "rule 1 'minor': age 17 < 18")
+  eq(tostring(select(2, first:eval { age = 17 })), "rule 1 'minor': age 17 < 18")
   RULES.hit = "collect"
   local outs = dtable.new(RULES):eval { age = 17, level = "senior" }
   eq(outs, { "reject", "hold", "pass" })
   RULES.hit = "unique"
   fails(function() dtable.new(RULES):eval { age = 17 } end, "minor")
+end)
+
+-- { fields, English reasons, Chinese reasons } of the probe policy (probe.lua), whose labels translate
+test("dtable and fmt.due explain themselves in both languages", function()
+  local CASES = {
+    { { age = 17, level = "senior", score = 60 },
+      { "rule 1 'minor': age 17 < 18", "rule 2 'manager': level is senior (one of middle, senior) and score 60 in [60, 100]" },
+      { "规则1「未成年」:年龄 17 < 18", "规则2「管理人员」:级别为高层(属于middle, senior)且分数 60 在区间 [60, 100]" } },
+    { { age = 30, level = "middle" },
+      { "rule 3 'unscored': level is middle (not staff) and score is absent", "no rule matched: age is 30, level is middle" },
+      { "规则3「未评分」:级别为中层(不是员工)且分数为未填", "没有规则适用:年龄为30,级别为中层" } },
+    { { age = 30, level = "staff", due = "2026-10-09T18:00:00+08:00" },
+      { "no rule matched: age is 30, level is staff",
+        "2026-10-09T18:00:00+08:00 (Fri; counted)" }, -- no holidays here: tests/scripts declares no calendar
+      { "没有规则适用:年龄为30,级别为员工", "10月9日(周五)18:00(counted)" } },
+  }
+  for _, c in ipairs(CASES) do
+    local fields = { id = "p1" }
+    for k, v in pairs(c[1]) do fields[k] = v end
+    local d = eval("probe", fields).decisions[1]
+    eq(d.reasons, c[2])
+    eq(d.i18n["zh-CN"], c[3])
+  end
 end)

@@ -935,6 +935,14 @@ static void test_span_note(void **state)
     assert_string_equal(small, "1–7 O");
     assert_int_equal(bl_cal_span_note(c, T(c, "2026-09-30"), T(c, "2026-10-09"), NULL, 0), 22);
     assert_int_equal(bl_cal_span_note(c, INT64_MIN, T(c, "2026-10-09"), small, sizeof small), -1);
+    /* In Chinese: runs joined with 、, kinds with ；, the year first when the run crosses one */
+    char zh[200];
+    bl_cal_span_note_in(d, T(d, "2026-09-29 17:55"), T(d, "2026-10-09 18:00"), 1, zh, sizeof zh);
+    assert_string_equal(zh, "9月30日–10月6日为节假日");
+    bl_cal_span_note_in(d, T(d, "2026-12-30 17:55"), T(d, "2027-01-05 18:00"), 1, zh, sizeof zh);
+    assert_string_equal(zh, "2026年12月31日–2027年1月2日为节假日");
+    bl_cal_span_note_in(c, T(c, "2026-09-30"), T(c, "2026-10-11"), 1, zh, sizeof zh);
+    assert_string_equal(zh, "10月1日–7日为节假日；10月10日为调休上班日");
     bl_cal_free(d);
 }
 

@@ -532,12 +532,38 @@ static void test_sum(void **state)
 
 /* Decisions, ledger, events ---------------------------------------------------------------------- */
 
+/* A decision's i18n (messages, Chinese texts) is kept beside the English explanation; a decision without
+ * one reads as before, with no i18n member. */
+static void test_decision_i18n(void **state)
+{
+    fx *f = *state;
+    cJSON *reasons = js("[\"grade diamond: annual_revenue 5,000,000 >= 5,000,000\"]"), *changes = js("{}");
+    cJSON *i18n = js("{\"zh-CN\":[\"钻石客户:年业务收入 5,000,000 ≥ 5,000,000\"],"
+                     "\"messages\":[{\"key\":\"threshold.reach\",\"params\":{\"tier\":\"diamond\"}}]}");
+    bl_decision_row d = {"client", "c1", 1, "client_grade", "0123456789abcdef", NULL,
+                         "grade diamond: annual_revenue 5,000,000 >= 5,000,000", reasons, changes, "write", T0, i18n};
+    assert_int_equal(bl_store_add_decision(f->s, &d, NULL), BL_OK);
+    d.i18n = NULL;
+    assert_int_equal(bl_store_add_decision(f->s, &d, NULL), BL_OK);
+    cJSON *out = NULL;
+    assert_int_equal(bl_store_decisions(f->s, "client", "c1", &out), BL_OK);
+    cJSON *a = cJSON_GetArrayItem(out, 0), *b = cJSON_GetArrayItem(out, 1);
+    assert_string_equal(bl_json_str(a, "explanation"), "grade diamond: annual_revenue 5,000,000 >= 5,000,000");
+    cJSON *got = cJSON_GetObjectItem(a, "i18n");
+    assert_true(cJSON_Compare(got, i18n, 1));
+    assert_null(cJSON_GetObjectItem(b, "i18n"));
+    cJSON_Delete(out);
+    cJSON_Delete(reasons);
+    cJSON_Delete(changes);
+    cJSON_Delete(i18n);
+}
+
 static void test_decisions(void **state)
 {
     fx *f = *state;
     cJSON *reasons = js("[\"grade gold: revenue 300,000 >= 200,000\"]"), *changes = js("{\"grade\":\"gold\"}");
     bl_decision_row d = {"client", "c1", 1, "client_grade", "0123456789abcdef", NULL, "grade gold", reasons, changes,
-                         "write", T0};
+                         "write", T0, NULL};
     int64_t id1 = 0, id2 = 0;
     assert_int_equal(bl_store_add_decision(f->s, &d, &id1), BL_OK);
     d.record_version = 2;
@@ -806,7 +832,7 @@ static void test_fault_rolls_back_everything(void **state)
     int64_t v = 0, did = 0;
     assert_int_equal(bl_store_put(s, "client", "c1", fields, -1, T0, &v), BL_OK);
     cJSON_Delete(fields);
-    bl_decision_row d = {"client", "c1", v, "g", "aaaa", "pass", "ok", NULL, NULL, "write", T0};
+    bl_decision_row d = {"client", "c1", v, "g", "aaaa", "pass", "ok", NULL, NULL, "write", T0, NULL};
     assert_int_equal(bl_store_add_decision(s, &d, &did), BL_OK);
     bl_store_fail_after(s, 1);
     assert_int_equal(bl_store_add_points(s, "ann", "2023-11", 5, "x", "g", did, T0), BL_ERR);
@@ -1176,7 +1202,7 @@ static void test_query_decisions(void **state)
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         put(s, "client", rows[i].id, "{}", -1, rows[i].at);
         bl_decision_row d = {"client", rows[i].id, 1, rows[i].policy, "v1", rows[i].verdict, "why", NULL, NULL,
-                             rows[i].trigger, rows[i].at};
+                             rows[i].trigger, rows[i].at, NULL};
         assert_int_equal(bl_store_add_decision(s, &d, NULL), BL_OK);
     }
     char b[256], *next = NULL;
@@ -1237,7 +1263,7 @@ static void test_prune_in_windows(void **state)
             snprintf(body, sizeof body, "{\"n\":%d}", v);
             put(f->s, "client", id, body, v - 1, T0 + v);
             bl_decision_row d = {"client", id, v, v % 2 ? "client_grade" : "other", "v1", NULL, "x", reasons,
-                                 changes, "write", T0 + v};
+                                 changes, "write", T0 + v, NULL};
             assert_int_equal(bl_store_add_decision(f->s, &d, NULL), BL_OK);
         }
     }
@@ -1288,6 +1314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_count, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_sum, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_decisions, mem_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decision_i18n, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_in_windows, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger, mem_setup, teardown),
         cmocka_unit_test_setup_teardown(test_events, mem_setup, teardown),
