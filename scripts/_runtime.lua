@@ -542,8 +542,14 @@ end
 -- Rendering messages ---------------------------------------------------------------------------------
 
 -- n as explanations print numbers (scripts/fmt.lua's fmt.number): 5000000 -> "5,000,000".
+local PAD3 = setmetatable({}, { __index = function(t, i) local s = fmt("%03d", i); t[i] = s; return s end })
+local function grouped(i) -- i: an integer, 0 <= i
+  if i < 1000 then return tostring(i) end
+  return grouped(i // 1000) .. "," .. PAD3[i % 1000]
+end
 local function number_text(n)
   local i = math.tointeger(n)
+  if i and i >= 0 then return grouped(i) end -- (the usual case: one concatenation per group)
   local s = i and tostring(i) or fmt("%.14g", n)
   local sign, int, rest = s:match("^(%-?)(%d+)(.*)$")
   if not int or rest:find("[eEn]") then return s end
