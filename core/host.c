@@ -1116,6 +1116,8 @@ bl_host_t *bl_host_open(const bl_host_config *cfg, bl_buf *errors)
     lua_setfield(L, -2, "NIL");
     bl_fields_push_kinds(L);
     lua_setfield(L, -2, "KINDS");
+    lua_pushboolean(L, cfg->english_only);
+    lua_setfield(L, -2, "ENGLISH_ONLY");
     lua_newtable(L); /* the metatable of the runtime's "the record is wrong" errors */
     lua_pushvalue(L, -1);
     h->invalid_ref = luaL_ref(L, LUA_REGISTRYINDEX);

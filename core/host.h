@@ -20,6 +20,9 @@ typedef struct bl_host_config {
     bl_limits limits;
     lua_Hook line_hook;      /* called at each new line policies run (the coverage of `bylaw test`); NULL in
                               * the service and eval, where policy calls run without a line hook */
+    int english_only;        /* explanations in English only: a message reason is not also written in
+                              * Chinese nor kept as key and parameters (`bylaw eval` in English without
+                              * --db, where nothing is stored: the answers have no "i18n" member) */
 } bl_host_config;
 
 /* Loads every policy file of cfg->policy_dir. Each load error is appended to errors as one line

@@ -426,6 +426,7 @@ static int cmd_eval(int argc, char **argv, cli *c)
                 usage_eval);
         return 2;
     }
+    c->cfg.english_only = c->db == NULL && (c->lang == NULL || strcmp(c->lang, "en") == 0); /* nothing stored */
     bl_stream_config sc = {.host = &c->cfg, .type = argv[optind], .threads = c->threads, .db = c->db,
                            .fd = -1, .out = stdout, .lang = c->lang};
     if (c->input == NULL) { /* one record, from the command line */

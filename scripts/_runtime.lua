@@ -573,6 +573,13 @@ local function label_of(code, lang, p, key)
 end
 
 local function param_text(v, filter, lang, p, key, depth)
+  if filter == nil then -- (most parameters: a number, a text or a message, shown as it is)
+    local tv = type(v)
+    if tv == "string" then return v end
+    if tv == "number" then return number_text(v) end
+    if tv == "table" then return render(v, lang, p, depth + 1) end
+    return tostring(v)
+  end
   if filter == "hide" then return "" end
   if (filter == "unit" or filter == "note" or filter == "more") and v == false then return "" end
   if filter == "label" then return label_of(v, lang, p, key) end
@@ -635,11 +642,14 @@ MSG.__metatable = MSG
 -- I18N: the other languages of the decision's reasons, once one is a message:
 -- { ["zh-CN"] = { text, ... }, messages = { text or { key =, params = }, ... } }, in the reasons' order.
 local I18N = 13
+local ENGLISH_ONLY = C.ENGLISH_ONLY -- (bylaw eval in English, nothing stored: core/host.h)
 -- because: a text (shown as is in every language) or a message; returns the English text.
 local function add_reason(because, n, fname)
   if because == nil then return end
   local msg
-  if type(because) == "table" then
+  if type(because) == "table" and ENGLISH_ONLY then
+    because = render(because, "en", running_policy(), 0)
+  elseif type(because) == "table" then
     msg = because
     local p = running_policy()
     local zh = render(msg, "zh-CN", p, 0)
