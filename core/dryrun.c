@@ -192,10 +192,14 @@ static long source_read(void *ud, char *buf, size_t room)
 
 /* Threads ---------------------------------------------------------------------------------------------- */
 
+/* A dry run stores nothing and reports in English: its hosts write message reasons in English only
+ * (rendering each in Chinese too, and keeping its parameters, tripled the time of a diff). */
 static bl_host_t *open_host(const bl_host_config *cfg, const char *which, char **err)
 {
     bl_buf e = {0};
-    bl_host_t *h = bl_host_open(cfg, &e);
+    bl_host_config english = *cfg;
+    english.english_only = 1;
+    bl_host_t *h = bl_host_open(&english, &e);
     if (h == NULL)
         *err = bl_strdupf("the %s policies in %s do not load:\n%s", which, cfg->display_dir ? cfg->display_dir
                                                                                               : cfg->policy_dir,
