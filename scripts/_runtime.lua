@@ -256,12 +256,19 @@ function TYPES.messages(spec)
 end
 
 local MSG = {} -- the metatable of message{}: tostring and .. give the English text
+-- Messages made while the files load (a helper's fixed parts, such as a tier's bound) never change
+-- with the record: each is rendered once per language (RENDERED), not once per decision. CALLING: a
+-- policy call (decide or a timer handler) has begun since the files loaded.
+local CALLING = false
+local LOADED_MSG = setmetatable({}, { __mode = "k" })
+local RENDERED = { en = setmetatable({}, { __mode = "k" }), ["zh-CN"] = setmetatable({}, { __mode = "k" }) }
 -- message { "key", name = value, ... }: a message that reads as its English text where a string is
 -- expected (helpers return these, and policies may still join them with ..).
 function TYPES.message(m)
   if type(m) ~= "table" or type(m[1]) ~= "string" then
     error('message takes a table { "key", name = value, ... }', 2)
   end
+  if not CALLING then LOADED_MSG[m] = true end
   return setmetatable(m, MSG)
 end
 
@@ -598,8 +605,31 @@ local function param_text(v, filter, lang, p, key, depth)
   return t
 end
 
+-- A template's parts as one function of the message: its parameters read in order (the first missing
+-- one returned as nil, name) and the text made in one concatenation. Made the first time a message
+-- of the template renders (a loop over the parts was most of the cost of a decision's reason).
+local function compile_parts(parts, lang)
+  local src, exprs, n = { "local param_text, lang = ...\nreturn function(m, p, key, depth)\n" }, {}, 0
+  for _, part in ipairs(parts) do
+    if type(part) == "string" then
+      exprs[#exprs + 1] = fmt("%q", part)
+    else
+      n = n + 1
+      src[#src + 1] = fmt("local v%d = m[%q]; if v%d == nil then return nil, %q end\n", n, part[1], n, part[1])
+      exprs[#exprs + 1] = fmt("param_text(v%d, %s, lang, p, key, depth)", n, part[2] and fmt("%q", part[2]) or "nil")
+    end
+  end
+  src[#src + 1] = "return " .. (#exprs > 0 and concat(exprs, " .. ") or '""') .. "\nend\n"
+  return assert(load(concat(src), "=message template", "t"))(param_text, lang)
+end
+
 -- The text of message m in lang, for policy p (its catalog first, then the helpers').
 render = function(m, lang, p, depth)
+  local fixed = LOADED_MSG[m]
+  if fixed then
+    local text = RENDERED[lang][m]
+    if text then return text end
+  end
   local key = m[1]
   if type(key) ~= "string" then blame('a message is a table { "key", name = value, ... }: its first entry is the key') end
   if depth > 8 then blame(fmt("message '%s': messages nested more than 8 deep", key)) end
@@ -609,17 +639,14 @@ render = function(m, lang, p, depth)
     blame(fmt("unknown message '%s'%s", key, #known > 0 and " (the policy's: " .. concat(known, ", ") .. ")" or
       " (declare it in policy{ messages = ... })"))
   end
-  local parts, out = e[lang], {}
-  for i = 1, #parts do
-    local part = parts[i]
-    if type(part) == "string" then out[i] = part
-    else
-      local v = m[part[1]]
-      if v == nil then blame(fmt("message '%s' needs the parameter '%s'", key, part[1])) end
-      out[i] = param_text(v, part[2], lang, p, key, depth)
-    end
-  end
-  return concat(out)
+  local fns = e.compiled
+  if not fns then fns = {}; e.compiled = fns end
+  local f = fns[lang]
+  if not f then f = compile_parts(e[lang], lang); fns[lang] = f end
+  local text, missing = f(m, p, key, depth)
+  if not text then blame(fmt("message '%s' needs the parameter '%s'", key, missing)) end
+  if fixed then RENDERED[lang][m] = text end
+  return text
 end
 
 -- A message's parameters as the store keeps them: nested messages as { key =, params = }.
@@ -984,6 +1011,7 @@ local DS = {} -- the builders of the evaluation running now, reused
 
 -- Evaluates the record C holds against the policies of rtype, in order; C.finish writes the answer.
 function R.evaluate(rtype)
+  CALLING = true
   OPEN, S, LISTED, NSETS = nil, nil, false, 0 -- a call that failed left its builder open
   local list = R.by_type[rtype]
   local fields, bad, nested = C.fields(flat_checks[rtype])
@@ -1013,6 +1041,7 @@ end
 -- handler sees it ({name, due, late, payload}). A handler that no longer exists is an error the
 -- engine records on the timer.
 function R.fire(pname, tname, info)
+  CALLING = true
   local p = R.by_name[pname]
   local h = p and p.timers and p.timers[tname]
   if type(h) ~= "function" then
