@@ -31,6 +31,11 @@ has "eval --db --lang zh-CN: the answer in Chinese" "VIP客户:年业务收入 8
 check "the stored explanation stays English" "grade vip: annual_revenue 8,000 >= 8,000 (10,000 × 0.8, region group 3 coefficient)" \
   "$(sqlite3 "$WORK/cli.db" "SELECT explanation FROM decisions")"
 has "the stored decision keeps the message" '"key":"group_note"' "$(sqlite3 "$WORK/cli.db" "SELECT i18n FROM decisions")"
+out=$("$BYLAW" eval --policies "$WORK/policies" client '{"id":"c2","annual_revenue":8000,"region_group":3}')
+has "eval in English without --db: the English text" '"explanation":"grade vip: annual_revenue 8,000 >= 8,000' "$out"
+check "...and no i18n member (nothing is stored)" 0 "$(grep -c '"i18n"' <<< "$out")"
+out=$("$BYLAW" eval --policies "$WORK/policies" --db "$WORK/cli2.db" client '{"id":"c2","annual_revenue":8000}')
+has "eval in English with --db keeps the i18n member" '"i18n":' "$out"
 
 echo "-- the service: Accept-Language"
 serve
