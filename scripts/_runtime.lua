@@ -256,9 +256,11 @@ function TYPES.messages(spec)
 end
 
 local MSG = {} -- the metatable of message{}: tostring and .. give the English text
--- Messages made while the files load (a helper's fixed parts, such as a tier's bound) never change
--- with the record: each is rendered once per language (RENDERED), not once per decision. CALLING: a
--- policy call (decide or a timer handler) has begun since the files loaded.
+-- Messages the engine's helpers (scripts/) make while the files load (a tier's bound) never change with
+-- the record: each is rendered once per language (RENDERED), not once per decision. A policy file's
+-- own messages are rendered each time: its code may change one between calls. CALLING: a policy call
+-- (decide or a timer handler) has begun since the files loaded.
+local HELPERS = debug.getinfo(1, "S").source:match("^(.*/)[^/]*$") or "" -- "@<scripts dir>/"
 local CALLING = false
 local LOADED_MSG = setmetatable({}, { __mode = "k" })
 local RENDERED = { en = setmetatable({}, { __mode = "k" }), ["zh-CN"] = setmetatable({}, { __mode = "k" }) }
@@ -268,7 +270,10 @@ function TYPES.message(m)
   if type(m) ~= "table" or type(m[1]) ~= "string" then
     error('message takes a table { "key", name = value, ... }', 2)
   end
-  if not CALLING then LOADED_MSG[m] = true end
+  if not CALLING then
+    local src = debug.getinfo(2, "S").source
+    if src:sub(1, #HELPERS) == HELPERS then LOADED_MSG[m] = true end
+  end
   return setmetatable(m, MSG)
 end
 

@@ -37,6 +37,17 @@ check "...and no i18n member (nothing is stored)" 0 "$(grep -c '"i18n"' <<< "$ou
 out=$("$BYLAW" eval --policies "$WORK/policies" --db "$WORK/cli2.db" client '{"id":"c2","annual_revenue":8000}')
 has "eval in English with --db keeps the i18n member" '"i18n":' "$out"
 
+# a policy's own message, made at load and changed by its code between records, reads as it is now
+mkdir -p "$WORK/own"
+cat > "$WORK/own/m.lua" <<'LUA'
+local M = message { "seen", n = 0 }
+policy { name = "m", type = "m", messages = { en = { seen = "seen {n}" }, ["zh-CN"] = { seen = "见 {n}" } },
+  decide = function(r, d) M.n = r.n; d:because(M) end }
+LUA
+printf '{"id":"a","n":1}\n{"id":"b","n":2}\n' > "$WORK/own.jsonl"
+out=$("$BYLAW" eval --policies "$WORK/own" --threads 1 m --input "$WORK/own.jsonl")
+has "a policy's message changed between records reads as it is now" '"explanation":"seen 2"' "$out"
+
 echo "-- the service: Accept-Language"
 serve
 put() { curl -s -X PUT -H 'Content-Type: application/json' "$@"; }
