@@ -275,6 +275,8 @@ void bl_api_policy_rollback(void *ud, const bl_req *req, const bl_match *m, bl_r
             return;
         }
         version = bl_json_str(target, "version");
+        if (version == NULL)
+            version = ""; /* (an entry without a version: the file did not exist) */
         prev = (int64_t)bl_json_num(target, "prev", 0);
     }
     char *src = version[0] ? source_of(svc, name, version, resp) : NULL;
